@@ -1,0 +1,183 @@
+/**
+ * The messages between the extension host (client) and the inference child process (server).
+ *
+ * JSON-RPC 2.0 with LSP-style `Content-Length` framing over stdio, provided by `vscode-jsonrpc`.
+ * Cancellation uses the library's built-in `$/cancelRequest`. Every message lives in this file;
+ * both sides import it and nothing else from each other.
+ *
+ * This module is plain TypeScript: no `vscode`, no onnxruntime.
+ */
+import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-jsonrpc';
+
+/** Which hardware the client asks for. `auto` tries the platform's GPU providers, then CPU. */
+export type DeviceSetting = 'auto' | 'cpu' | 'gpu';
+
+/** The sampler family; all share one denoising loop (see src/engine/sampler). */
+export type SamplerKind = 'saber' | 'lowConfidence' | 'threshold';
+
+/** Tunables of the sampler. Anything left out takes the engine's default. */
+export interface SamplerOptions {
+  kind: SamplerKind;
+  /** saber: never commit fewer than this many positions per pass (paper: 2). */
+  minPerStep?: number;
+  /** saber: re-mask ceil(|committed this pass| / mu) positions (paper: 8). */
+  remaskDivisor?: number;
+  /** saber: `always` re-masks every pass as published; `onDrop` only positions whose probability fell; `off` disables. */
+  remask?: 'always' | 'onDrop' | 'off';
+  /** threshold: commit every position whose confidence exceeds this (Fast-dLLM: 0.9). */
+  threshold?: number;
+  /** Softmax temperature for choosing candidate tokens; 0 = argmax (default). */
+  temperature?: number;
+  /** Seed of the random source, so a run can be replayed exactly. */
+  seed?: number;
+}
+
+/** Facts about the loaded model, as its manifest states them. */
+export interface ModelInfo {
+  name: string;
+  /** Absolute path of the model folder. */
+  path: string;
+  contract: 'split' | 'full';
+  vocabSize: number;
+  maxContextTokens: number;
+  maxCanvasTokens: number;
+}
+
+/** The execution provider actually in use. */
+export interface DeviceInfo {
+  /** onnxruntime execution provider name, e.g. `cpu`, `cuda`, `webgpu`, `dml`, `coreml`. */
+  provider: string;
+  kind: 'cpu' | 'gpu';
+  /** Intra-op threads on CPU; absent on GPU providers. */
+  threads?: number;
+}
+
+/** Sent by: client, first. Loads the model; fails with a message naming the path and the reason. */
+export namespace InitializeRequest {
+  export const method = 'initialize';
+  export interface Params {
+    /** Model folder holding `dllm.json`; empty or absent = the bundled model. */
+    modelDir?: string;
+    device: DeviceSetting;
+    /** CPU intra-op threads; 0 or absent = engine's choice. */
+    threads?: number;
+    clientName?: string;
+  }
+  export interface Result {
+    model: ModelInfo;
+    device: DeviceInfo;
+    /** Non-fatal problems, e.g. "GPU provider cuda failed to start: …; using CPU". */
+    warnings: string[];
+    /** Milliseconds from process start to model ready. */
+    startupMs: number;
+  }
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
+/** Sent by: client. Asks the server to release the model; `exit` follows. */
+export namespace ShutdownRequest {
+  export const method = 'shutdown';
+  export const type = new RequestType0<void, void>(method);
+}
+
+/** Sent by: client, after `shutdown`. The server process exits. */
+export namespace ExitNotification {
+  export const method = 'exit';
+  export const type = new NotificationType0(method);
+}
+
+/** Why a completion ended. */
+export type FinishReason =
+  /** The model committed `<pad>` (or eos): the middle is complete. */
+  | 'stop'
+  /** The canvas filled up without a `<pad>`: the text may continue. */
+  | 'length'
+  /** Cancelled or superseded; `text` holds whatever was committed so far. */
+  | 'cancelled';
+
+/** Statistics of one infill, for the status bar, the log and the benchmarks. */
+export interface InfillStats {
+  forwardPasses: number;
+  /** Canvas positions committed as real tokens (not `<pad>`) in the final text. */
+  tokens: number;
+  /** Positions committed per forward pass, `<pad>` included. */
+  tokensPerForward: number;
+  /** Positions re-masked by backtracking over the whole run. */
+  remasked: number;
+  promptTokens: number;
+  canvasTokens: number;
+  tokenizeMs: number;
+  /** Time of the context pass (split) — 0 for the full contract. */
+  encodeMs: number;
+  denoiseMs: number;
+  totalMs: number;
+  device: string;
+}
+
+/** Sent by: client. Fill the middle between `prefix` and `suffix`. */
+export namespace InfillRequest {
+  export const method = 'dllm/infill';
+  export interface Params {
+    prefix: string;
+    suffix: string;
+    /** VS Code language id (`python`, `typescript`, …) or empty. */
+    language?: string;
+    /** Canvas length: the most tokens the middle may have. */
+    maxTokens: number;
+    /** The most forward passes to spend; the sampler finishes the canvas within it. */
+    stepBudget: number;
+    sampler: SamplerOptions;
+    /**
+     * `inline` requests supersede each other: a new one cancels every older inline request,
+     * so typing never queues stale work. `command` requests are never superseded.
+     */
+    mode: 'inline' | 'command';
+    /** When set, the server sends `$/progress` with this token after every forward pass. */
+    progressToken?: string;
+  }
+  export interface Result {
+    text: string;
+    finishReason: FinishReason;
+    stats: InfillStats;
+  }
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
+/** Sent by: server, during an infill that asked for progress. The partially denoised middle. */
+export namespace InfillProgressNotification {
+  export const method = '$/progress';
+  export interface Params {
+    token: string;
+    value: {
+      /** Committed text so far; masked positions are shown as `maskGlyph`. */
+      text: string;
+      forwardPasses: number;
+      committed: number;
+      canvasTokens: number;
+    };
+  }
+  export const type = new NotificationType<Params>(method);
+}
+
+/** Sent by: server. A log line for the client's output channel. */
+export namespace LogNotification {
+  export const method = 'dllm/log';
+  export interface Params {
+    level: 'error' | 'warn' | 'info' | 'debug';
+    message: string;
+  }
+  export const type = new NotificationType<Params>(method);
+}
+
+/** The glyph shown for still-masked positions in progress text. */
+export const maskGlyph = '░';
+
+/** JSON-RPC error codes the server uses beyond the standard ones. */
+export const ErrorCodes = {
+  /** The model folder is missing, corrupt or does not match its manifest. */
+  ModelLoadFailed: -32001,
+  /** `dllm/infill` before a successful `initialize`. */
+  NotInitialized: -32002,
+  /** Parameters out of range (canvas too long, negative budget, …). */
+  InvalidParams: -32602,
+} as const;
