@@ -143,6 +143,24 @@ export namespace InfillRequest {
   export const type = new RequestType<Params, Result, void>(method);
 }
 
+/** Sent by: client. The server's health and counters, for "Show Statistics" and the tests. */
+export namespace StatusRequest {
+  export const method = 'dllm/status';
+  export interface Result {
+    /** Resident set size of the server process, bytes. */
+    rssBytes: number;
+    heapUsedBytes: number;
+    /** Infill requests received / run to the end / cancelled or superseded. */
+    received: number;
+    completed: number;
+    cancelled: number;
+    /** Requests waiting or running now. */
+    inFlight: number;
+    uptimeMs: number;
+  }
+  export const type = new RequestType0<Result, void>(method);
+}
+
 /** Sent by: server, during an infill that asked for progress. The partially denoised middle. */
 export namespace InfillProgressNotification {
   export const method = '$/progress';
