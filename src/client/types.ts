@@ -16,13 +16,41 @@ export interface EngineClientOptions {
   serverModule: string;
   /** Node runtime to start it with; default process.execPath (ELECTRON_RUN_AS_NODE=1 is set). */
   execPath?: string;
+  /** Node options placed before the server module (e.g. `--max-old-space-size=4096`). */
+  execArgv?: string[];
   /** Extra environment for the child. */
   env?: Record<string, string>;
+  /** Working directory of the child; default the caller's. Relative model paths resolve against it. */
+  cwd?: string;
+  /** Per-request deadlines in milliseconds; a request past its deadline is cancelled and rejects. */
+  deadlines?: Partial<RequestDeadlines>;
+  /** How long stop() waits for a clean exit before SIGKILL (default 2000 ms). */
+  stopGraceMs?: number;
   /** Server log lines (LogNotification) and the child's stderr. */
   onLog?: (entry: LogNotification.Params) => void;
   /** The child exited (crash or normal); pending requests have already been rejected. */
   onExit?: (info: { code: number | null; signal: NodeJS.Signals | null; expected: boolean }) => void;
 }
+
+/** Deadlines in milliseconds. Defaults: initialize 120 000, inline 10 000, command 60 000, status 5 000, shutdown 2 000. */
+export interface RequestDeadlines {
+  initialize: number;
+  /** `dllm/infill` with mode `inline`. */
+  inline: number;
+  /** `dllm/infill` with mode `command`. */
+  command: number;
+  status: number;
+  shutdown: number;
+}
+
+/**
+ * How requests fail (see EngineClientError in engineClient.ts): `exited` — the child died while the
+ * request was pending (rejected at once); `deadline` — no answer in time; `notRunning` — sent after
+ * the child had gone; `server` — the server answered with a JSON-RPC error (`code` says which,
+ * e.g. ErrorCodes.ModelLoadFailed). A cancelled infill does not fail: it resolves with
+ * finishReason `cancelled`.
+ */
+export type EngineClientErrorKind = 'exited' | 'deadline' | 'notRunning' | 'server';
 
 export interface EngineClient {
   /** Process id of the child. */

@@ -1,0 +1,301 @@
+/**
+ * Starts the inference child process and talks to it over JSON-RPC (stdio, LSP framing).
+ * Owns the child's life: deadlines on every request, cancellation forwarded as `$/cancelRequest`,
+ * pending requests rejected the moment the child exits, and a stop that always ends in an exit.
+ */
+import { spawn, type ChildProcessByStdio } from 'child_process';
+import * as fs from 'fs';
+import type { Readable, Writable } from 'stream';
+import {
+  CancellationTokenSource,
+  ErrorCodes as RpcErrorCodes,
+  ProgressType,
+  ResponseError,
+  StreamMessageReader,
+  StreamMessageWriter,
+  createMessageConnection,
+  type CancellationToken,
+  type Logger,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
+import {
+  ExitNotification,
+  InfillRequest,
+  InitializeRequest,
+  LogNotification,
+  ShutdownRequest,
+  StatusRequest,
+  type InfillProgressNotification,
+} from '../protocol/protocol';
+import { EngineClientError } from './errors';
+import { LineSplitter, parseStderrLine } from './stderrLines';
+import type { CancelSignal, EngineClient, EngineClientOptions, RequestDeadlines, StartEngineClient } from './types';
+
+export { EngineClientError } from './errors';
+
+export const defaultDeadlines: Readonly<RequestDeadlines> = {
+  initialize: 120_000,
+  inline: 10_000,
+  command: 60_000,
+  status: 5_000,
+  shutdown: 2_000,
+};
+
+const defaultStopGraceMs = 2_000;
+
+/** LSP's RequestCancelled error code, which vscode-jsonrpc's ErrorCodes does not name. */
+const requestCancelledCode = -32800;
+
+type ProgressValue = InfillProgressNotification.Params['value'];
+type ChildWithPipes = ChildProcessByStdio<Writable, Readable, Readable>;
+type ExitInfo = { code: number | null; signal: NodeJS.Signals | null };
+
+interface PendingRequest {
+  readonly method: string;
+  fail(error: EngineClientError): void;
+}
+
+/** Spawns the server module and resolves once the process runs; `initialize` comes next. */
+export const startEngineClient: StartEngineClient = async (options) => {
+  if (!fs.existsSync(options.serverModule)) {
+    throw new EngineClientError('notRunning', `The inference server script "${options.serverModule}" does not exist (run npm run build).`);
+  }
+  const execPath = options.execPath ?? process.execPath;
+  const child = spawn(execPath, [...(options.execArgv ?? []), options.serverModule], {
+    cwd: options.cwd,
+    // ELECTRON_RUN_AS_NODE makes VS Code's Electron binary behave as plain Node.
+    env: { ...process.env, ...options.env, ELECTRON_RUN_AS_NODE: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    windowsHide: true,
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', (error) =>
+      reject(new EngineClientError('notRunning', `Cannot start the inference process with "${execPath}": ${error.message}`)),
+    );
+  });
+  return new ChildEngineClient(child, options);
+};
+
+class ChildEngineClient implements EngineClient {
+  readonly pid: number;
+  private readonly connection: MessageConnection;
+  private readonly deadlines: RequestDeadlines;
+  private readonly pending = new Set<PendingRequest>();
+  private readonly exited: Promise<ExitInfo>;
+  private exitInfo: ExitInfo | undefined;
+  private stopRequested = false;
+  private stopping: Promise<void> | undefined;
+  private progressTokens = 0;
+  /** Provider of the loaded model, for the statistics of infills cancelled client-side. */
+  private device = '';
+
+  constructor(
+    private readonly child: ChildWithPipes,
+    private readonly options: EngineClientOptions,
+  ) {
+    this.pid = child.pid ?? -1;
+    this.deadlines = { ...defaultDeadlines, ...options.deadlines };
+
+    const stderr = new LineSplitter((line) => this.log(parseStderrLine(line)));
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => stderr.push(chunk));
+    child.stderr.on('end', () => stderr.flush());
+    // Writing to a child that just died fails with EPIPE; the exit handler reports the death.
+    child.stdin.on('error', (error) => this.log({ level: 'debug', message: `stdin of the inference process: ${error.message}` }));
+
+    const logger: Logger = {
+      error: (message) => this.log({ level: 'error', message }),
+      warn: (message) => this.log({ level: 'warn', message }),
+      info: (message) => this.log({ level: 'info', message }),
+      log: (message) => this.log({ level: 'debug', message }),
+    };
+    this.connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin), logger);
+    this.connection.onNotification(LogNotification.type, (entry) => this.log(entry));
+    this.connection.onError(([error]) => this.log({ level: 'debug', message: `JSON-RPC channel: ${error.message}` }));
+    this.connection.listen();
+
+    this.exited = new Promise((resolve) => {
+      child.on('exit', (code, signal) => {
+        const info = { code, signal };
+        this.handleExit(info);
+        resolve(info);
+      });
+    });
+    child.on('error', (error) => this.log({ level: 'error', message: `Inference process: ${error.message}` }));
+  }
+
+  get running(): boolean {
+    return this.exitInfo === undefined;
+  }
+
+  async initialize(params: InitializeRequest.Params): Promise<InitializeRequest.Result> {
+    const result = await this.request(InitializeRequest.method, this.deadlines.initialize, (token) =>
+      this.connection.sendRequest(InitializeRequest.type, params, token),
+    );
+    this.device = result.device.provider;
+    return result;
+  }
+
+  async infill(
+    params: InfillRequest.Params,
+    cancel?: CancelSignal,
+    onProgress?: (value: ProgressValue) => void,
+  ): Promise<InfillRequest.Result> {
+    // Already stale: not worth a round trip.
+    if (cancel?.isCancellationRequested) return this.cancelledResult();
+    let sent = params;
+    let progressSubscription: { dispose(): void } | undefined;
+    if (onProgress) {
+      const progressToken = `infill-${this.pid}-${++this.progressTokens}`;
+      sent = { ...params, progressToken };
+      progressSubscription = this.connection.onProgress(new ProgressType<ProgressValue>(), progressToken, onProgress);
+    }
+    const deadline = params.mode === 'inline' ? this.deadlines.inline : this.deadlines.command;
+    try {
+      return await this.request(InfillRequest.method, deadline, (token) => this.connection.sendRequest(InfillRequest.type, sent, token), cancel);
+    } catch (error) {
+      // The server answers cancellation with a 'cancelled' result; this covers a server (or the
+      // library) that answers with RequestCancelled instead.
+      if (error instanceof EngineClientError && error.code === requestCancelledCode) return this.cancelledResult();
+      throw error;
+    } finally {
+      progressSubscription?.dispose();
+    }
+  }
+
+  status(): Promise<StatusRequest.Result> {
+    return this.request(StatusRequest.method, this.deadlines.status, (token) => this.connection.sendRequest(StatusRequest.type, token));
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.stopGracefully();
+    return this.stopping;
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (this.running) this.child.kill(signal);
+  }
+
+  private async stopGracefully(): Promise<void> {
+    if (!this.running) return;
+    this.stopRequested = true;
+    try {
+      await this.request(ShutdownRequest.method, this.deadlines.shutdown, (token) => this.connection.sendRequest(ShutdownRequest.type, token));
+      await this.connection.sendNotification(ExitNotification.type);
+    } catch (error) {
+      this.log({ level: 'warn', message: `The inference process did not shut down cleanly (${messageOf(error)}); stopping it.` });
+    }
+    const graceMs = this.options.stopGraceMs ?? defaultStopGraceMs;
+    if (!(await exitsWithin(this.exited, graceMs)) && this.running) {
+      this.log({ level: 'warn', message: `The inference process did not exit within ${graceMs} ms; killing it.` });
+      this.child.kill('SIGKILL');
+    }
+    await this.exited;
+  }
+
+  /** Sends one request under a deadline; rejects at once if the child exits first. */
+  private request<R>(method: string, deadlineMs: number, send: (token: CancellationToken) => Promise<R>, cancel?: CancelSignal): Promise<R> {
+    if (this.exitInfo) {
+      return Promise.reject(new EngineClientError('notRunning', `Cannot send ${method}: ${describeExit(this.exitInfo)}.`));
+    }
+    return new Promise<R>((resolve, reject) => {
+      const source = new CancellationTokenSource();
+      let settled = false;
+      const settle = (finish: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        cancelSubscription?.dispose();
+        this.pending.delete(entry);
+        source.dispose();
+        finish();
+      };
+      const entry: PendingRequest = { method, fail: (error) => settle(() => reject(error)) };
+      this.pending.add(entry);
+      const timer = setTimeout(() => {
+        source.cancel(); // tells the server to drop the work
+        settle(() => reject(new EngineClientError('deadline', `${method} got no answer within ${deadlineMs} ms; the request was cancelled.`)));
+      }, deadlineMs);
+      const cancelSubscription = cancel?.onCancellationRequested(() => source.cancel());
+      let sending: Promise<R>;
+      try {
+        sending = send(source.token);
+      } catch (error) {
+        sending = Promise.reject(error);
+      }
+      sending.then(
+        (result) => settle(() => resolve(result)),
+        (error: unknown) => settle(() => reject(this.toClientError(error, method))),
+      );
+    });
+  }
+
+  private handleExit(info: ExitInfo): void {
+    this.exitInfo = info;
+    const how = describeExit(info);
+    for (const entry of [...this.pending]) {
+      entry.fail(new EngineClientError('exited', `${entry.method} failed: ${how} before answering.`));
+    }
+    this.connection.dispose();
+    if (!this.stopRequested) this.log({ level: 'error', message: `Unexpected exit: ${how}.` });
+    this.options.onExit?.({ code: info.code, signal: info.signal, expected: this.stopRequested });
+  }
+
+  private toClientError(error: unknown, method: string): EngineClientError {
+    if (error instanceof EngineClientError) return error;
+    if (error instanceof ResponseError) {
+      if (error.code === RpcErrorCodes.PendingResponseRejected || error.code === RpcErrorCodes.MessageWriteError) {
+        const how = this.exitInfo ? describeExit(this.exitInfo) : 'the channel to the inference process closed';
+        return new EngineClientError('exited', `${method} failed: ${how}.`, error.code);
+      }
+      return new EngineClientError('server', error.message, error.code, error.data);
+    }
+    return new EngineClientError('server', `${method} failed: ${messageOf(error)}`);
+  }
+
+  private cancelledResult(): InfillRequest.Result {
+    return {
+      text: '',
+      finishReason: 'cancelled',
+      stats: {
+        forwardPasses: 0,
+        tokens: 0,
+        tokensPerForward: 0,
+        remasked: 0,
+        promptTokens: 0,
+        canvasTokens: 0,
+        tokenizeMs: 0,
+        encodeMs: 0,
+        denoiseMs: 0,
+        totalMs: 0,
+        device: this.device,
+      },
+    };
+  }
+
+  private log(entry: LogNotification.Params): void {
+    this.options.onLog?.(entry);
+  }
+}
+
+function describeExit(info: ExitInfo): string {
+  return info.signal ? `the inference process was killed by ${info.signal}` : `the inference process exited with code ${info.code}`;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** True if `exited` settles within `ms`; the timer never outlives the wait. */
+async function exitsWithin(exited: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([exited.then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

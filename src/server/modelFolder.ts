@@ -1,0 +1,67 @@
+/**
+ * Where the model lives, and the checks that turn "it did not load" into a reason a user can act on.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+export const bundledModelName = 'dllm-code-tiny';
+export const manifestFileName = 'dllm.json';
+
+/**
+ * The package root: the nearest folder above `fromDir` holding package.json.
+ * The bundle runs from `<root>/dist/`, the sources (tests) from `<root>/src/server/`.
+ */
+export function findPackageRoot(fromDir: string): string {
+  let dir = path.resolve(fromDir);
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return path.resolve(fromDir, '..');
+    dir = parent;
+  }
+}
+
+export function bundledModelDir(packageRoot: string): string {
+  return path.join(packageRoot, 'models', bundledModelName);
+}
+
+/** The folder to load: the setting's path (relative = to the working directory) or the bundled model. */
+export function resolveModelDir(requested: string | undefined, bundledDir: string): string {
+  const trimmed = requested?.trim();
+  return trimmed ? path.resolve(trimmed) : bundledDir;
+}
+
+/**
+ * The first problem a load would hit that can be named without the engine, or undefined.
+ * Covers the usual mistakes: wrong path, a file instead of a folder, no manifest, a manifest
+ * that is not JSON. Everything deeper (graphs, tokenizer) is the engine's to report.
+ */
+export async function findFolderProblem(modelDir: string): Promise<string | undefined> {
+  let stat: fs.Stats;
+  try {
+    stat = await fs.promises.stat(modelDir);
+  } catch {
+    return 'the folder does not exist';
+  }
+  if (!stat.isDirectory()) return 'it is not a folder';
+  const manifestPath = path.join(modelDir, manifestFileName);
+  let text: string;
+  try {
+    text = await fs.promises.readFile(manifestPath, 'utf8');
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT'
+      ? `it has no ${manifestFileName} manifest`
+      : `${manifestFileName} cannot be read: ${errorMessage(error)}`;
+  }
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    return `${manifestFileName} is not valid JSON: ${errorMessage(error)}`;
+  }
+  return undefined;
+}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
+}

@@ -1,0 +1,112 @@
+/**
+ * Checks the parameters of incoming requests. JSON-RPC gives us untyped data, so every field the
+ * engine relies on is checked here and a bad one is named in the error.
+ */
+import type { DeviceSetting, InfillRequest, InitializeRequest, SamplerKind, SamplerOptions } from '../protocol/protocol';
+
+export class InvalidParamsError extends Error {}
+
+/** Larger canvases or budgets are never meaningful; anything above is a caller bug. */
+const maxSaneTokens = 4096;
+
+const samplerKinds: readonly SamplerKind[] = ['saber', 'lowConfidence', 'threshold'];
+const remaskModes: readonly NonNullable<SamplerOptions['remask']>[] = ['always', 'onDrop', 'off'];
+const devices: readonly DeviceSetting[] = ['auto', 'cpu', 'gpu'];
+
+type Record_ = Record<string, unknown>;
+
+function isObject(value: unknown): value is Record_ {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function fail(message: string): never {
+  throw new InvalidParamsError(message);
+}
+
+function requireString(obj: Record_, key: string, where: string): string {
+  const value = obj[key];
+  if (typeof value !== 'string') fail(`${where}.${key} must be a string, got ${describe(value)}`);
+  return value;
+}
+
+function optionalString(obj: Record_, key: string, where: string): string | undefined {
+  return obj[key] === undefined || obj[key] === null ? undefined : requireString(obj, key, where);
+}
+
+function requireInteger(obj: Record_, key: string, where: string, min: number, max: number): number {
+  const value = obj[key];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    fail(`${where}.${key} must be an integer from ${min} to ${max}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function optionalNumber(obj: Record_, key: string, where: string, min: number, max: number): number | undefined {
+  const value = obj[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    fail(`${where}.${key} must be a number from ${min} to ${max}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(obj: Record_, key: string, where: string, allowed: readonly T[]): T {
+  const value = obj[key];
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    fail(`${where}.${key} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`);
+  }
+  return value as T;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+function validateSampler(value: unknown): SamplerOptions {
+  if (!isObject(value)) fail(`params.sampler must be an object, got ${describe(value)}`);
+  const where = 'params.sampler';
+  const sampler: SamplerOptions = { kind: oneOf(value, 'kind', where, samplerKinds) };
+  if (value.minPerStep !== undefined) sampler.minPerStep = requireInteger(value, 'minPerStep', where, 1, maxSaneTokens);
+  sampler.remaskDivisor = optionalNumber(value, 'remaskDivisor', where, 1, maxSaneTokens);
+  if (value.remask !== undefined) sampler.remask = oneOf(value, 'remask', where, remaskModes);
+  sampler.threshold = optionalNumber(value, 'threshold', where, 0, 1);
+  sampler.temperature = optionalNumber(value, 'temperature', where, 0, 100);
+  if (value.seed !== undefined) sampler.seed = requireInteger(value, 'seed', where, 0, Number.MAX_SAFE_INTEGER);
+  // Drop keys left undefined so the engine sees only what the client set.
+  for (const key of Object.keys(sampler) as (keyof SamplerOptions)[]) {
+    if (sampler[key] === undefined) delete sampler[key];
+  }
+  return sampler;
+}
+
+export function validateInfillParams(params: unknown): InfillRequest.Params {
+  if (!isObject(params)) fail(`dllm/infill expects an object of parameters, got ${describe(params)}`);
+  const where = 'params';
+  const result: InfillRequest.Params = {
+    prefix: requireString(params, 'prefix', where),
+    suffix: requireString(params, 'suffix', where),
+    maxTokens: requireInteger(params, 'maxTokens', where, 1, maxSaneTokens),
+    stepBudget: requireInteger(params, 'stepBudget', where, 1, maxSaneTokens),
+    sampler: validateSampler(params.sampler),
+    mode: oneOf(params, 'mode', where, ['inline', 'command'] as const),
+  };
+  const language = optionalString(params, 'language', where);
+  if (language !== undefined) result.language = language;
+  const progressToken = optionalString(params, 'progressToken', where);
+  if (progressToken !== undefined) result.progressToken = progressToken;
+  return result;
+}
+
+export function validateInitializeParams(params: unknown): InitializeRequest.Params {
+  if (!isObject(params)) fail(`initialize expects an object of parameters, got ${describe(params)}`);
+  const where = 'params';
+  const result: InitializeRequest.Params = { device: oneOf(params, 'device', where, devices) };
+  const modelDir = optionalString(params, 'modelDir', where);
+  if (modelDir !== undefined) result.modelDir = modelDir;
+  if (params.threads !== undefined && params.threads !== null) result.threads = requireInteger(params, 'threads', where, 0, 1024);
+  const clientName = optionalString(params, 'clientName', where);
+  if (clientName !== undefined) result.clientName = clientName;
+  return result;
+}
