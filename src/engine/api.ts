@@ -10,6 +10,8 @@ export interface EngineLoadOptions {
   device: DeviceSetting;
   /** CPU intra-op threads; 0/undefined = engine's choice. */
   threads?: number;
+  /** Detail lines for the log while loading (e.g. each execution provider tried). */
+  log?: (message: string) => void;
 }
 
 export interface InfillInput {

@@ -1,0 +1,186 @@
+/**
+ * The engine: a model folder loaded into onnxruntime sessions, and `infill` = window the text,
+ * tokenize, encode the context, denoise the canvas, decode.
+ */
+import * as path from 'node:path';
+import { maskGlyph } from '../protocol/protocol';
+import type { EngineLoadOptions, InfillControl, InfillInput, InfillOutput, LoadedEngine } from './api';
+import { InfillInputError, ModelLoadError } from './errors';
+import { ModelManifest, readManifest } from './manifest';
+import { FULL_IO, FullModel } from './runners/full';
+import type { CanvasModel, SequenceLayout } from './runners/model';
+import { SPLIT_CONTEXT_IO, SPLIT_DENOISE_IO, SplitModel } from './runners/split';
+import { denoise } from './sampler/denoise';
+import { buildPolicy, resolveSamplerOptions } from './sampler/index';
+import { mulberry32 } from './sampler/random';
+import { openSessions } from './session';
+import { detectLineEnd, normalizeForModel, restoreLineEnds } from './text';
+import { TextTokenizer, loadTokenizer } from './tokenizer';
+import { CHARS_PER_TOKEN, cutByCharacters, fitTokens } from './window';
+
+/** Folder name of the model shipped with the extension. */
+export const BUNDLED_MODEL = 'dllm-code-tiny';
+
+/** The bundled model folder under an extension (or package) root. */
+export function bundledModelDir(root: string): string {
+  return path.join(root, 'models', BUNDLED_MODEL);
+}
+
+export async function loadEngine(options: EngineLoadOptions): Promise<LoadedEngine> {
+  const manifest = readManifest(options.modelDir);
+  const tokenizer = loadTokenizer(manifest.files.tokenizer);
+  if (tokenizer.size > manifest.vocabSize) {
+    throw new ModelLoadError(manifest.files.tokenizer, `tokenizer has ${tokenizer.size} tokens but dllm.json says vocabSize ${manifest.vocabSize}`);
+  }
+  const opened = await openModel(manifest, options);
+  return new Engine(manifest, tokenizer, opened.model, opened.device, opened.warnings);
+}
+
+async function openModel(m: ModelManifest, options: EngineLoadOptions) {
+  const open = { device: options.device, threads: options.threads, log: options.log };
+  if (m.contract === 'split') {
+    const { sessions, device, warnings } = await openSessions(
+      { context: { file: m.files.context!, ...SPLIT_CONTEXT_IO }, denoise: { file: m.files.denoise!, ...SPLIT_DENOISE_IO } },
+      open,
+    );
+    return { model: new SplitModel(sessions.context, sessions.denoise, m.vocabSize, m.kvCache!) as CanvasModel, device, warnings };
+  }
+  const { sessions, device, warnings } = await openSessions({ model: { file: m.files.model!, ...FULL_IO } }, open);
+  return { model: new FullModel(sessions.model, m.vocabSize, m.shiftedLogits) as CanvasModel, device, warnings };
+}
+
+/**
+ * Tokens the sampler may never commit: the mask, bos, language tokens, the tokenizer's other
+ * special tokens, and ids the tokenizer cannot decode. Pad and eos stay: they end the middle.
+ */
+export function bannedTokens(m: ModelManifest, tokenizer: Pick<TextTokenizer, 'specialIds' | 'idToToken'>): Uint8Array {
+  const banned = new Uint8Array(m.vocabSize);
+  const { mask, pad, bos, eos } = m.specialTokens;
+  for (let id = 0; id < m.vocabSize; id++) if (tokenizer.idToToken(id) === undefined) banned[id] = 1;
+  for (const id of tokenizer.specialIds) if (id < m.vocabSize) banned[id] = 1;
+  for (const id of Object.values(m.languageTokens ?? {})) banned[id] = 1;
+  banned[mask] = 1;
+  if (bos !== null) banned[bos] = 1;
+  banned[pad] = 0;
+  if (eos !== null) banned[eos] = 0;
+  return banned;
+}
+
+/** The language token for a VS Code language id: its own, else `other`, else none. */
+export function languageToken(m: ModelManifest, language: string | undefined): number | undefined {
+  const table = m.languageTokens;
+  if (table === undefined) return undefined;
+  if (language && Object.prototype.hasOwnProperty.call(table, language)) return table[language];
+  return table.other;
+}
+
+class Engine implements LoadedEngine {
+  readonly model;
+  private readonly banned: Uint8Array;
+  private readonly endIds: ReadonlySet<number>;
+
+  constructor(
+    private readonly manifest: ModelManifest,
+    private readonly tokenizer: TextTokenizer,
+    private readonly runner: CanvasModel,
+    readonly device: LoadedEngine['device'],
+    readonly warnings: readonly string[],
+  ) {
+    this.model = {
+      name: manifest.name,
+      path: manifest.dir,
+      contract: manifest.contract,
+      vocabSize: manifest.vocabSize,
+      maxContextTokens: manifest.maxContextTokens,
+      maxCanvasTokens: manifest.maxCanvasTokens,
+    };
+    this.banned = bannedTokens(manifest, tokenizer);
+    const { pad, eos } = manifest.specialTokens;
+    this.endIds = new Set(eos === null ? [pad] : [pad, eos]);
+  }
+
+  async infill(input: InfillInput, control: InfillControl = {}): Promise<InfillOutput> {
+    const started = performance.now();
+    const m = this.manifest;
+    const canvasLength = clampInt(input.maxTokens, 1, m.maxCanvasTokens, 'maxTokens');
+    const steps = clampInt(input.stepBudget, 1, Number.MAX_SAFE_INTEGER, 'stepBudget');
+    const sampler = resolveSamplerOptions(input.sampler);
+
+    // Window and tokenize: LF text, cut by characters first so the tokenizer sees only the window.
+    const lineEnd = detectLineEnd(input.prefix, input.suffix);
+    const head = [m.specialTokens.bos, languageToken(m, input.language)].filter((t): t is number => t !== null && t !== undefined);
+    const tail = m.specialTokens.eos === null ? [] : [m.specialTokens.eos];
+    const budget = Math.max(0, m.maxContextTokens - head.length - tail.length);
+    const cut = cutByCharacters(normalizeForModel(input.prefix), normalizeForModel(input.suffix), budget * CHARS_PER_TOKEN);
+    const fitted = fitTokens(this.tokenizer.encode(cut.prefix), this.tokenizer.encode(cut.suffix), budget);
+    const tokenized = performance.now();
+
+    const layout: SequenceLayout = { head, prefix: fitted.prefixIds, canvasLength, suffix: fitted.suffixIds, tail };
+    const stats = {
+      promptTokens: head.length + fitted.prefixIds.length + fitted.suffixIds.length + tail.length,
+      canvasTokens: canvasLength,
+      tokenizeMs: tokenized - started,
+      device: this.device.provider,
+    };
+    if (control.isCancelled?.()) {
+      return { text: '', finishReason: 'cancelled', stats: { ...stats, forwardPasses: 0, tokens: 0, tokensPerForward: 0, remasked: 0, encodeMs: 0, denoiseMs: 0, totalMs: performance.now() - started } };
+    }
+
+    const pass = await this.runner.begin(layout);
+    const denoiseStarted = performance.now();
+    try {
+      const result = await denoise(
+        (canvas) => pass.forward(canvas),
+        {
+          canvasLength,
+          maskId: m.specialTokens.mask,
+          endIds: this.endIds,
+          vocabSize: m.vocabSize,
+          banned: this.banned,
+          temperature: sampler.temperature,
+          random: mulberry32(sampler.seed),
+        },
+        buildPolicy(sampler, steps),
+        {
+          isCancelled: control.isCancelled,
+          onPass: control.onProgress
+            ? (canvas, forwardPasses) =>
+                control.onProgress?.({
+                  text: restoreLineEnds(canvas.progressText((ids) => this.tokenizer.decode(ids), maskGlyph), lineEnd),
+                  forwardPasses,
+                  committed: canvas.committedCount(),
+                  canvasTokens: canvasLength,
+                })
+            : undefined,
+        },
+      );
+      const done = performance.now();
+      const middle = result.canvas.middleTokens();
+      return {
+        text: restoreLineEnds(this.tokenizer.decode(middle), lineEnd),
+        finishReason: result.cancelled ? 'cancelled' : result.canvas.firstEnd() >= 0 ? 'stop' : 'length',
+        stats: {
+          ...stats,
+          forwardPasses: result.forwardPasses,
+          tokens: middle.length,
+          tokensPerForward: result.forwardPasses > 0 ? result.canvas.committedCount() / result.forwardPasses : 0,
+          remasked: result.remasked,
+          encodeMs: pass.encodeMs,
+          denoiseMs: done - denoiseStarted,
+          totalMs: done - started,
+        },
+      };
+    } finally {
+      pass.release();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.runner.dispose();
+  }
+}
+
+function clampInt(value: number, min: number, max: number, name: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new InfillInputError(`${name} must be a number`);
+  return Math.min(max, Math.max(min, Math.floor(value)));
+}

@@ -1,0 +1,223 @@
+/**
+ * Reads and validates a model folder's `dllm.json` (see models/README.md). The runtime guesses
+ * nothing: every field it relies on is checked here, and every failure is one ModelLoadError
+ * naming the path and the reason.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ModelLoadError, describeError } from './errors';
+
+export const MANIFEST_FILE = 'dllm.json';
+
+export type GraphContract = 'split' | 'full';
+
+export interface SpecialTokens {
+  mask: number;
+  pad: number;
+  bos: number | null;
+  eos: number | null;
+}
+
+export interface KvCacheShape {
+  layers: number;
+  heads: number;
+  headDim: number;
+}
+
+/** A validated manifest; file paths are absolute. */
+export interface ModelManifest {
+  /** Absolute model folder. */
+  dir: string;
+  format: 1;
+  name: string;
+  description: string;
+  license: string;
+  provenance: string;
+  contract: GraphContract;
+  files: {
+    tokenizer: string;
+    /** split only */
+    context?: string;
+    /** split only */
+    denoise?: string;
+    /** full only */
+    model?: string;
+  };
+  vocabSize: number;
+  specialTokens: SpecialTokens;
+  /** By VS Code language id; `other` is the fallback. Absent: no language token. */
+  languageTokens?: Readonly<Record<string, number>>;
+  /** full only: logits[i] predicts token i+1. */
+  shiftedLogits: boolean;
+  maxContextTokens: number;
+  maxCanvasTokens: number;
+  /** split only */
+  kvCache?: KvCacheShape;
+}
+
+/** Reads `<modelDir>/dllm.json`, validates it and checks that the files it names exist. */
+export function readManifest(modelDir: string): ModelManifest {
+  const dir = path.resolve(modelDir);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    throw new ModelLoadError(dir, 'model folder does not exist');
+  }
+  if (!stat.isDirectory()) throw new ModelLoadError(dir, 'not a folder');
+  const file = path.join(dir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new ModelLoadError(file, `missing ${MANIFEST_FILE} (not a model folder?)`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ModelLoadError(file, `bad JSON: ${describeError(e)}`);
+  }
+  const manifest = parseManifest(json, dir, file);
+  for (const f of Object.values(manifest.files)) {
+    if (f !== undefined && !isFile(f)) throw new ModelLoadError(f, `missing file named in ${MANIFEST_FILE}`);
+  }
+  return manifest;
+}
+
+/** Validates manifest JSON (no file-system access). `file` names the manifest in errors. */
+export function parseManifest(json: unknown, dir: string, file = path.join(dir, MANIFEST_FILE)): ModelManifest {
+  const fail = (reason: string): never => {
+    throw new ModelLoadError(file, reason);
+  };
+  const root = asObject(json, 'the manifest', fail);
+
+  if (root.format === undefined) fail('missing required field "format"');
+  if (root.format !== 1) fail(`unsupported "format" ${JSON.stringify(root.format)} (this version reads format 1)`);
+  const contract = root.contract;
+  if (contract === undefined) fail('missing required field "contract"');
+  if (contract !== 'split' && contract !== 'full') {
+    fail(`unknown "contract" ${JSON.stringify(contract)} (expected "split" or "full")`);
+  }
+  const c = contract as GraphContract;
+
+  const name = str(root, 'name', fail);
+  const vocabSize = int(root, 'vocabSize', fail, 2);
+  const maxContextTokens = int(root, 'maxContextTokens', fail, 1);
+  const maxCanvasTokens = int(root, 'maxCanvasTokens', fail, 1);
+
+  const filesObj = asObject(root.files, '"files"', fail);
+  const rel = (key: string): string => {
+    const v = filesObj[key];
+    if (typeof v !== 'string' || v.length === 0) fail(`"files.${key}" must be a non-empty path`);
+    return path.resolve(dir, v as string);
+  };
+  const files: ModelManifest['files'] = { tokenizer: rel('tokenizer') };
+  if (c === 'split') {
+    files.context = rel('context');
+    files.denoise = rel('denoise');
+  } else {
+    files.model = rel('model');
+  }
+
+  const st = asObject(root.specialTokens, '"specialTokens"', fail);
+  const tokenId = (key: string, nullable: boolean): number | null => {
+    const v = st[key];
+    if (nullable && (v === null || v === undefined)) return null;
+    if (!Number.isInteger(v) || (v as number) < 0 || (v as number) >= vocabSize) {
+      fail(`"specialTokens.${key}" must be a token id in [0, vocabSize=${vocabSize})${nullable ? ' or null' : ''}`);
+    }
+    return v as number;
+  };
+  const specialTokens: SpecialTokens = {
+    mask: tokenId('mask', false) as number,
+    pad: tokenId('pad', false) as number,
+    bos: tokenId('bos', true),
+    eos: tokenId('eos', true),
+  };
+  if (specialTokens.mask === specialTokens.pad) fail('"specialTokens.mask" and "specialTokens.pad" must differ');
+
+  let languageTokens: Record<string, number> | undefined;
+  if (root.languageTokens !== undefined && root.languageTokens !== null) {
+    const lt = asObject(root.languageTokens, '"languageTokens"', fail);
+    languageTokens = {};
+    for (const [lang, id] of Object.entries(lt)) {
+      if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= vocabSize) {
+        fail(`"languageTokens.${lang}" must be a token id in [0, vocabSize=${vocabSize})`);
+      }
+      languageTokens[lang] = id as number;
+    }
+  }
+
+  let shiftedLogits = false;
+  if (root.shiftedLogits !== undefined) {
+    if (typeof root.shiftedLogits !== 'boolean') fail('"shiftedLogits" must be true or false');
+    shiftedLogits = root.shiftedLogits as boolean;
+  }
+  if (c === 'split' && shiftedLogits) fail('"shiftedLogits" applies to the full contract only');
+
+  let kvCache: KvCacheShape | undefined;
+  if (c === 'split') {
+    const kv = asObject(root.kvCache, '"kvCache" (required by the split contract)', fail);
+    kvCache = {
+      layers: int(kv, 'layers', fail, 1, 'kvCache.'),
+      heads: int(kv, 'heads', fail, 1, 'kvCache.'),
+      headDim: int(kv, 'headDim', fail, 1, 'kvCache.'),
+    };
+  }
+
+  return {
+    dir,
+    format: 1,
+    name,
+    description: optStr(root, 'description', fail),
+    license: optStr(root, 'license', fail),
+    provenance: optStr(root, 'provenance', fail),
+    contract: c,
+    files,
+    vocabSize,
+    specialTokens,
+    languageTokens,
+    shiftedLogits,
+    maxContextTokens,
+    maxCanvasTokens,
+    kvCache,
+  };
+}
+
+type Fail = (reason: string) => never;
+
+function asObject(v: unknown, what: string, fail: Fail): Record<string, unknown> {
+  if (v === undefined) fail(`missing required field ${what}`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(`${what} must be a JSON object`);
+  return v as Record<string, unknown>;
+}
+
+function str(o: Record<string, unknown>, key: string, fail: Fail): string {
+  const v = o[key];
+  if (v === undefined) fail(`missing required field "${key}"`);
+  if (typeof v !== 'string' || v.length === 0) fail(`"${key}" must be a non-empty string`);
+  return v as string;
+}
+
+function optStr(o: Record<string, unknown>, key: string, fail: Fail): string {
+  const v = o[key];
+  if (v === undefined || v === null) return '';
+  if (typeof v !== 'string') fail(`"${key}" must be a string`);
+  return v as string;
+}
+
+function int(o: Record<string, unknown>, key: string, fail: Fail, min: number, prefix = ''): number {
+  const v = o[key];
+  if (v === undefined) fail(`missing required field "${prefix}${key}"`);
+  if (!Number.isInteger(v) || (v as number) < min) fail(`"${prefix}${key}" must be an integer >= ${min}`);
+  return v as number;
+}
+
+function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}

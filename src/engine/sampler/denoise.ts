@@ -1,0 +1,98 @@
+/**
+ * The one denoising loop: forward → score → commit → maybe re-mask → stop?
+ * Everything that differs between samplers lives in the policies (policies.ts).
+ */
+import { Canvas } from '../canvas';
+import type { SamplerPolicy, PassState } from './policies';
+import { ScoringSetup, scoreCanvas } from './scoring';
+
+/** canvas ids [N] → logits [N × V]. */
+export type ForwardFn = (canvas: Int32Array) => Promise<Float32Array>;
+
+export interface DenoiseSetup extends ScoringSetup {
+  canvasLength: number;
+  maskId: number;
+  /** pad, and eos where the model has one. */
+  endIds: ReadonlySet<number>;
+}
+
+export interface DenoiseHooks {
+  /** Checked before every forward pass. */
+  isCancelled?: () => boolean;
+  /** After every pass. */
+  onPass?: (canvas: Canvas, forwardPasses: number) => void;
+}
+
+export interface DenoiseResult {
+  canvas: Canvas;
+  forwardPasses: number;
+  /** Commit events (a position re-masked and committed again counts twice). */
+  commits: number;
+  remasked: number;
+  cancelled: boolean;
+}
+
+export async function denoise(forward: ForwardFn, setup: DenoiseSetup, policy: SamplerPolicy, hooks: DenoiseHooks = {}): Promise<DenoiseResult> {
+  const canvas = new Canvas(setup.canvasLength, setup.maskId, setup.endIds);
+  const maxPasses = policy.budget.maxPasses;
+  let forwardPasses = 0;
+  let commits = 0;
+  let remasked = 0;
+
+  while (!policy.stop.shouldStop(canvas) && forwardPasses < maxPasses) {
+    if (hooks.isCancelled?.()) return { canvas, forwardPasses, commits, remasked, cancelled: true };
+    const pass = forwardPasses;
+    const logits = await forward(canvas.ids);
+    forwardPasses++;
+
+    // Score what still matters: positions before the first committed end token, and that token.
+    const end = canvas.firstEnd();
+    const scores = scoreCanvas(logits, canvas, end < 0 ? canvas.length : end + 1, setup);
+    const masked = canvas.maskedActive();
+    const passesLeft = maxPasses - pass;
+    const state: PassState = { canvas, scores, pass, passesLeft, masked };
+
+    const chosen = chooseCommits(state, policy);
+    for (const i of chosen) canvas.commit(i, scores.candidate[i]!, scores.confidence[i]!, pass);
+    commits += chosen.length;
+
+    if (passesLeft > 1) {
+      // Keep the net gain the budget needs (at least one position).
+      const limit = chosen.length - Math.max(1, policy.budget.requiredGain(masked.length, passesLeft));
+      if (limit > 0) {
+        const undo = policy.remask.select(state, chosen, remaskEligible(canvas, pass), limit);
+        for (const i of undo.slice(0, limit)) canvas.remask(i);
+        remasked += Math.min(undo.length, limit);
+      }
+    }
+    hooks.onPass?.(canvas, forwardPasses);
+  }
+  return { canvas, forwardPasses, commits, remasked, cancelled: false };
+}
+
+/** The rule's picks, topped up with the most confident to the rule's and the budget's minimum. */
+function chooseCommits(state: PassState, policy: SamplerPolicy): number[] {
+  const { masked, passesLeft, scores } = state;
+  if (passesLeft <= 1) return [...masked]; // last pass: everything
+  const proposal = policy.commit.propose(state);
+  const need = Math.min(masked.length, Math.max(proposal.atLeast, policy.budget.requiredGain(masked.length, passesLeft), 1));
+  const isMasked = new Set(masked);
+  const picked = new Set(proposal.positions.filter((i) => isMasked.has(i)));
+  if (picked.size < need) {
+    const byConfidence = masked.filter((i) => !picked.has(i)).sort((a, b) => scores.confidence[b]! - scores.confidence[a]! || a - b);
+    for (const i of byConfidence) {
+      if (picked.size >= need) break;
+      picked.add(i);
+    }
+  }
+  return [...picked].sort((a, b) => a - b);
+}
+
+/** Committed before this pass and still mattering (up to and including the first end token). */
+function remaskEligible(canvas: Canvas, pass: number): number[] {
+  const end = canvas.firstEnd();
+  const limit = end < 0 ? canvas.length : end + 1;
+  const out: number[] = [];
+  for (let i = 0; i < limit; i++) if (canvas.committed[i] && canvas.commitPass[i]! < pass) out.push(i);
+  return out;
+}

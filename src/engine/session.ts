@@ -1,0 +1,106 @@
+/**
+ * onnxruntime-node sessions for a model's graphs, on the best provider that starts.
+ * Providers are tried one at a time; a GPU provider that fails falls back to the next, and
+ * finally to CPU. Graph input/output names are checked against the contract at load.
+ */
+import * as ort from 'onnxruntime-node';
+import type { DeviceInfo, DeviceSetting } from '../protocol/protocol';
+import { ModelLoadError, describeError } from './errors';
+import { PlatformFacts, ProviderName, cpuThreads, currentPlatform, isGpuProvider, providerCandidates } from './providers';
+
+/** One graph to open and the names its contract requires. */
+export interface GraphSpec {
+  file: string;
+  inputs: readonly string[];
+  outputs: readonly string[];
+}
+
+export interface OpenedSessions<K extends string> {
+  sessions: Record<K, ort.InferenceSession>;
+  device: DeviceInfo;
+  /** Non-fatal: GPU providers that failed before the one in use. */
+  warnings: string[];
+}
+
+export interface OpenOptions {
+  device: DeviceSetting;
+  threads?: number;
+  /** For tests and odd platforms; defaults to this machine. */
+  platform?: PlatformFacts;
+  /** Detail lines for the log (each provider tried). */
+  log?: (message: string) => void;
+}
+
+/** Creates one session per graph, all on the same provider. */
+export async function openSessions<K extends string>(graphs: Record<K, GraphSpec>, options: OpenOptions): Promise<OpenedSessions<K>> {
+  const candidates = providerCandidates(options.device, options.platform ?? currentPlatform());
+  const threads = cpuThreads(options.threads);
+  const failures: string[] = [];
+  for (const provider of candidates) {
+    try {
+      const sessions = await createAll(graphs, provider, threads);
+      options.log?.(`execution provider ${provider} started`);
+      const warnings =
+        options.device === 'gpu' && !isGpuProvider(provider)
+          ? [`no GPU provider could start (${failures.join('; ') || `none for ${process.platform}-${process.arch}`}); using CPU`]
+          : [];
+      const device: DeviceInfo = isGpuProvider(provider) ? { provider, kind: 'gpu' } : { provider, kind: 'cpu', threads };
+      return { sessions, device, warnings };
+    } catch (e) {
+      if (e instanceof ModelLoadError || !isGpuProvider(provider)) throw e;
+      const why = `${provider} failed to start: ${describeError(e)}`;
+      failures.push(why);
+      options.log?.(`execution provider ${why}`);
+    }
+  }
+  // Unreachable: the candidate list ends with cpu, whose failure throws above.
+  throw new Error('no execution provider');
+}
+
+async function createAll<K extends string>(graphs: Record<K, GraphSpec>, provider: ProviderName, threads: number): Promise<Record<K, ort.InferenceSession>> {
+  const opened: Partial<Record<K, ort.InferenceSession>> = {};
+  try {
+    for (const key of Object.keys(graphs) as K[]) {
+      const spec = graphs[key];
+      opened[key] = await createOne(spec, provider, threads);
+    }
+    return opened as Record<K, ort.InferenceSession>;
+  } catch (e) {
+    await Promise.all(Object.values<ort.InferenceSession | undefined>(opened).map((s) => s?.release()));
+    throw e;
+  }
+}
+
+async function createOne(spec: GraphSpec, provider: ProviderName, threads: number): Promise<ort.InferenceSession> {
+  const options: ort.InferenceSession.SessionOptions = {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    ...(provider === 'cpu' ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
+  };
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(spec.file, options);
+  } catch (e) {
+    // On CPU a failure means the file itself is bad; on a GPU provider it may be the provider.
+    if (provider === 'cpu') throw new ModelLoadError(spec.file, `onnxruntime cannot open the graph: ${describeError(e)}`);
+    throw e;
+  }
+  const problem = contractMismatch(spec, session.inputNames, session.outputNames);
+  if (problem !== undefined) {
+    await session.release();
+    throw new ModelLoadError(spec.file, problem);
+  }
+  return session;
+}
+
+/** Why the graph's names differ from the contract's, or undefined when they match. */
+export function contractMismatch(spec: Pick<GraphSpec, 'inputs' | 'outputs'>, inputs: readonly string[], outputs: readonly string[]): string | undefined {
+  const missingIn = spec.inputs.filter((n) => !inputs.includes(n));
+  const extraIn = inputs.filter((n) => !spec.inputs.includes(n));
+  const missingOut = spec.outputs.filter((n) => !outputs.includes(n));
+  if (missingIn.length === 0 && extraIn.length === 0 && missingOut.length === 0) return undefined;
+  return (
+    `graph does not match the contract: inputs [${inputs.join(', ')}], outputs [${outputs.join(', ')}]; ` +
+    `expected inputs [${spec.inputs.join(', ')}] and outputs including [${spec.outputs.join(', ')}]`
+  );
+}
