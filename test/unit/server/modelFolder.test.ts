@@ -1,0 +1,35 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { bundledModelDir, findFolderProblem, findPackageRoot, resolveModelDir } from '../../../src/server/modelFolder';
+
+describe('model folder', () => {
+  let dir: string;
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dllm-folder-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('finds the package root from the bundle and from the sources', () => {
+    const root = path.resolve(__dirname, '../../..');
+    assert.strictEqual(findPackageRoot(path.join(root, 'dist')), root);
+    assert.strictEqual(findPackageRoot(path.join(root, 'src', 'server')), root);
+    assert.strictEqual(bundledModelDir(root), path.join(root, 'models', 'dllm-code-tiny'));
+  });
+
+  it('uses the bundled model when no folder is named', () => {
+    assert.strictEqual(resolveModelDir(undefined, '/b'), '/b');
+    assert.strictEqual(resolveModelDir('  ', '/b'), '/b');
+    assert.strictEqual(resolveModelDir('/m/x', '/b'), path.resolve('/m/x'));
+  });
+
+  it('names the problem with a folder', async () => {
+    assert.strictEqual(await findFolderProblem(path.join(dir, 'nope')), 'the folder does not exist');
+    fs.writeFileSync(path.join(dir, 'file'), '');
+    assert.strictEqual(await findFolderProblem(path.join(dir, 'file')), 'it is not a folder');
+    assert.strictEqual(await findFolderProblem(dir), 'it has no dllm.json manifest');
+    fs.writeFileSync(path.join(dir, 'dllm.json'), '{"name": ');
+    assert.match((await findFolderProblem(dir)) ?? '', /^dllm\.json is not valid JSON: /);
+    fs.writeFileSync(path.join(dir, 'dllm.json'), '{"name": "ok"}');
+    assert.strictEqual(await findFolderProblem(dir), undefined);
+  });
+});

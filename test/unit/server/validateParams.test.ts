@@ -1,0 +1,39 @@
+import * as assert from 'assert';
+import { InvalidParamsError, validateInfillParams, validateInitializeParams } from '../../../src/server/validateParams';
+
+const good = { prefix: 'a', suffix: 'b', maxTokens: 32, stepBudget: 8, sampler: { kind: 'saber' }, mode: 'inline' };
+
+describe('parameter validation', () => {
+  it('passes good infill parameters through, keeping only known sampler keys that are set', () => {
+    const params = validateInfillParams({ ...good, sampler: { kind: 'saber', minPerStep: 2, remask: 'onDrop', seed: 7, extra: 1 }, language: 'python', progressToken: 't' });
+    assert.deepStrictEqual(params, {
+      ...good,
+      sampler: { kind: 'saber', minPerStep: 2, remask: 'onDrop', seed: 7 },
+      language: 'python',
+      progressToken: 't',
+    });
+  });
+
+  it('names the bad field', () => {
+    const bad: [unknown, RegExp][] = [
+      [null, /expects an object/],
+      [{ ...good, suffix: undefined }, /params\.suffix must be a string, got nothing/],
+      [{ ...good, maxTokens: 2.5 }, /params\.maxTokens must be an integer/],
+      [{ ...good, stepBudget: 0 }, /params\.stepBudget/],
+      [{ ...good, sampler: 'saber' }, /params\.sampler must be an object/],
+      [{ ...good, sampler: { kind: 'saber', remask: 'sometimes' } }, /params\.sampler\.remask must be one of/],
+      [{ ...good, sampler: { kind: 'saber', temperature: -1 } }, /temperature must be a number from 0/],
+      [{ ...good, sampler: { kind: 'saber', seed: 1.5 } }, /seed must be an integer/],
+      [{ ...good, language: 3 }, /params\.language must be a string/],
+    ];
+    for (const [params, pattern] of bad) {
+      assert.throws(() => validateInfillParams(params), (e: unknown) => e instanceof InvalidParamsError && pattern.test(e.message), String(pattern));
+    }
+  });
+
+  it('checks initialize parameters', () => {
+    assert.deepStrictEqual(validateInitializeParams({ device: 'gpu', modelDir: '/m', threads: 2 }), { device: 'gpu', modelDir: '/m', threads: 2 });
+    assert.throws(() => validateInitializeParams({ device: 'gpu', threads: -1 }), /threads must be an integer from 0/);
+    assert.throws(() => validateInitializeParams({}), /params\.device must be one of/);
+  });
+});
