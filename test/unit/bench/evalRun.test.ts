@@ -1,0 +1,77 @@
+import { strict as assert } from 'node:assert';
+import type { EngineClient } from '../../../src/client/types';
+import type { InfillRequest } from '../../../src/protocol/protocol';
+import { infillParams, runEval } from '../../../scripts/lib/evalRun';
+import { detectSandbox, Pool } from '../../../scripts/lib/harness';
+import type { InfillTask } from '../../../scripts/lib/tasks';
+
+const task = (id: string, solution: string): InfillTask => ({
+  task_id: id,
+  entry_point: 'add_one',
+  prompt: 'def add_one(x):\n',
+  suffix: '    return y\n',
+  canonical_solution: solution,
+  test: 'def check(candidate):\n    assert candidate(1) == 2\n',
+});
+
+/** A client whose answers are scripted per prefix+id, standing in for the child process. */
+function scriptedClient(answers: Map<string, string | Error>, seen: InfillRequest.Params[]): EngineClient {
+  let n = 0;
+  return {
+    pid: 1,
+    running: true,
+    initialize: () => Promise.reject(new Error('not used')),
+    status: () => Promise.reject(new Error('not used')),
+    stop: () => Promise.resolve(),
+    kill: () => undefined,
+    infill: async (params) => {
+      seen.push(params);
+      const answer = answers.get(String(n++));
+      if (answer instanceof Error) throw answer;
+      const text = answer ?? '';
+      return {
+        text,
+        finishReason: 'stop',
+        stats: { forwardPasses: 4, tokens: 5, tokensPerForward: 8, remasked: 0, promptTokens: 20, canvasTokens: 32, tokenizeMs: 1, encodeMs: 3, denoiseMs: 12, totalMs: 16, device: 'cpu' },
+      };
+    },
+  };
+}
+
+describe('runEval', function () {
+  this.timeout(20000);
+
+  it('sends command requests and scores each answer with the harness', async () => {
+    const tasks = [task('a', '    y = x + 1\n'), task('b', '    y = x + 1\n'), task('c', '    y = x + 1\n')];
+    const seen: InfillRequest.Params[] = [];
+    const client = scriptedClient(new Map<string, string | Error>([['0', '    y = x + 1\n'], ['1', '    y = x - 1\n'], ['2', new Error('canvas too long')]]), seen);
+    const config = { sampler: { kind: 'saber' as const, seed: 0 }, canvas: 32, steps: 16 };
+    const progress: number[] = [];
+    const { records, summary } = await runEval(client, tasks, config, { pool: new Pool(2), sandbox: await detectSandbox(), onProgress: (done) => progress.push(done) });
+
+    assert.deepEqual(seen[0], infillParams(tasks[0], config));
+    assert.equal(seen[0].mode, 'command');
+    assert.equal(seen[0].maxTokens, 32);
+    assert.equal(seen[0].stepBudget, 16);
+    assert.equal(seen[0].language, 'python');
+    assert.deepEqual(records.map((r) => [r.task_id, r.status, r.exactMatch]), [
+      ['a', 'passed', true],
+      ['b', 'failed', false],
+      ['c', 'error', false],
+    ]);
+    assert.match(records[2].detail ?? '', /canvas too long/);
+    assert.equal(summary.pass1, 1 / 3);
+    assert.equal(summary.errors, 1);
+    assert.equal(summary.config, 'saber S=16');
+    assert.deepEqual([...progress].sort(), [1, 2, 3]);
+  });
+
+  it('stops when the child process has died', async () => {
+    const client = scriptedClient(new Map([['0', new Error('exited')]]), []);
+    const dead = { ...client, running: false };
+    await assert.rejects(
+      runEval(dead, [task('a', '')], { sampler: { kind: 'saber' }, canvas: 32, steps: 32 }, { pool: new Pool(1), sandbox: await detectSandbox() }),
+      /exited/,
+    );
+  });
+});
