@@ -92,7 +92,11 @@ export type FinishReason =
   | 'stop'
   /** The canvas filled up without a `<pad>`: the text may continue. */
   | 'length'
-  /** Cancelled or superseded; `text` holds whatever was committed so far. */
+  /**
+   * Cancelled (`$/cancelRequest`) or superseded by a newer inline request; `text` holds whatever
+   * was committed so far. Cancellation is a result, never an error: the server answers a
+   * cancelled `dllm/infill` with this finish reason, not with RequestCancelled.
+   */
   | 'cancelled';
 
 /** Statistics of one infill, for the status bar, the log and the benchmarks. */

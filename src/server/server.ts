@@ -2,8 +2,10 @@
  * The request handlers of the inference server: model loading, infills through the scheduler,
  * status, shutdown. Transport-agnostic (takes a MessageConnection) so tests can run it in-process.
  */
+import * as path from 'path';
 import { ErrorCodes as RpcErrorCodes, ResponseError, type MessageConnection } from 'vscode-jsonrpc';
 import type { EngineLoadOptions, InfillInput, InfillProgress, LoadedEngine } from '../engine/api';
+import { InfillInputError, ModelLoadError } from '../engine/errors';
 import {
   ErrorCodes,
   ExitNotification,
@@ -69,9 +71,14 @@ export function startServer(connection: MessageConnection, deps: ServerDeps): Ru
     try {
       const problem = await findFolderProblem(modelDir);
       if (problem) throw new Error(problem);
-      engine = await deps.loadEngine({ modelDir, device: params.device, threads: params.threads });
+      engine = await deps.loadEngine({
+        modelDir,
+        device: params.device,
+        threads: params.threads,
+        log: (message) => deps.log('info', message),
+      });
     } catch (error) {
-      const message = `Cannot load the model in "${modelDir}": ${errorMessage(error)}`;
+      const message = `Cannot load the model in "${modelDir}": ${loadFailureReason(error, modelDir)}`;
       state = { kind: 'failed', message };
       deps.log('error', message);
       throw new ResponseError(ErrorCodes.ModelLoadFailed, message, { path: modelDir });
@@ -128,6 +135,7 @@ export function startServer(connection: MessageConnection, deps: ServerDeps): Ru
     try {
       return await scheduler.submit({ input, mode: params.mode, token, onProgress });
     } catch (error) {
+      if (error instanceof InfillInputError) throw new ResponseError(ErrorCodes.InvalidParams, error.message);
       const message = `Infill failed: ${errorMessage(error)}`;
       deps.log('error', error instanceof Error && error.stack ? `${message}\n${error.stack}` : message);
       throw new ResponseError(RpcErrorCodes.InternalError, message);
@@ -178,6 +186,14 @@ export function startServer(connection: MessageConnection, deps: ServerDeps): Ru
       return shutdownReceived;
     },
   };
+}
+
+/** The engine's reason, with the file at fault named relative to the model folder. */
+function loadFailureReason(error: unknown, modelDir: string): string {
+  if (!(error instanceof ModelLoadError)) return errorMessage(error);
+  const file = path.relative(modelDir, error.path);
+  if (file === '') return error.reason;
+  return file.startsWith('..') || path.isAbsolute(file) ? `${error.path}: ${error.reason}` : `${file}: ${error.reason}`;
 }
 
 /** Runs a validator, turning its complaint into a JSON-RPC InvalidParams error. */

@@ -11,8 +11,9 @@ import {
   StatusRequest,
   type InfillProgressNotification,
 } from '../../../src/protocol/protocol';
+import { InfillInputError, ModelLoadError } from '../../../src/engine/errors';
 import { charsPerTokenBound } from '../../../src/server/contextWindow';
-import { fakeCompletion } from '../server/fakeEngine';
+import { createFakeEngine, fakeCompletion } from '../server/fakeEngine';
 import { makeModelDir, openChannel, type Channel } from './inMemoryChannel';
 
 function infillParams(overrides: Partial<InfillRequest.Params> = {}): InfillRequest.Params {
@@ -97,6 +98,14 @@ describe('protocol round trip (in-memory streams, real framing)', () => {
       assert.ok(channel.logs.some((l) => l.level === 'error' && l.message.includes('protobuf parsing failed')), 'the failure is logged');
       assert.ok((await channel.client.sendRequest(StatusRequest.type)).uptimeMs >= 0, 'still answering');
       assert.deepStrictEqual(channel.exits, [], 'still running');
+    });
+
+    it("names the model's file at fault relative to the folder", async () => {
+      channel = openChannel({}, async (options) => {
+        throw new ModelLoadError(path.join(options.modelDir, 'denoise.onnx'), 'file is truncated');
+      });
+      const error = await rejectsWith(channel.client.sendRequest(InitializeRequest.type, { device: 'cpu' }), ErrorCodes.ModelLoadFailed, /denoise\.onnx: file is truncated$/);
+      assert.strictEqual(error.message, `Cannot load the model in "${channel.modelDir}": denoise.onnx: file is truncated`);
     });
   });
 
@@ -183,6 +192,19 @@ describe('protocol round trip (in-memory streams, real framing)', () => {
       for (const [params, pattern] of cases) {
         await rejectsWith(channel.client.sendRequest(InfillRequest.type, params as InfillRequest.Params), ErrorCodes.InvalidParams, pattern);
       }
+    });
+
+    it("maps the engine's input errors to InvalidParams", async () => {
+      channel.dispose();
+      channel = openChannel({}, async (options) => {
+        const engine = createFakeEngine(options.modelDir);
+        engine.infill = async () => {
+          throw new InfillInputError('maxTokens must be a number');
+        };
+        return engine;
+      });
+      await channel.client.sendRequest(InitializeRequest.type, { device: 'cpu' });
+      await rejectsWith(channel.client.sendRequest(InfillRequest.type, infillParams()), ErrorCodes.InvalidParams, /^maxTokens must be a number$/);
     });
 
     it('sends progress after every forward pass to the request token', async () => {
