@@ -16,7 +16,7 @@ import { mulberry32 } from './sampler/random';
 import { openSessions } from './session';
 import { detectLineEnd, normalizeForModel, restoreLineEnds } from './text';
 import { TextTokenizer, loadTokenizer } from './tokenizer';
-import { CHARS_PER_TOKEN, cutByCharacters, fitTokens } from './window';
+import { CHARS_PER_TOKEN, cutByCharacters, windowTokens } from './window';
 
 /** Folder name of the model shipped with the extension. */
 export const BUNDLED_MODEL = 'dllm-code-tiny';
@@ -106,13 +106,13 @@ class Engine implements LoadedEngine {
     const steps = clampInt(input.stepBudget, 1, Number.MAX_SAFE_INTEGER, 'stepBudget');
     const sampler = resolveSamplerOptions(input.sampler);
 
-    // Window and tokenize: LF text, cut by characters first so the tokenizer sees only the window.
+    // Window and tokenize: LF text, a hard character cap, then tokens outward from the cursor.
     const lineEnd = detectLineEnd(input.prefix, input.suffix);
     const head = [m.specialTokens.bos, languageToken(m, input.language)].filter((t): t is number => t !== null && t !== undefined);
     const tail = m.specialTokens.eos === null ? [] : [m.specialTokens.eos];
     const budget = Math.max(0, m.maxContextTokens - head.length - tail.length);
-    const cut = cutByCharacters(normalizeForModel(input.prefix), normalizeForModel(input.suffix), budget * CHARS_PER_TOKEN);
-    const fitted = fitTokens(this.tokenizer.encode(cut.prefix), this.tokenizer.encode(cut.suffix), budget);
+    const cut = cutByCharacters(input.prefix, input.suffix, budget * CHARS_PER_TOKEN);
+    const fitted = windowTokens(normalizeForModel(cut.prefix), normalizeForModel(cut.suffix), budget, (text) => this.tokenizer.encode(text));
     const tokenized = performance.now();
 
     const layout: SequenceLayout = { head, prefix: fitted.prefixIds, canvasLength, suffix: fitted.suffixIds, tail };

@@ -1,13 +1,18 @@
 /**
  * Context windowing: which part of the document the model sees.
  *
- * Two cuts, both keeping what is nearest the cursor: first by characters (cheap, so the
- * tokenizer never sees a whole document), then by tokens (exact, to fit the model's context).
- * Pure functions.
+ * Everything keeps what is nearest the cursor. `windowTokens` tokenizes outward from the cursor
+ * in line-aligned chunks and stops once the token budget is met, so the tokenizer (1–3 ms per
+ * KB) never sees more than the window plus one chunk. `cutByCharacters` is the cheap hard cap
+ * applied first. Pure functions; the tokenizer is passed in.
  */
 
-/** Characters kept per token of budget at the character cut; generous so the token cut decides. */
-export const CHARS_PER_TOKEN = 6;
+/** Hard cap at the character cut, per token of budget: far beyond any real chars/token ratio. */
+export const CHARS_PER_TOKEN = 16;
+
+/** Characters encoded per missing token when growing a side: a little over code's ~3. */
+const CHUNK_CHARS_PER_TOKEN = 4;
+const MIN_CHUNK_CHARS = 256;
 
 /** Share of the token budget the prefix gets when both sides want more than they can have. */
 export const PREFIX_SHARE = 0.75;
@@ -81,6 +86,93 @@ export function fitTokens(
     droppedPrefix: p - keepPrefix,
     droppedSuffix: s - keepSuffix,
   };
+}
+
+/**
+ * `fitTokens(encode(prefix), encode(suffix), budget)`, computed lazily: each side is encoded in
+ * chunks from the cursor outward, only as far as the budget needs. Chunks end at line breaks
+ * where one is near, so for tokenizers that never merge across a newline the result is exactly
+ * that of encoding everything.
+ */
+export function windowTokens(
+  prefix: string,
+  suffix: string,
+  budget: number,
+  encode: (text: string) => number[],
+  prefixShare = PREFIX_SHARE,
+): TokenWindow {
+  const b = Math.max(0, Math.floor(budget));
+  const before = new LazyTokens(prefix, 'backward', encode);
+  const after = new LazyTokens(suffix, 'forward', encode);
+  const prefixQuota = Math.floor(b * prefixShare);
+  const p1 = before.ensure(prefixQuota);
+  const s1 = after.ensure(b - p1);
+  // The suffix ran out before its share: the prefix may use what it left.
+  const keepPrefix = s1 < b - p1 ? before.ensure(b - s1) : p1;
+  const keepSuffix = Math.min(s1, b - keepPrefix);
+  return {
+    prefixIds: before.take(keepPrefix),
+    suffixIds: after.take(keepSuffix),
+    droppedPrefix: before.knownRest(keepPrefix),
+    droppedSuffix: after.knownRest(keepSuffix),
+  };
+}
+
+/** The tokens of one side, encoded on demand from the cursor outward. */
+class LazyTokens {
+  /** Tokens of the consumed part, in text order. */
+  private ids: number[] = [];
+  /** Characters consumed, counted from the cursor. */
+  private consumed = 0;
+
+  constructor(
+    private readonly text: string,
+    /** backward: the prefix (cursor at its end); forward: the suffix (cursor at its start). */
+    private readonly direction: 'backward' | 'forward',
+    private readonly encode: (text: string) => number[],
+  ) {}
+
+  /** Encodes until `n` tokens are known or the text is used up; returns min(n, known). */
+  ensure(n: number): number {
+    while (this.ids.length < n && this.consumed < this.text.length) this.grow(n - this.ids.length);
+    return Math.min(n, this.ids.length);
+  }
+
+  /** The `n` tokens nearest the cursor. */
+  take(n: number): number[] {
+    return this.direction === 'backward' ? this.ids.slice(this.ids.length - n) : this.ids.slice(0, n);
+  }
+
+  /** Tokens known beyond the first `n` (a lower bound on what was dropped). */
+  knownRest(n: number): number {
+    return this.ids.length - n;
+  }
+
+  private grow(missing: number): void {
+    const chunk = Math.max(MIN_CHUNK_CHARS, missing * CHUNK_CHARS_PER_TOKEN);
+    const t = this.text;
+    if (this.direction === 'backward') {
+      const end = t.length - this.consumed;
+      let start = Math.max(0, end - chunk);
+      if (start > 0) {
+        const nl = t.indexOf('\n', start);
+        if (nl >= 0 && nl + 1 < end) start = nl + 1;
+        else if (isLowSurrogate(t.charCodeAt(start))) start++;
+      }
+      this.ids = [...this.encode(t.slice(start, end)), ...this.ids];
+      this.consumed = t.length - start;
+    } else {
+      const start = this.consumed;
+      let end = Math.min(t.length, start + chunk);
+      if (end < t.length) {
+        const nl = t.lastIndexOf('\n', end - 1);
+        if (nl >= start) end = nl + 1;
+        else if (isLowSurrogate(t.charCodeAt(end))) end++;
+      }
+      this.ids.push(...this.encode(t.slice(start, end)));
+      this.consumed = end;
+    }
+  }
 }
 
 function isLowSurrogate(code: number): boolean {

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { detectLineEnd, normalizeForModel, restoreLineEnds, toWellFormed } from '../../../src/engine/text';
-import { cutByCharacters, fitTokens } from '../../../src/engine/window';
+import { mulberry32 } from '../../../src/engine/sampler/random';
+import { cutByCharacters, fitTokens, windowTokens } from '../../../src/engine/window';
 
 const ids = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 
@@ -43,6 +44,73 @@ describe('engine/window: token cut', () => {
   it('a zero budget keeps nothing', () => {
     const w = fitTokens(ids(0, 3), ids(10, 3), 0);
     assert.deepEqual([w.prefixIds, w.suffixIds], [[], []]);
+  });
+});
+
+/** A tokenizer that never merges across a newline: '\n' alone, else up to 3 characters. */
+function newlineSafeEncoder() {
+  const vocab = new Map<string, number>();
+  let encodedChars = 0;
+  const encode = (text: string) => {
+    encodedChars += text.length;
+    return (text.match(/\n|[^\n]{1,3}/g) ?? []).map((piece) => {
+      if (!vocab.has(piece)) vocab.set(piece, vocab.size);
+      return vocab.get(piece)!;
+    });
+  };
+  return { encode, chars: () => encodedChars };
+}
+
+function randomCode(random: () => number, chars: number): string {
+  let out = '';
+  while (out.length < chars) out += 'x'.repeat(Math.floor(random() * 40)) + '\n';
+  return out.slice(0, chars);
+}
+
+describe('engine/window: lazy token window', () => {
+  it('equals fitting the full encodings (golden against fitTokens)', () => {
+    const random = mulberry32(7);
+    for (let k = 0; k < 200; k++) {
+      const prefix = randomCode(random, Math.floor(random() ** 2 * 20000));
+      const suffix = randomCode(random, Math.floor(random() ** 2 * 20000));
+      const budget = Math.floor(random() * 2000);
+      const { encode } = newlineSafeEncoder();
+      const lazy = windowTokens(prefix, suffix, budget, encode);
+      const full = fitTokens(encode(prefix), encode(suffix), budget);
+      assert.deepEqual(lazy.prefixIds, full.prefixIds, `case ${k}`);
+      assert.deepEqual(lazy.suffixIds, full.suffixIds, `case ${k}`);
+    }
+  });
+
+  it('encodes only about the window of a huge document, never the whole of it', () => {
+    const random = mulberry32(3);
+    const prefix = randomCode(random, 1_000_000);
+    const suffix = randomCode(random, 1_000_000);
+    const enc = newlineSafeEncoder();
+    const w = windowTokens(prefix, suffix, 1000, enc.encode);
+    assert.equal(w.prefixIds.length, 750);
+    assert.equal(w.suffixIds.length, 250);
+    assert.ok(enc.chars() < 10_000, `encoded ${enc.chars()} characters`);
+  });
+
+  it('handles empty sides and a one-sided document', () => {
+    const { encode } = newlineSafeEncoder();
+    assert.deepEqual(windowTokens('', '', 100, encode), { prefixIds: [], suffixIds: [], droppedPrefix: 0, droppedSuffix: 0 });
+    const w = windowTokens('abcdef\n'.repeat(1000), '', 100, encode);
+    assert.equal(w.prefixIds.length, 100);
+    assert.deepEqual(w.suffixIds, []);
+    const s = windowTokens('', 'abcdef\n'.repeat(1000), 100, encode);
+    assert.equal(s.suffixIds.length, 100);
+  });
+
+  it('does not split a surrogate pair when a chunk must cut mid-line', () => {
+    const seen: string[] = [];
+    const encode = (text: string) => {
+      seen.push(text);
+      return Array.from(text, (c) => c.codePointAt(0)!);
+    };
+    windowTokens('😀'.repeat(5000), '😀'.repeat(5000), 600, encode);
+    for (const piece of seen) assert.equal(piece, piece.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, ''));
   });
 });
 
