@@ -1,0 +1,345 @@
+/**
+ * `npm run complete -- FILE:LINE:COL [options]` — fill the middle at a position in a file, or
+ * `FILE:L1:C1-L2:C2` to regenerate a span, through the same child process and client the editor
+ * uses. Prints the completion between rules, then its statistics.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { CancellationTokenSource } from 'vscode-jsonrpc';
+import { EngineClientError, startEngineClient } from '../src/client/engineClient';
+import type { EngineClient } from '../src/client/types';
+import type { DeviceSetting, InfillRequest, InitializeRequest, LogNotification, SamplerKind } from '../src/protocol/protocol';
+
+const usage = `Usage: npm run complete -- FILE:LINE:COL [options]
+       npm run complete -- FILE:L1:C1-L2:C2 [options]   (regenerate the span)
+
+Fills the middle at a position of FILE (1-based line and column) with the diffusion model.
+
+Options:
+  --sampler saber|lowConfidence|threshold   denoising sampler (default saber)
+  --steps N          most forward passes to spend (default 48)
+  --max-tokens N     canvas length: most tokens of the middle (default 128, capped by the model)
+  --model DIR        model folder holding dllm.json (default: the bundled model)
+  --device auto|cpu|gpu                     where the model runs (default auto)
+  --threads N        CPU threads (default: the engine's choice)
+  --seed N           seed of the sampler's random source
+  --temperature T    softmax temperature (default 0: most likely token)
+  --language ID      VS Code language id (default: from the file extension)
+  --progress         show the canvas as it denoises (on stderr)
+  --json             print the result as JSON instead of text
+  --verbose          print the server's log lines (on stderr)
+  -h, --help         this text`;
+
+/** A usage mistake: printed with a hint, exit code 2. */
+class UsageError extends Error {}
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export interface Target {
+  file: string;
+  start: Position;
+  /** Present for a selection `L1:C1-L2:C2`. */
+  end?: Position;
+}
+
+export interface Split {
+  prefix: string;
+  suffix: string;
+  /** The text of the selection being regenerated (empty at a cursor). */
+  selected: string;
+}
+
+/** Parses `FILE:LINE:COL` or `FILE:L1:C1-L2:C2`; the file name may itself contain colons. */
+export function parseTarget(spec: string): Target {
+  const match = /^(.+?):(\d+):(\d+)(?:-(\d+):(\d+))?$/.exec(spec);
+  if (!match) throw new UsageError(`"${spec}" is not FILE:LINE:COL or FILE:L1:C1-L2:C2`);
+  const [, file, line, column, endLine, endColumn] = match;
+  const target: Target = { file, start: { line: Number(line), column: Number(column) } };
+  if (endLine !== undefined) target.end = { line: Number(endLine), column: Number(endColumn) };
+  return target;
+}
+
+/**
+ * The offset of a 1-based line and column (UTF-16 code units, as VS Code counts). The column may
+ * be one past the last character of the line (the end of the line); a `\r` before `\n` is not part
+ * of the line.
+ */
+export function offsetOf(text: string, at: Position, file: string): number {
+  const lineStarts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const where = `${file}:${at.line}:${at.column}`;
+  if (at.line < 1 || at.line > lineStarts.length) {
+    throw new UsageError(`${where}: line ${at.line} is outside the file, which has ${lineStarts.length} line${lineStarts.length === 1 ? '' : 's'}`);
+  }
+  const start = lineStarts[at.line - 1];
+  let end = at.line < lineStarts.length ? lineStarts[at.line] - 1 : text.length;
+  if (end > start && text[end - 1] === '\r') end--;
+  const length = end - start;
+  if (at.column < 1 || at.column > length + 1) {
+    throw new UsageError(`${where}: column ${at.column} is outside line ${at.line}, which has ${length} character${length === 1 ? '' : 's'} (columns 1 to ${length + 1})`);
+  }
+  return start + at.column - 1;
+}
+
+export function splitAt(text: string, target: Target): Split {
+  const start = offsetOf(text, target.start, target.file);
+  const end = target.end ? offsetOf(text, target.end, target.file) : start;
+  if (end < start) throw new UsageError(`${target.file}: the selection ends before it starts`);
+  return { prefix: text.slice(0, start), suffix: text.slice(end), selected: text.slice(start, end) };
+}
+
+const languageByExtension: Record<string, string> = {
+  '.py': 'python', '.pyi': 'python', '.ts': 'typescript', '.mts': 'typescript', '.cts': 'typescript', '.tsx': 'typescriptreact',
+  '.js': 'javascript', '.mjs': 'javascript', '.cjs': 'javascript', '.jsx': 'javascriptreact', '.rs': 'rust', '.go': 'go',
+  '.java': 'java', '.kt': 'kotlin', '.c': 'c', '.h': 'c', '.cc': 'cpp', '.cpp': 'cpp', '.hpp': 'cpp', '.cs': 'csharp',
+  '.rb': 'ruby', '.php': 'php', '.swift': 'swift', '.sh': 'shellscript', '.bash': 'shellscript', '.lua': 'lua',
+  '.json': 'json', '.md': 'markdown', '.html': 'html', '.css': 'css', '.sql': 'sql', '.yaml': 'yaml', '.yml': 'yaml',
+};
+
+export function languageOf(file: string): string {
+  return languageByExtension[path.extname(file).toLowerCase()] ?? '';
+}
+
+interface CliOptions {
+  target: Target;
+  sampler: SamplerKind;
+  steps: number;
+  maxTokens: number;
+  modelDir?: string;
+  device: DeviceSetting;
+  threads?: number;
+  seed?: number;
+  temperature?: number;
+  language?: string;
+  progress: boolean;
+  json: boolean;
+  verbose: boolean;
+}
+
+function positiveInteger(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+function pick<T extends string>(value: string | undefined, name: string, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got "${value}"`);
+  return value as T;
+}
+
+export function parseCommandLine(argv: string[]): CliOptions | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        sampler: { type: 'string' },
+        steps: { type: 'string' },
+        'max-tokens': { type: 'string' },
+        model: { type: 'string' },
+        device: { type: 'string' },
+        threads: { type: 'string' },
+        seed: { type: 'string' },
+        temperature: { type: 'string' },
+        language: { type: 'string' },
+        progress: { type: 'boolean' },
+        json: { type: 'boolean' },
+        verbose: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return 'help';
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'which FILE:LINE:COL?' : `one FILE:LINE:COL expected, got ${positionals.join(' ')}`);
+  let seed: number | undefined;
+  if (values.seed !== undefined) {
+    seed = Number(values.seed);
+    if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${values.seed}"`);
+  }
+  let temperature: number | undefined;
+  if (values.temperature !== undefined) {
+    temperature = Number(values.temperature);
+    if (!Number.isFinite(temperature) || temperature < 0) throw new UsageError(`--temperature must be a number ≥ 0, got "${values.temperature}"`);
+  }
+  return {
+    target: parseTarget(positionals[0]),
+    sampler: pick(values.sampler, 'sampler', ['saber', 'lowConfidence', 'threshold'] as const, 'saber'),
+    steps: positiveInteger(values.steps, 'steps', 48),
+    maxTokens: positiveInteger(values['max-tokens'], 'max-tokens', 128),
+    modelDir: values.model === undefined ? undefined : path.resolve(values.model),
+    device: pick(values.device, 'device', ['auto', 'cpu', 'gpu'] as const, 'auto'),
+    threads: values.threads === undefined ? undefined : positiveInteger(values.threads, 'threads', 0),
+    seed,
+    temperature,
+    language: values.language,
+    progress: values.progress ?? false,
+    json: values.json ?? false,
+    verbose: values.verbose ?? false,
+  };
+}
+
+/** ANSI styling, only for a terminal that wants it. */
+function styles(stream: NodeJS.WriteStream) {
+  const on = stream.isTTY === true && !process.env.NO_COLOR;
+  const wrap = (code: string) => (text: string) => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
+  return { dim: wrap('2'), bold: wrap('1'), green: wrap('32'), red: wrap('31'), yellow: wrap('33') };
+}
+
+const out = styles(process.stdout);
+const err = styles(process.stderr);
+
+function rule(title = ''): string {
+  const width = Math.min(process.stdout.columns || 72, 72);
+  if (!title) return out.dim('─'.repeat(width));
+  const side = Math.max(2, Math.floor((width - title.length - 2) / 2));
+  return out.dim(`${'─'.repeat(side)} ${title} ${'─'.repeat(Math.max(2, width - side - title.length - 2))}`);
+}
+
+function ms(value: number): string {
+  return `${Math.round(value)} ms`;
+}
+
+/** One line of progress: the canvas with newlines shown as ⏎, cut to the terminal width. */
+function progressLine(value: { text: string; forwardPasses: number; committed: number; canvasTokens: number }, steps: number): string {
+  const head = `pass ${value.forwardPasses}/${steps} · ${value.committed}/${value.canvasTokens} committed │ `;
+  const width = (process.stderr.columns || 100) - head.length - 1;
+  const text = value.text.replace(/\r?\n/g, '⏎').replace(/\t/g, '→');
+  return head + (text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text);
+}
+
+function printResult(options: CliOptions, init: InitializeRequest.Result, maxTokens: number, split: Split, result: InfillRequest.Result): void {
+  const { target } = options;
+  const at = target.end
+    ? `${target.file}:${target.start.line}:${target.start.column}-${target.end.line}:${target.end.column}`
+    : `${target.file}:${target.start.line}:${target.start.column}`;
+  const device = init.device.threads ? `${init.device.provider} (${init.device.threads} threads)` : init.device.provider;
+  console.log(out.dim(`${init.model.name} on ${device} · ready in ${ms(init.startupMs)}`));
+  const capped = maxTokens < options.maxTokens ? ` (capped from ${options.maxTokens} by the model)` : '';
+  const what = target.end ? `regenerating ${split.selected.length} characters at ${at}` : at;
+  console.log(out.dim(`${what} · ${options.language || 'plain text'} · ${options.sampler} · canvas ${maxTokens}${capped} · budget ${options.steps} passes`));
+  console.log(rule('completion'));
+  if (result.text.length === 0) console.log(out.dim('(empty: the model ended the middle at once)'));
+  else process.stdout.write(out.green(result.text) + (result.text.endsWith('\n') ? '' : '\n'));
+  console.log(rule());
+  const s = result.stats;
+  const finish = result.finishReason === 'stop' ? 'stop' : result.finishReason === 'length' ? out.yellow('length (canvas full)') : out.yellow('cancelled');
+  console.log(`finish ${finish} · ${s.tokens} tokens · ${s.forwardPasses} forward passes · ${s.tokensPerForward.toFixed(1)} tokens/pass · ${s.remasked} re-masked`);
+  console.log(out.dim(`prompt ${s.promptTokens} tokens · tokenize ${ms(s.tokenizeMs)} · encode ${ms(s.encodeMs)} · denoise ${ms(s.denoiseMs)} · total ${ms(s.totalMs)} · ${s.device}`));
+  for (const warning of init.warnings) console.log(out.yellow(`warning: ${warning}`));
+}
+
+/**
+ * Server log lines on stderr: warnings as they come, the rest with --verbose. Errors wait for the
+ * end, so the one that merely repeats the failure being reported is not printed twice.
+ */
+class ServerLogPrinter {
+  private readonly errors: string[] = [];
+
+  constructor(private readonly verbose: boolean) {}
+
+  print = (entry: LogNotification.Params): void => {
+    if (entry.level === 'error') this.errors.push(entry.message);
+    else if (entry.level === 'warn') console.error(err.yellow(`server: ${entry.message}`));
+    else if (this.verbose) console.error(err.dim(`server: ${entry.message}`));
+  };
+
+  flushErrors(alreadyReported?: string): void {
+    for (const message of this.errors) if (message !== alreadyReported) console.error(err.red(`server: ${message}`));
+    this.errors.length = 0;
+  }
+}
+
+async function run(options: CliOptions, serverLog: ServerLogPrinter): Promise<void> {
+  const { target } = options;
+  let text: string;
+  try {
+    text = fs.readFileSync(target.file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
+    throw new UsageError(`cannot read ${target.file}: ${why}`);
+  }
+  const split = splitAt(text, target);
+  options.language ??= languageOf(target.file);
+
+  const serverModule = path.resolve(__dirname, '..', 'dist', 'server.js');
+  let client: EngineClient | undefined;
+  const cancel = new CancellationTokenSource();
+  process.once('SIGINT', () => {
+    console.error(err.yellow('\ninterrupted: cancelling'));
+    cancel.cancel();
+  });
+  try {
+    client = await startEngineClient({
+      serverModule,
+      onLog: serverLog.print,
+      onExit: ({ expected, code, signal }) => {
+        if (!expected) console.error(err.red(`the inference process ended unexpectedly (${signal ?? `code ${code}`})`));
+      },
+    });
+    const init = await client.initialize({ modelDir: options.modelDir, device: options.device, threads: options.threads, clientName: 'dllm complete (command line)' });
+    const maxTokens = Math.min(options.maxTokens, init.model.maxCanvasTokens);
+    const sampler: InfillRequest.Params['sampler'] = { kind: options.sampler };
+    if (options.seed !== undefined) sampler.seed = options.seed;
+    if (options.temperature !== undefined) sampler.temperature = options.temperature;
+    const live = options.progress && process.stderr.isTTY === true;
+    const result = await client.infill(
+      { prefix: split.prefix, suffix: split.suffix, language: options.language, maxTokens, stepBudget: options.steps, sampler, mode: 'command' },
+      cancel.token,
+      options.progress
+        ? (value) => {
+            const line = progressLine(value, options.steps);
+            process.stderr.write(live ? `\r\x1b[2K${err.dim(line)}` : `${line}\n`);
+          }
+        : undefined,
+    );
+    if (live) process.stderr.write('\r\x1b[2K');
+    if (options.json) console.log(JSON.stringify({ model: init.model, device: init.device, warnings: init.warnings, startupMs: init.startupMs, ...result }, null, 2));
+    else printResult(options, init, maxTokens, split, result);
+  } finally {
+    await client?.stop();
+  }
+}
+
+async function main(): Promise<number> {
+  let serverLog: ServerLogPrinter | undefined;
+  try {
+    const options = parseCommandLine(process.argv.slice(2));
+    if (options === 'help') {
+      console.log(usage);
+      return 0;
+    }
+    serverLog = new ServerLogPrinter(options.verbose);
+    await run(options, serverLog);
+    serverLog.flushErrors();
+    return 0;
+  } catch (error) {
+    serverLog?.flushErrors(error instanceof Error ? error.message : undefined);
+    if (error instanceof UsageError) {
+      console.error(`${err.red('complete:')} ${error.message}\n${err.dim('Try: npm run complete -- --help')}`);
+      return 2;
+    }
+    if (error instanceof EngineClientError) {
+      console.error(`${err.red('complete:')} ${error.message}`);
+      return 1;
+    }
+    console.error(`${err.red('complete: unexpected failure:')} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void main().then((code) => {
+    process.exitCode = code;
+  });
+}
