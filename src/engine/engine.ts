@@ -3,7 +3,7 @@
  * tokenize, encode the context, denoise the canvas, decode.
  */
 import * as path from 'node:path';
-import { maskGlyph } from '../protocol/protocol';
+import { DeviceInfo, maskGlyph } from '../protocol/protocol';
 import type { EngineLoadOptions, InfillControl, InfillInput, InfillOutput, LoadedEngine } from './api';
 import { InfillInputError, ModelLoadError } from './errors';
 import { ModelManifest, readManifest } from './manifest';
@@ -33,7 +33,12 @@ export async function loadEngine(options: EngineLoadOptions): Promise<LoadedEngi
     throw new ModelLoadError(manifest.files.tokenizer, `tokenizer has ${tokenizer.size} tokens but dllm.json says vocabSize ${manifest.vocabSize}`);
   }
   const opened = await openModel(manifest, options);
-  return new Engine(manifest, tokenizer, opened.model, opened.device, opened.warnings);
+  return engineFrom({ manifest, tokenizer, ...opened });
+}
+
+/** The engine over already-loaded parts (loadEngine's last step; tests pass a fake model). */
+export function engineFrom(parts: { manifest: ModelManifest; tokenizer: TextTokenizer; model: CanvasModel; device: DeviceInfo; warnings: readonly string[] }): LoadedEngine {
+  return new Engine(parts.manifest, parts.tokenizer, parts.model, parts.device, parts.warnings);
 }
 
 async function openModel(m: ModelManifest, options: EngineLoadOptions) {
@@ -83,7 +88,7 @@ class Engine implements LoadedEngine {
     private readonly manifest: ModelManifest,
     private readonly tokenizer: TextTokenizer,
     private readonly runner: CanvasModel,
-    readonly device: LoadedEngine['device'],
+    readonly device: DeviceInfo,
     readonly warnings: readonly string[],
   ) {
     this.model = {

@@ -1,0 +1,168 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { InfillInput, InfillProgress, LoadedEngine } from '../../../src/engine/api';
+import { bundledModelDir, engineFrom } from '../../../src/engine/engine';
+import { InfillInputError } from '../../../src/engine/errors';
+import { parseManifest } from '../../../src/engine/manifest';
+import type { CanvasModel, SequenceLayout } from '../../../src/engine/runners/model';
+import { TextTokenizer, loadTokenizer } from '../../../src/engine/tokenizer';
+import { maskGlyph } from '../../../src/protocol/protocol';
+import { TINY_VOCAB, logitFor, tempDir, tinyTokenizerJson } from './fixtures';
+
+const PAD = 1;
+
+/** A fake model that always predicts `middle` followed by pads, more confident to the left. */
+class SpellingModel implements CanvasModel {
+  readonly vocabSize = TINY_VOCAB;
+  layouts: SequenceLayout[] = [];
+  passes = 0;
+  constructor(private readonly middle: number[]) {}
+  async begin(layout: SequenceLayout) {
+    this.layouts.push(layout);
+    let released = false;
+    return {
+      encodeMs: 0,
+      forward: async (canvas: Int32Array) => {
+        assert.ok(!released);
+        this.passes++;
+        const v = this.vocabSize;
+        const logits = new Float32Array(canvas.length * v);
+        for (let j = 0; j < canvas.length; j++) logits[j * v + (this.middle[j] ?? PAD)] = logitFor(0.9 - j * 0.01, 200);
+        return logits;
+      },
+      release: () => {
+        released = true;
+      },
+    };
+  }
+  async dispose() {}
+}
+
+describe('engine/engine (fake model)', () => {
+  let t: ReturnType<typeof tempDir>;
+  let tokenizer: TextTokenizer;
+  const manifest = () =>
+    parseManifest(
+      {
+        format: 1,
+        name: 'fake',
+        contract: 'split',
+        files: { tokenizer: 'tokenizer.json', context: 'c.onnx', denoise: 'd.onnx' },
+        vocabSize: TINY_VOCAB,
+        specialTokens: { mask: 0, pad: 1, bos: 2, eos: 3 },
+        languageTokens: { python: 4, other: 5 },
+        maxContextTokens: 64,
+        maxCanvasTokens: 16,
+        kvCache: { layers: 1, heads: 1, headDim: 4 },
+      },
+      t.dir,
+    );
+  const input = (over: Partial<InfillInput> = {}): InfillInput => ({
+    prefix: 'def f(x):\n    ',
+    suffix: '\n\nprint(f(1))\n',
+    language: 'python',
+    maxTokens: 12,
+    stepBudget: 12,
+    sampler: { kind: 'saber' },
+    ...over,
+  });
+  let model: SpellingModel;
+  let engine: LoadedEngine;
+
+  before(() => {
+    t = tempDir();
+    fs.writeFileSync(path.join(t.dir, 'tokenizer.json'), JSON.stringify(tinyTokenizerJson()));
+    tokenizer = loadTokenizer(path.join(t.dir, 'tokenizer.json'));
+  });
+  after(() => t.remove());
+  beforeEach(() => {
+    model = new SpellingModel(tokenizer.encode('return x'));
+    engine = engineFrom({ manifest: manifest(), tokenizer, model, device: { provider: 'cpu', kind: 'cpu', threads: 2 }, warnings: [] });
+  });
+
+  it('fills the middle up to the pad, with sane stats', async () => {
+    const out = await engine.infill(input());
+    assert.equal(out.text, 'return x');
+    assert.equal(out.finishReason, 'stop');
+    const s = out.stats;
+    assert.equal(s.tokens, tokenizer.encode('return x').length);
+    assert.equal(s.canvasTokens, 12);
+    assert.ok(s.forwardPasses >= 1 && s.forwardPasses <= 12);
+    assert.equal(s.forwardPasses, model.passes);
+    assert.ok(s.tokensPerForward > 0);
+    assert.equal(s.device, 'cpu');
+    assert.equal(s.promptTokens, 2 + tokenizer.encode(input().prefix).length + tokenizer.encode(input().suffix).length + 1);
+    for (const k of ['tokenizeMs', 'encodeMs', 'denoiseMs', 'totalMs'] as const) assert.ok(s[k] >= 0, k);
+  });
+
+  it('lays out [bos] [language] prefix · canvas · suffix [eos]', async () => {
+    await engine.infill(input({ language: 'python' }));
+    await engine.infill(input({ language: 'haskell' }));
+    const [py, other] = model.layouts;
+    assert.deepEqual(py!.head, [2, 4]);
+    assert.deepEqual(other!.head, [2, 5]);
+    assert.deepEqual(py!.tail, [3]);
+    assert.equal(tokenizer.decode(py!.prefix as number[]), input().prefix);
+    assert.equal(tokenizer.decode(py!.suffix as number[]), input().suffix);
+  });
+
+  it('clamps the canvas to maxCanvasTokens and the context to maxContextTokens', async () => {
+    const out = await engine.infill(input({ maxTokens: 1000, prefix: 'x = 1\n'.repeat(5000), suffix: 'y = 2\n'.repeat(5000) }));
+    assert.equal(out.stats.canvasTokens, 16);
+    assert.equal(out.stats.promptTokens, 64);
+    const layout = model.layouts[0]!;
+    assert.equal(layout.canvasLength, 16);
+    assert.ok(tokenizer.decode(layout.prefix as number[]).endsWith('x = 1\n'));
+    assert.ok(tokenizer.decode(layout.suffix as number[]).startsWith('y = 2\n'));
+  });
+
+  it('feeds LF to the model and answers in the document’s CRLF style', async () => {
+    model = new SpellingModel(tokenizer.encode('a\nb'));
+    engine = engineFrom({ manifest: manifest(), tokenizer, model, device: { provider: 'cpu', kind: 'cpu' }, warnings: [] });
+    const out = await engine.infill(input({ prefix: 'x\r\ny\r\n', suffix: '\r\nz' }));
+    assert.equal(out.text, 'a\r\nb');
+    assert.ok(!tokenizer.decode(model.layouts[0]!.prefix as number[]).includes('\r'));
+  });
+
+  it('reports progress after every pass, masked positions as the glyph', async () => {
+    const seen: InfillProgress[] = [];
+    const out = await engine.infill(input({ sampler: { kind: 'lowConfidence' } }), { onProgress: (p) => seen.push(p) });
+    assert.equal(seen.length, out.stats.forwardPasses);
+    assert.ok(seen[0]!.text.includes(maskGlyph));
+    assert.equal(seen[0]!.committed, 1);
+    assert.equal(seen.at(-1)!.text, 'return x');
+    assert.deepEqual(
+      seen.map((p) => p.forwardPasses),
+      seen.map((_, i) => i + 1),
+    );
+  });
+
+  it('stops when cancelled, before the first pass or between passes', async () => {
+    const before = await engine.infill(input(), { isCancelled: () => true });
+    assert.equal(before.finishReason, 'cancelled');
+    assert.equal(before.stats.forwardPasses, 0);
+    assert.equal(model.passes, 0);
+
+    let cancel = false;
+    const mid = await engine.infill(input({ sampler: { kind: 'lowConfidence' } }), { isCancelled: () => cancel, onProgress: () => (cancel = true) });
+    assert.equal(mid.finishReason, 'cancelled');
+    assert.equal(mid.stats.forwardPasses, 1);
+    assert.equal(mid.text, 'r', 'the committed start of the middle');
+  });
+
+  it("finishes with 'length' when the canvas fills without a pad", async () => {
+    const out = await engine.infill(input({ maxTokens: 3 }));
+    assert.equal(out.finishReason, 'length');
+    assert.equal(out.text, tokenizer.decode(tokenizer.encode('return x').slice(0, 3)));
+  });
+
+  it('rejects nonsense numbers', async () => {
+    await assert.rejects(engine.infill(input({ maxTokens: Number.NaN })), InfillInputError);
+    await assert.rejects(engine.infill(input({ sampler: { kind: 'threshold', threshold: 2 } })), InfillInputError);
+  });
+
+  it('resolves the bundled model folder under a root', () => {
+    assert.equal(bundledModelDir('/ext'), path.join('/ext', 'models', 'dllm-code-tiny'));
+  });
+});
