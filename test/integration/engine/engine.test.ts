@@ -1,0 +1,178 @@
+/**
+ * The engine against a real model folder: the bundled `models/dllm-code-tiny/` (or the folder in
+ * DLLM_MODEL_DIR). Skipped, with a message, only when the folder does not exist yet.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { InfillInput, InfillProgress, LoadedEngine } from '../../../src/engine/api';
+import { bundledModelDir, loadEngine } from '../../../src/engine/engine';
+import { ModelLoadError } from '../../../src/engine/errors';
+import { readManifest } from '../../../src/engine/manifest';
+import type { InfillStats, SamplerOptions } from '../../../src/protocol/protocol';
+
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+const modelDir = process.env.DLLM_MODEL_DIR || bundledModelDir(repoRoot);
+const haveModel = fs.existsSync(modelDir);
+
+const python: InfillInput = {
+  prefix: 'def fibonacci(n):\n    """Return the n-th Fibonacci number."""\n    if n < 2:\n        return n\n    ',
+  suffix: '\n\n\nprint(fibonacci(10))\n',
+  language: 'python',
+  maxTokens: 32,
+  stepBudget: 32,
+  sampler: { kind: 'saber' },
+};
+
+const typescript: InfillInput = {
+  prefix: 'export function sum(values: number[]): number {\n  let total = 0;\n  for (const v of values) {\n    ',
+  suffix: '\n  }\n  return total;\n}\n',
+  language: 'typescript',
+  maxTokens: 32,
+  stepBudget: 16,
+  sampler: { kind: 'saber' },
+};
+
+function assertSaneStats(s: InfillStats, input: InfillInput) {
+  assert.ok(s.forwardPasses >= 1 && s.forwardPasses <= input.stepBudget, `forwardPasses ${s.forwardPasses}`);
+  assert.equal(s.canvasTokens, input.maxTokens);
+  assert.ok(s.tokens >= 0 && s.tokens <= s.canvasTokens, `tokens ${s.tokens}`);
+  assert.ok(s.promptTokens > 0);
+  assert.ok(s.tokensPerForward > 0);
+  assert.ok(s.remasked >= 0);
+  assert.equal(s.device, 'cpu');
+  for (const k of ['tokenizeMs', 'encodeMs', 'denoiseMs', 'totalMs'] as const) assert.ok(Number.isFinite(s[k]) && s[k] >= 0, `${k} ${s[k]}`);
+  assert.ok(s.totalMs >= s.denoiseMs);
+}
+
+describe('engine (real model)', function () {
+  let engine: LoadedEngine;
+
+  before(async function () {
+    if (!haveModel) {
+      console.warn(`      model folder ${modelDir} not present: skipping`);
+      this.skip();
+    }
+    engine = await loadEngine({ modelDir, device: 'cpu' });
+  });
+  after(async () => engine?.dispose());
+
+  it('reports the model as its manifest states it, on CPU', () => {
+    const m = readManifest(modelDir);
+    assert.equal(engine.model.name, m.name);
+    assert.equal(engine.model.contract, m.contract);
+    assert.equal(engine.model.vocabSize, m.vocabSize);
+    assert.equal(engine.model.maxCanvasTokens, m.maxCanvasTokens);
+    assert.equal(engine.model.path, path.resolve(modelDir));
+    assert.deepEqual([engine.device.provider, engine.device.kind], ['cpu', 'cpu']);
+    assert.ok((engine.device.threads ?? 0) >= 1);
+    assert.deepEqual(engine.warnings, []);
+  });
+
+  it('completes a Python snippet', async () => {
+    const out = await engine.infill(python);
+    assert.equal(typeof out.text, 'string');
+    assert.ok(out.text.trim().length > 0, `empty completion: ${JSON.stringify(out)}`);
+    assert.ok(out.finishReason === 'stop' || out.finishReason === 'length');
+    assertSaneStats(out.stats, python);
+  });
+
+  it('completes a TypeScript snippet within a smaller budget', async () => {
+    const out = await engine.infill(typescript);
+    assert.ok(out.text.trim().length > 0, `empty completion: ${JSON.stringify(out)}`);
+    assertSaneStats(out.stats, typescript);
+  });
+
+  it('repeats itself exactly for the same seed (argmax and sampled)', async () => {
+    for (const sampler of [{ kind: 'saber' }, { kind: 'saber', temperature: 0.8, seed: 7 }, { kind: 'saber', remask: 'onDrop' }] as SamplerOptions[]) {
+      const a = await engine.infill({ ...python, sampler });
+      const b = await engine.infill({ ...python, sampler });
+      assert.equal(a.text, b.text, JSON.stringify(sampler));
+      assert.equal(a.stats.forwardPasses, b.stats.forwardPasses);
+      assert.equal(a.stats.remasked, b.stats.remasked);
+    }
+  });
+
+  it('every sampler finishes within its budget', async () => {
+    const samplers: SamplerOptions[] = [{ kind: 'saber' }, { kind: 'saber', remask: 'off' }, { kind: 'lowConfidence' }, { kind: 'threshold' }];
+    for (const sampler of samplers) {
+      for (const stepBudget of [1, 4, 32]) {
+        const input = { ...typescript, sampler, stepBudget };
+        const out = await engine.infill(input);
+        assert.notEqual(out.finishReason, 'cancelled');
+        assertSaneStats(out.stats, input);
+      }
+    }
+    const low = await engine.infill({ ...python, maxTokens: 16, stepBudget: 16, sampler: { kind: 'lowConfidence' } });
+    assert.equal(low.stats.remasked, 0);
+  });
+
+  it('reports progress every pass and stops when cancelled', async () => {
+    const seen: InfillProgress[] = [];
+    let cancel = false;
+    const out = await engine.infill({ ...python, sampler: { kind: 'lowConfidence' } }, {
+      isCancelled: () => cancel,
+      onProgress: (p) => {
+        seen.push(p);
+        cancel = true;
+      },
+    });
+    assert.equal(out.finishReason, 'cancelled');
+    assert.equal(out.stats.forwardPasses, 1);
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0]!.committed, 1);
+    assert.equal(seen[0]!.canvasTokens, python.maxTokens);
+  });
+
+  it('handles empty context, CRLF documents and a huge document', async () => {
+    const empty = await engine.infill({ ...python, prefix: '', suffix: '' });
+    assert.notEqual(empty.finishReason, 'cancelled');
+    const crlf = await engine.infill({ ...python, prefix: python.prefix.replace(/\n/g, '\r\n'), suffix: python.suffix.replace(/\n/g, '\r\n') });
+    assert.ok(!/(^|[^\r])\n/.test(crlf.text), `LF without CR in ${JSON.stringify(crlf.text)}`);
+    const huge = await engine.infill({ ...python, prefix: 'x = 1\n'.repeat(200_000) + python.prefix });
+    assert.ok(huge.stats.promptTokens <= engine.model.maxContextTokens);
+  });
+});
+
+describe('engine (real model): load failures', function () {
+  before(function () {
+    if (!haveModel) this.skip();
+  });
+
+  it('a graph that does not match its contract fails with the file and the reason', async () => {
+    const m = readManifest(modelDir);
+    if (m.contract !== 'split') return;
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dllm-bad-model-'));
+    try {
+      const json = JSON.parse(fs.readFileSync(path.join(modelDir, 'dllm.json'), 'utf8'));
+      // The context graph where the denoise graph belongs.
+      json.files = { tokenizer: m.files.tokenizer, context: m.files.context, denoise: m.files.context };
+      fs.writeFileSync(path.join(tmp, 'dllm.json'), JSON.stringify(json));
+      await assert.rejects(loadEngine({ modelDir: tmp, device: 'cpu' }), (e: unknown) => {
+        assert.ok(e instanceof ModelLoadError);
+        assert.equal(e.path, m.files.context);
+        assert.match(e.reason, /does not match the contract/);
+        return true;
+      });
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it("'gpu' without a usable GPU falls back to CPU and says why", async () => {
+    const e = await loadEngine({ modelDir, device: 'gpu' });
+    try {
+      if (e.device.kind === 'cpu') {
+        assert.equal(e.warnings.length, 1);
+        assert.match(e.warnings[0]!, /using CPU/);
+      } else {
+        assert.notEqual(e.device.provider, 'cpu');
+      }
+      const out = await e.infill({ ...python, maxTokens: 8, stepBudget: 4 });
+      assert.ok(out.stats.forwardPasses <= 4);
+    } finally {
+      await e.dispose();
+    }
+  });
+});
