@@ -1,0 +1,37 @@
+/**
+ * What `activate` returns: a small, read-only window into the extension for the VS Code test
+ * suite (`vscode.extensions.getExtension('dllm-complete.dllm-complete').exports`).
+ * Types only, no `vscode` import, so tests can import it freely.
+ */
+import type { InfillStats } from '../protocol/protocol';
+import type { InlineOutcome } from './activity';
+import type { EngineState } from './engineState';
+import type { CommandOutcome } from './infillCommands';
+import type { Health } from './statusModel';
+
+export type { CommandOutcome, EngineState, Health, InlineOutcome };
+
+export interface DllmApi {
+  /** Resolves once the engine has loaded its model (starting it if needed); rejects with the reason it failed for good. */
+  ready(): Promise<void>;
+  /** The status bar's health: loading / ready / busy / error / snoozed / off. */
+  readonly health: Health;
+  readonly engineState: EngineState;
+  /** Process id of the inference child, while it runs. */
+  readonly enginePid: number | undefined;
+  /** Children started after the first (crash restarts, Restart Engine, device/model/threads changes). */
+  readonly engineRestarts: number;
+  /** Infill requests sent to the engine: inline + command. */
+  readonly requestCount: number;
+  /** Inline provider calls, and those of them that reached the model. */
+  readonly inlineCalls: number;
+  readonly inlineRequests: number;
+  /** Statistics of the last infill that was not cancelled. */
+  readonly lastStats: InfillStats | undefined;
+  /** How the last inline provider call ended: the shown text and its source, or the reason for nothing. */
+  readonly lastInline: InlineOutcome | undefined;
+  /** How the last command infill ended. */
+  readonly lastCommand: CommandOutcome | undefined;
+  /** Milliseconds `activate` took. */
+  readonly activationMs: number;
+}

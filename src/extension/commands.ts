@@ -1,0 +1,207 @@
+/**
+ * Every `dllm.*` command except the infills' own logic (infillCommands.ts).
+ */
+import * as vscode from 'vscode';
+import type { DeviceSetting } from '../protocol/protocol';
+import type { Activity } from './activity';
+import type { Config } from './config';
+import type { EngineHost } from './engineHost';
+import { fillSelection, insertDocComment, insertInfill, regenerateFunctionBody, type CommandOutcome, type InfillDeps } from './infillCommands';
+import type { SnoozeState } from './inlineGate';
+import type { InlineProvider } from './inlineProvider';
+import { errorMessage, type Log } from './log';
+
+export interface CommandDeps {
+  host: EngineHost;
+  config: Config;
+  snooze: SnoozeState;
+  activity: Activity;
+  provider: InlineProvider;
+  log: Log;
+  onCommandOutcome(outcome: CommandOutcome): void;
+}
+
+type EditorCommand = (deps: InfillDeps, editor: vscode.TextEditor) => Promise<CommandOutcome>;
+
+export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+  const infillDeps: InfillDeps = { ...deps, onOutcome: deps.onCommandOutcome };
+  const editorCommand = (id: string, run: EditorCommand): vscode.Disposable =>
+    vscode.commands.registerCommand(id, async () => {
+      const editor = vscode.window.activeTextEditor;
+      if (!editor) {
+        void vscode.window.showInformationMessage('dLLM: open an editor first.');
+        return undefined;
+      }
+      try {
+        return await run(infillDeps, editor);
+      } catch (error) {
+        deps.log.error(`${id}: ${errorMessage(error)}`);
+        void vscode.window.showErrorMessage(`dLLM: ${errorMessage(error)}`);
+        return undefined;
+      }
+    });
+
+  return [
+    editorCommand('dllm.fillSelection', fillSelection),
+    editorCommand('dllm.insertInfill', insertInfill),
+    editorCommand('dllm.regenerateFunctionBody', regenerateFunctionBody),
+    editorCommand('dllm.insertDocComment', insertDocComment),
+    vscode.commands.registerCommand('dllm.triggerInline', () => vscode.commands.executeCommand('editor.action.inlineSuggest.trigger')),
+    vscode.commands.registerCommand('dllm.toggleInline', () => toggleInline(deps)),
+    vscode.commands.registerCommand('dllm.snooze', (minutes?: number) => snooze(deps, minutes)),
+    vscode.commands.registerCommand('dllm.selectDevice', (device?: DeviceSetting) => selectDevice(deps, device)),
+    vscode.commands.registerCommand('dllm.restartEngine', () => deps.host.restart('requested by the user')),
+    vscode.commands.registerCommand('dllm.showLog', () => deps.log.show(true)),
+    vscode.commands.registerCommand('dllm.showStatistics', () => showStatistics(deps)),
+    vscode.commands.registerCommand('dllm.showMenu', () => showMenu(deps)),
+  ];
+}
+
+/** Turns inline completions on or off; turning them on also ends a snooze. */
+async function toggleInline(deps: CommandDeps): Promise<boolean> {
+  const on = !deps.config.inline.enabled || deps.snooze.snoozed;
+  if (deps.snooze.snoozed) await deps.snooze.resume();
+  if (deps.config.inline.enabled !== on) await deps.config.setInlineEnabled(on);
+  deps.log.info(`Inline completions ${on ? 'on' : 'off'}.`);
+  return on;
+}
+
+/** Snoozes for `minutes` (tests pass it), else asks. 0 resumes. */
+async function snooze(deps: CommandDeps, minutes?: number): Promise<void> {
+  if (minutes === undefined) {
+    const items: Array<vscode.QuickPickItem & { minutes: number }> = [5, 15, 30, 60].map((m) => ({
+      label: `$(clock) ${m} minutes`,
+      minutes: m,
+    }));
+    if (deps.snooze.snoozed) items.unshift({ label: '$(play) Resume now', minutes: 0 });
+    const picked = await vscode.window.showQuickPick(items, { title: 'Snooze inline completions', placeHolder: 'For how long?' });
+    if (!picked) return;
+    minutes = picked.minutes;
+  }
+  if (minutes <= 0) {
+    await deps.snooze.resume();
+    deps.log.info('Inline completions resumed.');
+  } else {
+    await deps.snooze.snooze(minutes);
+    deps.log.info(`Inline completions snoozed for ${minutes} minutes.`);
+  }
+}
+
+const deviceItems: Array<vscode.QuickPickItem & { device: DeviceSetting }> = [
+  { label: 'Auto', description: 'GPU if one starts, else CPU', device: 'auto' },
+  { label: 'CPU', description: 'always the CPU', device: 'cpu' },
+  { label: 'GPU', description: 'a GPU provider, or an error', device: 'gpu' },
+];
+
+/** Updates `dllm.device`; the configuration change restarts the engine. */
+async function selectDevice(deps: CommandDeps, device?: DeviceSetting): Promise<void> {
+  if (device === undefined) {
+    const current = deps.config.engine.device;
+    const state = deps.host.state;
+    const running = state.kind === 'ready' ? ` — running on ${state.device.kind.toUpperCase()} (${state.device.provider})` : '';
+    const picked = await vscode.window.showQuickPick(
+      deviceItems.map((i) => ({ ...i, detail: i.device === current ? `current setting${running}` : undefined })),
+      { title: 'dLLM: run the model on…' },
+    );
+    if (!picked) return;
+    device = picked.device;
+  }
+  if (device === deps.config.engine.device) {
+    await deps.host.restart(`device ${device} selected again`);
+    return;
+  }
+  await deps.config.setDevice(device);
+}
+
+async function showStatistics(deps: CommandDeps): Promise<string> {
+  const { host, activity } = deps;
+  const state = host.state;
+  const lines: string[] = ['# dLLM Complete — statistics', ''];
+  lines.push(`Generated ${new Date().toISOString()}`, '');
+  lines.push('## Engine', '');
+  if (state.kind === 'ready') {
+    lines.push(
+      `| | |`,
+      `| --- | --- |`,
+      `| Model | ${state.model.name} (${state.model.contract}) |`,
+      `| Model folder | \`${state.model.path}\` |`,
+      `| Limits | context ${state.model.maxContextTokens} tokens, canvas ${state.model.maxCanvasTokens} tokens, vocabulary ${state.model.vocabSize} |`,
+      `| Device | ${state.device.kind.toUpperCase()} via ${state.device.provider}${state.device.threads ? `, ${state.device.threads} threads` : ''} |`,
+      `| Process | ${state.pid}, start-up ${Math.round(state.startupMs)} ms, restarts ${host.restarts} |`,
+    );
+    if (state.warnings.length) lines.push('', `Warnings: ${state.warnings.join('; ')}`);
+    try {
+      const client = host.readyClient;
+      const s = client ? await client.status() : undefined;
+      if (s) {
+        lines.push(
+          '',
+          '| Server | |',
+          '| --- | --- |',
+          `| Memory | RSS ${mib(s.rssBytes)}, heap ${mib(s.heapUsedBytes)} |`,
+          `| Infills | received ${s.received}, completed ${s.completed}, cancelled ${s.cancelled}, in flight ${s.inFlight} |`,
+          `| Uptime | ${Math.round(s.uptimeMs / 1000)} s |`,
+        );
+      }
+    } catch (error) {
+      lines.push('', `Server status unavailable: ${errorMessage(error)}`);
+    }
+  } else {
+    lines.push(`State: **${state.kind}**${state.kind === 'failed' ? ` — ${state.message}` : ''}`);
+  }
+  lines.push('', '## This window', '');
+  lines.push(
+    `| | |`,
+    `| --- | --- |`,
+    `| Inline provider calls | ${activity.inlineCalls} (model ${activity.inlineRequests}, cache ${activity.cacheHits}, typed-through ${activity.typedThroughHits}) |`,
+    `| Command infills | ${activity.commandRequests} |`,
+  );
+  const st = activity.lastStats;
+  if (st) {
+    lines.push(
+      '',
+      `## Last ${activity.lastMode ?? ''} infill`,
+      '',
+      '| | |',
+      '| --- | --- |',
+      `| Forward passes | ${st.forwardPasses} (${st.tokensPerForward.toFixed(2)} positions per pass, ${st.remasked} re-masked) |`,
+      `| Tokens | ${st.tokens} of a ${st.canvasTokens}-token canvas; prompt ${st.promptTokens} |`,
+      `| Time | ${ms(st.totalMs)} total: tokenize ${ms(st.tokenizeMs)}, encode ${ms(st.encodeMs)}, denoise ${ms(st.denoiseMs)} |`,
+      `| Device | ${st.device} |`,
+    );
+  }
+  if (activity.lastInline?.reason) lines.push('', `Last inline call showed nothing: ${activity.lastInline.reason}`);
+  const markdown = lines.join('\n') + '\n';
+  deps.log.info(`Statistics:\n${markdown}`);
+  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
+  await vscode.window.showTextDocument(doc, { preview: true });
+  return markdown;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function ms(value: number): string {
+  return `${Math.round(value)} ms`;
+}
+
+/** The status bar's quick menu. */
+async function showMenu(deps: CommandDeps): Promise<void> {
+  const enabled = deps.config.inline.enabled && !deps.snooze.snoozed;
+  const items: Array<vscode.QuickPickItem & { command?: string }> = [
+    { label: enabled ? '$(circle-slash) Turn inline completions off' : '$(check) Turn inline completions on', command: 'dllm.toggleInline' },
+    { label: '$(clock) Snooze…', command: 'dllm.snooze' },
+    { label: '$(lightbulb-sparkle) Trigger inline completion', command: 'dllm.triggerInline' },
+    { label: '', kind: vscode.QuickPickItemKind.Separator },
+    { label: '$(chip) Select device…', command: 'dllm.selectDevice', description: deps.config.engine.device },
+    { label: '$(debug-restart) Restart engine', command: 'dllm.restartEngine' },
+    { label: '$(output) Show log', command: 'dllm.showLog' },
+    { label: '$(graph) Show statistics', command: 'dllm.showStatistics' },
+    { label: '$(settings-gear) Settings', command: 'workbench.action.openSettings' },
+  ];
+  const picked = await vscode.window.showQuickPick(items, { title: 'dLLM Complete' });
+  if (!picked?.command) return;
+  if (picked.command === 'workbench.action.openSettings') await vscode.commands.executeCommand(picked.command, '@ext:dllm-complete.dllm-complete');
+  else await vscode.commands.executeCommand(picked.command);
+}

@@ -1,0 +1,15 @@
+/**
+ * The engine's life as the rest of the extension sees it. No `vscode` import.
+ */
+import type { DeviceInfo, ModelInfo } from '../protocol/protocol';
+
+export type EngineState =
+  /** Not started yet, or stopped on purpose (deactivation). */
+  | { kind: 'stopped' }
+  /** The child is starting or loading the model. */
+  | { kind: 'starting'; attempt: number }
+  | { kind: 'ready'; pid: number; model: ModelInfo; device: DeviceInfo; warnings: string[]; startupMs: number }
+  /** Crashed; a restart is scheduled. */
+  | { kind: 'restarting'; reason: string; delayMs: number; attempt: number }
+  /** Start-up failed for good (model did not load, or too many crashes). `Restart Engine` tries again. */
+  | { kind: 'failed'; message: string };

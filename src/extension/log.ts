@@ -1,0 +1,35 @@
+/**
+ * The "dLLM Complete" output channel. Every inline request that shows nothing is recorded here
+ * with its reason, so "why no suggestion?" always has an answer.
+ */
+import * as vscode from 'vscode';
+import type { LogNotification } from '../protocol/protocol';
+
+export type Log = vscode.LogOutputChannel;
+
+export function createLog(): Log {
+  return vscode.window.createOutputChannel('dLLM Complete', { log: true });
+}
+
+/** A line from the inference process (its LogNotification or stderr). */
+export function logEngine(log: Log, entry: LogNotification.Params): void {
+  const message = `[engine] ${entry.message}`;
+  switch (entry.level) {
+    case 'error':
+      log.error(message);
+      break;
+    case 'warn':
+      log.warn(message);
+      break;
+    case 'info':
+      log.info(message);
+      break;
+    case 'debug':
+      log.debug(message);
+      break;
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

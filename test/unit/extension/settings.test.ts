@@ -1,0 +1,115 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  engineRestartKeys,
+  enumValues,
+  isLanguageEnabled,
+  normalizeModelPath,
+  numericLimits,
+  readSettings,
+  type SettingReader,
+} from '../../../src/extension/settings';
+
+interface PropertySchema {
+  type: string;
+  default: unknown;
+  minimum?: number;
+  maximum?: number;
+  enum?: string[];
+  enumDescriptions?: string[];
+  markdownDescription?: string;
+  scope?: string;
+}
+
+const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../package.json'), 'utf8')) as {
+  contributes: { configuration: { properties: Record<string, PropertySchema> } };
+};
+const schema = pkg.contributes.configuration.properties;
+
+/** A reader over package.json defaults, with `user` values layered on top. */
+function reader(user: Record<string, unknown> = {}): SettingReader {
+  return (key) => ({ value: key in user ? user[key] : schema[`dllm.${key}`]?.default, defaultValue: schema[`dllm.${key}`]?.default });
+}
+
+describe('settings', () => {
+  describe('package.json agrees with the code', () => {
+    it('declares every numeric key with the same range and a default inside it', () => {
+      for (const [key, limits] of Object.entries(numericLimits)) {
+        const p = schema[`dllm.${key}`];
+        assert.ok(p, `dllm.${key} missing from package.json`);
+        assert.equal(p.minimum, limits.min, `dllm.${key} minimum`);
+        assert.equal(p.maximum, limits.max, `dllm.${key} maximum`);
+        assert.equal(p.type, limits.integer ? 'integer' : 'number', `dllm.${key} type`);
+        assert.ok(typeof p.default === 'number' && p.default >= limits.min && p.default <= limits.max);
+      }
+    });
+
+    it('declares every enum with the same values and a description each', () => {
+      for (const [key, values] of Object.entries(enumValues)) {
+        const p = schema[`dllm.${key}`];
+        assert.deepEqual(p.enum, [...values], `dllm.${key} enum`);
+        assert.equal(p.enumDescriptions?.length, values.length, `dllm.${key} enumDescriptions`);
+      }
+    });
+
+    it('documents every setting and scopes the engine keys to the machine', () => {
+      for (const [key, p] of Object.entries(schema)) {
+        assert.ok(key.startsWith('dllm.'), key);
+        assert.ok((p.markdownDescription ?? '').length > 20, `${key} needs a markdownDescription`);
+        assert.ok('default' in p, `${key} needs a default`);
+      }
+      for (const key of engineRestartKeys) assert.equal(schema[`dllm.${key}`].scope, 'machine', key);
+    });
+
+    it('reads the package.json defaults without problems', () => {
+      const { settings, problems } = readSettings(reader());
+      assert.deepEqual(problems, []);
+      assert.equal(settings.sampler.kind, schema['dllm.sampler.kind'].default);
+      assert.equal(settings.inline.debounceMs, schema['dllm.inline.debounceMs'].default);
+      assert.equal(settings.engine.modelPath, '');
+      assert.equal(settings.inline.languages.markdown, false);
+    });
+  });
+
+  describe('sanitising user values', () => {
+    it('clamps out-of-range numbers and rounds integers', () => {
+      const { settings, problems } = readSettings(reader({ 'inline.debounceMs': 99999, 'inline.stepBudget': 7.6, threads: -3 }));
+      assert.equal(settings.inline.debounceMs, 2000);
+      assert.equal(settings.inline.stepBudget, 8);
+      assert.equal(settings.engine.threads, 0);
+      assert.equal(problems.length, 2);
+      assert.match(problems[0], /dllm\.inline\.debounceMs/);
+    });
+
+    it('falls back to the default for wrong types and unknown enum values', () => {
+      const { settings, problems } = readSettings(
+        reader({ 'sampler.threshold': 'high', 'sampler.kind': 'beam', device: 'tpu', 'inline.enabled': 'yes' }),
+      );
+      assert.equal(settings.sampler.threshold, schema['dllm.sampler.threshold'].default);
+      assert.equal(settings.sampler.kind, 'saber');
+      assert.equal(settings.engine.device, 'auto');
+      assert.equal(settings.inline.enabled, true);
+      assert.equal(problems.length, 4);
+    });
+
+    it('keeps only boolean entries of the language map', () => {
+      const { settings, problems } = readSettings(reader({ 'inline.languages': { '*': false, python: true, go: 'no' } }));
+      assert.deepEqual(settings.inline.languages, { '*': false, python: true });
+      assert.equal(problems.length, 1);
+    });
+  });
+
+  it('isLanguageEnabled: own entry, else "*", else on', () => {
+    assert.equal(isLanguageEnabled({ '*': true, markdown: false }, 'markdown'), false);
+    assert.equal(isLanguageEnabled({ '*': true, markdown: false }, 'python'), true);
+    assert.equal(isLanguageEnabled({ '*': false, python: true }, 'go'), false);
+    assert.equal(isLanguageEnabled({}, 'go'), true);
+  });
+
+  it('normalizeModelPath expands ~ and trims', () => {
+    assert.equal(normalizeModelPath('  ', '/home/u'), '');
+    assert.equal(normalizeModelPath('~/models/x ', '/home/u'), path.join('/home/u', 'models/x'));
+    assert.equal(normalizeModelPath('/opt/m', '/home/u'), '/opt/m');
+  });
+});
