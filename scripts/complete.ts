@@ -235,7 +235,6 @@ function printResult(options: CliOptions, init: InitializeRequest.Result, maxTok
   const finish = result.finishReason === 'stop' ? 'stop' : result.finishReason === 'length' ? out.yellow('length (canvas full)') : out.yellow('cancelled');
   console.log(`finish ${finish} · ${s.tokens} tokens · ${s.forwardPasses} forward passes · ${s.tokensPerForward.toFixed(1)} tokens/pass · ${s.remasked} re-masked`);
   console.log(out.dim(`prompt ${s.promptTokens} tokens · tokenize ${ms(s.tokenizeMs)} · encode ${ms(s.encodeMs)} · denoise ${ms(s.denoiseMs)} · total ${ms(s.totalMs)} · ${s.device}`));
-  for (const warning of init.warnings) console.log(out.yellow(`warning: ${warning}`));
 }
 
 /**
