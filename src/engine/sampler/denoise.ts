@@ -42,14 +42,14 @@ export async function denoise(forward: ForwardFn, setup: DenoiseSetup, policy: S
   while (!policy.stop.shouldStop(canvas) && forwardPasses < maxPasses) {
     if (hooks.isCancelled?.()) return { canvas, forwardPasses, commits, remasked, cancelled: true };
     const pass = forwardPasses;
+    const passesLeft = maxPasses - pass;
     const logits = await forward(canvas.ids);
     forwardPasses++;
 
     // Score what still matters: positions before the first committed end token, and that token.
     const end = canvas.firstEnd();
-    const scores = scoreCanvas(logits, canvas, end < 0 ? canvas.length : end + 1, setup);
+    const scores = scoreCanvas(logits, canvas, end < 0 ? canvas.length : end + 1, setup, policy.remask.readsCommitted && passesLeft > 1);
     const masked = canvas.maskedActive();
-    const passesLeft = maxPasses - pass;
     const state: PassState = { canvas, scores, pass, passesLeft, masked };
 
     const chosen = chooseCommits(state, policy);

@@ -33,6 +33,8 @@ export interface CommitRule {
 
 export interface RemaskRule {
   readonly name: string;
+  /** Whether it reads `scores.currentProb` (else committed positions are not scored). */
+  readonly readsCommitted: boolean;
   /**
    * Positions to re-mask, at most `limit`, chosen among `eligible` (committed in an earlier
    * pass and still mattering). `committedNow` is what this pass committed.
@@ -98,7 +100,7 @@ export function thresholdCommit(threshold: number): CommitRule {
 
 // ── re-mask rules ───────────────────────────────────────────────────────────────────────────
 
-export const noRemask: RemaskRule = { name: 'off', select: () => [] };
+export const noRemask: RemaskRule = { name: 'off', readsCommitted: false, select: () => [] };
 
 /**
  * Saber's backtracking: after committing D positions, re-mask k = clamp(⌈|D|/μ⌉, 1, |D| − 1)
@@ -108,6 +110,7 @@ export const noRemask: RemaskRule = { name: 'off', select: () => [] };
 export function saberRemask(divisor: number, onlyDropped: boolean): RemaskRule {
   return {
     name: onlyDropped ? 'onDrop' : 'always',
+    readsCommitted: true,
     select({ canvas, scores }, committedNow, eligible, limit) {
       const d = committedNow.length;
       const k = Math.min(Math.max(Math.ceil(d / divisor), 1), d - 1, limit);

@@ -29,10 +29,11 @@ export interface ScoringSetup {
 }
 
 /**
- * Scores positions [0, limit) of the canvas from logits [N × V].
+ * Scores positions [0, limit) of the canvas from logits [N × V]; committed positions only when
+ * `scoreCommitted` (a re-mask rule needs them; the softmax over V is the costly part).
  * Draws one random number per masked position, in order, when temperature > 0.
  */
-export function scoreCanvas(logits: Float32Array, canvas: Canvas, limit: number, setup: ScoringSetup): Scores {
+export function scoreCanvas(logits: Float32Array, canvas: Canvas, limit: number, setup: ScoringSetup, scoreCommitted = true): Scores {
   const n = canvas.length;
   const v = setup.vocabSize;
   const { banned, temperature, random } = setup;
@@ -40,6 +41,7 @@ export function scoreCanvas(logits: Float32Array, canvas: Canvas, limit: number,
   const confidence = new Float32Array(n);
   const currentProb = new Float32Array(n).fill(Number.NaN);
   for (let i = 0; i < Math.min(limit, n); i++) {
+    if (canvas.committed[i] && !scoreCommitted) continue;
     const base = i * v;
     let max = -Infinity;
     let best = -1;

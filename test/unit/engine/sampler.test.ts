@@ -32,6 +32,7 @@ async function run(script: Script, options: SamplerOptions, steps: number, hooks
   const remaskCalls: { pass: number; chosen: number[]; committedNow: number[]; commitPassAtSelect: number[] }[] = [];
   const spied: RemaskRule = {
     name: policy.remask.name,
+    readsCommitted: policy.remask.readsCommitted,
     select(state, committedNow, eligible, limit) {
       const chosen = policy.remask.select(state, committedNow, eligible, limit);
       remaskCalls.push({ pass: state.pass, chosen, committedNow: [...committedNow], commitPassAtSelect: chosen.map((i) => state.canvas.commitPass[i]!) });
