@@ -152,6 +152,27 @@ describe('engine client (real child process, fake engine)', function () {
     assert.ok(s.logs.some((l) => l.level === 'warn' && /did not shut down cleanly/.test(l.message)));
   });
 
+  it('the server reports an uncaught exception and a stray rejection, and keeps serving', async () => {
+    const s = await start({ FAKE_THROW: '1' });
+    try {
+      await s.client.initialize({ device: 'cpu', modelDir });
+      await waitFor(() => s.logs.some((l) => /Uncaught exception in the inference server: Error: a stray exception/.test(l.message)), 'the exception report');
+      await waitFor(() => s.logs.some((l) => /Unhandled promise rejection in the inference server: Error: a stray rejection/.test(l.message)), 'the rejection report');
+      assert.ok(s.logs.filter((l) => /stray exception/.test(l.message)).every((l) => l.level === 'error'));
+      assert.strictEqual((await s.client.infill(params())).finishReason, 'stop');
+      assert.strictEqual(s.client.running, true);
+    } finally {
+      await s.client.stop();
+    }
+  });
+
+  it('a library calling process.exit is reported with its stack, and the exit is unexpected', async () => {
+    const s = await start({ FAKE_LIBRARY_EXIT: '1' });
+    await waitFor(() => s.exits.length === 1, 'the exit');
+    assert.deepStrictEqual(s.exits, [{ code: 3, signal: null, expected: false }]);
+    await waitFor(() => s.logs.some((l) => /process\.exit\(3\) was called outside the server's control/.test(l.message)), 'the report');
+  });
+
   it('a missing server script fails to start with a clear error', async () => {
     await assert.rejects(
       startEngineClient({ serverModule: path.join(modelDir, 'no-server.js') }),
