@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import type { SamplerOptions } from '../src/protocol/protocol';
 import { deviceSettings, floatOption, intOption, oneOf, runMain, samplerKinds } from './lib/cli';
 import { startEngine } from './lib/engine';
-import { runEval, type EvalConfig } from './lib/evalRun';
+import { runEval, type EvalConfig, type EvalRun } from './lib/evalRun';
 import { detectSandbox, Pool } from './lib/harness';
 import { ProgressBar } from './lib/progress';
 import { samplerTable } from './lib/report';
@@ -74,15 +74,15 @@ async function main(): Promise<void> {
 
   const bar = new ProgressBar('eval', tasks.length);
   const started = performance.now();
-  let result;
+  let run: EvalRun;
   try {
-    result = await runEval(engine.client, tasks, config, { pool, sandbox, onProgress: (done, passed) => bar.update(done, `pass@1 ${(passed / done).toFixed(3)}`) });
+    [run] = await runEval(engine.client, tasks, [config], { pool, sandbox, onProgress: (done, passed) => bar.update(done, `pass@1 ${(passed / done).toFixed(3)}`) });
   } finally {
     bar.finish();
     await engine.client.stop();
   }
   const wallMs = performance.now() - started;
-  const { records, summary } = result;
+  const { records, summary } = run;
 
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'results.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   ].join('\n');
   fs.writeFileSync(path.join(outDir, 'summary.md'), markdown);
   console.log(`\n${table}\n\nfinish reasons: ${JSON.stringify(summary.finishReasons)}; wall ${(wallMs / 1000).toFixed(1)} s`);
-  console.log(`wrote ${path.relative(process.cwd(), outDir) || '.'}/{results.jsonl,summary.json,summary.md}`);
+  console.log(`wrote ${outDir}/{results.jsonl,summary.json,summary.md}`);
 }
 
 runMain(main);

@@ -74,7 +74,7 @@ export interface EvalSummary {
 export interface EvalHooks {
   pool: Pool;
   sandbox: Sandbox;
-  /** Called after each task is scored, with the count so far and the running pass rate. */
+  /** Called after each request is scored, with the count so far and how many passed. */
   onProgress?: (done: number, passed: number) => void;
 }
 
@@ -92,36 +92,53 @@ export function infillParams(task: InfillTask, config: EvalConfig): InfillReques
 
 const detailLimit = 400;
 
-export async function runEval(client: EngineClient, tasks: readonly InfillTask[], config: EvalConfig, hooks: EvalHooks): Promise<{ records: TaskRecord[]; summary: EvalSummary }> {
-  const label = configLabel(config);
-  const scored: Promise<TaskRecord>[] = [];
+export interface EvalRun {
+  config: EvalConfig;
+  records: TaskRecord[];
+  summary: EvalSummary;
+}
+
+/**
+ * Runs every configuration on every task, task by task (all configurations of one task back to
+ * back), so that a slower or busier stretch of the run weighs on every configuration alike.
+ */
+export async function runEval(client: EngineClient, tasks: readonly InfillTask[], configs: readonly EvalConfig[], hooks: EvalHooks): Promise<EvalRun[]> {
+  const scored: Promise<TaskRecord>[][] = configs.map(() => []);
   let done = 0;
   let passed = 0;
+  const finish = (record: TaskRecord) => {
+    if (record.passed) passed++;
+    hooks.onProgress?.(++done, passed);
+    return record;
+  };
   for (const task of tasks) {
-    const started = performance.now();
-    let result: InfillRequest.Result;
-    try {
-      result = await client.infill(infillParams(task, config));
-    } catch (err) {
-      // A dead child would fail every later task the same way: stop the run and say so.
-      if (!client.running) throw err;
-      scored.push(Promise.resolve(errorRecord(task, label, (err as Error).message, performance.now() - started)));
-      hooks.onProgress?.(++done, passed);
-      continue;
+    for (const [c, config] of configs.entries()) {
+      const label = configLabel(config);
+      const started = performance.now();
+      let result: InfillRequest.Result;
+      try {
+        result = await client.infill(infillParams(task, config));
+      } catch (err) {
+        // A dead child would fail every later task the same way: stop the run and say so.
+        if (!client.running) throw err;
+        scored[c].push(Promise.resolve(finish(errorRecord(task, label, (err as Error).message, performance.now() - started))));
+        continue;
+      }
+      const latencyMs = performance.now() - started;
+      scored[c].push(
+        hooks.pool.run(async () => {
+          const test = await runProgram(buildProgram(task, result.text), hooks.sandbox);
+          return finish(taskRecord(task, label, result, latencyMs, test.status, test.ms, test.stderrTail));
+        }),
+      );
     }
-    const latencyMs = performance.now() - started;
-    scored.push(
-      hooks.pool.run(async () => {
-        const test = await runProgram(buildProgram(task, result.text), hooks.sandbox);
-        const record = taskRecord(task, label, result, latencyMs, test.status, test.ms, test.stderrTail);
-        if (record.passed) passed++;
-        hooks.onProgress?.(++done, passed);
-        return record;
-      }),
-    );
   }
-  const records = await Promise.all(scored);
-  return { records, summary: summarizeRecords(records, config) };
+  return Promise.all(
+    configs.map(async (config, c) => {
+      const records = await Promise.all(scored[c]);
+      return { config, records, summary: summarizeRecords(records, config) };
+    }),
+  );
 }
 
 function taskRecord(task: InfillTask, label: string, result: InfillRequest.Result, latencyMs: number, status: ProgramStatus, testMs: number, stderrTail: string): TaskRecord {

@@ -142,14 +142,15 @@ export function renderScatter(text: ChartText, points: readonly ScatterPoint[], 
     const x = px(f, p.x);
     const y = py(f, p.y);
     const w = Raster.textWidth(p.label, 2);
+    // Beside the point first, then stacked further and further above and below it.
     const candidates: Box[] = [
       { x: x + 11, y: y - h / 2, w, h },
       { x: x - 11 - w, y: y - h / 2, w, h },
-      { x: x - w / 2, y: y - 12 - h, w, h },
-      { x: x - w / 2, y: y + 12, w, h },
-      { x: x + 11, y: y - 6 - h, w, h },
-      { x: x + 11, y: y + 6, w, h },
     ];
+    for (let level = 0; level < 4; level++) {
+      const lift = 12 + level * (h + 6);
+      for (const bx of [x - w / 2, x - w + 6, x - 6]) candidates.push({ x: bx, y: y - lift - h, w, h }, { x: bx, y: y + lift, w, h });
+    }
     const inside = (b: Box) => b.x >= f.left && b.x + b.w <= f.left + f.width && b.y >= f.top && b.y + b.h <= f.top + f.height;
     const box = candidates.find((b) => inside(b) && !taken.some((t) => overlaps(b, t))) ?? candidates.find(inside) ?? candidates[0];
     taken.push(box);
@@ -189,7 +190,8 @@ export function renderHistogram(text: ChartText, series: readonly HistogramSerie
   const r = new Raster(size.width, size.height);
   const edges = binEdges(series.flatMap((s) => s.values), options.bins ?? 16);
   const counts = series.map((s) => histogram(s.values, edges));
-  const yTicks = niceTicks(0, Math.max(1, ...counts.flat()));
+  // Headroom above the tallest bar keeps the legend clear; counts are whole, so steps are too.
+  const yTicks = niceTicks(0, Math.max(5, 1.3 * Math.max(...counts.flat())));
   const f = drawFrame(r, text, edges.length > 12 ? niceTicks(edges[0], edges[edges.length - 1]) : edges, yTicks);
   // Bars use the bin edges; the tick row may be coarser when there are many bins.
   const binPx = (i: number) => px(f, edges[i]);

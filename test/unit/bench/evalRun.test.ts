@@ -47,7 +47,7 @@ describe('runEval', function () {
     const client = scriptedClient(new Map<string, string | Error>([['0', '    y = x + 1\n'], ['1', '    y = x - 1\n'], ['2', new Error('canvas too long')]]), seen);
     const config = { sampler: { kind: 'saber' as const, seed: 0 }, canvas: 32, steps: 16 };
     const progress: number[] = [];
-    const { records, summary } = await runEval(client, tasks, config, { pool: new Pool(2), sandbox: await detectSandbox(), onProgress: (done) => progress.push(done) });
+    const [{ records, summary }] = await runEval(client, tasks, [config], { pool: new Pool(2), sandbox: await detectSandbox(), onProgress: (done) => progress.push(done) });
 
     assert.deepEqual(seen[0], infillParams(tasks[0], config));
     assert.equal(seen[0].mode, 'command');
@@ -66,11 +66,24 @@ describe('runEval', function () {
     assert.deepEqual([...progress].sort(), [1, 2, 3]);
   });
 
+  it('runs the configurations task by task and keeps their records apart', async () => {
+    const seen: InfillRequest.Params[] = [];
+    const client = scriptedClient(new Map([['0', '    y = x + 1\n'], ['1', 'bad'], ['2', '    y = x + 1\n'], ['3', 'bad']]), seen);
+    const saber = { sampler: { kind: 'saber' as const }, canvas: 32, steps: 32 };
+    const lowConf = { sampler: { kind: 'lowConfidence' as const }, canvas: 32, steps: 8 };
+    const runs = await runEval(client, [task('a', ''), task('b', '')], [saber, lowConf], { pool: new Pool(2), sandbox: await detectSandbox() });
+    assert.deepEqual(seen.map((p) => [p.sampler.kind, p.stepBudget]), [['saber', 32], ['lowConfidence', 8], ['saber', 32], ['lowConfidence', 8]]);
+    assert.deepEqual(runs.map((r) => [r.summary.config, r.summary.pass1, r.records.map((x) => x.task_id).join()]), [
+      ['saber', 1, 'a,b'],
+      ['lowConfidence S=8', 0, 'a,b'],
+    ]);
+  });
+
   it('stops when the child process has died', async () => {
     const client = scriptedClient(new Map([['0', new Error('exited')]]), []);
     const dead = { ...client, running: false };
     await assert.rejects(
-      runEval(dead, [task('a', '')], { sampler: { kind: 'saber' }, canvas: 32, steps: 32 }, { pool: new Pool(1), sandbox: await detectSandbox() }),
+      runEval(dead, [task('a', '')], [{ sampler: { kind: 'saber' }, canvas: 32, steps: 32 }], { pool: new Pool(1), sandbox: await detectSandbox() }),
       /exited/,
     );
   });

@@ -1,0 +1,356 @@
+/**
+ * `npm run bench`: the performance picture of the real inference child process — start-up and
+ * memory, latency of inline-shaped requests, repeated requests and the split model's context
+ * cache, and the samplers side by side on the same tasks. Every figure is a median (p50) and p95.
+ * Writes latest.md, latest.json and two PNG charts to --out (default test/bench/results).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { LRUCache } from 'lru-cache';
+import type { EngineClient } from '../src/client/types';
+import { cacheKey } from '../src/completion/cacheKey';
+import type { InfillRequest, SamplerKind } from '../src/protocol/protocol';
+import { deviceSettings, intOption, oneOf, runMain } from './lib/cli';
+import { buildDocument, cursorOffsets, inlineContext, windowForTokens } from './lib/contexts';
+import { startEngine, type EngineOptions, type StartedEngine } from './lib/engine';
+import { runEval, type EvalConfig, type EvalRun } from './lib/evalRun';
+import { detectSandbox, Pool } from './lib/harness';
+import { fmt, markdownTable } from './lib/markdown';
+import { niceTicks, palette, renderHistogram, renderScatter } from './lib/plot/charts';
+import { ProgressBar } from './lib/progress';
+import { samplerTable } from './lib/report';
+import { runInfo, runInfoMarkdown } from './lib/runInfo';
+import { mean, summarize, type Summary } from './lib/stats';
+import { dataEnvVar, defaultDataFile, loadTasks, repoRoot } from './lib/tasks';
+
+const usage = `npm run bench -- [options]
+  --quick          smoke run: few repetitions, 10 tasks, written to test-results/bench-quick
+  --limit N        tasks for the sampler comparison (default 100; SingleLine dev split)
+  --reps N         timed requests per latency cell (default 20)
+  --spawns N       child starts timed (default 3)
+  --canvas N       canvas of the sampler comparison (default 32)
+  --core-only      only the five headline sampler settings, no extra budgets on the frontier
+  --data FILE      tasks (default: ../shared/eval/humaneval-infilling/SingleLine.jsonl.gz, or $${dataEnvVar})
+  --model DIR      model folder (default: the bundled model)
+  --device D       auto | cpu | gpu (default auto)
+  --threads N      CPU threads of the engine
+  --out DIR        output folder (default test/bench/results)`;
+
+const mib = (bytes: number) => bytes / 1024 ** 2;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+interface Cell {
+  context: 'short' | 'long';
+  canvas: number;
+  samples: InfillRequest.Result['stats'][];
+  latencyMs: number[];
+}
+
+function cellSummary(cell: Cell) {
+  const passes = cell.samples.map((s) => s.forwardPasses);
+  return {
+    context: cell.context,
+    canvas: cell.canvas,
+    promptTokens: summarize(cell.samples.map((s) => s.promptTokens)),
+    latencyMs: summarize(cell.latencyMs),
+    serverMs: summarize(cell.samples.map((s) => s.totalMs)),
+    encodeMs: summarize(cell.samples.map((s) => s.encodeMs)),
+    denoisePerPassMs: summarize(cell.samples.map((s) => s.denoiseMs / Math.max(1, s.forwardPasses))),
+    forwardPasses: summarize(passes),
+    tokensPerForward: mean(cell.samples.map((s) => s.tokensPerForward)),
+    // Split contract: the context pass runs once. Re-running it every pass would cost
+    // passes × encodeMs + denoiseMs — computed from the measured parts, per request.
+    withCacheMs: summarize(cell.samples.map((s) => s.encodeMs + s.denoiseMs)),
+    withoutCacheMs: summarize(cell.samples.map((s) => s.forwardPasses * s.encodeMs + s.denoiseMs)),
+  };
+}
+
+/** The sampler settings compared; `extra` adds budgets that only fill in the frontier plot. */
+function samplerConfigs(canvas: number, extra: boolean): EvalConfig[] {
+  const c = (kind: SamplerKind, steps: number, more: Partial<EvalConfig['sampler']> = {}): EvalConfig => ({ sampler: { kind, seed: 0, ...more }, canvas, steps });
+  const configs = [
+    c('lowConfidence', canvas),
+    c('saber', canvas),
+    c('saber', canvas, { remask: 'onDrop' }),
+    c('lowConfidence', Math.max(1, Math.round(canvas / 4))),
+    c('threshold', canvas, { threshold: 0.9 }),
+  ];
+  if (extra) configs.push(c('lowConfidence', Math.max(1, Math.round(canvas / 2))), c('lowConfidence', Math.max(1, Math.round(canvas / 8))), c('saber', Math.max(1, Math.round(canvas / 4))));
+  return configs;
+}
+
+async function timeStartups(count: number, options: EngineOptions) {
+  const spawnToReadyMs: number[] = [];
+  const serverStartupMs: number[] = [];
+  const rssAfterLoad: number[] = [];
+  let engine: StartedEngine | undefined;
+  for (let i = 0; i < count; i++) {
+    if (engine) await engine.client.stop();
+    engine = await startEngine(options);
+    spawnToReadyMs.push(engine.spawnToReadyMs);
+    serverStartupMs.push(engine.init.startupMs);
+    rssAfterLoad.push((await engine.client.status()).rssBytes);
+  }
+  if (!engine) throw new Error('--spawns must be at least 1');
+  return { engine, figures: { spawnToReadyMs: summarize(spawnToReadyMs), serverStartupMs: summarize(serverStartupMs), rssAfterLoadMiB: summarize(rssAfterLoad.map(mib)) } };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean' },
+      limit: { type: 'string' },
+      reps: { type: 'string' },
+      spawns: { type: 'string' },
+      canvas: { type: 'string' },
+      'core-only': { type: 'boolean' },
+      data: { type: 'string' },
+      model: { type: 'string' },
+      device: { type: 'string' },
+      threads: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  const quick = values.quick ?? false;
+  const limit = intOption(values.limit, 'limit', quick ? 10 : 100);
+  const reps = intOption(values.reps, 'reps', quick ? 4 : 20);
+  const spawns = intOption(values.spawns, 'spawns', quick ? 1 : 3);
+  const samplerCanvas = intOption(values.canvas, 'canvas', 32);
+  const outDir = path.resolve(values.out ?? (quick ? path.join('test-results', 'bench-quick') : path.join(repoRoot, 'test', 'bench', 'results')));
+  const dataFile = values.data ? path.resolve(values.data) : defaultDataFile();
+  const allTasks = loadTasks(dataFile);
+  const engineOptions: EngineOptions = { modelDir: values.model, device: oneOf(values.device, 'device', deviceSettings, 'auto'), threads: values.threads ? intOption(values.threads, 'threads', 0) : undefined };
+  const benchStarted = performance.now();
+
+  log(`start-up: ${spawns} child start(s)`);
+  const { engine, figures: startup } = await timeStartups(spawns, engineOptions);
+  const { client, init } = engine;
+  const info = runInfo(init);
+  try {
+    // Inline-shaped latency: same cursors for every cell, cells interleaved per repetition.
+    const doc = buildDocument(allTasks);
+    const canvases = [16, 32, 64].filter((n) => n <= init.model.maxCanvasTokens);
+    const request = (w: { prefix: string; suffix: string }, canvas: number): InfillRequest.Params => ({
+      prefix: w.prefix,
+      suffix: w.suffix,
+      language: 'python',
+      maxTokens: canvas,
+      stepBudget: canvas,
+      sampler: { kind: 'saber', seed: 0 },
+      mode: 'inline',
+    });
+    const charsPerToken = await measureCharsPerToken(client, doc, init.model.maxContextTokens);
+    const longTokens = Math.min(1000, init.model.maxContextTokens - 16);
+    const windows = { short: windowForTokens(200, charsPerToken), long: windowForTokens(longTokens, charsPerToken) };
+    const offsets = cursorOffsets(doc, reps + 2, 1, windows.long.prefixChars);
+    const cells: Cell[] = [];
+    for (const context of ['short', 'long'] as const) for (const canvas of canvases) cells.push({ context, canvas, samples: [], latencyMs: [] });
+    log(`latency: ${cells.length} cells × ${reps} requests (+2 warm-up), ${charsPerToken.toFixed(2)} characters per token`);
+    const bar = new ProgressBar('latency', offsets.length * cells.length);
+    let sent = 0;
+    for (const [i, offset] of offsets.entries()) {
+      for (const cell of cells) {
+        const params = request(inlineContext(doc, offset, windows[cell.context]), cell.canvas);
+        const t0 = performance.now();
+        const result = await client.infill(params);
+        const ms = performance.now() - t0;
+        bar.update(++sent);
+        if (i < 2) continue; // warm-up
+        cell.samples.push(result.stats);
+        cell.latencyMs.push(ms);
+      }
+    }
+    bar.finish();
+    const latency = cells.map(cellSummary);
+
+    // The same request again and again: the server keeps no result cache, so this is the
+    // floor of a model round trip; the extension answers a repeat from its LRU instead.
+    const repeatParams = request(inlineContext(doc, offsets[0], windows.short), 32);
+    const repeatMs: number[] = [];
+    for (let i = 0; i < reps + 1; i++) {
+      const t0 = performance.now();
+      await client.infill(repeatParams);
+      repeatMs.push(performance.now() - t0);
+    }
+    const lruHitUs = timeLruHit(inlineContext(doc, offsets[0], { prefixChars: 3000, suffixChars: 1000 }));
+
+    // Samplers side by side on the same tasks.
+    const tasks = allTasks.slice(0, limit);
+    const configs = samplerConfigs(samplerCanvas, !quick && !values['core-only']);
+    log(`samplers: ${configs.length} settings × ${tasks.length} tasks`);
+    const sandbox = await detectSandbox();
+    const samplerBar = new ProgressBar('samplers', tasks.length * configs.length);
+    let runs: EvalRun[];
+    try {
+      runs = await runEval(client, tasks, configs, { pool: new Pool(2), sandbox, onProgress: (done) => samplerBar.update(done) });
+    } finally {
+      samplerBar.finish();
+    }
+    const status = await client.status();
+    const wallMs = performance.now() - benchStarted;
+
+    const report: Report = {
+      run: info,
+      data: dataFile,
+      settings: { quick, limit: tasks.length, reps, spawns, samplerCanvas, charsPerToken, longTokens, windows },
+      wallMs,
+      startup: { ...startup, rssAtEndMiB: mib(status.rssBytes), heapUsedAtEndMiB: mib(status.heapUsedBytes) },
+      latency,
+      repeat: { firstMs: repeatMs[0], repeatsMs: summarize(repeatMs.slice(1)), lruHitUs },
+      samplers: runs.map((r) => r.summary),
+    };
+    fs.mkdirSync(outDir, { recursive: true });
+    fs.writeFileSync(path.join(outDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+    writePlots(outDir, report, cells, runs);
+    const markdown = renderMarkdown(report, runs);
+    fs.writeFileSync(path.join(outDir, 'latest.md'), markdown);
+    console.log(markdown);
+    console.log(`wrote ${outDir}/{latest.md,latest.json,frontier.png,latency-histogram.png}`);
+  } finally {
+    await client.stop();
+  }
+}
+
+/**
+ * Characters per context token of this model's tokenizer on the benchmark document, from the
+ * promptTokens of two probe requests. Code has at least one character per token, so the first
+ * probe (half the context limit in characters) cannot be cut by the engine; the second, sized
+ * from the first to about 70% of the limit, gives the finer figure.
+ */
+async function measureCharsPerToken(client: EngineClient, doc: string, maxContextTokens: number): Promise<number> {
+  const offset = cursorOffsets(doc, 1, 99, maxContextTokens * 8)[0];
+  let charsPerToken = 1;
+  for (const tokens of [maxContextTokens / 2, maxContextTokens * 0.7]) {
+    const window = inlineContext(doc, offset, windowForTokens(tokens, charsPerToken));
+    const probe = await client.infill({ prefix: window.prefix, suffix: window.suffix, language: 'python', maxTokens: 16, stepBudget: 16, sampler: { kind: 'saber', seed: 0 }, mode: 'inline' });
+    charsPerToken = (window.prefix.length + window.suffix.length) / Math.max(1, probe.stats.promptTokens);
+  }
+  return charsPerToken;
+}
+
+/** Microseconds for the extension-side cache hit: hashing the window into a key plus an LRU lookup. */
+function timeLruHit(window: { prefix: string; suffix: string }): Summary {
+  const cache = new LRUCache<string, string>({ max: 64 });
+  const settings = { maxTokens: 32, stepBudget: 32, sampler: { kind: 'saber' } };
+  cache.set(cacheKey({ ...window, language: 'python', settings }), 'cached completion');
+  const us: number[] = [];
+  for (let i = 0; i < 500; i++) {
+    const t0 = performance.now();
+    const hit = cache.get(cacheKey({ ...window, language: 'python', settings }));
+    us.push((performance.now() - t0) * 1000);
+    if (hit === undefined) throw new Error('cache key is not stable');
+  }
+  return summarize(us);
+}
+
+type Report = {
+  run: ReturnType<typeof runInfo>;
+  data: string;
+  settings: { limit: number; reps: number; spawns: number; samplerCanvas: number; charsPerToken: number; longTokens: number; quick: boolean; windows: Record<"short" | "long", { prefixChars: number; suffixChars: number }> };
+  wallMs: number;
+  startup: { spawnToReadyMs: Summary; serverStartupMs: Summary; rssAfterLoadMiB: Summary; rssAtEndMiB: number; heapUsedAtEndMiB: number };
+  latency: ReturnType<typeof cellSummary>[];
+  repeat: { firstMs: number; repeatsMs: Summary; lruHitUs: Summary };
+  samplers: EvalRun['summary'][];
+};
+
+const pair = (s: Summary, d = 1) => [fmt(s.p50, d), fmt(s.p95, d)];
+
+function renderMarkdown(r: Report, runs: EvalRun[]): string {
+  const baseline = runs.find((x) => x.config.sampler.kind === 'lowConfidence' && x.config.steps === x.config.canvas)?.summary;
+  const split = r.run.model.contract === 'split';
+  const startupTable = markdownTable(
+    ['figure', 'p50', 'p95', 'n'],
+    [
+      ['child spawn → initialize answered, ms (measured by the client)', ...pair(r.startup.spawnToReadyMs, 0), String(r.startup.spawnToReadyMs.n)],
+      ['process start → model ready, ms (reported by the server)', ...pair(r.startup.serverStartupMs, 0), String(r.startup.serverStartupMs.n)],
+      ['child RSS after loading the model, MiB', ...pair(r.startup.rssAfterLoadMiB, 0), String(r.startup.rssAfterLoadMiB.n)],
+      ['child RSS at the end of the benchmark, MiB', fmt(r.startup.rssAtEndMiB, 0), 'n/a', '1'],
+    ],
+  );
+  const latencyTable = markdownTable(
+    ['context', 'canvas', 'prompt tokens p50', 'latency p50 ms', 'latency p95 ms', 'server p50 ms', 'server p95 ms', 'passes p50', 'passes p95', 'tokens/pass', 'n'],
+    r.latency.map((c) => [c.context, String(c.canvas), fmt(c.promptTokens.p50, 0), ...pair(c.latencyMs), ...pair(c.serverMs), ...pair(c.forwardPasses), fmt(c.tokensPerForward, 2), String(c.latencyMs.n)]),
+  );
+  const cacheTable = markdownTable(
+    ['context', 'canvas', 'context pass p50 ms', 'denoise pass p50 ms', 'passes p50', 'context once p50 ms', 'context every pass p50 ms (computed)', 'p95 (computed)', 'saving'],
+    r.latency.map((c) => [
+      c.context,
+      String(c.canvas),
+      fmt(c.encodeMs.p50),
+      fmt(c.denoisePerPassMs.p50, 2),
+      fmt(c.forwardPasses.p50),
+      fmt(c.withCacheMs.p50),
+      fmt(c.withoutCacheMs.p50),
+      fmt(c.withoutCacheMs.p95),
+      `${fmt(c.withoutCacheMs.p50 / c.withCacheMs.p50, 1)}x`,
+    ]),
+  );
+  return [
+    '# dLLM Complete benchmark',
+    '',
+    runInfoMarkdown(r.run),
+    `- data: ${path.basename(r.data)}; ${r.settings.reps} timed requests per latency cell; sampler comparison on the first ${r.settings.limit} tasks, canvas ${r.settings.samplerCanvas}${r.settings.quick ? '; QUICK smoke run' : ''}`,
+    `- whole run: ${(r.wallMs / 1000).toFixed(0)} s. Regenerate: \`npm run bench\` (see test/bench/README.md).`,
+    '',
+    '## Start-up and memory',
+    '',
+    startupTable,
+    '',
+    '## Inline-shaped requests through the JSON-RPC channel',
+    '',
+    `Saber, step budget = canvas, \`mode: inline\`; windows cut like the extension's, about 200 (short) and ${r.settings.longTokens} (long) context tokens at the measured ${r.settings.charsPerToken.toFixed(2)} characters per token. Latency = round trip seen by the client; server = the engine's own total.`,
+    '',
+    latencyTable,
+    '',
+    '![latency histogram](latency-histogram.png)',
+    '',
+    '## Repeated requests and caches',
+    '',
+    `- The same inline request sent ${r.repeat.repeatsMs.n + 1} times in a row: first ${fmt(r.repeat.firstMs)} ms, repeats p50 ${fmt(r.repeat.repeatsMs.p50)} ms / p95 ${fmt(r.repeat.repeatsMs.p95)} ms. The server keeps no result cache, so a repeat costs a full model run.`,
+    `- In the extension a repeat is answered from its LRU: hashing a full inline window into the cache key plus the lookup costs p50 ${fmt(r.repeat.lruHitUs.p50, 1)} µs / p95 ${fmt(r.repeat.lruHitUs.p95, 1)} µs (measured on the same \`cacheKey\` and \`lru-cache\` the extension uses, outside VS Code).`,
+    '',
+    split
+      ? 'Split model, context cache: the context pass (prefix + suffix) runs once per request and every denoise pass runs only the canvas. "Context every pass" is **computed, not measured**: forward passes × context-pass time + denoise time, per request, from the engine\'s own encodeMs/denoiseMs — what re-running the context each pass would cost (a lower bound: a full-sequence pass would also run the canvas alongside).'
+      : `This model uses the ${r.run.model.contract} contract: every pass runs the whole sequence, so there is no context cache to compare.`,
+    '',
+    split ? cacheTable : '',
+    '',
+    '## Samplers side by side',
+    '',
+    `Same tasks, same child process, requests interleaved task by task. pass@1 = the test program exits 0 within 3 s; exact match ignores trailing whitespace. "passes vs" = mean forward passes relative to ${baseline?.config ?? 'the reference'}.`,
+    '',
+    samplerTable(
+      runs.map((x) => x.summary),
+      baseline,
+    ),
+    '',
+    '![speed-quality frontier](frontier.png)',
+    '',
+  ].join('\n');
+}
+
+function writePlots(outDir: string, r: Report, cells: Cell[], runs: EvalRun[]): void {
+  const kinds: SamplerKind[] = ['saber', 'lowConfidence', 'threshold'];
+  const points = runs.map((x) => ({ x: x.summary.forwardPasses.mean, y: x.summary.pass1, label: x.summary.config, color: palette[kinds.indexOf(x.config.sampler.kind) * 2 + (x.config.sampler.remask === 'onDrop' ? 1 : 0)] }));
+  const frontier = renderScatter(
+    { title: 'Speed vs quality', subtitle: `${r.run.model.name}, ${r.settings.limit} SingleLine tasks, canvas ${r.settings.samplerCanvas}; dashed: Pareto frontier`, xLabel: 'mean forward passes per completion', yLabel: 'pass@1' },
+    points,
+    { yTicks: niceTicks(0, Math.max(0.1, ...points.map((p) => p.y))) },
+  );
+  fs.writeFileSync(path.join(outDir, 'frontier.png'), frontier.toPng());
+  const histCells = cells.filter((c) => c.canvas === 32);
+  const hist = renderHistogram(
+    { title: 'Inline latency, canvas 32', subtitle: `${r.run.model.name} on ${r.run.device.provider}, ${histCells[0]?.latencyMs.length ?? 0} requests per context`, xLabel: 'round-trip latency (ms)', yLabel: 'requests' },
+    histCells.map((c, i) => ({ name: `${c.context} (~${fmt(summarize(c.samples.map((s) => s.promptTokens)).p50, 0)} tokens)`, values: c.latencyMs, color: palette[i] })),
+  );
+  fs.writeFileSync(path.join(outDir, 'latency-histogram.png'), hist.toPng());
+}
+
+runMain(main);

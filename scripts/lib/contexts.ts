@@ -1,0 +1,61 @@
+/**
+ * Inline-shaped requests for the latency benchmark: a Python document made of the data set's
+ * reference solutions, cursors placed mid-line as if typing, and windows cut the way the
+ * extension cuts them (src/completion/contextWindow).
+ */
+import { cutWindow, type ContextWindow, type WindowSizes } from '../../src/completion/contextWindow';
+import type { InfillTask } from './tasks';
+
+/** mulberry32: a tiny seeded generator, so every run places the same cursors. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One complete solution per HumanEval problem (prompt + reference middle + suffix), in data order. */
+export function buildDocument(tasks: readonly InfillTask[]): string {
+  const seen = new Set<string>();
+  const parts: string[] = [];
+  for (const t of tasks) {
+    const problem = /HumanEval\/\d+/.exec(t.task_id)?.[0] ?? t.task_id;
+    if (seen.has(problem)) continue;
+    seen.add(problem);
+    parts.push(`${t.prompt}${t.canonical_solution}${t.suffix}`.trimEnd());
+  }
+  return parts.join('\n\n\n') + '\n';
+}
+
+/**
+ * `count` cursor offsets, each in the middle of a non-blank line (after its indentation and about
+ * half its text, as while typing), at least `minOffset` characters into the document.
+ */
+export function cursorOffsets(doc: string, count: number, seed: number, minOffset = 0): number[] {
+  const candidates: number[] = [];
+  let start = 0;
+  for (const line of doc.split('\n')) {
+    const indent = line.length - line.trimStart().length;
+    const body = line.length - indent;
+    if (body >= 8 && start >= minOffset) candidates.push(start + indent + Math.floor(body / 2));
+    start += line.length + 1;
+  }
+  if (candidates.length === 0) throw new Error(`no line to place a cursor on after offset ${minOffset}`);
+  const random = seededRandom(seed);
+  return Array.from({ length: count }, () => candidates[Math.floor(random() * candidates.length)]);
+}
+
+/** The window the extension would send for a cursor at `offset`. */
+export function inlineContext(doc: string, offset: number, sizes: WindowSizes): ContextWindow {
+  return cutWindow(doc.slice(0, offset), doc.slice(offset), sizes);
+}
+
+/** Window sizes for about `tokens` context tokens at `charsPerToken`, three quarters before the cursor. */
+export function windowForTokens(tokens: number, charsPerToken: number): WindowSizes {
+  const chars = Math.round(tokens * charsPerToken);
+  return { prefixChars: Math.round(chars * 0.75), suffixChars: chars - Math.round(chars * 0.75) };
+}
