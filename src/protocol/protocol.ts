@@ -7,6 +7,7 @@
  *
  * This module is plain TypeScript: no `vscode`, no onnxruntime.
  */
+/* eslint-disable @typescript-eslint/no-namespace -- one namespace per message (method, types), as in vscode-eslint's protocol file */
 import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-jsonrpc';
 
 /** Which hardware the client asks for. `auto` tries the platform's GPU providers, then CPU. */
