@@ -15,6 +15,9 @@ import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
+/** The extension folder under test: the repository, or another unpacked build
+ *  (DLLM_VSCODE_EXTENSION_PATH). */
+export const extensionPath = process.env.DLLM_VSCODE_EXTENSION_PATH ?? repoRoot;
 export const resultsDir = path.join(repoRoot, 'test-results');
 export const codeServerPrefix = process.env.CODE_SERVER_PREFIX ?? path.join(repoRoot, '.cache', 'code-server');
 export const serverMain = path.join(codeServerPrefix, 'node_modules', 'code-server', 'lib', 'vscode', 'out', 'server-main.js');
@@ -56,36 +59,32 @@ export async function freePort(): Promise<number> {
   });
 }
 
+// Keep the workbench quiet and deterministic: no welcome page, no other completions, no
+// auto-closing pairs that would interleave with what the tests type.
+const quietSettings = {
+  'editor.quickSuggestions': { other: false, comments: false, strings: false },
+  'editor.suggestOnTriggerCharacters': false,
+  'editor.wordBasedSuggestions': 'off',
+  'editor.autoClosingBrackets': 'never',
+  'editor.autoClosingQuotes': 'never',
+  'editor.autoIndent': 'none',
+  'editor.minimap.enabled': false,
+  'editor.inlineSuggest.enabled': true,
+  'files.autoSave': 'off',
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'extensions.ignoreRecommendations': true,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'security.workspace.trust.enabled': false,
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+};
+
 /** A temporary workspace folder with small sample files in the languages the tests type in. */
 export function createWorkspace(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dllm-ws-'));
   fs.mkdirSync(path.join(dir, '.vscode'));
-  // Keep the workbench quiet and deterministic: no other completions, no auto-closing pairs
-  // that would interleave with what the tests type.
-  fs.writeFileSync(
-    path.join(dir, '.vscode', 'settings.json'),
-    JSON.stringify(
-      {
-        'editor.quickSuggestions': { other: false, comments: false, strings: false },
-        'editor.suggestOnTriggerCharacters': false,
-        'editor.wordBasedSuggestions': 'off',
-        'editor.autoClosingBrackets': 'never',
-        'editor.autoClosingQuotes': 'never',
-        'editor.autoIndent': 'none',
-        'editor.minimap.enabled': false,
-        'editor.inlineSuggest.enabled': true,
-        'files.autoSave': 'off',
-        'workbench.startupEditor': 'none',
-        'workbench.tips.enabled': false,
-        'extensions.ignoreRecommendations': true,
-        'telemetry.telemetryLevel': 'off',
-        'update.mode': 'none',
-        'security.workspace.trust.enabled': false,
-      },
-      null,
-      2,
-    ),
-  );
+  fs.writeFileSync(path.join(dir, '.vscode', 'settings.json'), JSON.stringify(quietSettings, null, 2));
   fs.writeFileSync(
     path.join(dir, 'sample.py'),
     [
@@ -174,6 +173,9 @@ export async function startServer(options: ServerOptions = {}): Promise<VsCodeSe
   fs.mkdirSync(resultsDir, { recursive: true });
   const logFile = path.join(resultsDir, `${options.label ?? 'vscode'}-server.log`);
   const log = fs.openSync(logFile, 'w');
+  // User settings too: some (the welcome walkthrough) are not read from the workspace.
+  fs.mkdirSync(path.join(dataDir, 'user', 'User'), { recursive: true });
+  fs.writeFileSync(path.join(dataDir, 'user', 'User', 'settings.json'), JSON.stringify(quietSettings, null, 2));
 
   const args = [
     serverMain,

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SuiteResults } from '../../test/vscode/suite/index';
-import { createWorkspace, openWorkbench, repoRoot, screenshot, sleep, startServer, tail, type Workbench } from './harness';
+import { createWorkspace, extensionPath, openWorkbench, repoRoot, screenshot, sleep, startServer, tail, type Workbench } from './harness';
 
 interface Tally {
   passed: number;
@@ -28,8 +28,6 @@ const suiteRunner = path.join(repoRoot, 'out', 'test', 'vscode', 'suite', 'index
 async function runSuite(): Promise<Tally> {
   console.log('\n== extension-host suite (VS Code server + Chromium) ==');
   if (!fs.existsSync(suiteRunner)) throw new Error(`${suiteRunner} missing: run node scripts/vscode/build-tests.mjs`);
-  // DLLM_VSCODE_EXTENSION_PATH: test another extension folder (an unpacked build) instead.
-  const extensionPath = process.env.DLLM_VSCODE_EXTENSION_PATH ?? repoRoot;
   if (!fs.existsSync(path.join(extensionPath, 'dist', 'extension.js'))) throw new Error('dist/extension.js missing: run npm run build');
 
   const timeoutMs = Number(process.env.DLLM_VSCODE_SUITE_TIMEOUT_MS ?? 300_000);

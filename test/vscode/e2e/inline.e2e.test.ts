@@ -1,0 +1,85 @@
+/**
+ * Inline ghost text as a person meets it: type in a Python and a TypeScript file, wait for the
+ * ghost text, press Tab, and the document holds it. Also prints how long the ghost text takes
+ * to appear after typing stops (a figure, not an assertion).
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { repoRoot, resultsDir, screenshot } from '../../../scripts/vscode/harness';
+import { openSession, screenshotIfFailed, type Session } from './session';
+import { ghostText, goToEnd, openFile, saveAndRead, typeText, waitForGhostText, workspaceFile } from './workbench';
+
+describe('inline ghost text (e2e)', function () {
+  let session: Session | undefined;
+
+  before(async function () {
+    session = await openSession('e2e-inline');
+    console.log(`      extension from the ${session.source}`);
+  });
+  afterEach(async function () {
+    await screenshotIfFailed(session, this.currentTest);
+  });
+  after(async function () {
+    await session?.close();
+  });
+
+  /** Types `typed` at the end of an empty file, accepts the ghost text with Tab, returns both. */
+  async function acceptGhostText(file: string, typed: string): Promise<{ ghost: string; saved: string }> {
+    const s = session!;
+    await openFile(s.page, file);
+    await goToEnd(s.page);
+    await typeText(s.page, typed);
+    const ghost = await waitForGhostText(s.page);
+    assert.ok(ghost.trim().length > 0, 'ghost text is empty');
+    await s.page.keyboard.press('Tab');
+    await ghostText(s.page).first().waitFor({ state: 'detached' });
+    const saved = await saveAndRead(s.page, workspaceFile(s.workspace, file));
+    return { ghost, saved };
+  }
+
+  it('Python: ghost text appears after typing and Tab inserts it', async function () {
+    const typed = 'def multiply(a, b):\n    return ';
+    const { ghost, saved } = await acceptGhostText('scratch.py', typed);
+    assert.ok(saved.startsWith(typed), `typed text is not in the file:\n${saved}`);
+    const firstGhostLine = ghost.split('\n')[0].trim();
+    assert.ok(saved.length > typed.length, 'Tab did not change the document');
+    assert.ok(saved.includes(firstGhostLine), `file lacks the accepted ghost text "${firstGhostLine}":\n${saved}`);
+  });
+
+  it('TypeScript: ghost text appears after typing and Tab inserts it', async function () {
+    const typed = 'export function square(x: number): number {\n  return ';
+    const { ghost, saved } = await acceptGhostText('scratch.ts', typed);
+    assert.ok(saved.startsWith(typed), `typed text is not in the file:\n${saved}`);
+    const firstGhostLine = ghost.split('\n')[0].trim();
+    assert.ok(saved.length > typed.length, 'Tab did not change the document');
+    assert.ok(saved.includes(firstGhostLine), `file lacks the accepted ghost text "${firstGhostLine}":\n${saved}`);
+  });
+
+  it('shows ghost text after each pause in typing (latency printed, screenshot kept)', async function () {
+    const s = session!;
+    await openFile(s.page, 'sample.py');
+    await goToEnd(s.page);
+    const prompts = ['def square(x):\n    return ', 'def cube(x):\n    return ', 'def negate(x):\n    return ', 'def half(x):\n    return ', 'def double(x):\n    return '];
+    const latencies: number[] = [];
+    for (const [i, prompt] of prompts.entries()) {
+      await typeText(s.page, `\n\n${prompt}`);
+      const typingStopped = Date.now();
+      await waitForGhostText(s.page);
+      latencies.push(Date.now() - typingStopped);
+      if (i === 0) {
+        const shot = await screenshot(s.page, 'ghost-text');
+        assert.ok(shot && fs.existsSync(shot));
+      }
+      await s.page.keyboard.press('Escape');
+      await ghostText(s.page).first().waitFor({ state: 'detached' });
+    }
+    assert.equal(latencies.length, prompts.length);
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const pct = (p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+    const line = `ghost text after typing stops: p50 ${pct(50)} ms, p95 ${pct(95)} ms over ${latencies.length} tries (${latencies.join(', ')} ms; includes the debounce)`;
+    console.log(`      ${line}`);
+    fs.writeFileSync(path.join(resultsDir, 'e2e-ghost-latency.txt'), `${line}\n`);
+    console.log(`      screenshot: ${path.relative(repoRoot, path.join(resultsDir, 'ghost-text.png'))}`);
+  });
+});
