@@ -27,18 +27,37 @@ export function bundledModelDir(root: string): string {
 }
 
 export async function loadEngine(options: EngineLoadOptions): Promise<LoadedEngine> {
+  return engineFrom(await loadParts(options));
+}
+
+/** Manifest, tokenizer and sessions of a model folder: everything but the engine itself. */
+export async function loadParts(options: EngineLoadOptions): Promise<EngineParts> {
   const manifest = readManifest(options.modelDir);
   const tokenizer = loadTokenizer(manifest.files.tokenizer);
   if (tokenizer.size > manifest.vocabSize) {
     throw new ModelLoadError(manifest.files.tokenizer, `tokenizer has ${tokenizer.size} tokens but dllm.json says vocabSize ${manifest.vocabSize}`);
   }
-  const opened = await openModel(manifest, options);
-  return engineFrom({ manifest, tokenizer, ...opened });
+  return { manifest, tokenizer, ...(await openModel(manifest, options)) };
+}
+
+/**
+ * Show the model `<pad>` after the first committed end token instead of `<mask>` (training fills
+ * the tail after the middle with pad; see DenoiseSetup.tailFill).
+ */
+export const FILL_TAIL_WITH_PAD = true;
+
+export interface EngineParts {
+  manifest: ModelManifest;
+  tokenizer: TextTokenizer;
+  model: CanvasModel;
+  device: DeviceInfo;
+  warnings: readonly string[];
+  fillTailWithPad?: boolean;
 }
 
 /** The engine over already-loaded parts (loadEngine's last step; tests pass a fake model). */
-export function engineFrom(parts: { manifest: ModelManifest; tokenizer: TextTokenizer; model: CanvasModel; device: DeviceInfo; warnings: readonly string[] }): LoadedEngine {
-  return new Engine(parts.manifest, parts.tokenizer, parts.model, parts.device, parts.warnings);
+export function engineFrom(parts: EngineParts): LoadedEngine {
+  return new Engine(parts.manifest, parts.tokenizer, parts.model, parts.device, parts.warnings, parts.fillTailWithPad ?? FILL_TAIL_WITH_PAD);
 }
 
 async function openModel(m: ModelManifest, options: EngineLoadOptions) {
@@ -90,6 +109,7 @@ class Engine implements LoadedEngine {
     private readonly runner: CanvasModel,
     readonly device: DeviceInfo,
     readonly warnings: readonly string[],
+    private readonly fillTailWithPad: boolean,
   ) {
     this.model = {
       name: manifest.name,
@@ -140,6 +160,7 @@ class Engine implements LoadedEngine {
           canvasLength,
           maskId: m.specialTokens.mask,
           endIds: this.endIds,
+          tailFill: this.fillTailWithPad ? m.specialTokens.pad : undefined,
           vocabSize: m.vocabSize,
           banned: this.banned,
           temperature: sampler.temperature,

@@ -14,6 +14,12 @@ export interface DenoiseSetup extends ScoringSetup {
   maskId: number;
   /** pad, and eos where the model has one. */
   endIds: ReadonlySet<number>;
+  /**
+   * Token the model is shown at the positions after the first committed end token (training
+   * fills the tail after the middle with pad), or undefined to leave them masked. The canvas
+   * itself keeps them masked: re-masking the end token brings them back into play.
+   */
+  tailFill?: number;
 }
 
 export interface DenoiseHooks {
@@ -43,7 +49,7 @@ export async function denoise(forward: ForwardFn, setup: DenoiseSetup, policy: S
     if (hooks.isCancelled?.()) return { canvas, forwardPasses, commits, remasked, cancelled: true };
     const pass = forwardPasses;
     const passesLeft = maxPasses - pass;
-    const logits = await forward(canvas.ids);
+    const logits = await forward(modelView(canvas, setup.tailFill));
     forwardPasses++;
 
     // Score what still matters: positions before the first committed end token, and that token.
@@ -68,6 +74,15 @@ export async function denoise(forward: ForwardFn, setup: DenoiseSetup, policy: S
     hooks.onPass?.(canvas, forwardPasses);
   }
   return { canvas, forwardPasses, commits, remasked, cancelled: false };
+}
+
+/** The canvas as the model sees it: the tail after the first end token filled when asked. */
+function modelView(canvas: Canvas, tailFill: number | undefined): Int32Array {
+  const end = tailFill === undefined ? -1 : canvas.firstEnd();
+  if (end < 0 || end === canvas.length - 1) return canvas.ids;
+  const view = Int32Array.from(canvas.ids);
+  view.fill(tailFill!, end + 1);
+  return view;
 }
 
 /** The rule's picks, topped up with the most confident to the rule's and the budget's minimum. */

@@ -63,17 +63,21 @@ export interface SamplerPolicy {
 // ── commit rules ────────────────────────────────────────────────────────────────────────────
 
 /**
- * Saber's adaptive acceleration: τ = mean confidence-at-commit of committed tokens (before any
- * commit: the largest current confidence); commit every masked position above τ, and never
+ * Saber's adaptive acceleration: τ = mean confidence-at-commit of the middle's committed tokens
+ * (before any commit: the largest current confidence); commit every masked position above τ, and never
  * fewer than `minPerStep`.
  */
 export function saberCommit(minPerStep: number): CommitRule {
   return {
     name: 'saber',
     propose({ canvas, scores, masked }) {
+      // Committed tokens of the middle: up to and including the first end token. Pads committed
+      // beyond it are not part of the answer and, near-certain as they are, would inflate τ.
+      const end = canvas.firstEnd();
+      const upTo = end < 0 ? canvas.length : end + 1;
       let sum = 0;
       let count = 0;
-      for (let i = 0; i < canvas.length; i++) {
+      for (let i = 0; i < upTo; i++) {
         if (canvas.committed[i]) {
           sum += canvas.commitConfidence[i]!;
           count++;

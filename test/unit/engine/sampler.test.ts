@@ -225,6 +225,18 @@ describe('engine/sampler: stopping, cancellation, tokens', () => {
     assert.equal(result.canvas.firstEnd(), 3);
   });
 
+  it('shows the model pads after the first committed pad when tailFill is set, never changing the canvas', async () => {
+    const target = [5, PAD, 7, 8, 9, 10];
+    const script: Script = { vocabSize: V, allowed: ALLOWED, target, prob: (pos) => (pos === 1 ? 0.99 : 0.5 - pos * 0.01) };
+    const { forward, calls } = scriptedForward(script);
+    const policy = buildPolicy(resolveSamplerOptions({ kind: 'lowConfidence' }), 6);
+    const res = await denoise(forward, { ...setup(6), tailFill: PAD }, policy);
+    assert.deepEqual(Array.from(calls[0]!), [MASK, MASK, MASK, MASK, MASK, MASK]);
+    assert.deepEqual(Array.from(calls[1]!), [MASK, PAD, PAD, PAD, PAD, PAD]);
+    assert.equal(calls.length, 2);
+    assert.deepEqual(Array.from(res.canvas.ids), [5, PAD, MASK, MASK, MASK, MASK]);
+  });
+
   it('cancellation stops before the next forward pass, keeping what is committed', async () => {
     let cancelled = false;
     const { result, calls } = await run(wanderingScript(16, 1), { kind: 'lowConfidence' }, 16, {
