@@ -88,6 +88,8 @@ export class EngineHost implements vscode.Disposable {
     if (this.disposed) return;
     this.log.info(`Restarting the engine: ${reason}.`);
     this.crashes.reset();
+    // Requests stop going to the old child at once; the status bar shows loading meanwhile.
+    this.setState({ kind: 'starting', attempt: 1 });
     await this.stopChild();
     if (this.disposed) return;
     void this.launch(1);
