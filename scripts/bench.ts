@@ -16,12 +16,13 @@ import { buildDocument, cursorOffsets, inlineContext, windowForTokens } from './
 import { startEngine, type EngineOptions, type StartedEngine } from './lib/engine';
 import { runEval, type EvalConfig, type EvalRun } from './lib/evalRun';
 import { detectSandbox, Pool } from './lib/harness';
+import { summarizeCell, type CellSummary, type LatencyCell } from './lib/latency';
 import { fmt, markdownTable } from './lib/markdown';
 import { niceTicks, palette, renderHistogram, renderScatter } from './lib/plot/charts';
 import { ProgressBar } from './lib/progress';
 import { samplerTable } from './lib/report';
 import { runInfo, runInfoMarkdown } from './lib/runInfo';
-import { mean, summarize, type Summary } from './lib/stats';
+import { summarize, type Summary } from './lib/stats';
 import { dataEnvVar, defaultDataFile, loadTasks, repoRoot } from './lib/tasks';
 
 const usage = `npm run bench -- [options]
@@ -39,32 +40,6 @@ const usage = `npm run bench -- [options]
 
 const mib = (bytes: number) => bytes / 1024 ** 2;
 const log = (line: string) => process.stderr.write(`${line}\n`);
-
-interface Cell {
-  context: 'short' | 'long';
-  canvas: number;
-  samples: InfillRequest.Result['stats'][];
-  latencyMs: number[];
-}
-
-function cellSummary(cell: Cell) {
-  const passes = cell.samples.map((s) => s.forwardPasses);
-  return {
-    context: cell.context,
-    canvas: cell.canvas,
-    promptTokens: summarize(cell.samples.map((s) => s.promptTokens)),
-    latencyMs: summarize(cell.latencyMs),
-    serverMs: summarize(cell.samples.map((s) => s.totalMs)),
-    encodeMs: summarize(cell.samples.map((s) => s.encodeMs)),
-    denoisePerPassMs: summarize(cell.samples.map((s) => s.denoiseMs / Math.max(1, s.forwardPasses))),
-    forwardPasses: summarize(passes),
-    tokensPerForward: mean(cell.samples.map((s) => s.tokensPerForward)),
-    // Split contract: the context pass runs once. Re-running it every pass would cost
-    // passes × encodeMs + denoiseMs — computed from the measured parts, per request.
-    withCacheMs: summarize(cell.samples.map((s) => s.encodeMs + s.denoiseMs)),
-    withoutCacheMs: summarize(cell.samples.map((s) => s.forwardPasses * s.encodeMs + s.denoiseMs)),
-  };
-}
 
 /** The sampler settings compared; `extra` adds budgets that only fill in the frontier plot. */
 function samplerConfigs(canvas: number, extra: boolean): EvalConfig[] {
@@ -149,7 +124,7 @@ async function main(): Promise<void> {
     const longTokens = Math.min(1000, init.model.maxContextTokens - 16);
     const windows = { short: windowForTokens(200, charsPerToken), long: windowForTokens(longTokens, charsPerToken) };
     const offsets = cursorOffsets(doc, reps + 2, 1, windows.long.prefixChars);
-    const cells: Cell[] = [];
+    const cells: LatencyCell[] = [];
     for (const context of ['short', 'long'] as const) for (const canvas of canvases) cells.push({ context, canvas, samples: [], latencyMs: [] });
     log(`latency: ${cells.length} cells × ${reps} requests (+2 warm-up), ${charsPerToken.toFixed(2)} characters per token`);
     const bar = new ProgressBar('latency', offsets.length * cells.length);
@@ -167,7 +142,7 @@ async function main(): Promise<void> {
       }
     }
     bar.finish();
-    const latency = cells.map(cellSummary);
+    const latency = cells.map(summarizeCell);
 
     // The same request again and again: the server keeps no result cache, so this is the
     // floor of a model round trip; the extension answers a repeat from its LRU instead.
@@ -255,7 +230,7 @@ type Report = {
   settings: { limit: number; reps: number; spawns: number; samplerCanvas: number; charsPerToken: number; longTokens: number; quick: boolean; windows: Record<"short" | "long", { prefixChars: number; suffixChars: number }> };
   wallMs: number;
   startup: { spawnToReadyMs: Summary; serverStartupMs: Summary; rssAfterLoadMiB: Summary; rssAtEndMiB: number; heapUsedAtEndMiB: number };
-  latency: ReturnType<typeof cellSummary>[];
+  latency: CellSummary[];
   repeat: { firstMs: number; repeatsMs: Summary; lruHitUs: Summary };
   samplers: EvalRun['summary'][];
 };
@@ -336,7 +311,7 @@ function renderMarkdown(r: Report, runs: EvalRun[]): string {
   ].join('\n');
 }
 
-function writePlots(outDir: string, r: Report, cells: Cell[], runs: EvalRun[]): void {
+function writePlots(outDir: string, r: Report, cells: LatencyCell[], runs: EvalRun[]): void {
   const kinds: SamplerKind[] = ['saber', 'lowConfidence', 'threshold'];
   const points = runs.map((x) => ({ x: x.summary.forwardPasses.mean, y: x.summary.pass1, label: x.summary.config, color: palette[kinds.indexOf(x.config.sampler.kind) * 2 + (x.config.sampler.remask === 'onDrop' ? 1 : 0)] }));
   const frontier = renderScatter(
