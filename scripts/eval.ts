@@ -94,6 +94,7 @@ async function main(): Promise<void> {
     '',
     runInfoMarkdown(info),
     `- ${summary.tasks} tasks in ${(wallMs / 1000).toFixed(1)} s; step budget ${config.steps}; pass@1 = test program exits 0 within ${sandbox.timeoutMs} ms`,
+    `- finish reasons: ${Object.entries(summary.finishReasons).map(([reason, n]) => `${reason} ${n}`).join(', ')}`,
     '',
     table,
     '',
