@@ -10,11 +10,12 @@ import { cutWindow, commandWindow } from '../completion/contextWindow';
 import { findEnclosingFunction, locateFunctionAt, type FunctionSpan } from '../completion/functionFinder';
 import { docCommentHole, functionBodyHole, holeContext, renderHole, type InfillHole } from '../completion/holes';
 import { normalizeEol } from '../completion/lines';
-import { maskGlyph, type InfillProgressNotification } from '../protocol/protocol';
+import type { InfillProgressNotification } from '../protocol/protocol';
 import type { Activity } from './activity';
 import type { Config } from './config';
 import type { EngineHost } from './engineHost';
 import { errorMessage, type Log } from './log';
+import { progressPreview } from './progressPreview';
 
 /** How a command infill ended (also kept for the test API). */
 export type CommandOutcome =
@@ -159,7 +160,7 @@ async function runHole(deps: InfillDeps, editor: vscode.TextEditor, command: str
         const now = Date.now();
         if (now - lastReport < 80) return; // a notification redraw per forward pass is plenty, not more
         lastReport = now;
-        progress.report({ message: previewOf(p) });
+        progress.report({ message: progressPreview(p) });
       };
       try {
         return await deps.activity.track('command', () =>
@@ -209,12 +210,4 @@ function report(deps: InfillDeps, outcome: CommandOutcome, tellUser: boolean): C
     if (tellUser) void vscode.window.showInformationMessage(`dLLM: nothing changed — ${outcome.reason}.`);
   }
   return outcome;
-}
-
-/** One line for the progress notification: the tail of the partial text, masks shown as ░. */
-function previewOf(p: InfillProgressNotification.Params['value']): string {
-  const flat = p.text.replace(/\n/g, '⏎');
-  const tail = flat.length > 90 ? `…${flat.slice(-90)}` : flat;
-  const masks = new RegExp(`${maskGlyph}{4,}`, 'g');
-  return `pass ${p.forwardPasses} · ${p.committed}/${p.canvasTokens} — ${tail.replace(masks, (m) => `${maskGlyph.repeat(3)}×${m.length}`)}`;
 }
