@@ -90,11 +90,23 @@ export function bannedTokens(m: ModelManifest, tokenizer: Pick<TextTokenizer, 's
   return banned;
 }
 
-/** The language token for a VS Code language id: its own, else `other`, else none. */
+/** VS Code language ids that are dialects of a more common one, tried when a manifest lacks them. */
+const LANGUAGE_FALLBACK: Readonly<Record<string, string>> = {
+  typescriptreact: 'typescript',
+  javascriptreact: 'javascript',
+  'objective-c': 'c',
+  'objective-cpp': 'cpp',
+  'cuda-cpp': 'cpp',
+};
+
+/** The language token for a VS Code language id: its own, else its base language's, else `other`, else none. */
 export function languageToken(m: ModelManifest, language: string | undefined): number | undefined {
   const table = m.languageTokens;
   if (table === undefined) return undefined;
-  if (language && Object.prototype.hasOwnProperty.call(table, language)) return table[language];
+  const has = (id: string | undefined): id is string => !!id && Object.prototype.hasOwnProperty.call(table, id);
+  if (has(language)) return table[language];
+  const base = language ? LANGUAGE_FALLBACK[language] : undefined;
+  if (has(base)) return table[base];
   return table.other;
 }
 

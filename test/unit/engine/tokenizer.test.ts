@@ -76,5 +76,8 @@ describe('engine/tokenizer', () => {
     assert.equal(languageToken(m, 'rust'), 5);
     assert.equal(languageToken(m, ''), 5);
     assert.equal(languageToken(m, 'toString'), 5, 'no prototype keys');
+    const withTs = { ...m, languageTokens: { typescript: 4, other: 5 } };
+    assert.equal(languageToken(withTs, 'typescriptreact'), 4, 'a dialect falls back to its base language');
+    assert.equal(languageToken({ ...m, languageTokens: undefined }, 'python'), undefined);
   });
 });
