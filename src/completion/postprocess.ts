@@ -117,6 +117,7 @@ function multiLine(input: InlineInput, completion: string): InlineResult {
     if (contentLines > 1) lines = lines.slice(0, lastContentIndex(lines));
   }
 
+  lines = startAtCursor(lines, linePrefix);
   lines = cutAtBlockEnd(lines, linePrefix, maxLines);
   lines = dropTrailingBlank(lines);
   lines = dropLinesRepeatingSuffix(lines, linePrefix, input.suffix);
@@ -128,6 +129,16 @@ function multiLine(input: InlineInput, completion: string): InlineResult {
   const text = lines.join('\n');
   if (isBlank(text)) return none('nothing left after cutting the suggestion to the current block');
   return { text };
+}
+
+/**
+ * The cursor sits in an indented blank line and the model began with a line break, then the same
+ * indentation: start the text at the cursor instead of leaving the cursor's line blank.
+ */
+function startAtCursor(lines: string[], linePrefix: string): string[] {
+  if (linePrefix === '' || !isBlank(linePrefix) || lines.length < 2 || lines[0] !== '') return lines;
+  if (!lines[1].startsWith(linePrefix) || isBlank(lines[1])) return lines;
+  return [lines[1].slice(linePrefix.length), ...lines.slice(2)];
 }
 
 function lastContentIndex(lines: string[]): number {
@@ -142,6 +153,8 @@ function dropTrailingBlank(lines: string[]): string[] {
 }
 
 const opensBlock = /[:{([]\s*$/;
+/** `# Steps:` or `// Example:` ends with a colon but opens nothing. */
+const commentLine = /^\s*(?:#|\/\/|\*|--|\/\*)/;
 const startsWithCloser = /^\s*[)\]}]/;
 const closerLine = /^\s*[)\]}]+[;,]?\s*$/;
 
@@ -153,7 +166,7 @@ const closerLine = /^\s*[)\]}]+[;,]?\s*$/;
 function cutAtBlockEnd(lines: string[], linePrefix: string, maxLines: number): string[] {
   const cursorLine = linePrefix + lines[0];
   const base = indentWidth(cursorLine);
-  const opens = opensBlock.test(cursorLine);
+  const opens = opensBlock.test(cursorLine) && !commentLine.test(cursorLine);
   const kept = [lines[0]];
   for (let i = 1; i < lines.length && kept.length < maxLines; i++) {
     const line = lines[i];

@@ -75,6 +75,12 @@ describe('postProcessInline', () => {
     it('completes a blank indented line and stops at the dedent', () =>
       shows('class A:\n    def m(self):\n        █\n', 'return 1\n\n    def n(self):\n        pass', 'return 1'));
 
+    it('starts at the cursor on an indented blank line when the model began with a line break', () =>
+      shows('def f(x):\n    y = x\n    █\n', '\n    return y\n\nprint(1)', 'return y'));
+
+    it('does not take a comment ending with a colon for a block opener', () =>
+      shows('def f():\n    # Steps:█\n', '\n    a = 1\n    b = 2', '\n    a = 1\n    b = 2'));
+
     it('cuts a Python if-block before its else', () =>
       shows(
         'def f(x):\n    if x:█\n',
