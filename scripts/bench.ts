@@ -10,9 +10,10 @@ import { parseArgs } from 'node:util';
 import { LRUCache } from 'lru-cache';
 import type { EngineClient } from '../src/client/types';
 import { cacheKey } from '../src/completion/cacheKey';
+import { inlineWindow, type WindowSizes } from '../src/completion/contextWindow';
 import type { InfillRequest, SamplerKind } from '../src/protocol/protocol';
 import { deviceSettings, intOption, oneOf, runMain } from './lib/cli';
-import { buildDocument, cursorOffsets, inlineContext, windowForTokens } from './lib/contexts';
+import { buildDocument, cursorOffsets, inlineContext, inlineRequest, windowForTokens } from './lib/contexts';
 import { startEngine, type EngineOptions, type StartedEngine } from './lib/engine';
 import { runEval, type EvalConfig, type EvalRun } from './lib/evalRun';
 import { detectSandbox, Pool } from './lib/harness';
@@ -108,52 +109,22 @@ async function main(): Promise<void> {
   const { client, init } = engine;
   const info = runInfo(init);
   try {
-    // Inline-shaped latency: same cursors for every cell, cells interleaved per repetition.
     const doc = buildDocument(allTasks);
-    const canvases = [16, 32, 64].filter((n) => n <= init.model.maxCanvasTokens);
-    const request = (w: { prefix: string; suffix: string }, canvas: number): InfillRequest.Params => ({
-      prefix: w.prefix,
-      suffix: w.suffix,
-      language: 'python',
-      maxTokens: canvas,
-      stepBudget: canvas,
-      sampler: { kind: 'saber', seed: 0 },
-      mode: 'inline',
-    });
     const charsPerToken = await measureCharsPerToken(client, doc, init.model.maxContextTokens);
     const longTokens = Math.min(1000, init.model.maxContextTokens - 16);
     const windows = { short: windowForTokens(200, charsPerToken), long: windowForTokens(longTokens, charsPerToken) };
-    const offsets = cursorOffsets(doc, reps + 2, 1, windows.long.prefixChars);
-    const cells: LatencyCell[] = [];
-    for (const context of ['short', 'long'] as const) for (const canvas of canvases) cells.push({ context, canvas, samples: [], latencyMs: [] });
-    log(`latency: ${cells.length} cells × ${reps} requests (+2 warm-up), ${charsPerToken.toFixed(2)} characters per token`);
-    const bar = new ProgressBar('latency', offsets.length * cells.length);
-    let sent = 0;
-    for (const [i, offset] of offsets.entries()) {
-      for (const cell of cells) {
-        const params = request(inlineContext(doc, offset, windows[cell.context]), cell.canvas);
-        const t0 = performance.now();
-        const result = await client.infill(params);
-        const ms = performance.now() - t0;
-        bar.update(++sent);
-        if (i < 2) continue; // warm-up
-        cell.samples.push(result.stats);
-        cell.latencyMs.push(ms);
-      }
-    }
-    bar.finish();
+    const canvases = [16, 32, 64].filter((n) => n <= init.model.maxCanvasTokens);
+    const offsets = cursorOffsets(doc, reps + warmUpRounds, 1, windows.long.prefixChars);
+    log(`latency: ${canvases.length * 2} cells × ${reps} requests (+${warmUpRounds} warm-up), ${charsPerToken.toFixed(2)} characters per token`);
+    const cells = await measureLatency(client, doc, offsets, windows, canvases);
     const latency = cells.map(summarizeCell);
 
     // The same request again and again: the server keeps no result cache, so this is the
     // floor of a model round trip; the extension answers a repeat from its LRU instead.
-    const repeatParams = request(inlineContext(doc, offsets[0], windows.short), 32);
+    const repeatParams = inlineRequest(inlineContext(doc, offsets[0], windows.short), 32);
     const repeatMs: number[] = [];
-    for (let i = 0; i < reps + 1; i++) {
-      const t0 = performance.now();
-      await client.infill(repeatParams);
-      repeatMs.push(performance.now() - t0);
-    }
-    const lruHitUs = timeLruHit(inlineContext(doc, offsets[0], { prefixChars: 3000, suffixChars: 1000 }));
+    for (let i = 0; i < reps + 1; i++) repeatMs.push((await timedInfill(client, repeatParams)).ms);
+    const lruHitUs = timeLruHit(inlineContext(doc, offsets[0], inlineWindow));
 
     // Samplers side by side on the same tasks.
     const tasks = allTasks.slice(0, limit);
@@ -192,6 +163,36 @@ async function main(): Promise<void> {
   }
 }
 
+const warmUpRounds = 2;
+
+async function timedInfill(client: EngineClient, params: InfillRequest.Params): Promise<{ result: InfillRequest.Result; ms: number }> {
+  const t0 = performance.now();
+  const result = await client.infill(params);
+  return { result, ms: performance.now() - t0 };
+}
+
+/** Every (context, canvas) cell on the same cursors, cells interleaved per cursor, warm-up rounds dropped. */
+async function measureLatency(client: EngineClient, doc: string, offsets: number[], windows: Record<LatencyCell['context'], WindowSizes>, canvases: number[]): Promise<LatencyCell[]> {
+  const cells: LatencyCell[] = [];
+  for (const context of ['short', 'long'] as const) for (const canvas of canvases) cells.push({ context, canvas, samples: [], latencyMs: [] });
+  const bar = new ProgressBar('latency', offsets.length * cells.length);
+  let sent = 0;
+  try {
+    for (const [i, offset] of offsets.entries()) {
+      for (const cell of cells) {
+        const { result, ms } = await timedInfill(client, inlineRequest(inlineContext(doc, offset, windows[cell.context]), cell.canvas));
+        bar.update(++sent);
+        if (i < warmUpRounds) continue;
+        cell.samples.push(result.stats);
+        cell.latencyMs.push(ms);
+      }
+    }
+  } finally {
+    bar.finish();
+  }
+  return cells;
+}
+
 /**
  * Characters per context token of this model's tokenizer on the benchmark document, from the
  * promptTokens of two probe requests. Code has at least one character per token, so the first
@@ -203,7 +204,7 @@ async function measureCharsPerToken(client: EngineClient, doc: string, maxContex
   let charsPerToken = 1;
   for (const tokens of [maxContextTokens / 2, maxContextTokens * 0.7]) {
     const window = inlineContext(doc, offset, windowForTokens(tokens, charsPerToken));
-    const probe = await client.infill({ prefix: window.prefix, suffix: window.suffix, language: 'python', maxTokens: 16, stepBudget: 16, sampler: { kind: 'saber', seed: 0 }, mode: 'inline' });
+    const probe = await client.infill(inlineRequest(window, 16));
     charsPerToken = (window.prefix.length + window.suffix.length) / Math.max(1, probe.stats.promptTokens);
   }
   return charsPerToken;

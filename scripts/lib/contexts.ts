@@ -4,6 +4,7 @@
  * extension cuts them (src/completion/contextWindow).
  */
 import { cutWindow, type ContextWindow, type WindowSizes } from '../../src/completion/contextWindow';
+import type { InfillRequest } from '../../src/protocol/protocol';
 import type { InfillTask } from './tasks';
 
 /** mulberry32: a tiny seeded generator, so every run places the same cursors. */
@@ -58,4 +59,9 @@ export function inlineContext(doc: string, offset: number, sizes: WindowSizes): 
 export function windowForTokens(tokens: number, charsPerToken: number): WindowSizes {
   const chars = Math.round(tokens * charsPerToken);
   return { prefixChars: Math.round(chars * 0.75), suffixChars: chars - Math.round(chars * 0.75) };
+}
+
+/** An inline completion request as the extension sends it with default settings: saber, budget = canvas. */
+export function inlineRequest(window: { prefix: string; suffix: string }, canvas: number): InfillRequest.Params {
+  return { prefix: window.prefix, suffix: window.suffix, language: 'python', maxTokens: canvas, stepBudget: canvas, sampler: { kind: 'saber', seed: 0 }, mode: 'inline' };
 }
