@@ -63,13 +63,18 @@ export function engineFrom(parts: EngineParts): LoadedEngine {
 async function openModel(m: ModelManifest, options: EngineLoadOptions) {
   const open = { device: options.device, threads: options.threads, log: options.log };
   if (m.contract === 'split') {
+    const kv = m.kvCache!;
+    const cache = [kv.layers, 1, kv.heads, null, kv.headDim];
     const { sessions, device, warnings } = await openSessions(
-      { context: { file: m.files.context!, ...SPLIT_CONTEXT_IO }, denoise: { file: m.files.denoise!, ...SPLIT_DENOISE_IO } },
+      {
+        context: { file: m.files.context!, ...SPLIT_CONTEXT_IO, dims: { keys: cache, values: cache } },
+        denoise: { file: m.files.denoise!, ...SPLIT_DENOISE_IO, dims: { keys: cache, values: cache, logits: [1, null, m.vocabSize] } },
+      },
       open,
     );
     return { model: new SplitModel(sessions.context, sessions.denoise, m.vocabSize, m.kvCache!) as CanvasModel, device, warnings };
   }
-  const { sessions, device, warnings } = await openSessions({ model: { file: m.files.model!, ...FULL_IO } }, open);
+  const { sessions, device, warnings } = await openSessions({ model: { file: m.files.model!, ...FULL_IO, dims: { logits: [1, null, m.vocabSize] } } }, open);
   return { model: new FullModel(sessions.model, m.vocabSize, m.shiftedLogits) as CanvasModel, device, warnings };
 }
 

@@ -13,6 +13,8 @@ export interface GraphSpec {
   file: string;
   inputs: readonly string[];
   outputs: readonly string[];
+  /** Expected dims of named inputs/outputs (null = any); checked where the graph states a number. */
+  dims?: Readonly<Record<string, readonly (number | null)[]>>;
 }
 
 export interface OpenedSessions<K extends string> {
@@ -85,7 +87,9 @@ async function createOne(spec: GraphSpec, provider: ProviderName, threads: numbe
     if (provider === 'cpu') throw new ModelLoadError(spec.file, `onnxruntime cannot open the graph: ${describeError(e)}`);
     throw e;
   }
-  const problem = contractMismatch(spec, session.inputNames, session.outputNames);
+  const problem =
+    contractMismatch(spec, session.inputNames, session.outputNames) ??
+    dimsMismatch(spec.dims ?? {}, [...session.inputMetadata, ...session.outputMetadata]);
   if (problem !== undefined) {
     await session.release();
     throw new ModelLoadError(spec.file, problem);
@@ -103,4 +107,19 @@ export function contractMismatch(spec: Pick<GraphSpec, 'inputs' | 'outputs'>, in
     `graph does not match the contract: inputs [${inputs.join(', ')}], outputs [${outputs.join(', ')}]; ` +
     `expected inputs [${spec.inputs.join(', ')}] and outputs including [${spec.outputs.join(', ')}]`
   );
+}
+
+/** Why a graph's stated dims differ from the expected ones, or undefined when they agree. */
+export function dimsMismatch(expected: Readonly<Record<string, readonly (number | null)[]>>, metadata: readonly ort.InferenceSession.ValueMetadata[]): string | undefined {
+  for (const m of metadata) {
+    const want = expected[m.name];
+    if (want === undefined || !m.isTensor || m.shape.length === 0) continue;
+    const got = m.shape;
+    const differs = got.length !== want.length || want.some((w, i) => w !== null && typeof got[i] === 'number' && got[i] !== w);
+    if (differs) {
+      const show = (d: readonly (number | string | null)[]) => `[${d.map((x) => (x === null || typeof x === 'string' ? '?' : x)).join(', ')}]`;
+      return `"${m.name}" has shape ${show(got)} but dllm.json implies ${show(want)}`;
+    }
+  }
+  return undefined;
 }

@@ -160,6 +160,27 @@ describe('engine (real model): load failures', function () {
     }
   });
 
+  it('a manifest whose vocabSize or cache shape disagrees with the graphs fails clearly', async () => {
+    const m = readManifest(modelDir);
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dllm-bad-model-'));
+    const graph = m.contract === 'split' ? m.files.context! : m.files.model!;
+    try {
+      const json = JSON.parse(fs.readFileSync(path.join(modelDir, 'dllm.json'), 'utf8'));
+      json.files = { ...m.files }; // absolute paths into the real folder
+      json.vocabSize = m.vocabSize + 1;
+      if (m.contract === 'split') json.kvCache = { ...m.kvCache, layers: m.kvCache!.layers + 1 };
+      fs.writeFileSync(path.join(tmp, 'dllm.json'), JSON.stringify(json));
+      await assert.rejects(loadEngine({ modelDir: tmp, device: 'cpu' }), (e: unknown) => {
+        assert.ok(e instanceof ModelLoadError, String(e));
+        assert.equal(e.path, graph);
+        assert.match(e.reason, m.contract === 'split' ? /"keys" has shape/ : /"logits" has shape/);
+        return true;
+      });
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   it("'gpu' without a usable GPU falls back to CPU and says why", async () => {
     const e = await loadEngine({ modelDir, device: 'gpu' });
     try {

@@ -5,7 +5,7 @@ import { Canvas } from '../../../src/engine/canvas';
 import { cpuThreads, cudaBinariesInstalled, providerCandidates } from '../../../src/engine/providers';
 import { logitRows } from '../../../src/engine/runners/full';
 import { canvasOffset, contextTokens } from '../../../src/engine/runners/model';
-import { contractMismatch } from '../../../src/engine/session';
+import { contractMismatch, dimsMismatch } from '../../../src/engine/session';
 import { tempDir } from './fixtures';
 
 describe('engine/canvas', () => {
@@ -83,6 +83,15 @@ describe('engine/runners: layout', () => {
     assert.deepEqual(logitRows(5, 3, false), [5, 6, 7]);
     assert.deepEqual(logitRows(5, 3, true), [4, 5, 6]);
     assert.deepEqual(logitRows(0, 2, true), [0, 0]);
+  });
+
+  it('graph dims are checked against the manifest where the graph states numbers', () => {
+    const want = { keys: [6, 1, 4, null, 64], logits: [1, null, 4096] };
+    const meta = (name: string, shape: (number | string)[]) => ({ name, isTensor: true as const, type: 'float32' as const, shape });
+    assert.equal(dimsMismatch(want, [meta('keys', [6, 'b', 4, 'C', 64]), meta('logits', ['b', 'N', 4096]), meta('other', [1])]), undefined);
+    assert.match(dimsMismatch(want, [meta('logits', ['b', 'N', 4000])])!, /"logits" has shape \[\?, \?, 4000\] but dllm.json implies \[1, \?, 4096\]/);
+    assert.match(dimsMismatch(want, [meta('keys', [8, 1, 4, 'C', 64])])!, /"keys"/);
+    assert.match(dimsMismatch(want, [meta('keys', [6, 1, 4, 64])])!, /"keys"/, 'rank differs');
   });
 
   it('graph names are checked against the contract', () => {
