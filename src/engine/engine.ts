@@ -199,9 +199,13 @@ class Engine implements LoadedEngine {
       );
       const done = performance.now();
       const middle = result.canvas.middleTokens();
+      const finishReason = result.cancelled ? 'cancelled' : result.canvas.firstEnd() >= 0 ? 'stop' : 'length';
+      let text = this.tokenizer.decode(middle);
+      // A middle cut short may end inside a multi-byte character: drop the broken tail.
+      if (finishReason !== 'stop') text = text.replace(/\uFFFD+$/, '');
       return {
-        text: restoreLineEnds(this.tokenizer.decode(middle), lineEnd),
-        finishReason: result.cancelled ? 'cancelled' : result.canvas.firstEnd() >= 0 ? 'stop' : 'length',
+        text: restoreLineEnds(text, lineEnd),
+        finishReason,
         stats: {
           ...stats,
           forwardPasses: result.forwardPasses,

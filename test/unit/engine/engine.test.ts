@@ -157,6 +157,15 @@ describe('engine/engine (fake model)', () => {
     assert.equal(out.text, tokenizer.decode(tokenizer.encode('return x').slice(0, 3)));
   });
 
+  it('drops a character cut in half when the canvas ends inside it', async () => {
+    model = new SpellingModel(tokenizer.encode('aé'));
+    engine = engineFrom({ manifest: manifest(), tokenizer, model, device: { provider: 'cpu', kind: 'cpu' }, warnings: [] });
+    assert.equal(tokenizer.encode('aé').length, 3, 'é is two byte tokens');
+    const out = await engine.infill(input({ maxTokens: 2 }));
+    assert.equal(out.finishReason, 'length');
+    assert.equal(out.text, 'a');
+  });
+
   it('rejects nonsense numbers', async () => {
     await assert.rejects(engine.infill(input({ maxTokens: Number.NaN })), InfillInputError);
     await assert.rejects(engine.infill(input({ sampler: { kind: 'threshold', threshold: 2 } })), InfillInputError);
