@@ -1,17 +1,47 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-
-const extensionId = 'dllm-complete.dllm-complete';
+import { dllmApi, extensionId } from './helpers';
 
 describe('activation', () => {
   it('runs inside a real VS Code', () => {
     assert.match(vscode.version, /^\d+\.\d+\.\d+/);
   });
 
-  it('finds the extension and activates it', async () => {
+  it('activates and hands out its test API', async () => {
     const ext = vscode.extensions.getExtension(extensionId);
     assert.ok(ext, `${extensionId} is not installed`);
-    await ext.activate();
+    const api = await dllmApi();
     assert.equal(ext.isActive, true);
+    assert.equal(typeof api.ready, 'function');
+    assert.ok(api.activationMs >= 0);
+    console.log(`    activate() took ${api.activationMs.toFixed(1)} ms`);
+  });
+
+  it('registers every command it contributes', async () => {
+    const ext = vscode.extensions.getExtension(extensionId)!;
+    const contributed = (ext.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command);
+    assert.ok(contributed.length > 0);
+    const registered = new Set(await vscode.commands.getCommands(true));
+    assert.deepEqual(
+      contributed.filter((c) => !registered.has(c)),
+      [],
+      'contributed but not registered',
+    );
+  });
+
+  it('starts the engine with the bundled model', async () => {
+    const api = await dllmApi();
+    const started = Date.now();
+    await api.ready();
+    const state = api.engineState;
+    assert.equal(state.kind, 'ready');
+    if (state.kind !== 'ready') return;
+    assert.equal(typeof api.enginePid, 'number');
+    assert.ok(['cpu', 'gpu'].includes(state.device.kind), `device ${JSON.stringify(state.device)}`);
+    assert.equal(api.health, 'ready');
+    console.log(
+      `    engine ready (${state.model.name} on ${state.device.kind} via ${state.device.provider}); ` +
+        `server start-up ${Math.round(state.startupMs)} ms, waited ${Date.now() - started} ms here`,
+    );
   });
 });

@@ -1,0 +1,69 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { CommandOutcome } from '../../../src/extension/api';
+import { closeAllEditors, openEditor, readyApi, sleep } from './helpers';
+
+const placeholder = 'ZZZZ_FILL_ME';
+const source = `def area(width, height):\n    return ${placeholder}\n\n\nprint(area(2, 3))\n`;
+
+/** An editor on `source` with the placeholder selected. */
+async function editorWithHole(): Promise<vscode.TextEditor> {
+  const editor = await openEditor('python', source);
+  const start = editor.document.positionAt(source.indexOf(placeholder));
+  const end = editor.document.positionAt(source.indexOf(placeholder) + placeholder.length);
+  editor.selection = new vscode.Selection(start, end);
+  return editor;
+}
+
+describe('commands', () => {
+  afterEach(closeAllEditors);
+
+  it('Fill Selection replaces the selection as one undoable edit', async () => {
+    await readyApi();
+    const editor = await editorWithHole();
+    const outcome = await vscode.commands.executeCommand<CommandOutcome>('dllm.fillSelection');
+    assert.ok(outcome, 'the command returned nothing');
+    assert.ok(outcome.applied, `not applied: ${'reason' in outcome ? outcome.reason : ''}`);
+    const filled = editor.document.getText();
+    assert.equal(filled, source.replace(placeholder, outcome.text), 'only the selection may change');
+    assert.ok(!filled.includes(placeholder));
+    console.log(`    filled ${JSON.stringify(outcome.text)} in ${outcome.forwardPasses} passes`);
+
+    // One undo brings the whole original back: the infill was a single edit.
+    await vscode.window.showTextDocument(editor.document);
+    await vscode.commands.executeCommand('undo');
+    assert.equal(editor.document.getText(), source);
+  });
+
+  it('a cancelled Fill Selection changes nothing', async () => {
+    const api = await readyApi();
+    await vscode.commands.executeCommand('notifications.clearAll');
+    // Race the cancel against the command a few times: it must win at least once, and
+    // whenever it wins the document must be untouched.
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const editor = await editorWithHole();
+      // A restart makes the command wait for the engine, which leaves time to cancel it.
+      await vscode.commands.executeCommand('dllm.restartEngine');
+      let settled = false;
+      const running = Promise.resolve(vscode.commands.executeCommand<CommandOutcome>('dllm.fillSelection')).finally(() => {
+        settled = true;
+      });
+      // Press the notification's Cancel button (its primary action) as soon as it shows.
+      while (!settled) {
+        await vscode.commands.executeCommand('notification.acceptPrimaryAction');
+        await sleep(20);
+      }
+      const outcome = await running;
+      assert.ok(outcome, 'the command returned nothing');
+      if (!outcome.applied) {
+        assert.equal(outcome.reason, 'cancelled');
+        assert.equal(editor.document.getText(), source, 'a cancelled command changed the document');
+        assert.equal(editor.document.isDirty, false);
+        await api.ready();
+        return;
+      }
+      await closeAllEditors();
+    }
+    assert.fail('the command finished before it could be cancelled, three times');
+  });
+});

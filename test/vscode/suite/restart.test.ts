@@ -1,0 +1,24 @@
+import * as assert from 'node:assert/strict';
+import { closeAllEditors, openEditor, readyApi, triggerInline, waitFor } from './helpers';
+
+describe('engine supervision', () => {
+  afterEach(closeAllEditors);
+
+  it('restarts the engine after its process is killed, and completions come back', async () => {
+    const api = await readyApi();
+    const pid = api.enginePid;
+    assert.ok(pid, 'no engine process');
+    const restarts = api.engineRestarts;
+
+    process.kill(pid, 'SIGKILL');
+    await waitFor('a new engine process', () => api.engineRestarts > restarts && api.engineState.kind === 'ready', 60_000);
+    assert.notEqual(api.enginePid, pid);
+    assert.throws(() => process.kill(pid, 0), 'the old process is still alive');
+
+    const requests = api.inlineRequests;
+    await openEditor('python', 'def subtract(a, b):\n    return ');
+    const outcome = await triggerInline(api);
+    assert.ok(outcome.text, `no suggestion after the restart: ${outcome.reason}`);
+    assert.ok(api.inlineRequests > requests, 'the new engine was not asked');
+  });
+});
