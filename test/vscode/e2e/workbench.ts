@@ -77,13 +77,26 @@ export async function saveAndRead(page: Page, file: string): Promise<string> {
   return fs.readFileSync(file, 'utf8');
 }
 
-/** The status bar entries contributed by extensions, with their element id and text. */
-export async function statusBarItems(page: Page): Promise<{ id: string; text: string; label: string }[]> {
+export interface StatusBarItem {
+  /** The element id: `<extension id>.<item id>` for extension items. */
+  id: string;
+  text: string;
+  /** Accessible label (the screen-reader text). */
+  label: string;
+  /** Codicons shown, e.g. `sparkle` for `$(sparkle)`. */
+  icons: string[];
+}
+
+/** The status bar entries as rendered. */
+export async function statusBarItems(page: Page): Promise<StatusBarItem[]> {
   return page.locator('.statusbar-item').evaluateAll((els) =>
     els.map((el) => ({
       id: el.id,
       text: (el.textContent ?? '').trim(),
       label: el.querySelector('a')?.getAttribute('aria-label') ?? el.getAttribute('aria-label') ?? '',
+      icons: [...el.querySelectorAll('.codicon')].flatMap((i) =>
+        [...i.classList].filter((c) => c.startsWith('codicon-') && c !== 'codicon-modifier-spin').map((c) => c.slice('codicon-'.length)),
+      ),
     })),
   );
 }
