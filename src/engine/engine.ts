@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { DeviceInfo, maskGlyph } from '../protocol/protocol';
 import type { EngineLoadOptions, InfillControl, InfillInput, InfillOutput, LoadedEngine } from './api';
-import { InfillInputError, ModelLoadError } from './errors';
+import { InfillInputError, ModelLoadError, describeError } from './errors';
 import { ModelManifest, readManifest } from './manifest';
 import { FULL_IO, FullModel } from './runners/full';
 import type { CanvasModel, SequenceLayout } from './runners/model';
@@ -13,6 +13,7 @@ import { SPLIT_CONTEXT_IO, SPLIT_DENOISE_IO, SplitModel } from './runners/split'
 import { denoise } from './sampler/denoise';
 import { buildPolicy, resolveSamplerOptions } from './sampler/index';
 import { mulberry32 } from './sampler/random';
+import { OnnxScorer } from './runners/scorer';
 import { openSessions } from './session';
 import { detectLineEnd, normalizeForModel, restoreLineEnds } from './text';
 import { TextTokenizer, loadTokenizer } from './tokenizer';
@@ -37,7 +38,16 @@ export async function loadParts(options: EngineLoadOptions): Promise<EngineParts
   if (tokenizer.size > manifest.vocabSize) {
     throw new ModelLoadError(manifest.files.tokenizer, `tokenizer has ${tokenizer.size} tokens but dllm.json says vocabSize ${manifest.vocabSize}`);
   }
-  return { manifest, tokenizer, ...(await openModel(manifest, options)) };
+  const opened = await openModel(manifest, options);
+  let scorer: OnnxScorer | undefined;
+  try {
+    // One thread: the softmax is small, and a second spinning thread pool would compete with the model's.
+    scorer = await OnnxScorer.create(bannedTokens(manifest, tokenizer), 1);
+  } catch (e) {
+    // Not fatal: scoring in JavaScript gives the same answers, a little slower.
+    options.log?.(`scoring graph unavailable, scoring in JavaScript: ${describeError(e)}`);
+  }
+  return { manifest, tokenizer, ...opened, scorer };
 }
 
 /**
@@ -53,11 +63,13 @@ export interface EngineParts {
   device: DeviceInfo;
   warnings: readonly string[];
   fillTailWithPad?: boolean;
+  /** Softmax on onnxruntime at temperature 0; absent: in JavaScript. */
+  scorer?: OnnxScorer;
 }
 
 /** The engine over already-loaded parts (loadEngine's last step; tests pass a fake model). */
 export function engineFrom(parts: EngineParts): LoadedEngine {
-  return new Engine(parts.manifest, parts.tokenizer, parts.model, parts.device, parts.warnings, parts.fillTailWithPad ?? FILL_TAIL_WITH_PAD);
+  return new Engine(parts.manifest, parts.tokenizer, parts.model, parts.device, parts.warnings, parts.fillTailWithPad ?? FILL_TAIL_WITH_PAD, parts.scorer);
 }
 
 async function openModel(m: ModelManifest, options: EngineLoadOptions) {
@@ -127,6 +139,7 @@ class Engine implements LoadedEngine {
     readonly device: DeviceInfo,
     readonly warnings: readonly string[],
     private readonly fillTailWithPad: boolean,
+    private readonly scorer: OnnxScorer | undefined,
   ) {
     this.model = {
       name: manifest.name,
@@ -178,6 +191,7 @@ class Engine implements LoadedEngine {
           maskId: m.specialTokens.mask,
           endIds: this.endIds,
           tailFill: this.fillTailWithPad ? m.specialTokens.pad : undefined,
+          fastScorer: this.scorer ? (logits, canvas, limit, committed) => this.scorer!.score(logits, canvas, limit, committed) : undefined,
           vocabSize: m.vocabSize,
           banned: this.banned,
           temperature: sampler.temperature,
@@ -223,7 +237,7 @@ class Engine implements LoadedEngine {
   }
 
   async dispose(): Promise<void> {
-    await this.runner.dispose();
+    await Promise.all([this.runner.dispose(), this.scorer?.dispose()]);
   }
 }
 

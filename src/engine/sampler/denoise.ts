@@ -4,12 +4,17 @@
  */
 import { Canvas } from '../canvas';
 import type { SamplerPolicy, PassState } from './policies';
-import { ScoringSetup, scoreCanvas } from './scoring';
+import { Scores, ScoringSetup, scoreCanvas } from './scoring';
 
 /** canvas ids [N] → logits [N × V]. */
 export type ForwardFn = (canvas: Int32Array) => Promise<Float32Array>;
 
+/** Scores like scoreCanvas at temperature 0, elsewhere (e.g. on onnxruntime). */
+export type FastScorer = (logits: Float32Array, canvas: Canvas, limit: number, scoreCommitted: boolean) => Promise<Scores>;
+
 export interface DenoiseSetup extends ScoringSetup {
+  /** Used instead of scoreCanvas at temperature 0, when given. */
+  fastScorer?: FastScorer;
   canvasLength: number;
   maskId: number;
   /** pad, and eos where the model has one. */
@@ -54,7 +59,12 @@ export async function denoise(forward: ForwardFn, setup: DenoiseSetup, policy: S
 
     // Score what still matters: positions before the first committed end token, and that token.
     const end = canvas.firstEnd();
-    const scores = scoreCanvas(logits, canvas, end < 0 ? canvas.length : end + 1, setup, policy.remask.readsCommitted && passesLeft > 1);
+    const limit = end < 0 ? canvas.length : end + 1;
+    const scoreCommitted = policy.remask.readsCommitted && passesLeft > 1;
+    const scores =
+      setup.fastScorer && setup.temperature === 0
+        ? await setup.fastScorer(logits, canvas, limit, scoreCommitted)
+        : scoreCanvas(logits, canvas, limit, setup, scoreCommitted);
     const masked = canvas.maskedActive();
     const state: PassState = { canvas, scores, pass, passesLeft, masked };
 

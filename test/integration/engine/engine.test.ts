@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { InfillInput, InfillProgress, LoadedEngine } from '../../../src/engine/api';
-import { bundledModelDir, loadEngine } from '../../../src/engine/engine';
+import { bundledModelDir, engineFrom, loadEngine, loadParts } from '../../../src/engine/engine';
 import { ModelLoadError } from '../../../src/engine/errors';
 import { readManifest } from '../../../src/engine/manifest';
 import type { InfillStats, SamplerOptions } from '../../../src/protocol/protocol';
@@ -91,6 +91,25 @@ describe('engine (real model)', function () {
       assert.equal(a.text, b.text, JSON.stringify(sampler));
       assert.equal(a.stats.forwardPasses, b.stats.forwardPasses);
       assert.equal(a.stats.remasked, b.stats.remasked);
+    }
+  });
+
+  it('scoring on onnxruntime gives the same completions as scoring in JavaScript', async () => {
+    const parts = await loadParts({ modelDir, device: 'cpu' });
+    assert.ok(parts.scorer, 'the scoring graph loads');
+    const withOnnx = engineFrom(parts);
+    const withJs = engineFrom({ ...parts, scorer: undefined });
+    try {
+      for (const sampler of [{ kind: 'saber' }, { kind: 'lowConfidence' }] as SamplerOptions[]) {
+        for (const input of [python, typescript]) {
+          const a = await withOnnx.infill({ ...input, sampler });
+          const b = await withJs.infill({ ...input, sampler });
+          assert.equal(a.text, b.text, JSON.stringify(sampler));
+          assert.equal(a.stats.forwardPasses, b.stats.forwardPasses);
+        }
+      }
+    } finally {
+      await withOnnx.dispose();
     }
   });
 
