@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { sleep } from '../../../scripts/vscode/harness';
 import { openSession, screenshotIfFailed, type Session } from './session';
-import { openFile, runCommand, saveAndRead, statusBarItems, workspaceFile, type StatusBarItem } from './workbench';
+import { isReadyItem, openFile, runCommand, saveAndRead, waitForEngineReady, workspaceFile } from './workbench';
 
 const fillSelectionTitle = 'Fill Selection';
 const placeholder = 'ZZZZ_FILL_ME';
@@ -18,6 +18,7 @@ describe('commands and status bar (e2e)', function () {
   before(async function () {
     session = await openSession('e2e-commands');
     console.log(`      extension from the ${session.source}`);
+    await waitForEngineReady(session.page);
   });
   afterEach(async function () {
     await screenshotIfFailed(session, this.currentTest);
@@ -27,21 +28,10 @@ describe('commands and status bar (e2e)', function () {
   });
 
   it('status bar item shows the engine ready and its device', async function () {
-    const s = session!;
-    // The extension's item: id `dllm-complete.dllm-complete.dllm.status`; ready is
-    // `$(sparkle) dLLM CPU` (or GPU), possibly followed by the last latency.
-    const isOurs = (i: StatusBarItem): boolean => i.id.startsWith('dllm-complete.dllm-complete');
-    const isReady = (i: StatusBarItem): boolean => i.icons.includes('sparkle') && /dLLM (CPU|GPU)/.test(i.text);
-    const deadline = Date.now() + 90_000;
-    let ours: StatusBarItem | undefined;
-    while (Date.now() < deadline) {
-      ours = (await statusBarItems(s.page)).find(isOurs);
-      if (ours && isReady(ours)) break;
-      await sleep(500);
-    }
-    assert.ok(ours, 'no dLLM status bar item');
-    assert.ok(isReady(ours), `status bar never said ready on a device: ${JSON.stringify(ours)}`);
-    console.log(`      status bar: "${ours.text}" [${ours.icons.join(', ')}]`);
+    const item = await waitForEngineReady(session!.page);
+    assert.equal(item.id, 'dllm-complete.dllm-complete.dllm.status');
+    assert.ok(isReadyItem(item));
+    console.log(`      status bar: "${item.text}" [${item.icons.join(', ')}]`);
   });
 
   it('Fill Selection from the command palette replaces the selection', async function () {

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot, resultsDir, screenshot } from '../../../scripts/vscode/harness';
 import { openSession, screenshotIfFailed, type Session } from './session';
-import { ghostText, goToEnd, openFile, saveAndRead, typeText, waitForGhostText, workspaceFile } from './workbench';
+import { ghostText, goToEnd, openFile, saveAndRead, typeText, waitForEngineReady, waitForGhostText, workspaceFile } from './workbench';
 
 describe('inline ghost text (e2e)', function () {
   let session: Session | undefined;
@@ -16,6 +16,7 @@ describe('inline ghost text (e2e)', function () {
   before(async function () {
     session = await openSession('e2e-inline');
     console.log(`      extension from the ${session.source}`);
+    await waitForEngineReady(session.page);
   });
   afterEach(async function () {
     await screenshotIfFailed(session, this.currentTest);

@@ -101,6 +101,31 @@ export async function statusBarItems(page: Page): Promise<StatusBarItem[]> {
   );
 }
 
+const ourItem = (i: StatusBarItem): boolean => i.id.startsWith('dllm-complete.dllm-complete');
+/** Ready is `$(sparkle) dLLM CPU` (or GPU), possibly followed by the last latency. */
+export const isReadyItem = (i: StatusBarItem): boolean => i.icons.includes('sparkle') && /dLLM (CPU|GPU)/.test(i.text);
+
+/**
+ * Waits until the extension's status bar item says the engine is ready and returns it; fails
+ * at once, with the item's text, if it says error (no point waiting for ghost text then).
+ */
+export async function waitForEngineReady(page: Page, timeoutMs = 90_000): Promise<StatusBarItem> {
+  const deadline = Date.now() + timeoutMs;
+  let item: StatusBarItem | undefined;
+  while (Date.now() < deadline) {
+    item = (await statusBarItems(page)).find(ourItem);
+    if (item && isReadyItem(item)) return item;
+    if (item?.icons.includes('error')) {
+      // The tooltip says why; hovering shows it.
+      await page.locator(`[id="${item.id}"]`).hover();
+      const hover = await page.locator('.monaco-hover').first().textContent({ timeout: 5_000 }).catch(() => null);
+      throw new Error(`the engine failed: ${item.label}${hover ? ` — ${hover}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the status bar never said ready: ${JSON.stringify(item ?? 'no dLLM item')}`);
+}
+
 export function workspaceFile(workspace: string, name: string): string {
   return path.join(workspace, name);
 }
