@@ -26,7 +26,7 @@ function hides(doc: string, completion: string, reasonPart: string, extra: Parti
 
 describe('postProcessInline', () => {
   describe('empty results', () => {
-    it('returns a reason for an empty middle', () => hides('x = █\n', '', 'whitespace'));
+    it('returns a reason for an empty middle', () => hides('x = █\n', '', 'empty'));
     it('returns a reason for a whitespace-only middle', () => hides('x = █\n', '  \n\t\n', 'whitespace'));
     it('returns a reason for a cancelled infill', () =>
       hides('x = █\n', 'partial', 'cancelled', { finishReason: 'cancelled' }));
