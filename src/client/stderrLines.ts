@@ -1,7 +1,8 @@
 /**
  * Turns the child's stderr into log entries. The server tags its own lines `[level] message`
  * (see src/server/stdioGuard.ts); untagged lines (a native crash, Node's own messages, native
- * libraries' chatter) are errors or warnings if they look like one, info otherwise.
+ * libraries' chatter such as a GPU backend's "Warning: Couldn't load Vulkan") are errors if they
+ * look like a crash, info otherwise: a native library's warnings are not the user's business.
  */
 import type { LogNotification } from '../protocol/protocol';
 
@@ -9,13 +10,11 @@ type Level = LogNotification.Params['level'];
 
 const tagged = /^\[(error|warn|info|debug)\] ?(.*)$/s;
 const looksLikeError = /\b(error|exception|fatal|abort(ed)?|segmentation fault)\b/i;
-const looksLikeWarning = /\bwarn(ing)?\b/i;
 
 export function parseStderrLine(line: string): LogNotification.Params {
   const match = tagged.exec(line);
   if (match) return { level: match[1] as Level, message: match[2] };
-  const level = looksLikeError.test(line) ? 'error' : looksLikeWarning.test(line) ? 'warn' : 'info';
-  return { level, message: line };
+  return { level: looksLikeError.test(line) ? 'error' : 'info', message: line };
 }
 
 /** Splits a byte stream into lines, calling `onLine` for each complete one. */

@@ -7,10 +7,10 @@ describe('stderr lines of the child', () => {
     assert.deepStrictEqual(parseStderrLine('[debug] x'), { level: 'debug', message: 'x' });
   });
 
-  it('classifies untagged lines: crashes are errors, warnings warnings, the rest info', () => {
+  it('classifies untagged lines: crashes are errors, the rest (native chatter included) info', () => {
     assert.strictEqual(parseStderrLine('FATAL ERROR: Reached heap limit Allocation failed').level, 'error');
     assert.strictEqual(parseStderrLine('Segmentation fault (core dumped)').level, 'error');
-    assert.strictEqual(parseStderrLine("Warning: Couldn't load Vulkan").level, 'warn');
+    assert.strictEqual(parseStderrLine("Warning: Couldn't load Vulkan").level, 'info');
     assert.strictEqual(parseStderrLine('2026-01-01 onnxruntime graph optimized').level, 'info');
   });
 
