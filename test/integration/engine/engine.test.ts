@@ -10,6 +10,7 @@ import type { InfillInput, InfillProgress, LoadedEngine } from '../../../src/eng
 import { bundledModelDir, engineFrom, loadEngine, loadParts } from '../../../src/engine/engine';
 import { ModelLoadError } from '../../../src/engine/errors';
 import { readManifest } from '../../../src/engine/manifest';
+import { type CanvasModel, type SequenceLayout, canvasOffset, contextTokens } from '../../../src/engine/runners/model';
 import type { InfillStats, SamplerOptions } from '../../../src/protocol/protocol';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
@@ -91,6 +92,42 @@ describe('engine (real model)', function () {
       assert.equal(a.text, b.text, JSON.stringify(sampler));
       assert.equal(a.stats.forwardPasses, b.stats.forwardPasses);
       assert.equal(a.stats.remasked, b.stats.remasked);
+    }
+  });
+
+  it("lays out the sequence exactly as the model's PyTorch reference and reproduces its logits", async function () {
+    const fixturePath = path.join(repoRoot, 'test', 'fixtures', 'model', 'shipped-example.json');
+    if (process.env.DLLM_MODEL_DIR || !fs.existsSync(fixturePath)) this.skip(); // the fixture belongs to the bundled model
+    const fx = JSON.parse(fs.readFileSync(fixturePath, 'utf8')) as {
+      prefix: string;
+      suffix: string;
+      language: string;
+      contextIds: number[];
+      contextPositions: number[];
+      canvasIds: number[];
+      canvasPositions: number[];
+      top5: number[][];
+      top5Logits: number[][];
+    };
+    const parts = await loadParts({ modelDir, device: 'cpu' });
+    const layouts: SequenceLayout[] = [];
+    const spy: CanvasModel = { vocabSize: parts.model.vocabSize, dispose: () => parts.model.dispose(), begin: (l) => (layouts.push(l), parts.model.begin(l)) };
+    const e = engineFrom({ ...parts, model: spy });
+    try {
+      await e.infill({ prefix: fx.prefix, suffix: fx.suffix, language: fx.language, maxTokens: fx.canvasIds.length, stepBudget: 1, sampler: { kind: 'saber' } });
+      const layout = layouts[0]!;
+      assert.deepEqual(contextTokens(layout), { ids: fx.contextIds, positions: fx.contextPositions });
+      assert.deepEqual(
+        Array.from({ length: layout.canvasLength }, (_, j) => canvasOffset(layout) + j),
+        fx.canvasPositions,
+      );
+      const pass = await parts.model.begin(layout);
+      const logits = await pass.forward(Int32Array.from(fx.canvasIds));
+      pass.release();
+      const v = parts.model.vocabSize;
+      fx.top5.forEach((ids, i) => ids.forEach((id, j) => assert.ok(Math.abs(logits[i * v + id]! - fx.top5Logits[i]![j]!) <= 1e-3, `position ${i}, token ${id}`)));
+    } finally {
+      await e.dispose();
     }
   });
 
