@@ -7,7 +7,7 @@ import type { Activity } from './activity';
 import type { Config } from './config';
 import type { EngineHost } from './engineHost';
 import type { SnoozeState } from './inlineGate';
-import { describeStatus, type Health } from './statusModel';
+import { describeStatus } from './statusModel';
 
 const busyDelayMs = 300;
 
@@ -16,7 +16,6 @@ export class StatusBar implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   private busyTimer: NodeJS.Timeout | undefined;
   private showBusy = false;
-  health: Health = 'loading';
 
   constructor(
     private readonly host: EngineHost,
@@ -46,7 +45,6 @@ export class StatusBar implements vscode.Disposable {
       busy: this.showBusy && this.activity.inFlight > 0,
       last: this.activity.lastStats,
     });
-    this.health = view.health;
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;
     this.item.backgroundColor =
