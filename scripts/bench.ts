@@ -23,7 +23,7 @@ import { niceTicks, palette, renderHistogram, renderScatter } from './lib/plot/c
 import { ProgressBar } from './lib/progress';
 import { samplerTable } from './lib/report';
 import { runInfo, runInfoMarkdown } from './lib/runInfo';
-import { summarize, type Summary } from './lib/stats';
+import { percentile, summarize, type Summary } from './lib/stats';
 import { dataEnvVar, defaultDataFile, loadTasks, repoRoot } from './lib/tasks';
 
 const usage = `npm run bench -- [options]
@@ -110,12 +110,15 @@ async function main(): Promise<void> {
   const info = runInfo(init);
   try {
     const doc = buildDocument(allTasks);
-    const charsPerToken = await measureCharsPerToken(client, doc, init.model.maxContextTokens);
-    const longTokens = Math.min(1000, init.model.maxContextTokens - 16);
-    const windows = { short: windowForTokens(200, charsPerToken), long: windowForTokens(longTokens, charsPerToken) };
+    // ~1000 tokens, or as many as the model takes (its limit includes a few special tokens).
+    const targets = { short: 200, long: Math.min(1000, init.model.maxContextTokens - 8) };
+    // Cursors far enough into the document for a long window at up to 6 characters per token.
+    const offsets = cursorOffsets(doc, reps + warmUpRounds, 1, targets.long * 6);
+    const short = await calibrateWindow(client, doc, offsets.slice(0, 5), targets.short);
+    const long = await calibrateWindow(client, doc, offsets.slice(0, 5), targets.long);
+    const windows = { short: short.sizes, long: long.sizes };
     const canvases = [16, 32, 64].filter((n) => n <= init.model.maxCanvasTokens);
-    const offsets = cursorOffsets(doc, reps + warmUpRounds, 1, windows.long.prefixChars);
-    log(`latency: ${canvases.length * 2} cells × ${reps} requests (+${warmUpRounds} warm-up), ${charsPerToken.toFixed(2)} characters per token`);
+    log(`latency: ${canvases.length * 2} cells × ${reps} requests (+${warmUpRounds} warm-up); windows ${short.sizes.prefixChars}+${short.sizes.suffixChars} and ${long.sizes.prefixChars}+${long.sizes.suffixChars} characters`);
     const cells = await measureLatency(client, doc, offsets, windows, canvases);
     const latency = cells.map(summarizeCell);
 
@@ -144,7 +147,7 @@ async function main(): Promise<void> {
     const report: Report = {
       run: info,
       data: dataFile,
-      settings: { quick, limit: tasks.length, reps, spawns, samplerCanvas, charsPerToken, longTokens, windows },
+      settings: { quick, limit: tasks.length, reps, spawns, samplerCanvas, targets, windows },
       wallMs,
       startup: { ...startup, rssAtEndMiB: mib(status.rssBytes), heapUsedAtEndMiB: mib(status.heapUsedBytes) },
       latency,
@@ -194,20 +197,24 @@ async function measureLatency(client: EngineClient, doc: string, offsets: number
 }
 
 /**
- * Characters per context token of this model's tokenizer on the benchmark document, from the
- * promptTokens of two probe requests. Code has at least one character per token, so the first
- * probe (half the context limit in characters) cannot be cut by the engine; the second, sized
- * from the first to about 70% of the limit, gives the finer figure.
+ * Window sizes that give about `targetTokens` context tokens with this model's tokenizer on the
+ * benchmark document: start from a guess of characters per token, send probe requests on a few
+ * cursors, and rescale by target / median promptTokens until within 5%. Code has at least one
+ * character per token, so a first guess of 1 can never be cut by the engine's own limit.
  */
-async function measureCharsPerToken(client: EngineClient, doc: string, maxContextTokens: number): Promise<number> {
-  const offset = cursorOffsets(doc, 1, 99, maxContextTokens * 8)[0];
+async function calibrateWindow(client: EngineClient, doc: string, cursors: readonly number[], targetTokens: number): Promise<{ sizes: WindowSizes; charsPerToken: number; promptTokens: number }> {
   let charsPerToken = 1;
-  for (const tokens of [maxContextTokens / 2, maxContextTokens * 0.7]) {
-    const window = inlineContext(doc, offset, windowForTokens(tokens, charsPerToken));
-    const probe = await client.infill(inlineRequest(window, 16));
-    charsPerToken = (window.prefix.length + window.suffix.length) / Math.max(1, probe.stats.promptTokens);
+  let sizes = windowForTokens(targetTokens, charsPerToken);
+  let promptTokens = 0;
+  for (let round = 0; round < 5; round++) {
+    sizes = windowForTokens(targetTokens, charsPerToken);
+    const counts: number[] = [];
+    for (const offset of cursors) counts.push((await client.infill(inlineRequest(inlineContext(doc, offset, sizes), 16))).stats.promptTokens);
+    promptTokens = percentile(counts, 50);
+    if (Math.abs(promptTokens - targetTokens) <= 0.05 * targetTokens) break;
+    charsPerToken *= Math.min(4, Math.max(0.5, targetTokens / Math.max(1, promptTokens)));
   }
-  return charsPerToken;
+  return { sizes, charsPerToken, promptTokens };
 }
 
 /** Microseconds for the extension-side cache hit: hashing the window into a key plus an LRU lookup. */
@@ -228,7 +235,7 @@ function timeLruHit(window: { prefix: string; suffix: string }): Summary {
 type Report = {
   run: ReturnType<typeof runInfo>;
   data: string;
-  settings: { limit: number; reps: number; spawns: number; samplerCanvas: number; charsPerToken: number; longTokens: number; quick: boolean; windows: Record<"short" | "long", { prefixChars: number; suffixChars: number }> };
+  settings: { limit: number; reps: number; spawns: number; samplerCanvas: number; targets: Record<'short' | 'long', number>; quick: boolean; windows: Record<'short' | 'long', { prefixChars: number; suffixChars: number }> };
   wallMs: number;
   startup: { spawnToReadyMs: Summary; serverStartupMs: Summary; rssAfterLoadMiB: Summary; rssAtEndMiB: number; heapUsedAtEndMiB: number };
   latency: CellSummary[];
@@ -281,7 +288,7 @@ function renderMarkdown(r: Report, runs: EvalRun[]): string {
     '',
     '## Inline-shaped requests through the JSON-RPC channel',
     '',
-    `Saber, step budget = canvas, \`mode: inline\`; windows cut like the extension's, about 200 (short) and ${r.settings.longTokens} (long) context tokens at the measured ${r.settings.charsPerToken.toFixed(2)} characters per token. Latency = round trip seen by the client; server = the engine's own total.`,
+    `Saber, step budget = canvas, \`mode: inline\`; windows cut like the extension's, sized to about ${r.settings.targets.short} (short) and ${r.settings.targets.long} (long) context tokens by probe requests; the table shows the tokens the engine actually saw. Latency = round trip seen by the client; server = the engine's own total.`,
     '',
     latencyTable,
     '',
