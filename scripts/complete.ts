@@ -227,8 +227,12 @@ function printResult(options: CliOptions, init: InitializeRequest.Result, maxTok
   const capped = maxTokens < options.maxTokens ? ` (capped from ${options.maxTokens} by the model)` : '';
   const what = target.end ? `regenerating ${split.selected.length} characters at ${at}` : at;
   console.log(out.dim(`${what} · ${options.language || 'plain text'} · ${options.sampler} · canvas ${maxTokens}${capped} · budget ${options.steps} passes`));
+  if (target.end) {
+    console.log(rule('selection (replaced)'));
+    process.stdout.write(out.dim(split.selected) + (split.selected.endsWith('\n') ? '' : '\n'));
+  }
   console.log(rule('completion'));
-  if (result.text.length === 0) console.log(out.dim('(empty: the model ended the middle at once)'));
+  if (result.text.length === 0) console.log(out.dim('(empty: the model filled the middle with nothing)'));
   else process.stdout.write(out.green(result.text) + (result.text.endsWith('\n') ? '' : '\n'));
   console.log(rule());
   const s = result.stats;
