@@ -4,20 +4,9 @@
  * extension cuts them (src/completion/contextWindow).
  */
 import { cutWindow, type ContextWindow, type WindowSizes } from '../../src/completion/contextWindow';
+import { mulberry32 } from '../../src/engine/sampler/random';
 import type { InfillRequest } from '../../src/protocol/protocol';
 import type { InfillTask } from './tasks';
-
-/** mulberry32: a tiny seeded generator, so every run places the same cursors. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One complete solution per HumanEval problem (prompt + reference middle + suffix), in data order. */
 export function buildDocument(tasks: readonly InfillTask[]): string {
@@ -46,7 +35,7 @@ export function cursorOffsets(doc: string, count: number, seed: number, minOffse
     start += line.length + 1;
   }
   if (candidates.length === 0) throw new Error(`no line to place a cursor on after offset ${minOffset}`);
-  const random = seededRandom(seed);
+  const random = mulberry32(seed); // the engine's seeded source: every run places the same cursors
   return Array.from({ length: count }, () => candidates[Math.floor(random() * candidates.length)]);
 }
 

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { buildDocument, cursorOffsets, inlineContext, seededRandom, windowForTokens } from '../../../scripts/lib/contexts';
+import { buildDocument, cursorOffsets, inlineContext, windowForTokens } from '../../../scripts/lib/contexts';
 import type { InfillTask } from '../../../scripts/lib/tasks';
 
 const task = (problem: number, line: number): InfillTask => ({
@@ -43,13 +43,5 @@ describe('inline-shaped contexts', () => {
 
   it('sizes windows from a token target', () => {
     assert.deepEqual(windowForTokens(200, 3.5), { prefixChars: 525, suffixChars: 175 });
-  });
-
-  it('draws uniform numbers in [0, 1)', () => {
-    const random = seededRandom(42);
-    const xs = Array.from({ length: 1000 }, random);
-    assert.ok(xs.every((x) => x >= 0 && x < 1));
-    const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-    assert.ok(Math.abs(m - 0.5) < 0.05, `mean ${m}`);
   });
 });
