@@ -17,7 +17,7 @@ export class ProgressBar {
   /** Redraws the bar; `note` is a short figure such as the running pass@1. */
   update(done: number, note = ''): void {
     if (!this.enabled) return;
-    this.stream.write(`\r${formatBar(this.label, done, this.total, performance.now() - this.started, note, this.stream.columns ?? 100)}`);
+    this.stream.write(`\r${formatBar(this.label, done, this.total, performance.now() - this.started, note, this.stream.columns || 100)}`);
   }
 
   /** Clears the line so the next output starts clean. */
