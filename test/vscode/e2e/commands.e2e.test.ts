@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { sleep } from '../../../scripts/vscode/harness';
 import { openSession, screenshotIfFailed, type Session } from './session';
-import { isReadyItem, openFile, runCommand, saveAndRead, waitForEngineReady, workspaceFile } from './workbench';
+import { isReadyItem, notificationMessages, openFile, runCommand, saveAndRead, waitForEngineReady, workspaceFile } from './workbench';
 
 const fillSelectionTitle = 'Fill Selection';
 const placeholder = 'ZZZZ_FILL_ME';
@@ -52,6 +52,9 @@ describe('commands and status bar (e2e)', function () {
     while (saved.includes(placeholder) && Date.now() < deadline) {
       await sleep(500);
       saved = await saveAndRead(s.page, file);
+      // When the command gives up it says why in a notification: no point waiting on.
+      const gaveUp = (await notificationMessages(s.page)).find((m) => /dLLM: nothing changed/.test(m));
+      if (gaveUp && saved.includes(placeholder)) assert.fail(`Fill Selection changed nothing: ${gaveUp}`);
     }
     assert.ok(!saved.includes(placeholder), `selection was not replaced:\n${saved}`);
     assert.ok(saved.startsWith('def area(width, height):\n    return '), `text before the selection changed:\n${saved}`);

@@ -77,6 +77,11 @@ export async function saveAndRead(page: Page, file: string): Promise<string> {
   return fs.readFileSync(file, 'utf8');
 }
 
+/** The messages of the notification toasts on screen. */
+export async function notificationMessages(page: Page): Promise<string[]> {
+  return (await page.locator('.notifications-toasts .notification-list-item-message').allTextContents()).map(normaliseSpaces);
+}
+
 export interface StatusBarItem {
   /** The element id: `<extension id>.<item id>` for extension items. */
   id: string;
