@@ -87,6 +87,7 @@ function printSuite(results: SuiteResults): void {
     console.log(`  ${mark} ${t.title}${ms}`);
     if (t.error) console.log(indent(t.error.split('\n').slice(0, 8).join('\n'), 6));
   }
+  for (const note of results.notes ?? []) console.log(`  · ${note}`);
   console.log(`  suite: ${results.passed} passing, ${results.failed} failing, ${results.pending} pending (${results.durationMs} ms)`);
 }
 

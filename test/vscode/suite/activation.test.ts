@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { dllmApi, extensionId } from './helpers';
+import { dllmApi, extensionId, report } from './helpers';
 
 describe('activation', () => {
   it('runs inside a real VS Code', () => {
@@ -14,7 +14,7 @@ describe('activation', () => {
     assert.equal(ext.isActive, true);
     assert.equal(typeof api.ready, 'function');
     assert.ok(api.activationMs >= 0);
-    console.log(`    activate() took ${api.activationMs.toFixed(1)} ms`);
+    report(`activate() took ${api.activationMs.toFixed(1)} ms`);
   });
 
   it('registers every command it contributes', async () => {
@@ -39,8 +39,8 @@ describe('activation', () => {
     assert.equal(typeof api.enginePid, 'number');
     assert.ok(['cpu', 'gpu'].includes(state.device.kind), `device ${JSON.stringify(state.device)}`);
     assert.equal(api.health, 'ready');
-    console.log(
-      `    engine ready (${state.model.name} on ${state.device.kind} via ${state.device.provider}); ` +
+    report(
+      `engine ready (${state.model.name} on ${state.device.kind} via ${state.device.provider}); ` +
         `server start-up ${Math.round(state.startupMs)} ms, waited ${Date.now() - started} ms here`,
     );
   });

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { CommandOutcome } from '../../../src/extension/api';
-import { closeAllEditors, openEditor, readyApi, sleep } from './helpers';
+import { closeAllEditors, openEditor, readyApi, sleep, report } from './helpers';
 
 const placeholder = 'ZZZZ_FILL_ME';
 const source = `def area(width, height):\n    return ${placeholder}\n\n\nprint(area(2, 3))\n`;
@@ -27,7 +27,7 @@ describe('commands', () => {
     const filled = editor.document.getText();
     assert.equal(filled, source.replace(placeholder, outcome.text), 'only the selection may change');
     assert.ok(!filled.includes(placeholder));
-    console.log(`    filled ${JSON.stringify(outcome.text)} in ${outcome.forwardPasses} passes`);
+    report(`filled ${JSON.stringify(outcome.text)} in ${outcome.forwardPasses} passes`);
 
     // One undo brings the whole original back: the infill was a single edit.
     await vscode.window.showTextDocument(editor.document);

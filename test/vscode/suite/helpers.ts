@@ -8,6 +8,17 @@ import type { DllmApi, InlineOutcome } from '../../../src/extension/api';
 
 export const extensionId = 'dllm-complete.dllm-complete';
 
+/** Where figures reported by the tests collect (globalThis: each test file is its own bundle). */
+const notesKey = 'dllmSuiteNotes';
+
+/** Prints a figure (a timing, a count) and hands it to the runner for the driver to print. */
+export function report(line: string): void {
+  console.log(`    ${line}`);
+  const holder = globalThis as Record<string, unknown>;
+  const notes = (holder[notesKey] ??= []) as string[];
+  notes.push(line);
+}
+
 /** Activates the extension and returns its test API. */
 export async function dllmApi(): Promise<DllmApi> {
   const ext = vscode.extensions.getExtension<DllmApi>(extensionId);

@@ -16,6 +16,8 @@ export interface SuiteResults {
   pending: number;
   durationMs: number;
   vscodeVersion: string;
+  /** Figures the tests reported (helpers.report). */
+  notes: string[];
   tests: { title: string; state: 'passed' | 'failed' | 'pending'; durationMs?: number; error?: string }[];
 }
 
@@ -40,6 +42,7 @@ export async function run(): Promise<void> {
     pending: 0,
     durationMs: 0,
     vscodeVersion: vscode.version,
+    notes: [],
     tests: [],
   };
   await new Promise<void>((resolve) => {
@@ -58,6 +61,7 @@ export async function run(): Promise<void> {
     });
   });
   results.durationMs = Date.now() - started;
+  results.notes = ((globalThis as Record<string, unknown>).dllmSuiteNotes as string[] | undefined) ?? [];
 
   const out = process.env.DLLM_VSCODE_RESULTS;
   if (out) {

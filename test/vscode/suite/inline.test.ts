@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { closeAllEditors, openEditor, readyApi, triggerInline } from './helpers';
+import { closeAllEditors, openEditor, readyApi, triggerInline, report } from './helpers';
 
 describe('inline completion provider', () => {
   afterEach(closeAllEditors);
@@ -18,7 +18,7 @@ describe('inline completion provider', () => {
     assert.ok(stats, 'no statistics');
     const budget = vscode.workspace.getConfiguration('dllm').get<number>('inline.stepBudget')!;
     assert.ok(stats.forwardPasses >= 1 && stats.forwardPasses <= budget, `${stats.forwardPasses} passes, budget ${budget}`);
-    console.log(`    suggestion ${JSON.stringify(outcome.text)}: ${stats.forwardPasses} passes, ${Math.round(stats.totalMs)} ms in the engine`);
+    report(`suggestion ${JSON.stringify(outcome.text)}: ${stats.forwardPasses} passes, ${Math.round(stats.totalMs)} ms in the engine`);
   });
 
   it('returns a suggestion for a TypeScript document', async () => {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { closeAllEditors, openEditor, readyApi, triggerInline, waitFor, withSetting } from './helpers';
+import { closeAllEditors, openEditor, readyApi, triggerInline, waitFor, withSetting, report } from './helpers';
 
 describe('settings', () => {
   const restore: (() => Promise<void>)[] = [];
@@ -57,7 +57,7 @@ describe('settings', () => {
     };
     const one = await passes(1);
     const sixteen = await passes(16);
-    console.log(`    forward passes: budget 1 -> ${one}, budget 16 -> ${sixteen}`);
+    report(`forward passes: budget 1 -> ${one}, budget 16 -> ${sixteen}`);
     assert.equal(one, 1);
     assert.ok(sixteen > 1 && sixteen <= 16, `budget 16 spent ${sixteen} passes`);
   });
