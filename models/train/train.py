@@ -114,8 +114,9 @@ class Vocab:
 class Example:
     """One packed training sequence (numpy, length T)."""
 
-    def __init__(self, ids, targets, segment, t_of_segment):
+    def __init__(self, ids, pos, targets, segment, t_of_segment):
         self.ids = ids                # int64 [T] model input (masked canvases)
+        self.pos = pos                # int64 [T] position ids (canvas copies repeat their canvas's)
         self.targets = targets        # int64 [T] canvas targets (context: ignored)
         self.segment = segment        # int64 [T] 0 context, k canvas k
         self.t = t_of_segment         # float [K+1] mask rate per canvas (index 0 unused)
@@ -123,8 +124,12 @@ class Example:
 
 class SequenceBuilder:
     def __init__(self, shard: Shard, vocab: Vocab, max_canvases: int = 3, lang_other_p: float = 0.1,
-                 truncate_p: float = 0.08, doc_start_p: float = 0.1):
+                 truncate_p: float = 0.08, doc_start_p: float = 0.1, canvas_copies: int = 0):
         self.shard, self.v = shard, vocab
+        # Extra copies of every canvas, masked at other rates, at the same positions. A copy sees
+        # the context and itself only, so it is an independent ELBO sample that reuses the
+        # context's compute: more supervised tokens per second.
+        self.canvas_copies = canvas_copies
         self.max_canvases = max_canvases
         self.lang_other_p = lang_other_p
         self.truncate_p = truncate_p
@@ -261,6 +266,7 @@ class SequenceBuilder:
         ids, targets, segment = list(head), [-1] * len(head), [0] * len(head)
         ts = [0.0]
         cursor = lo
+        canvases = []  # (start index in ids, targets, t)
         for ci, (s, e, n) in enumerate(middles, start=1):
             ids.extend(w[cursor:s].tolist())
             targets.extend([-1] * (s - cursor))
@@ -269,6 +275,7 @@ class SequenceBuilder:
             tgt = mid + [v.pad] * (n - len(mid))
             t = fixed_t if fixed_t is not None else max(MIN_T, 1.0 - rng.random())
             masked = rng.random(n) < t
+            canvases.append((len(ids), tgt, t))
             ids.extend([v.mask if masked[j] else tgt[j] for j in range(n)])
             targets.extend(tgt)
             segment.extend([ci] * n)
@@ -280,8 +287,19 @@ class SequenceBuilder:
         ids.append(v.eos)
         targets.append(-1)
         segment.append(0)
-        return Example(np.asarray(ids, np.int64), np.asarray(targets, np.int64), np.asarray(segment, np.int64),
-                       np.asarray(ts, np.float32))
+        pos = list(range(len(ids)))
+        for k in range(1, self.canvas_copies + 1):
+            for start, tgt, t in canvases:
+                # Stratified: copies spread their mask rates over (0, 1].
+                t_copy = max(MIN_T, (t + k / (self.canvas_copies + 1)) % 1.0)
+                masked = rng.random(len(tgt)) < t_copy
+                ids.extend([v.mask if masked[j] else tgt[j] for j in range(len(tgt))])
+                targets.extend(tgt)
+                segment.extend([len(ts)] * len(tgt))
+                pos.extend(range(start, start + len(tgt)))
+                ts.append(t_copy)
+        return Example(np.asarray(ids, np.int64), np.asarray(pos, np.int64), np.asarray(targets, np.int64),
+                       np.asarray(segment, np.int64), np.asarray(ts, np.float32))
 
 
 def collate(examples: list[Example], pad_id: int, mask_id: int):
@@ -292,17 +310,18 @@ def collate(examples: list[Example], pad_id: int, mask_id: int):
     targets = torch.full((b, t_max), -1, dtype=torch.long)
     segment = torch.zeros((b, t_max), dtype=torch.long)
     valid = torch.zeros((b, t_max), dtype=torch.bool)
+    pos = torch.zeros((b, t_max), dtype=torch.long)
     weight = torch.zeros((b, t_max), dtype=torch.float32)
     for i, e in enumerate(examples):
         n = len(e.ids)
         ids[i, :n] = torch.from_numpy(e.ids)
         targets[i, :n] = torch.from_numpy(e.targets)
         segment[i, :n] = torch.from_numpy(e.segment)
+        pos[i, :n] = torch.from_numpy(e.pos)
         valid[i, :n] = True
         weight[i, :n] = torch.from_numpy(e.t)[torch.from_numpy(e.segment)].reciprocal()
     canvas = segment > 0
     masked = canvas & (ids == mask_id)
-    pos = torch.arange(t_max).unsqueeze(0).expand(b, t_max).contiguous()
     return {
         "ids": ids, "pos": pos, "targets": targets, "segment": segment, "valid": valid,
         "select": masked, "weight": weight, "canvas_tokens": int(canvas.sum()),
@@ -405,7 +424,7 @@ def main() -> None:
 
     vocab = Vocab(args.data, args.tokenizer)
     mcfg = ModelConfig.from_dict({**cfg["model"], "vocab_size": vocab.vocab_size})
-    train_builder = SequenceBuilder(Shard(args.data, "train"), vocab)
+    train_builder = SequenceBuilder(Shard(args.data, "train"), vocab, canvas_copies=tc.get("canvas_copies", 0))
     val_batches = validation_set(SequenceBuilder(Shard(args.data, "val"), vocab), tc)
 
     seed = tc.get("seed", 0)
