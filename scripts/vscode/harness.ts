@@ -295,12 +295,13 @@ export async function openWorkbench(url: string, options: { echoConsole?: boolea
   };
 }
 
-/** Saves a screenshot under test-results/ and returns its path (never throws: it is a diagnostic). */
-export async function screenshot(page: Page, name: string): Promise<string | undefined> {
+/** Saves a screenshot of a page or one element (a Playwright Page or Locator) under
+ *  test-results/ and returns its path (never throws: it is a diagnostic). */
+export async function screenshot(target: { screenshot(options: { path: string }): Promise<unknown> }, name: string): Promise<string | undefined> {
   fs.mkdirSync(resultsDir, { recursive: true });
   const file = path.join(resultsDir, `${name}.png`);
   try {
-    await page.screenshot({ path: file });
+    await target.screenshot({ path: file });
     return file;
   } catch (err) {
     console.error(`  screenshot ${name} failed: ${String(err)}`);

@@ -45,6 +45,13 @@ if [[ ! -f "$rg_cache/$RIPGREP_ASSET" ]]; then
   rm -rf "$tmp_rg"
 fi
 
+# Its native modules build with node-gyp, which otherwise downloads Node's headers from
+# nodejs.org (unreachable here); the nodejs package ships them under /usr/include/node.
+if [[ -z "${npm_config_nodedir:-}" && -z "$(npm config get nodedir 2>/dev/null | grep -v undefined)" \
+      && -f /usr/include/node/node.h ]]; then
+  export npm_config_nodedir=/usr
+fi
+
 echo "[install-code-server] npm install code-server@$CODE_SERVER_VERSION into $prefix (about 80 s)"
 mkdir -p "$prefix"
 # As root, npm needs unsafe_perm for the native builds, and yes=true so a nested `npx node-gyp`

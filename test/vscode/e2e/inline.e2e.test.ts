@@ -71,6 +71,8 @@ describe('inline ghost text (e2e)', function () {
       if (i === 0) {
         const shot = await screenshot(s.page, 'ghost-text');
         assert.ok(shot && fs.existsSync(shot));
+        // The editor alone, the picture the README uses (media/ghost-text.png).
+        await screenshot(s.page.locator('.part.editor'), 'ghost-text-editor');
       }
       await s.page.keyboard.press('Escape');
       await ghostText(s.page).first().waitFor({ state: 'detached' });
@@ -81,6 +83,6 @@ describe('inline ghost text (e2e)', function () {
     const line = `ghost text after typing stops: p50 ${pct(50)} ms, p95 ${pct(95)} ms over ${latencies.length} tries (${latencies.join(', ')} ms; includes the debounce)`;
     console.log(`      ${line}`);
     fs.writeFileSync(path.join(resultsDir, 'e2e-ghost-latency.txt'), `${line}\n`);
-    console.log(`      screenshot: ${path.relative(repoRoot, path.join(resultsDir, 'ghost-text.png'))}`);
+    console.log(`      screenshots: ${['ghost-text.png', 'ghost-text-editor.png'].map((f) => path.relative(repoRoot, path.join(resultsDir, f))).join(', ')}`);
   });
 });
