@@ -40,7 +40,7 @@ describe('inline ghost text (e2e)', function () {
   }
 
   it('Python: ghost text appears after typing and Tab inserts it', async function () {
-    const typed = 'def multiply(a, b):\n    return ';
+    const typed = 'def multiply(a, b):\n    """Return the product of a and b."""\n    return ';
     const { ghost, saved } = await acceptGhostText('scratch.py', typed);
     assert.ok(saved.startsWith(typed), `typed text is not in the file:\n${saved}`);
     const firstGhostLine = ghost.split('\n')[0].trim();
@@ -49,7 +49,7 @@ describe('inline ghost text (e2e)', function () {
   });
 
   it('TypeScript: ghost text appears after typing and Tab inserts it', async function () {
-    const typed = 'export function square(x: number): number {\n  return ';
+    const typed = '/** Returns x squared. */\nexport function square(x: number): number {\n  return ';
     const { ghost, saved } = await acceptGhostText('scratch.ts', typed);
     assert.ok(saved.startsWith(typed), `typed text is not in the file:\n${saved}`);
     const firstGhostLine = ghost.split('\n')[0].trim();
