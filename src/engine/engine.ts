@@ -56,6 +56,9 @@ export async function loadParts(options: EngineLoadOptions): Promise<EngineParts
  */
 export const FILL_TAIL_WITH_PAD = true;
 
+/** Commit end tokens only at the leftmost masked position (see DenoiseSetup.endAtFrontier). */
+export const END_AT_FRONTIER = true;
+
 export interface EngineParts {
   manifest: ModelManifest;
   tokenizer: TextTokenizer;
@@ -63,13 +66,14 @@ export interface EngineParts {
   device: DeviceInfo;
   warnings: readonly string[];
   fillTailWithPad?: boolean;
+  endAtFrontier?: boolean;
   /** Softmax on onnxruntime at temperature 0; absent: in JavaScript. */
   scorer?: OnnxScorer;
 }
 
 /** The engine over already-loaded parts (loadEngine's last step; tests pass a fake model). */
 export function engineFrom(parts: EngineParts): LoadedEngine {
-  return new Engine(parts.manifest, parts.tokenizer, parts.model, parts.device, parts.warnings, parts.fillTailWithPad ?? FILL_TAIL_WITH_PAD, parts.scorer);
+  return new Engine(parts.manifest, parts.tokenizer, parts.model, parts.device, parts.warnings, parts.fillTailWithPad ?? FILL_TAIL_WITH_PAD, parts.endAtFrontier ?? END_AT_FRONTIER, parts.scorer);
 }
 
 async function openModel(m: ModelManifest, options: EngineLoadOptions) {
@@ -139,6 +143,7 @@ class Engine implements LoadedEngine {
     readonly device: DeviceInfo,
     readonly warnings: readonly string[],
     private readonly fillTailWithPad: boolean,
+    private readonly endAtFrontier: boolean,
     private readonly scorer: OnnxScorer | undefined,
   ) {
     this.model = {
@@ -191,6 +196,7 @@ class Engine implements LoadedEngine {
           maskId: m.specialTokens.mask,
           endIds: this.endIds,
           tailFill: this.fillTailWithPad ? m.specialTokens.pad : undefined,
+          endAtFrontier: this.endAtFrontier,
           fastScorer: this.scorer ? (logits, canvas, limit, committed) => this.scorer!.score(logits, canvas, limit, committed) : undefined,
           vocabSize: m.vocabSize,
           banned: this.banned,

@@ -25,6 +25,12 @@ export interface DenoiseSetup extends ScoringSetup {
    * itself keeps them masked: re-masking the end token brings them back into play.
    */
   tailFill?: number;
+  /**
+   * Commit an end token only at the leftmost masked position: the middle's length is decided
+   * once everything before it is. Without it, a model whose prior favours `<pad>` (they fill
+   * most training canvases) commits pads right to left until the middle is empty.
+   */
+  endAtFrontier?: boolean;
 }
 
 export interface DenoiseHooks {
@@ -66,7 +72,8 @@ export async function denoise(forward: ForwardFn, setup: DenoiseSetup, policy: S
         ? await setup.fastScorer(logits, canvas, limit, scoreCommitted)
         : scoreCanvas(logits, canvas, limit, setup, scoreCommitted);
     const masked = canvas.maskedActive();
-    const state: PassState = { canvas, scores, pass, passesLeft, masked };
+    const candidates = setup.endAtFrontier ? masked.filter((i, k) => k === 0 || !setup.endIds.has(scores.candidate[i]!)) : masked;
+    const state: PassState = { canvas, scores, pass, passesLeft, masked, candidates };
 
     const chosen = chooseCommits(state, policy);
     for (const i of chosen) canvas.commit(i, scores.candidate[i]!, scores.confidence[i]!, pass);
@@ -95,17 +102,21 @@ function modelView(canvas: Canvas, tailFill: number | undefined): Int32Array {
   return view;
 }
 
-/** The rule's picks, topped up with the most confident to the rule's and the budget's minimum. */
+/**
+ * The rule's picks, topped up with the most confident candidates to the rule's and the
+ * budget's minimum (and, should the candidates run short of the budget's, with deferred ones).
+ */
 function chooseCommits(state: PassState, policy: SamplerPolicy): number[] {
-  const { masked, passesLeft, scores } = state;
+  const { masked, candidates, passesLeft, scores } = state;
   if (passesLeft <= 1) return [...masked]; // last pass: everything
   const proposal = policy.commit.propose(state);
-  const need = Math.min(masked.length, Math.max(proposal.atLeast, policy.budget.requiredGain(masked.length, passesLeft), 1));
-  const isMasked = new Set(masked);
-  const picked = new Set(proposal.positions.filter((i) => isMasked.has(i)));
-  if (picked.size < need) {
-    const byConfidence = masked.filter((i) => !picked.has(i)).sort((a, b) => scores.confidence[b]! - scores.confidence[a]! || a - b);
-    for (const i of byConfidence) {
+  const budgetNeed = policy.budget.requiredGain(masked.length, passesLeft);
+  const need = Math.min(masked.length, Math.max(Math.min(proposal.atLeast, candidates.length), budgetNeed, 1));
+  const allowed = new Set(candidates);
+  const picked = new Set(proposal.positions.filter((i) => allowed.has(i)));
+  const byConfidence = (pool: readonly number[]) => pool.filter((i) => !picked.has(i)).sort((a, b) => scores.confidence[b]! - scores.confidence[a]! || a - b);
+  for (const pool of [candidates, masked]) {
+    for (const i of byConfidence(pool)) {
       if (picked.size >= need) break;
       picked.add(i);
     }

@@ -17,6 +17,11 @@ export interface PassState {
   passesLeft: number;
   /** Masked positions that still matter, before this pass commits. */
   masked: readonly number[];
+  /**
+   * The masked positions a rule may commit this pass: `masked`, less any position whose
+   * candidate is an end token while an earlier position is still masked (see DenoiseSetup.endAtFrontier).
+   */
+  candidates: readonly number[];
 }
 
 export interface CommitProposal {
@@ -70,7 +75,7 @@ export interface SamplerPolicy {
 export function saberCommit(minPerStep: number): CommitRule {
   return {
     name: 'saber',
-    propose({ canvas, scores, masked }) {
+    propose({ canvas, scores, candidates }) {
       // Committed tokens of the middle: up to and including the first end token. Pads committed
       // beyond it are not part of the answer and, near-certain as they are, would inflate τ.
       const end = canvas.firstEnd();
@@ -83,8 +88,8 @@ export function saberCommit(minPerStep: number): CommitRule {
           count++;
         }
       }
-      const tau = count > 0 ? sum / count : Math.max(...masked.map((i) => scores.confidence[i]!));
-      return { positions: masked.filter((i) => scores.confidence[i]! > tau), atLeast: minPerStep };
+      const tau = count > 0 ? sum / count : Math.max(...candidates.map((i) => scores.confidence[i]!));
+      return { positions: candidates.filter((i) => scores.confidence[i]! > tau), atLeast: minPerStep };
     },
   };
 }
@@ -98,7 +103,7 @@ export function lowConfidenceCommit(): CommitRule {
 export function thresholdCommit(threshold: number): CommitRule {
   return {
     name: 'threshold',
-    propose: ({ scores, masked }) => ({ positions: masked.filter((i) => scores.confidence[i]! > threshold), atLeast: 1 }),
+    propose: ({ scores, candidates }) => ({ positions: candidates.filter((i) => scores.confidence[i]! > threshold), atLeast: 1 }),
   };
 }
 

@@ -237,6 +237,40 @@ describe('engine/sampler: stopping, cancellation, tokens', () => {
     assert.deepEqual(Array.from(res.canvas.ids), [5, PAD, MASK, MASK, MASK, MASK]);
   });
 
+  it('with endAtFrontier, commits a pad only where every earlier position is committed', async () => {
+    // The model is surest of the pads; without the rule they are committed right to left first.
+    const target = [5, 6, 7, 8, PAD, PAD, PAD, PAD, PAD, PAD];
+    const script: Script = { vocabSize: V, allowed: ALLOWED, target, prob: (pos) => (pos >= 4 ? 0.95 : 0.4 + 0.02 * pos) };
+    for (const kind of ['saber', 'lowConfidence', 'threshold'] as const) {
+      const { forward, calls } = scriptedForward(script);
+      const seen: Int32Array[] = [];
+      const res = await denoise(forward, { ...setup(10), endAtFrontier: true }, buildPolicy(resolveSamplerOptions({ kind }), 10), {
+        onPass: (c) => seen.push(Int32Array.from(c.ids)),
+      });
+      assert.deepEqual(res.canvas.middleTokens(), [5, 6, 7, 8], kind);
+      assert.equal(res.canvas.firstEnd(), 4);
+      for (const ids of seen) {
+        const end = ids.indexOf(PAD);
+        if (end >= 0) assert.ok(ids.slice(0, end).every((t) => t !== MASK), `${kind}: a pad before the frontier in ${ids}`);
+      }
+      assert.ok(calls.length <= 10);
+    }
+    const plain = await run(script, { kind: 'lowConfidence' }, 10);
+    assert.deepEqual(plain.result.canvas.middleTokens(), [5, 6, 7, 8], 'the plain loop gets there too, pads first');
+    assert.equal(plain.passes[0]!.committedAfter[4] + plain.passes[0]!.committedAfter[9], 1, 'the plain loop starts with a pad');
+  });
+
+  it('with endAtFrontier, still finishes within a tight budget', async () => {
+    const target = [5, 6, 7, 8, 9, 10, PAD, PAD, PAD, PAD, PAD, PAD];
+    const script: Script = { vocabSize: V, allowed: ALLOWED, target, prob: (pos) => (pos >= 6 ? 0.95 : 0.3) };
+    for (const steps of [1, 2, 3]) {
+      const { forward } = scriptedForward(script);
+      const res = await denoise(forward, { ...setup(12), endAtFrontier: true }, buildPolicy(resolveSamplerOptions({ kind: 'saber' }), steps));
+      assert.ok(res.forwardPasses <= steps);
+      assert.ok(res.canvas.isDone());
+    }
+  });
+
   it('cancellation stops before the next forward pass, keeping what is committed', async () => {
     let cancelled = false;
     const { result, calls } = await run(wanderingScript(16, 1), { kind: 'lowConfidence' }, 16, {
