@@ -68,7 +68,8 @@ class Infiller:
         return ids, pos, list(range(len(before), len(before) + n))
 
     @torch.no_grad()
-    def infill(self, prefix: str, suffix: str, language: str, n: int, steps: int, sampler: str) -> tuple[str, int]:
+    def infill(self, prefix: str, suffix: str, language: str, n: int, steps: int, sampler: str,
+               ordered_pad: bool = True) -> tuple[str, int]:
         ids, pos, cpos = self.context(prefix, suffix, language, n)
         keys, values = self.model.encode_context(torch.tensor([ids]), torch.tensor([pos]))
         mask_id, pad_id = self.sp["mask"], self.sp["pad"]
@@ -88,6 +89,13 @@ class Infiller:
                 break
             steps_left = steps - passes + 1
             conf_m = torch.where(masked, conf, torch.full_like(conf, -1.0))
+            if ordered_pad:
+                # A weak model is surest about <pad> in the tail; committing those first makes
+                # <pad> spread backwards and empties the middle. Allow a <pad> only where no
+                # masked position precedes it.
+                first_masked = int(torch.nonzero(masked)[0])
+                early_pad = (cand == pad_id) & (torch.arange(n) > first_masked)
+                conf_m = torch.where(early_pad & masked, torch.full_like(conf, -0.5), conf_m)
             if sampler == "lowconf":
                 k = math.ceil(remaining / steps_left)
                 chosen = torch.topk(conf_m, k).indices
@@ -137,6 +145,8 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=50, help="tasks per subset (0: all)")
     ap.add_argument("--sampler", choices=["lowconf", "saber"], default="lowconf")
     ap.add_argument("--steps", type=int, default=0, help="forward-pass budget (0: canvas length)")
+    ap.add_argument("--free-pad", action="store_true",
+                    help="let <pad> be committed anywhere (default: only with no masked position before it)")
     ap.add_argument("--out", default="", help="write per-task results (JSON lines) here")
     ap.add_argument("--show", type=int, default=0, help="print this many completions per subset")
     args = ap.parse_args()
@@ -155,7 +165,8 @@ def main() -> None:
         passed = exact = passes = 0
         t0 = time.time()
         for i, task in enumerate(tasks):
-            completion, used = infiller.infill(task["prompt"], task["suffix"], "python", n, steps, args.sampler)
+            completion, used = infiller.infill(task["prompt"], task["suffix"], "python", n, steps, args.sampler,
+                                             ordered_pad=not args.free_pad)
             ok = run_test(task, completion)
             em = completion.rstrip() == task["canonical_solution"].rstrip()
             passed += ok

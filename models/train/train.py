@@ -205,7 +205,7 @@ class SequenceBuilder:
         if not fits or (shorter and rng.random() < self.truncate_p):
             return int(rng.choice(shorter))  # "length" case: canvas all real tokens
         # Favour snug canvases; the looser ones still teach long <pad> tails.
-        w = np.asarray([0.4, 0.3, 0.2, 0.1][: len(fits)])
+        w = np.asarray([0.6, 0.25, 0.1, 0.05][: len(fits)])
         return int(fits[int(rng.choice(len(fits), p=w / w.sum()))])
 
     def build(self, rng: np.random.Generator, seq_len: int, fixed_t: float | None = None) -> Example:
@@ -228,7 +228,9 @@ class SequenceBuilder:
         lines = self._lines(w)
 
         # Pick non-overlapping middles, each with its canvas size; keep one context token between.
-        k_p = np.asarray([0.2, 0.35, 0.45][: self.max_canvases])
+        # Only canvas positions carry loss, so more canvases per window means more supervision
+        # per forward pass; P(k) grows with k.
+        k_p = np.arange(1, self.max_canvases + 1, dtype=np.float64)
         k = 1 + int(rng.choice(len(k_p), p=k_p / k_p.sum()))
         middles: list[tuple[int, int, int]] = []
         for _ in range(k * 6):
@@ -424,7 +426,8 @@ def main() -> None:
 
     vocab = Vocab(args.data, args.tokenizer)
     mcfg = ModelConfig.from_dict({**cfg["model"], "vocab_size": vocab.vocab_size})
-    train_builder = SequenceBuilder(Shard(args.data, "train"), vocab, canvas_copies=tc.get("canvas_copies", 0))
+    train_builder = SequenceBuilder(Shard(args.data, "train"), vocab, max_canvases=tc.get("max_canvases", 3),
+                                    canvas_copies=tc.get("canvas_copies", 0))
     val_batches = validation_set(SequenceBuilder(Shard(args.data, "val"), vocab), tc)
 
     seed = tc.get("seed", 0)
