@@ -124,12 +124,13 @@ class Example:
 
 class SequenceBuilder:
     def __init__(self, shard: Shard, vocab: Vocab, max_canvases: int = 3, lang_other_p: float = 0.1,
-                 truncate_p: float = 0.08, doc_start_p: float = 0.1, canvas_copies: int = 0):
+                 truncate_p: float = 0.08, doc_start_p: float = 0.1, canvas_copies: int = 0, dense_p: float = 0.0):
         self.shard, self.v = shard, vocab
         # Extra copies of every canvas, masked at other rates, at the same positions. A copy sees
         # the context and itself only, so it is an independent ELBO sample that reuses the
         # context's compute: more supervised tokens per second.
         self.canvas_copies = canvas_copies
+        self.dense_p = dense_p
         self.max_canvases = max_canvases
         self.lang_other_p = lang_other_p
         self.truncate_p = truncate_p
@@ -233,6 +234,15 @@ class SequenceBuilder:
         k_p = np.arange(1, self.max_canvases + 1, dtype=np.float64)
         k = 1 + int(rng.choice(len(k_p), p=k_p / k_p.sum()))
         middles: list[tuple[int, int, int]] = []
+        copies = self.canvas_copies
+        if fixed_t is None and len(w) >= 16 and rng.random() < self.dense_p:
+            # Dense example: one canvas over 30-90% of the window, all real tokens (plain MDLM
+            # on the span). Far more supervised tokens per pass than editor-sized holes; it
+            # teaches in-canvas denoising, the editor-shaped examples teach length and holes.
+            span = max(1, int(len(w) * rng.uniform(0.3, 0.9)))
+            a0 = int(rng.integers(0, len(w) - span + 1))
+            middles.append((a0, a0 + span, span))
+            k, copies = 0, 0
         for _ in range(k * 6):
             if len(middles) == k:
                 break
@@ -290,10 +300,10 @@ class SequenceBuilder:
         targets.append(-1)
         segment.append(0)
         pos = list(range(len(ids)))
-        for k in range(1, self.canvas_copies + 1):
+        for k in range(1, copies + 1):
             for start, tgt, t in canvases:
                 # Stratified: copies spread their mask rates over (0, 1].
-                t_copy = max(MIN_T, (t + k / (self.canvas_copies + 1)) % 1.0)
+                t_copy = max(MIN_T, (t + k / (copies + 1)) % 1.0)
                 masked = rng.random(len(tgt)) < t_copy
                 ids.extend([v.mask if masked[j] else tgt[j] for j in range(len(tgt))])
                 targets.extend(tgt)
@@ -427,7 +437,7 @@ def main() -> None:
     vocab = Vocab(args.data, args.tokenizer)
     mcfg = ModelConfig.from_dict({**cfg["model"], "vocab_size": vocab.vocab_size})
     train_builder = SequenceBuilder(Shard(args.data, "train"), vocab, max_canvases=tc.get("max_canvases", 3),
-                                    canvas_copies=tc.get("canvas_copies", 0))
+                                    canvas_copies=tc.get("canvas_copies", 0), dense_p=tc.get("dense_p", 0.0))
     val_batches = validation_set(SequenceBuilder(Shard(args.data, "val"), vocab), tc)
 
     seed = tc.get("seed", 0)
