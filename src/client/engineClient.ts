@@ -25,6 +25,7 @@ import {
   LogNotification,
   ShutdownRequest,
   StatusRequest,
+  statsOfUnrunInfill,
   type InfillProgressNotification,
 } from '../protocol/protocol';
 import { EngineClientError } from './errors';
@@ -255,23 +256,7 @@ class ChildEngineClient implements EngineClient {
   }
 
   private cancelledResult(): InfillRequest.Result {
-    return {
-      text: '',
-      finishReason: 'cancelled',
-      stats: {
-        forwardPasses: 0,
-        tokens: 0,
-        tokensPerForward: 0,
-        remasked: 0,
-        promptTokens: 0,
-        canvasTokens: 0,
-        tokenizeMs: 0,
-        encodeMs: 0,
-        denoiseMs: 0,
-        totalMs: 0,
-        device: this.device,
-      },
-    };
+    return { text: '', finishReason: 'cancelled', stats: statsOfUnrunInfill(this.device) };
   }
 
   private log(entry: LogNotification.Params): void {

@@ -119,6 +119,23 @@ export interface InfillStats {
   device: string;
 }
 
+/** Statistics of an infill that never reached the model (cancelled while queued or before it was sent). */
+export function statsOfUnrunInfill(device: string): InfillStats {
+  return {
+    forwardPasses: 0,
+    tokens: 0,
+    tokensPerForward: 0,
+    remasked: 0,
+    promptTokens: 0,
+    canvasTokens: 0,
+    tokenizeMs: 0,
+    encodeMs: 0,
+    denoiseMs: 0,
+    totalMs: 0,
+    device,
+  };
+}
+
 /** Sent by: client. Fill the middle between `prefix` and `suffix`. */
 export namespace InfillRequest {
   export const method = 'dllm/infill';

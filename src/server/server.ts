@@ -14,7 +14,7 @@ import {
   InitializeRequest,
   ShutdownRequest,
   StatusRequest,
-  type InfillStats,
+  statsOfUnrunInfill,
   type LogNotification,
 } from '../protocol/protocol';
 import { fitContext } from './contextWindow';
@@ -217,21 +217,4 @@ function notReady(state: EngineState): ResponseError<void> {
     default:
       return new ResponseError(ErrorCodes.NotInitialized, 'No model is loaded yet: send initialize first.');
   }
-}
-
-/** Statistics of an infill that was cancelled before it ever reached the model. */
-export function statsOfUnrunInfill(device: string): InfillStats {
-  return {
-    forwardPasses: 0,
-    tokens: 0,
-    tokensPerForward: 0,
-    remasked: 0,
-    promptTokens: 0,
-    canvasTokens: 0,
-    tokenizeMs: 0,
-    encodeMs: 0,
-    denoiseMs: 0,
-    totalMs: 0,
-    device,
-  };
 }

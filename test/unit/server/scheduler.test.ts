@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import type { InfillControl, InfillInput, InfillOutput } from '../../../src/engine/api';
 import { InfillScheduler, type InfillMode } from '../../../src/server/scheduler';
-import { statsOfUnrunInfill } from '../../../src/server/server';
+import { statsOfUnrunInfill } from '../../../src/protocol/protocol';
 
 /** An engine whose infills finish only when the test says so, one pass at a time. */
 class SteppedEngine {
