@@ -56,8 +56,12 @@ export async function loadParts(options: EngineLoadOptions): Promise<EngineParts
  */
 export const FILL_TAIL_WITH_PAD = true;
 
-/** Commit end tokens only at the leftmost masked position (see DenoiseSetup.endAtFrontier). */
-export const END_AT_FRONTIER = true;
+/**
+ * Commit end tokens only at the leftmost masked position (see DenoiseSetup.endAtFrontier). Off:
+ * measured on the bundled model it turned empty answers into runs of blank lines, and the
+ * published samplers do not have it; kept as a variant to measure on better models.
+ */
+export const END_AT_FRONTIER = false;
 
 export interface EngineParts {
   manifest: ModelManifest;
