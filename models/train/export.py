@@ -82,7 +82,8 @@ def export_graphs(model: DiffusionLM, out_dir: str) -> None:
         opset_version=OPSET, do_constant_folding=True)
 
 
-def write_manifest(out_dir: str, model: DiffusionLM, special: dict, name: str, description: str) -> dict:
+def write_manifest(out_dir: str, model: DiffusionLM, special: dict, name: str, description: str,
+                   max_context: int, max_canvas: int) -> dict:
     cfg = model.cfg
     manifest = {
         "format": 1,
@@ -97,8 +98,8 @@ def write_manifest(out_dir: str, model: DiffusionLM, special: dict, name: str, d
         "specialTokens": {k: special[k] for k in ("mask", "pad", "bos", "eos")},
         "languageTokens": special["languageTokens"],
         "shiftedLogits": False,
-        "maxContextTokens": TRAINED_SEQUENCE - MAX_CANVAS,
-        "maxCanvasTokens": MAX_CANVAS,
+        "maxContextTokens": max_context,
+        "maxCanvasTokens": max_canvas,
         "kvCache": {"layers": cfg.n_layers, "heads": cfg.n_heads, "headDim": cfg.head_dim},
     }
     with open(os.path.join(out_dir, "dllm.json"), "w") as f:
@@ -184,6 +185,9 @@ def main() -> None:
     ap.add_argument("--description", default="Tiny CPU-trained masked diffusion model for code infilling "
                                               "(split contract: context encoded once, canvas denoised).")
     ap.add_argument("--fixture", default="", help="write the Node test's golden example here")
+    ap.add_argument("--max-canvas", type=int, default=MAX_CANVAS, help="longest canvas trained for")
+    ap.add_argument("--max-context", type=int, default=TRAINED_SEQUENCE - MAX_CANVAS,
+                    help="context tokens promised; with the largest canvas, within the trained positions")
     ap.add_argument("--verify-dir", default=os.path.join(HERE, "work", "verify"))
     args = ap.parse_args()
 
@@ -194,7 +198,7 @@ def main() -> None:
     os.makedirs(args.out, exist_ok=True)
     export_graphs(model, args.out)
     shutil.copyfile(os.path.join(args.tokenizer_dir, "tokenizer.json"), os.path.join(args.out, "tokenizer.json"))
-    write_manifest(args.out, model, special, args.name, args.description)
+    write_manifest(args.out, model, special, args.name, args.description, args.max_context, args.max_canvas)
     if args.fixture:
         write_fixture(args.fixture, model, tok, special)
     write_verify_cases(args.verify_dir, model, [(1, 1), (7, 8), (60, 16), (200, 32), (448, 64)])
