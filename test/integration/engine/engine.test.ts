@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { InfillInput, InfillProgress, LoadedEngine } from '../../../src/engine/api';
-import { bundledModelDir, engineFrom, loadEngine, loadParts } from '../../../src/engine/engine';
+import { bannedTokens, bundledModelDir, engineFrom, languageToken, loadEngine, loadParts } from '../../../src/engine/engine';
 import { ModelLoadError } from '../../../src/engine/errors';
 import { readManifest } from '../../../src/engine/manifest';
 import { type CanvasModel, type SequenceLayout, canvasOffset, contextTokens } from '../../../src/engine/runners/model';
@@ -71,19 +71,84 @@ describe('engine (real model)', function () {
     assert.deepEqual(engine.warnings, []);
   });
 
+  /** The answer is consistent with itself: text iff tokens, no special token spelled out. */
+  function assertConsistent(out: { text: string; finishReason: string; stats: InfillStats }) {
+    assert.ok(out.finishReason === 'stop' || out.finishReason === 'length', out.finishReason);
+    assert.equal(out.text === '', out.stats.tokens === 0, `text ${JSON.stringify(out.text)} from ${out.stats.tokens} tokens`);
+    assert.ok(!/<\|[a-z_:0-9]+\|>/.test(out.text), `special token in ${JSON.stringify(out.text)}`);
+  }
+
   it('completes a Python snippet', async () => {
     const out = await engine.infill(python);
-    assert.equal(typeof out.text, 'string');
-    assert.ok(out.text.trim().length > 0, `empty completion: ${JSON.stringify(out)}`);
-    assert.ok(out.finishReason === 'stop' || out.finishReason === 'length');
+    assertConsistent(out);
     assertSaneStats(out.stats, python);
+  });
+
+  it("answers exactly what the model's own predictions spell (lowConfidence, one commit per pass)", async () => {
+    for (const input of [python, { ...typescript, maxTokens: 16 }]) {
+      const out = await engine.infill({ ...input, sampler: { kind: 'lowConfidence' }, stepBudget: input.maxTokens });
+      assertConsistent(out);
+      assert.equal(out.text, await referenceMiddle(input));
+    }
   });
 
   it('completes a TypeScript snippet within a smaller budget', async () => {
     const out = await engine.infill(typescript);
-    assert.ok(out.text.trim().length > 0, `empty completion: ${JSON.stringify(out)}`);
+    assertConsistent(out);
     assertSaneStats(out.stats, typescript);
   });
+
+  /**
+   * An independent, plain re-statement of the lowConfidence sampler with steps = canvas: every
+   * pass commits the single most confident masked position before the first committed pad; the
+   * model is shown pads after it. The engine must give exactly this text.
+   */
+  async function referenceMiddle(input: InfillInput): Promise<string> {
+    const parts = await loadParts({ modelDir, device: 'cpu' });
+    try {
+      const m = parts.manifest;
+      const { mask, pad, bos, eos } = m.specialTokens;
+      const end = new Set([pad, eos]);
+      const banned = bannedTokens(m, parts.tokenizer);
+      const lang = languageToken(m, input.language);
+      const n = input.maxTokens;
+      const prefix = parts.tokenizer.encode(input.prefix);
+      const suffix = parts.tokenizer.encode(input.suffix);
+      const layout = { head: [bos!, ...(lang === undefined ? [] : [lang])], prefix, canvasLength: n, suffix, tail: [eos!] };
+      const pass = await parts.model.begin(layout);
+      const v = m.vocabSize;
+      const ids = new Array<number>(n).fill(mask);
+      const firstEnd = () => ids.findIndex((t) => end.has(t));
+      for (let step = 0; step < n; step++) {
+        const stop = firstEnd() < 0 ? n : firstEnd();
+        const open = [...Array(stop).keys()].filter((i) => ids[i] === mask);
+        if (open.length === 0) break;
+        const shown = Int32Array.from(ids, (t, i) => (firstEnd() >= 0 && i > firstEnd() ? pad : t));
+        const logits = await pass.forward(shown);
+        let best = { i: -1, tok: -1, p: -1 };
+        for (const i of open) {
+          let max = -Infinity;
+          let arg = -1;
+          for (let t = 0; t < v; t++) {
+            if (!banned[t] && logits[i * v + t]! > max) {
+              max = logits[i * v + t]!;
+              arg = t;
+            }
+          }
+          let sum = 0;
+          for (let t = 0; t < v; t++) if (!banned[t]) sum += Math.exp(logits[i * v + t]! - max);
+          if (1 / sum > best.p) best = { i, tok: arg, p: 1 / sum };
+        }
+        ids[best.i] = best.tok;
+      }
+      pass.release();
+      const stop = firstEnd() < 0 ? n : firstEnd();
+      return parts.tokenizer.decode(ids.slice(0, stop));
+    } finally {
+      await parts.model.dispose();
+      await parts.scorer?.dispose();
+    }
+  }
 
   it('repeats itself exactly for the same seed (argmax and sampled)', async () => {
     for (const sampler of [{ kind: 'saber' }, { kind: 'saber', temperature: 0.8, seed: 7 }, { kind: 'saber', remask: 'onDrop' }] as SamplerOptions[]) {
