@@ -36,28 +36,46 @@ describe('commands and status bar (e2e)', function () {
 
   it('Fill Selection from the command palette replaces the selection', async function () {
     const s = session!;
-    const file = workspaceFile(s.workspace, 'hole.py');
-    const before = `def area(width, height):\n    return ${placeholder}\n\n\nprint(area(2, 3))\n`;
-    fs.writeFileSync(file, before);
-    await openFile(s.page, 'hole.py');
-    // Select the placeholder: line 2, after "    return ".
-    await s.page.keyboard.press('Control+Home');
-    await s.page.keyboard.press('ArrowDown');
-    await s.page.keyboard.press('End');
-    await s.page.keyboard.press('Shift+Control+ArrowLeft');
-    await runCommand(s.page, fillSelectionTitle);
+    // The placeholder is always the last word of line 2. A small model may leave one hole
+    // empty (the command then says "nothing changed"), so there are a few.
+    const holes = [
+      { before: 'def area(width, height):\n', after: '\n\n\nprint(area(2, 3))\n', line: '    return ' },
+      { before: 'def fibonacci(n):\n', after: '\n', line: '    return ' },
+      { before: 'def greet(name):\n', after: '\n\n\ngreet("world")\n', line: '    print(' },
+    ];
+    const misses: string[] = [];
+    for (const [i, hole] of holes.entries()) {
+      const name = `hole-${i}.py`;
+      const file = workspaceFile(s.workspace, name);
+      const original = `${hole.before}${hole.line}${placeholder}${hole.after}`;
+      fs.writeFileSync(file, original);
+      await openFile(s.page, name);
+      await s.page.keyboard.press('Control+Home');
+      await s.page.keyboard.press('ArrowDown');
+      await s.page.keyboard.press('End');
+      await s.page.keyboard.press('Shift+Control+ArrowLeft');
+      await runCommand(s.page, fillSelectionTitle);
 
-    const deadline = Date.now() + 60_000;
-    let saved = before;
-    while (saved.includes(placeholder) && Date.now() < deadline) {
-      await sleep(500);
-      saved = await saveAndRead(s.page, file);
-      // When the command gives up it says why in a notification: no point waiting on.
-      const gaveUp = (await notificationMessages(s.page)).find((m) => /dLLM: nothing changed/.test(m));
-      if (gaveUp && saved.includes(placeholder)) assert.fail(`Fill Selection changed nothing: ${gaveUp}`);
+      const deadline = Date.now() + 60_000;
+      let saved = original;
+      let gaveUp: string | undefined;
+      while (saved.includes(placeholder) && !gaveUp && Date.now() < deadline) {
+        await sleep(500);
+        saved = await saveAndRead(s.page, file);
+        // When the command gives up it says why in a notification: no point waiting on.
+        gaveUp = (await notificationMessages(s.page)).find((m) => /dLLM: nothing changed/.test(m));
+      }
+      if (saved.includes(placeholder)) {
+        assert.equal(saved, original, 'a command that gave up changed the file');
+        misses.push(gaveUp ?? 'timed out');
+        await runCommand(s.page, 'Notifications: Clear All Notifications');
+        continue;
+      }
+      assert.ok(saved.startsWith(hole.before + hole.line), `text before the selection changed:\n${saved}`);
+      assert.ok(saved.endsWith(hole.after), `text after the selection changed:\n${saved}`);
+      console.log(`      filled ${JSON.stringify(saved.slice((hole.before + hole.line).length, saved.length - hole.after.length))}`);
+      return;
     }
-    assert.ok(!saved.includes(placeholder), `selection was not replaced:\n${saved}`);
-    assert.ok(saved.startsWith('def area(width, height):\n    return '), `text before the selection changed:\n${saved}`);
-    assert.ok(saved.endsWith('print(area(2, 3))\n'), `text after the selection changed:\n${saved}`);
+    assert.fail(`Fill Selection changed nothing in ${holes.length} tries: ${misses.join(' | ')}`);
   });
 });
