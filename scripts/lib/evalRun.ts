@@ -58,6 +58,8 @@ export interface EvalSummary {
   steps: number;
   tasks: number;
   pass1: number;
+  /** Passing tasks whose middle was blank: the tests do not need the hole's line. */
+  passedBlank: number;
   exactMatch: number;
   timeouts: number;
   errors: number;
@@ -200,6 +202,7 @@ export function summarizeRecords(records: readonly TaskRecord[], config: EvalCon
     steps: config.steps,
     tasks: records.length,
     pass1: rate(records.map((r) => r.passed)),
+    passedBlank: records.filter((r) => r.passed && r.completion.trim() === '').length,
     exactMatch: rate(records.map((r) => r.exactMatch)),
     timeouts: records.filter((r) => r.status === 'timeout').length,
     errors: records.length - ok.length,

@@ -12,6 +12,8 @@ export interface RunInfo {
   node: string;
   cpu: string;
   cores: number;
+  /** 1-minute load average when the run started: above the core count, other work shared the CPU. */
+  loadAverage: number;
   model: InitializeRequest.Result['model'];
   device: InitializeRequest.Result['device'];
   warnings: string[];
@@ -33,6 +35,7 @@ export function runInfo(init: InitializeRequest.Result): RunInfo {
     node: process.version,
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cores: os.cpus().length,
+    loadAverage: os.loadavg()[0],
     model: init.model,
     device: init.device,
     warnings: init.warnings,
@@ -44,7 +47,7 @@ export function runInfoMarkdown(info: RunInfo): string {
   return [
     `- date: ${info.date}, commit ${info.commit}${info.dirty ? ' (with uncommitted changes)' : ''}`,
     `- model: ${info.model.name} (${info.model.contract} contract, vocabulary ${info.model.vocabSize}, context ≤ ${info.model.maxContextTokens}, canvas ≤ ${info.model.maxCanvasTokens})`,
-    `- device: ${device}; machine: ${info.cpu}, ${info.cores} cores; Node ${info.node}`,
+    `- device: ${device}; machine: ${info.cpu}, ${info.cores} cores, load average ${info.loadAverage.toFixed(2)} at the start; Node ${info.node}`,
     ...info.warnings.map((w) => `- warning: ${w}`),
   ].join('\n');
 }

@@ -38,7 +38,7 @@ describe('eval report', () => {
     const config = { sampler: { kind: 'saber' as const }, canvas: 32, steps: 32 };
     const s = summarizeRecords(
       [
-        record({ exactMatch: true }),
+        record({ exactMatch: true, completion: '    y = 1\n' }),
         record({ passed: false, status: 'failed', forwardPasses: 20, latencyMs: 210 }),
         record({ passed: false, status: 'timeout', forwardPasses: 30, latencyMs: 310 }),
         record({ passed: false, status: 'error', finishReason: 'error', forwardPasses: 0, latencyMs: 5 }),
@@ -47,6 +47,7 @@ describe('eval report', () => {
     );
     assert.equal(s.tasks, 4);
     assert.equal(s.pass1, 0.25);
+    assert.equal(s.passedBlank, 0);
     assert.equal(s.exactMatch, 0.25);
     assert.equal(s.timeouts, 1);
     assert.equal(s.errors, 1);
@@ -59,6 +60,7 @@ describe('eval report', () => {
     const config = { sampler: { kind: 'lowConfidence' as const }, canvas: 32, steps: 32 };
     const base = summarizeRecords([record({ forwardPasses: 32 })], config);
     const fast = summarizeRecords([record({ forwardPasses: 8 })], { ...config, sampler: { kind: 'saber' } });
+    assert.equal(base.passedBlank, 1);
     const table = samplerTable([base, fast], base);
     const saberRow = table.split('\n').find((l) => l.startsWith('| saber'));
     assert.match(saberRow ?? '', /\| +0\.25x \|/);
