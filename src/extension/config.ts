@@ -56,7 +56,13 @@ export class Config implements vscode.Disposable {
   }
 
   async setInlineEnabled(enabled: boolean): Promise<void> {
-    await vscode.workspace.getConfiguration(section).update('inline.enabled', enabled, vscode.ConfigurationTarget.Global);
+    const config = vscode.workspace.getConfiguration(section);
+    // Write where the value in force comes from: a workspace `false` would otherwise override
+    // a toggle written to the user settings, and the toggle would seem to do nothing.
+    const target = config.inspect('inline.enabled')?.workspaceValue !== undefined
+      ? vscode.ConfigurationTarget.Workspace
+      : vscode.ConfigurationTarget.Global;
+    await config.update('inline.enabled', enabled, target);
   }
 
   async setDevice(device: DeviceSetting): Promise<void> {
