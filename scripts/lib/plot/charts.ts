@@ -135,12 +135,13 @@ export function renderScatter(text: ChartText, points: readonly ScatterPoint[], 
   const f = drawFrame(r, text, xTicks, yTicks);
   const front = paretoFrontier(points);
   for (let i = 1; i < front.length; i++) r.line(px(f, front[i - 1].x), py(f, front[i - 1].y), px(f, front[i].x), py(f, front[i].y), muted, 2, [8, 6]);
-  const taken: Box[] = points.map((p) => ({ x: px(f, p.x) - 7, y: py(f, p.y) - 7, w: 14, h: 14 }));
-  for (const p of points) r.fillCircle(px(f, p.x), py(f, p.y), 6, p.color);
+  // Points drawn on top of each other become one dot with one label naming them all.
+  const dots = mergeCoincident(points.map((p) => ({ ...p, x: px(f, p.x), y: py(f, p.y) })), 4);
+  const taken: Box[] = dots.map((p) => ({ x: p.x - 7, y: p.y - 7, w: 14, h: 14 }));
+  for (const p of dots) r.fillCircle(p.x, p.y, 6, p.color);
   const h = Raster.textHeight(2);
-  for (const p of points) {
-    const x = px(f, p.x);
-    const y = py(f, p.y);
+  for (const p of dots) {
+    const { x, y } = p;
     const w = Raster.textWidth(p.label, 2);
     // Beside the point first, then stacked further and further above and below it.
     const candidates: Box[] = [
@@ -157,6 +158,21 @@ export function renderScatter(text: ChartText, points: readonly ScatterPoint[], 
     r.text(box.x, box.y, p.label, p.color, 2);
   }
   return r;
+}
+
+/**
+ * Groups points lying within `tolerance` (in their own units) of a group's first point; each
+ * group keeps the first point's place, the labels joined with " = ", and the first colour when
+ * alone or a neutral ink when shared.
+ */
+export function mergeCoincident(points: readonly ScatterPoint[], tolerance: number): ScatterPoint[] {
+  const groups: ScatterPoint[][] = [];
+  for (const p of points) {
+    const group = groups.find((g) => Math.abs(g[0].x - p.x) <= tolerance && Math.abs(g[0].y - p.y) <= tolerance);
+    if (group) group.push(p);
+    else groups.push([p]);
+  }
+  return groups.map((g) => ({ x: g[0].x, y: g[0].y, label: g.map((p) => p.label).join(' = '), color: g.length === 1 ? g[0].color : ink }));
 }
 
 /** Equal-width bin edges on round numbers covering every value. */

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { PNG } from 'pngjs';
-import { binEdges, histogram, niceTicks, palette, paretoFrontier, renderHistogram, renderScatter } from '../../../scripts/lib/plot/charts';
+import { binEdges, histogram, mergeCoincident, niceTicks, palette, paretoFrontier, renderHistogram, renderScatter } from '../../../scripts/lib/plot/charts';
 import { glyph, glyphHeight, glyphWidth, hasGlyph } from '../../../scripts/lib/plot/font';
 import { Raster } from '../../../scripts/lib/plot/raster';
 
@@ -87,6 +87,23 @@ describe('chart arithmetic', () => {
       { x: 6, y: 0.37, id: 'thr' },
     ];
     assert.deepEqual(paretoFrontier(pts).map((p) => p.id), ['thr', 'saber']);
+  });
+
+  it('merges points that would be drawn on top of each other', () => {
+    const merged = mergeCoincident(
+      [
+        { x: 100, y: 50, label: 'saber', color: palette[0] },
+        { x: 102, y: 49, label: 'saber remask=onDrop', color: palette[1] },
+        { x: 300, y: 50, label: 'threshold 0.9', color: palette[2] },
+      ],
+      4,
+    );
+    assert.deepEqual(merged.map((p) => [p.x, p.y, p.label]), [
+      [100, 50, 'saber = saber remask=onDrop'],
+      [300, 50, 'threshold 0.9'],
+    ]);
+    assert.notDeepEqual(merged[0].color, palette[0]);
+    assert.deepEqual(merged[1].color, palette[2]);
   });
 
   it('counts values into bins, edges included', () => {
