@@ -78,6 +78,11 @@ const quietSettings = {
   'update.mode': 'none',
   'security.workspace.trust.enabled': false,
   'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  // The bundled model is a small CPU-trained one (models/dllm-code-tiny/MODEL_CARD.md): at
+  // temperature 0 it is never sure enough of a real token to put one before <pad>, so it answers
+  // empty middles. Sampling (seeded, so still reproducible) makes it answer text, which is what
+  // the tests need to drive ghost text, Tab and the commands through the real model.
+  'dllm.sampler.temperature': 1,
 };
 
 /** A temporary workspace folder with small sample files in the languages the tests type in. */
