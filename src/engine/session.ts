@@ -73,11 +73,24 @@ async function createAll<K extends string>(graphs: Record<K, GraphSpec>, provide
   }
 }
 
+/**
+ * onnxruntime's worker threads busy-wait between runs by default. Between forward passes, and
+ * between requests, that spinning takes the cores from the rest of the machine (the extension
+ * host, the editor, the other graph's threads) and made each completion 2-10x slower on 2 cores.
+ */
+function cpuOptions(threads: number): ort.InferenceSession.SessionOptions {
+  return {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  };
+}
+
 async function createOne(spec: GraphSpec, provider: ProviderName, threads: number): Promise<ort.InferenceSession> {
   const options: ort.InferenceSession.SessionOptions = {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
-    ...(provider === 'cpu' ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
+    ...(provider === 'cpu' ? cpuOptions(threads) : {}),
   };
   let session: ort.InferenceSession;
   try {
