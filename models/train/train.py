@@ -27,6 +27,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bpe import bytes_to_unicode  # noqa: E402
 from model import DiffusionLM, ModelConfig, split_attention_mask  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -40,15 +41,7 @@ MIN_T = 0.05
 
 def byte_level_decoder() -> dict[str, int]:
     """GPT-2 byte-level alphabet: printable stand-in character -> byte value."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return {chr(c): b for b, c in zip(bs, cs)}
+    return {c: b for b, c in bytes_to_unicode().items()}
 
 
 def token_texts(tokenizer_json: str, vocab_size: int) -> list[str]:
