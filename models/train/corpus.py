@@ -22,7 +22,9 @@ from collections import Counter, defaultdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORK = os.path.join(HERE, "work")
-HUMANEVAL_DIR = "/work/shared/eval/humaneval-infilling"
+REPO = os.path.dirname(os.path.dirname(HERE))
+# The evaluation tasks, kept out of the corpus: the shared data set next to the checkout.
+HUMANEVAL_DIR = os.environ.get("DLLM_EVAL_DIR", os.path.join(REPO, "..", "shared", "eval", "humaneval-infilling"))
 
 MIN_BYTES, MAX_BYTES = 100, 200_000
 
@@ -235,7 +237,8 @@ def sources(tiny: bool):
     for sp in sorted(glob.glob("/root/.pyenv/versions/3.11*/lib/python3.11/site-packages")) + ["/usr/lib/python3/dist-packages"]:
         if os.path.isdir(sp):
             yield sp, "site:" + sp, SitePackagesLicences(sp), False
-    yield "/work/main/node_modules", "npm:/work/main/node_modules", NodeModulesLicences("/work/main/node_modules"), False
+    node_modules = os.path.join(REPO, "node_modules")
+    yield node_modules, "npm:" + node_modules, NodeModulesLicences(node_modules), False
     if os.path.isdir("/usr/lib/node_modules"):
         yield "/usr/lib/node_modules", "npm:/usr/lib/node_modules", NodeModulesLicences("/usr/lib/node_modules"), False
     yield "/usr/include", "usr-include (Debian -dev packages, curated permissive list)", DpkgLicences(), False
@@ -275,7 +278,7 @@ def language_of(path: str, head: str) -> str | None:
 
 # ---------------------------------------------------------------- filters
 
-def humaneval_pattern() -> re.Pattern | None:
+def humaneval_pattern() -> re.Pattern:
     names = set()
     for f in sorted(glob.glob(os.path.join(HUMANEVAL_DIR, "*.jsonl.gz"))):
         with gzip.open(f, "rt", encoding="utf-8") as fh:
@@ -283,7 +286,8 @@ def humaneval_pattern() -> re.Pattern | None:
                 if line.strip():
                     names.add(json.loads(line)["entry_point"])
     if not names:
-        return None
+        raise SystemExit(f"corpus: no HumanEval-infilling tasks under {HUMANEVAL_DIR}; they are needed to keep "
+                         "the evaluation out of the corpus (set DLLM_EVAL_DIR)")
     return re.compile(r"^[ \t]*def[ \t]+(" + "|".join(sorted(map(re.escape, names))) + r")[ \t]*\(", re.M)
 
 

@@ -32,7 +32,7 @@ from bpe import Tokenizer  # noqa: E402
 from export import TRAINED_SEQUENCE, MAX_CANVAS, load_model  # noqa: E402
 from model import DiffusionLM  # noqa: E402
 
-EVAL_DIR = "/work/shared/eval/humaneval-infilling"
+EVAL_DIR = os.environ.get("DLLM_EVAL_DIR", os.path.join(HERE, "..", "..", "..", "shared", "eval", "humaneval-infilling"))
 CANVAS_FOR = {"SingleLine": 32, "MultiLine": 64, "RandomSpan": 64}
 
 
