@@ -6,36 +6,24 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { sleep } from '../../../scripts/vscode/harness';
-import { openSession, screenshotIfFailed, type Session } from './session';
+import { useSession } from './session';
 import { isReadyItem, notificationMessages, openFile, runCommand, saveAndRead, waitForEngineReady, workspaceFile } from './workbench';
 
 const fillSelectionTitle = 'Fill Selection';
 const placeholder = 'ZZZZ_FILL_ME';
 
 describe('commands and status bar (e2e)', function () {
-  let session: Session | undefined;
-
-  before(async function () {
-    session = await openSession('e2e-commands');
-    console.log(`      extension from the ${session.source}`);
-    await waitForEngineReady(session.page);
-  });
-  afterEach(async function () {
-    await screenshotIfFailed(session, this.currentTest);
-  });
-  after(async function () {
-    await session?.close();
-  });
+  const session = useSession('e2e-commands');
 
   it('status bar item shows the engine ready and its device', async function () {
-    const item = await waitForEngineReady(session!.page);
+    const item = await waitForEngineReady(session().page);
     assert.equal(item.id, 'dllm-complete.dllm-complete.dllm.status');
     assert.ok(isReadyItem(item));
     console.log(`      status bar: "${item.text}" [${item.icons.join(', ')}]`);
   });
 
   it('Fill Selection from the command palette replaces the selection', async function () {
-    const s = session!;
+    const s = session();
     // The placeholder is always the last word of line 2. A small model may leave one hole
     // empty (the command then says "nothing changed"), so there are a few.
     const holes = [

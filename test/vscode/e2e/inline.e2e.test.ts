@@ -7,23 +7,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot, resultsDir, screenshot } from '../../../scripts/vscode/harness';
-import { openSession, screenshotIfFailed, type Session } from './session';
-import { ghostText, goToEnd, openFile, saveAndRead, typeText, waitForEngineReady, waitForGhostText, workspaceFile } from './workbench';
+import { useSession } from './session';
+import { ghostText, goToEnd, openFile, saveAndRead, typeText, waitForGhostText, workspaceFile } from './workbench';
 
 describe('inline ghost text (e2e)', function () {
-  let session: Session | undefined;
-
-  before(async function () {
-    session = await openSession('e2e-inline');
-    console.log(`      extension from the ${session.source}`);
-    await waitForEngineReady(session.page);
-  });
-  afterEach(async function () {
-    await screenshotIfFailed(session, this.currentTest);
-  });
-  after(async function () {
-    await session?.close();
-  });
+  const session = useSession('e2e-inline');
 
   /**
    * In a fresh file per prompt, types the prompt, waits for ghost text, accepts it with Tab and
@@ -31,7 +19,7 @@ describe('inline ghost text (e2e)', function () {
    * fails if none of them shows ghost text.
    */
   async function acceptGhostText(extension: string, prompts: string[]): Promise<{ typed: string; ghost: string; saved: string }> {
-    const s = session!;
+    const s = session();
     for (const [i, typed] of prompts.entries()) {
       const name = `typed-${i}.${extension}`;
       fs.writeFileSync(workspaceFile(s.workspace, name), '');
@@ -81,7 +69,7 @@ describe('inline ghost text (e2e)', function () {
   });
 
   it('shows ghost text after pauses in typing (latency printed, screenshot kept)', async function () {
-    const s = session!;
+    const s = session();
     await openFile(s.page, 'sample.py');
     await goToEnd(s.page);
     const prompts = [

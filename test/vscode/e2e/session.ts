@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
+import { waitForEngineReady } from './workbench';
 import {
   createWorkspace,
   extensionPath,
@@ -62,4 +63,27 @@ export async function screenshotIfFailed(session: Session | undefined, test: Moc
   const name = `e2e-failure-${test.fullTitle().replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`;
   const file = await screenshot(session.page, name);
   if (file) console.log(`      screenshot: ${path.relative(repoRoot, file)}`);
+}
+
+/**
+ * Mocha hooks for a describe block that works in one workbench: open it and wait for the engine
+ * before the tests, a screenshot of every failed test, close it after. Returns the open session.
+ */
+export function useSession(label: string): () => Session {
+  let session: Session | undefined;
+  before(async function () {
+    session = await openSession(label);
+    console.log(`      extension from the ${session.source}`);
+    await waitForEngineReady(session.page);
+  });
+  afterEach(async function () {
+    await screenshotIfFailed(session, this.currentTest);
+  });
+  after(async function () {
+    await session?.close();
+  });
+  return () => {
+    if (!session) throw new Error(`the ${label} workbench is not open`);
+    return session;
+  };
 }
