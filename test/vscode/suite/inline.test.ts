@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { DllmApi, InlineOutcome } from '../../../src/extension/api';
-import { closeAllEditors, openEditor, readyApi, report, triggerInline } from './helpers';
+import { closeAllEditors, openEditor, readyApi, report, sleep, triggerInline } from './helpers';
 
 /**
  * Asks for a suggestion at the end of each document in turn until one comes back with text: a
@@ -48,5 +48,25 @@ describe('inline completion provider', () => {
       'import * as fs from "fs";\n\nconst text = fs.',
     ]);
     report(`TypeScript suggestion ${JSON.stringify(outcome.text)}`);
+  });
+
+  it('typing a 40-character line at 8 characters per second runs the model only a handful of times', async () => {
+    const api = await readyApi();
+    await openEditor('python', 'def greet(name):\n    ');
+    const callsBefore = api.inlineCalls;
+    const runsBefore = api.inlineRequests;
+    const line = 'message = "Hello, " + name + "! Welcome"';
+    assert.equal(line.length, 40);
+    for (const ch of line) {
+      await vscode.commands.executeCommand('type', { text: ch });
+      await sleep(125);
+    }
+    await sleep(1500); // the last keystroke's debounce and model run
+    const calls = api.inlineCalls - callsBefore;
+    const runs = api.inlineRequests - runsBefore;
+    report(`typing 40 characters at 8/s: the provider was asked ${calls} times, the model ran ${runs} times`);
+    // Without the provider being asked at all this test would prove nothing.
+    assert.ok(calls >= 10, `VS Code asked the provider only ${calls} times while typing`);
+    assert.ok(runs <= 5, `the model ran ${runs} times for one typed line`);
   });
 });
