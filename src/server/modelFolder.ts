@@ -4,7 +4,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-export const bundledModelName = 'dllm-code-tiny';
 export const manifestFileName = 'dllm.json';
 
 /**
@@ -19,10 +18,6 @@ export function findPackageRoot(fromDir: string): string {
     if (parent === dir) return path.resolve(fromDir, '..');
     dir = parent;
   }
-}
-
-export function bundledModelDir(packageRoot: string): string {
-  return path.join(packageRoot, 'models', bundledModelName);
 }
 
 /** The folder to load: the setting's path (relative = to the working directory) or the bundled model. */

@@ -17,7 +17,6 @@ import {
   statsOfUnrunInfill,
   type LogNotification,
 } from '../protocol/protocol';
-import { fitContext } from './contextWindow';
 import { errorMessage, findFolderProblem, resolveModelDir } from './modelFolder';
 import { InfillScheduler } from './scheduler';
 import { InvalidParamsError, validateInfillParams, validateInitializeParams } from './validateParams';
@@ -111,12 +110,12 @@ export function startServer(connection: MessageConnection, deps: ServerDeps): Ru
 
   connection.onRequest(InfillRequest.type, async (raw, token) => {
     if (state.kind !== 'ready') throw notReady(state);
-    const { engine, scheduler } = state;
+    const { scheduler } = state;
     const params = checked(() => validateInfillParams(raw));
-    const context = fitContext(params.prefix, params.suffix, engine.model.maxContextTokens);
+    // The engine cuts the window around the cursor and cleans the text (src/engine/window.ts).
     const input: InfillInput = {
-      prefix: context.prefix,
-      suffix: context.suffix,
+      prefix: params.prefix,
+      suffix: params.suffix,
       language: params.language,
       maxTokens: params.maxTokens,
       stepBudget: params.stepBudget,

@@ -12,7 +12,6 @@ import {
   type InfillProgressNotification,
 } from '../../../src/protocol/protocol';
 import { InfillInputError, ModelLoadError } from '../../../src/engine/errors';
-import { charsPerTokenBound } from '../../../src/server/contextWindow';
 import { createFakeEngine, fakeCompletion } from '../server/fakeEngine';
 import { makeModelDir, openChannel, type Channel } from './inMemoryChannel';
 
@@ -159,25 +158,6 @@ describe('protocol round trip (in-memory streams, real framing)', () => {
 
       const empty = await channel.client.sendRequest(InfillRequest.type, infillParams({ prefix: '', suffix: '' }));
       assert.strictEqual(empty.text, '<middle of 0|0>');
-    });
-
-    it('makes lone surrogates well-formed before they reach the engine', async () => {
-      await channel.client.sendRequest(InfillRequest.type, infillParams({ prefix: 'a\ud800b', suffix: '\udc00' }));
-      const seen = channel.loader.last?.inputs.at(-1);
-      assert.strictEqual(seen?.prefix, 'a\ufffdb');
-      assert.strictEqual(seen?.suffix, '\ufffd');
-    });
-
-    it('cuts a huge document down to what the model can see, around the cursor', async () => {
-      const maxChars = 256 * charsPerTokenBound; // the fake model's maxContextTokens
-      const prefix = 'x'.repeat(100_000) + 'END_OF_PREFIX';
-      const suffix = 'START_OF_SUFFIX' + 'y'.repeat(100_000);
-      await channel.client.sendRequest(InfillRequest.type, infillParams({ prefix, suffix }));
-      const seen = channel.loader.last?.inputs.at(-1);
-      assert.strictEqual(seen?.prefix.length, maxChars);
-      assert.ok(seen?.prefix.endsWith('END_OF_PREFIX'));
-      assert.strictEqual(seen?.suffix.length, maxChars);
-      assert.ok(seen?.suffix.startsWith('START_OF_SUFFIX'));
     });
 
     it('rejects bad infill parameters with InvalidParams naming the field', async () => {

@@ -2,7 +2,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { bundledModelDir, findFolderProblem, findPackageRoot, resolveModelDir } from '../../../src/server/modelFolder';
+import { bundledModelDir } from '../../../src/engine/engine';
+import { findFolderProblem, findPackageRoot, resolveModelDir } from '../../../src/server/modelFolder';
 
 describe('model folder', () => {
   let dir: string;
