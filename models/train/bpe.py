@@ -81,6 +81,20 @@ def pretokenize(text: str) -> list[str]:
 
 # ------------------------------------------------------------------------------------------ training
 
+def merge_pair(seq: list[int], a: int, b: int, z: int) -> list[int]:
+    """`seq` with every non-overlapping (a, b), left to right, replaced by z."""
+    out = []
+    i, n = 0, len(seq)
+    while i < n:
+        if i + 1 < n and seq[i] == a and seq[i + 1] == b:
+            out.append(z)
+            i += 2
+        else:
+            out.append(seq[i])
+            i += 1
+    return out
+
+
 def train(pretoken_counts: Counter, vocab_size: int, log_every: int = 500) -> list[tuple[int, int]]:
     """Learn merges over byte ids (0..255); returns the list of merged id pairs in rank order.
     New symbol k (k = 0, 1, ...) gets byte-space id 256 + k."""
@@ -126,15 +140,7 @@ def train(pretoken_counts: Counter, vocab_size: int, log_every: int = 500) -> li
                 pair_counts[p] -= c
                 changed.add(p)
             # merge
-            out = []
-            i, n = 0, len(w)
-            while i < n:
-                if i + 1 < n and w[i] == a and w[i + 1] == b:
-                    out.append(z)
-                    i += 2
-                else:
-                    out.append(w[i])
-                    i += 1
+            out = merge_pair(w, a, b, z)
             words[wi] = out
             for p in zip(out, out[1:]):
                 pair_counts[p] = pair_counts.get(p, 0) + c
@@ -192,16 +198,7 @@ class Tokenizer:
                 break
             a, b = bp
             z = best[1]
-            out = []
-            i, n = 0, len(ids)
-            while i < n:
-                if i + 1 < n and ids[i] == a and ids[i + 1] == b:
-                    out.append(z)
-                    i += 2
-                else:
-                    out.append(ids[i])
-                    i += 1
-            ids = out
+            ids = merge_pair(ids, a, b, z)
         return ids
 
     def encode_ordinary(self, text: str) -> list[int]:
