@@ -1,13 +1,18 @@
-"""Bidirectional transformer for masked-diffusion code infilling, split contract.
+"""Transformer for masked-diffusion code infilling, split contract.
 
 Context tokens (prefix, suffix, specials) never attend to canvas tokens, so their keys and
 values stay fixed while the canvas denoises. Canvas tokens attend to every context token and to
 their own canvas. Context and canvas run through the same layers; at inference the context is
 encoded once (`encode_context`) and each denoising pass runs only the canvas (`denoise`).
 
+The context attends to itself either bidirectionally or causally in suffix-then-prefix order
+(`context_attention`, see layout.py): with the causal order, typing only appends context tokens,
+so their keys and values can be extended (`past_keys`/`past_values`) instead of recomputed.
+
 Shapes: B batch, T sequence, C context length, N canvas length, H heads, D head dim, V vocab.
-Plain matmul + additive mask + softmax attention, so it runs on torch 1.13 and 2.x alike and
-exports to ONNX without fused kernels.
+Inference and export use plain matmul + additive mask + softmax attention (runs on torch 1.13
+and exports to ONNX without fused kernels); training can use PyTorch 2's fused attention
+through TrainingMask.
 """
 from __future__ import annotations
 
@@ -34,6 +39,8 @@ class ModelConfig:
     ffn_hidden: int = 704
     rope_theta: float = 10000.0
     norm_eps: float = 1e-5
+    # "bidirectional" or "causalSuffixFirst" (layout.CONTEXT_ATTENTION)
+    context_attention: str = "bidirectional"
 
     @staticmethod
     def from_dict(d: dict) -> "ModelConfig":
@@ -54,7 +61,9 @@ class RMSNorm(nn.Module):
         self.weight = nn.Parameter(torch.ones(dim))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+        # In fp32 whatever the autocast dtype: the mean of squares loses too much in bf16.
+        x32 = x.float()
+        return (x32 * torch.rsqrt(x32.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight).to(x.dtype)
 
 
 def rotary_cos_sin(pos: torch.Tensor, head_dim: int, theta: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -84,19 +93,22 @@ class Attention(nn.Module):
         self.out = nn.Linear(inner, cfg.d_model, bias=False)
 
     def project(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor):
-        """x [B,T,d] -> q, k, v [B,H,T,D], rotary applied to q and k."""
+        """x [B,T,d] -> q, k, v [B,H,T,D], rotary applied to q and k (in v's dtype)."""
         b, t, _ = x.shape
         qkv = self.qkv(x).view(b, t, 3, self.n_heads, self.head_dim).permute(2, 0, 3, 1, 4)
         q, k, v = qkv[0], qkv[1], qkv[2]
-        return apply_rotary(q, cos, sin), apply_rotary(k, cos, sin), v
+        return apply_rotary(q, cos, sin).to(v.dtype), apply_rotary(k, cos, sin).to(v.dtype), v
 
-    def attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-        """q [B,H,Tq,D], k/v [B,H,Tk,D], mask additive [B,1,Tq,Tk] or None -> [B,Tq,d]."""
-        scores = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(self.head_dim))
-        if mask is not None:
-            scores = scores + mask
-        probs = torch.softmax(scores, dim=-1)
-        y = torch.matmul(probs, v)  # [B,H,Tq,D]
+    def attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask) -> torch.Tensor:
+        """q [B,H,Tq,D], k/v [B,H,Tk,D], mask: None, an additive float [B,1,Tq,Tk] or a
+        TrainingMask -> [B,Tq,d]."""
+        if isinstance(mask, TrainingMask):
+            y = mask.attend(q, k, v)
+        else:
+            scores = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(self.head_dim))
+            if mask is not None:
+                scores = scores + mask
+            y = torch.matmul(torch.softmax(scores, dim=-1), v)  # [B,H,Tq,D]
         b, h, tq, d = y.shape
         return self.out(y.transpose(1, 2).reshape(b, tq, h * d))
 
@@ -148,31 +160,37 @@ class DiffusionLM(nn.Module):
         """Tied LM head: hidden [...,d] -> logits [...,V]."""
         return F.linear(self.final_norm(h), self.embed.weight)
 
-    # ---- training: the whole packed sequence at once -------------------------------------
-    def forward_train(self, ids: torch.Tensor, pos: torch.Tensor, attn_mask: torch.Tensor,
-                      select: torch.Tensor | None = None) -> torch.Tensor:
-        """ids, pos [B,T] int64; attn_mask additive float [B,1,T,T] (0 allowed, NEG_INF not).
+    @property
+    def causal_context(self) -> bool:
+        return self.cfg.context_attention == "causalSuffixFirst"
 
-        Returns logits [B,T,V], or only at the positions of the bool mask `select` [B,T]
-        flattened to [K,V] (the LM head is a large share of the cost; the loss needs only
-        canvas positions).
-        """
+    # ---- training: packed rows of several examples at once ---------------------------------
+    def forward_train(self, ids: torch.Tensor, pos: torch.Tensor, mask: "TrainingMask") -> torch.Tensor:
+        """ids, pos [B,T] int64 -> logits [B,T,V] at every position (the loss ignores what it
+        does not need: fixed shapes, no data-dependent indexing)."""
         cos, sin = rotary_cos_sin(pos, self.cfg.head_dim, self.cfg.rope_theta)
         x = self.embed(ids)
         for blk in self.blocks:
             q, k, v = blk.attn.project(blk.attn_norm(x), cos, sin)
-            x = x + blk.attn.attend(q, k, v, attn_mask)
+            x = x + blk.attn.attend(q, k, v, mask)
             x = x + blk.ffn(blk.ffn_norm(x))
-        if select is not None:
-            x = x[select]
         return self.logits(x)
 
     # ---- inference, split contract --------------------------------------------------------
-    def encode_context(self, ids: torch.Tensor, pos: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """ids, pos [1,C] -> keys, values [L,1,H,C,D] (rotary applied to keys).
+    def encode_context(self, ids: torch.Tensor, pos: torch.Tensor, past_keys: torch.Tensor | None = None,
+                       past_values: torch.Tensor | None = None,
+                       key_valid: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """ids, pos [B,C] -> keys, values [L,B,H,C,D] of these C tokens (rotary applied).
 
-        Context attends only to context, bidirectionally, so no mask is needed.
+        Bidirectional: every context token sees every other. causalSuffixFirst: token i sees
+        the P past tokens (past_keys/past_values [L,B,H,P,D], earlier context of the same
+        request) and tokens j <= i. key_valid [B,C] marks real tokens when requests of different
+        lengths are right-padded into one batch.
         """
+        if past_keys is not None and not self.causal_context:
+            raise ValueError("past keys/values need a causal context")
+        mask = context_mask(ids.shape[1], 0 if past_keys is None else past_keys.shape[3], self.causal_context,
+                            key_valid, ids.device)
         cos, sin = rotary_cos_sin(pos, self.cfg.head_dim, self.cfg.rope_theta)
         x = self.embed(ids)
         keys, values = [], []
@@ -182,41 +200,123 @@ class DiffusionLM(nn.Module):
             values.append(v)
             if i + 1 == len(self.blocks):
                 break  # the canvas reads only the last layer's K/V, never its output
-            x = x + blk.attn.attend(q, k, v, None)
+            if past_keys is not None:
+                k = torch.cat([past_keys[i], k], dim=2)
+                v = torch.cat([past_values[i], v], dim=2)
+            x = x + blk.attn.attend(q, k, v, mask)
             x = x + blk.ffn(blk.ffn_norm(x))
         return torch.stack(keys, 0), torch.stack(values, 0)
 
-    def denoise(self, canvas_ids: torch.Tensor, canvas_pos: torch.Tensor,
-                keys: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
-        """canvas_ids, canvas_pos [1,N]; keys, values [L,1,H,C,D] -> logits [1,N,V].
+    def denoise(self, canvas_ids: torch.Tensor, canvas_pos: torch.Tensor, keys: torch.Tensor,
+                values: torch.Tensor, key_valid: torch.Tensor | None = None) -> torch.Tensor:
+        """canvas_ids, canvas_pos [B,N]; keys, values [L,B,H,C,D] -> logits [B,N,V].
 
-        Canvas queries attend over concat(context K/V, canvas K/V), all unmasked.
+        Canvas queries attend over concat(context K/V, canvas K/V); key_valid [B,C] hides
+        padded context slots of a batch.
         """
+        mask = None
+        if key_valid is not None:
+            allowed = torch.cat([key_valid, torch.ones_like(canvas_ids, dtype=torch.bool)], dim=1)
+            mask = torch.zeros(allowed.shape, dtype=torch.float32, device=canvas_ids.device)
+            mask = mask.masked_fill(~allowed, NEG_INF)[:, None, None, :]
         cos, sin = rotary_cos_sin(canvas_pos, self.cfg.head_dim, self.cfg.rope_theta)
         x = self.embed(canvas_ids)
         for i, blk in enumerate(self.blocks):
             q, k, v = blk.attn.project(blk.attn_norm(x), cos, sin)
             k_all = torch.cat([keys[i], k], dim=2)
             v_all = torch.cat([values[i], v], dim=2)
-            x = x + blk.attn.attend(q, k_all, v_all, None)
+            x = x + blk.attn.attend(q, k_all, v_all, mask)
             x = x + blk.ffn(blk.ffn_norm(x))
         return self.logits(x)
 
 
-def split_attention_mask(segment: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
-    """Additive mask [B,1,T,T] for the split contract.
+def context_mask(c: int, p: int, causal: bool, key_valid: torch.Tensor | None, device) -> torch.Tensor | None:
+    """Additive mask [B|1,1,C,P+C] for C new context tokens after P past ones, or None if
+    nothing is masked. Written with shape-derived sizes so the ONNX export keeps C and P dynamic."""
+    if not causal and key_valid is None:
+        return None
+    allowed = torch.ones((c, c), dtype=torch.bool, device=device)
+    if causal:
+        idx = torch.arange(c, device=device)
+        allowed = idx.unsqueeze(0) <= idx.unsqueeze(1)  # [q, k]: k <= q
+    allowed = torch.cat([torch.ones((c, p), dtype=torch.bool, device=device), allowed], dim=1).unsqueeze(0)
+    if key_valid is not None:
+        past_valid = torch.ones((key_valid.shape[0], p), dtype=torch.bool, device=device)
+        allowed = allowed & torch.cat([past_valid, key_valid], dim=1).unsqueeze(1)
+        # A padding query with no visible key would give NaN; let it see itself.
+        allowed = allowed | torch.cat([torch.zeros((c, p), dtype=torch.bool, device=device),
+                                       torch.eye(c, dtype=torch.bool, device=device)], dim=1).unsqueeze(0)
+    mask = torch.zeros(allowed.shape, dtype=torch.float32, device=device)
+    return mask.masked_fill(~allowed, NEG_INF).unsqueeze(1)
 
-    segment [B,T] int64: 0 for context tokens, k>0 for tokens of canvas k.
-    valid [B,T] bool: False for batch padding (never attended to).
-    Query i may attend key j iff j is valid and (j is context or j is in i's own canvas).
-    Context queries therefore see only context; canvas queries see context + their canvas.
+
+# ---- the training mask ----------------------------------------------------------------------
+
+ATTENTION_BACKENDS = ("flex", "sdpa", "plain")
+
+
+def allowed_pairs(example: torch.Tensor, segment: torch.Tensor, causal: bool) -> torch.Tensor:
+    """Bool [B,T,T]: may query i attend key j in a packed row?
+
+    example [B,T]: which example of the row a token belongs to (-1 padding, its own group);
+    segment [B,T]: 0 context, k > 0 canvas k of that example (copies of a canvas are canvases of
+    their own). A query sees keys of its own example only: context queries see context (with a
+    causal context only keys at or before them in the row, which holds the context in
+    suffix-then-prefix order), canvas queries see the context and their own canvas.
     """
-    seg_q = segment.unsqueeze(2)  # [B,T,1]
-    seg_k = segment.unsqueeze(1)  # [B,1,T]
-    allowed = ((seg_k == 0) | (seg_k == seg_q)) & valid.unsqueeze(1)
-    # Padding queries would otherwise have an all-forbidden row; let them see themselves.
-    eye = torch.eye(segment.shape[1], dtype=torch.bool, device=segment.device).unsqueeze(0)
-    allowed = allowed | (eye & ~valid.unsqueeze(2))
-    mask = torch.zeros(allowed.shape, dtype=torch.float32, device=segment.device)
-    mask.masked_fill_(~allowed, NEG_INF)
-    return mask.unsqueeze(1)
+    t = example.shape[1]
+    ex_q, ex_k = example.unsqueeze(2), example.unsqueeze(1)
+    seg_q, seg_k = segment.unsqueeze(2), segment.unsqueeze(1)
+    idx = torch.arange(t, device=example.device)
+    ctx_ok = seg_k == 0
+    if causal:
+        ctx_ok = ctx_ok & ((seg_q != 0) | (idx.view(1, 1, t) <= idx.view(1, t, 1)))
+    return (ex_q == ex_k) & (ctx_ok | ((seg_k == seg_q) & (seg_q != 0)))
+
+
+class TrainingMask:
+    """The split-contract mask of one training batch, prepared once per step for every layer.
+
+    backend "plain": additive float mask, matmul attention (torch 1.13, CPU, the reference);
+    "sdpa": bool mask into torch's scaled_dot_product_attention (torch >= 2.0);
+    "flex": a block-sparse mask for flex_attention (torch >= 2.5; most of a packed row's
+    blocks are skipped). Every backend computes the same function (checked in the tests).
+    """
+
+    def __init__(self, example: torch.Tensor, segment: torch.Tensor, causal: bool, backend: str = "plain",
+                 flex_fn=None):
+        if backend not in ATTENTION_BACKENDS:
+            raise ValueError(f"attention backend {backend!r} is not one of {ATTENTION_BACKENDS}")
+        self.backend = backend
+        self.flex_fn = flex_fn
+        if backend == "flex":
+            from torch.nn.attention.flex_attention import create_block_mask
+
+            def mask_mod(b, h, q, k):
+                same = example[b, q] == example[b, k]
+                sq, sk = segment[b, q], segment[b, k]
+                ctx_ok = (sk == 0) & ((sq != 0) | (k <= q)) if causal else sk == 0
+                return same & (ctx_ok | ((sk == sq) & (sq != 0)))
+
+            b, t = example.shape
+            self.block_mask = create_block_mask(mask_mod, b, None, t, t, device=example.device)
+        elif backend == "sdpa":
+            self.bool_mask = allowed_pairs(example, segment, causal).unsqueeze(1)
+        else:
+            allowed = allowed_pairs(example, segment, causal)
+            self.additive = torch.zeros(allowed.shape, dtype=torch.float32, device=example.device)
+            self.additive.masked_fill_(~allowed, NEG_INF)
+            self.additive = self.additive.unsqueeze(1)
+
+    def attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        if self.backend == "flex":
+            return (self.flex_fn or _flex_attention())(q, k, v, block_mask=self.block_mask)
+        if self.backend == "sdpa":
+            return F.scaled_dot_product_attention(q, k, v, attn_mask=self.bool_mask)
+        scores = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(q.shape[-1])) + self.additive
+        return torch.matmul(torch.softmax(scores.float(), dim=-1).to(v.dtype), v)
+
+
+def _flex_attention():
+    from torch.nn.attention.flex_attention import flex_attention
+    return flex_attention

@@ -1,24 +1,29 @@
-"""Masked-diffusion training of the bundled code model, on CPU or GPU, resumable.
+"""Masked-diffusion training of the bundled code model, on a GPU or a CPU, resumable.
 
-Each training sequence is shaped like an editor request: `[bos] [lang] prefix · canvas · suffix
-[eos]`, with 1-3 canvases cut out of one document window (rest of a line, a whole line, several
-lines, an indented block body, a random span, or nothing at all). A canvas of N positions holds
-the middle followed by `<pad>` up to N, so the model learns where the middle ends. Per canvas,
-t ~ U(0.05, 1]; each canvas position is replaced by `<mask>` with probability t, and the loss is
-the cross-entropy on masked canvas positions weighted 1/t, divided by the number of canvas
-positions (the MDLM/LLaDA ELBO). Context never attends to canvases; a canvas attends to the
-context and to itself (the split contract, see model.py).
+Batches are fixed-shape rows of packed editor-shaped examples (data.py), built in worker
+processes. On CUDA: bf16 autocast with an fp32 loss, TF32, fused AdamW or Muon, flex or SDPA
+attention with the mask built on the GPU, torch.compile. Every one of those sits behind a switch
+with a fallback (plain attention, no compile, fp32, AdamW), and the run falls back by itself when a
+GPU feature fails its start-up check, so the same code runs on Debian's torch 1.13 on a CPU.
 
-    /usr/bin/python3 train.py --config configs/cpu.json --name cpu1 --minutes 60 [--resume]
+The learning rate is warmup / stable / decay in steps; the step count is set from the
+throughput the run measures over its first steps, so the decay ends with the time budget
+(`--minutes`). Checkpoints every `checkpoint_minutes` (`last.pt`, resumable; `weights.pt`, fp16
+weights only, small enough to send back early); a divergence guard rolls back to the last good
+state and halves the learning rate. `status.json` says where the run is.
+
+    python3 train.py --config configs/gpu.json --name gpu1 --data work/data --minutes 18
+    python3 train.py --config configs/gpu.json --name gpu2 --init-from shipped.pt --minutes 18   # warm start
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import copy
 import csv
 import json
 import math
 import os
-import random
 import sys
 import time
 
@@ -27,510 +32,458 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bpe import bytes_to_unicode  # noqa: E402
-from model import DiffusionLM, ModelConfig, split_attention_mask  # noqa: E402
+from data import CANVAS, CONTEXT_LM, ExampleBuilder, Shard, Vocab, pack_rows, validation_rows  # noqa: E402
+from model import DiffusionLM, ModelConfig, TrainingMask  # noqa: E402
+from optim import lr_factor, make_optimizers, set_lr  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CANVAS_SIZES = (8, 16, 32, 64)
-MIDDLE_KINDS = ("rest_of_line", "line", "lines", "block", "span", "empty")
-MIDDLE_KIND_P = (0.25, 0.23, 0.2, 0.1, 0.17, 0.05)
-MIN_T = 0.05
+BATCH_KEYS = ("ids", "pos", "targets", "kind", "weight", "example", "segment")
 
 
-# ---------------------------------------------------------------- data shards
+# ---------------------------------------------------------------- batches
 
-def byte_level_decoder() -> dict[str, int]:
-    """GPT-2 byte-level alphabet: printable stand-in character -> byte value."""
-    return {c: b for b, c in bytes_to_unicode().items()}
+class BatchStream(torch.utils.data.IterableDataset):
+    """Endless packed batches; each worker process has its own seed and builder."""
 
+    def __init__(self, data_dir: str, tokenizer: str, tc: dict, causal: bool, seed: int, progress):
+        super().__init__()
+        self.data_dir, self.tokenizer, self.tc, self.causal, self.seed = data_dir, tokenizer, tc, causal, seed
+        self.progress = progress  # multiprocessing.Value: share of the run done (dense_p schedule)
 
-def token_texts(tokenizer_json: str, vocab_size: int) -> list[str]:
-    """Surface text of every token id (byte-level vocabularies decoded), '' for specials."""
-    tok = json.load(open(tokenizer_json, encoding="utf-8"))
-    vocab: dict[str, int] = tok["model"]["vocab"]
-    specials = {t["id"] for t in tok.get("added_tokens", [])}
-    byte_of = byte_level_decoder()
-    texts = [""] * vocab_size
-    for piece, i in vocab.items():
-        if i >= vocab_size or i in specials:
-            continue
-        if all(ch in byte_of for ch in piece):
-            texts[i] = bytes(byte_of[ch] for ch in piece).decode("utf-8", errors="replace")
-        else:
-            texts[i] = piece
-    return texts
-
-
-def indent_widths(texts: list[str]) -> np.ndarray:
-    """Width in columns (tab = 4) of tokens made only of spaces/tabs; -1 for all others."""
-    out = np.full(len(texts), -1, dtype=np.int32)
-    for i, s in enumerate(texts):
-        if s and s.strip(" \t") == "":
-            out[i] = s.count(" ") + 4 * s.count("\t")
-    return out
-
-
-class Shard:
-    """One split of the encoded corpus: tokens (uint16, documents concatenated) + doc offsets."""
-
-    def __init__(self, data_dir: str, split: str):
-        self.tokens = np.memmap(os.path.join(data_dir, f"{split}.tokens.u16"), dtype=np.uint16, mode="r")
-        self.docs = np.fromfile(os.path.join(data_dir, f"{split}.docs.i64"), dtype=np.int64)
-        self.lang = np.fromfile(os.path.join(data_dir, f"{split}.lang.u8"), dtype=np.uint8)
-        assert len(self.docs) == len(self.lang) + 1, "docs.i64 must hold ndocs+1 offsets"
-
-    def pick_doc(self, rng: np.random.Generator) -> int:
-        """Length-weighted: a random token's document."""
-        at = rng.integers(0, self.docs[-1])
-        return int(np.searchsorted(self.docs, at, side="right") - 1)
-
-
-class Vocab:
-    """Special ids, language tokens, newline ids and indentation widths, from data meta.json."""
-
-    def __init__(self, data_dir: str, tokenizer_json: str):
-        meta = json.load(open(os.path.join(data_dir, "meta.json")))
-        self.meta = meta
-        self.vocab_size = int(meta["vocab_size"])
-        sp = meta["special_tokens"]
-        self.mask, self.pad, self.bos, self.eos = sp["mask"], sp["pad"], sp["bos"], sp["eos"]
-        # lang.u8 value k -> meta["languages"][k], a VS Code language id with its token.
-        self.lang_token = [int(meta["language_token_ids"][name]) for name in meta["languages"]]
-        self.other_token = meta["language_token_ids"].get("other")
-        self.newline = np.zeros(self.vocab_size, dtype=bool)
-        self.newline[np.asarray(meta["newline_token_ids"], dtype=np.int64)] = True
-        self.indent = indent_widths(token_texts(tokenizer_json, self.vocab_size))
-
-
-# ---------------------------------------------------------------- editor-shaped sequences
-
-class Example:
-    """One packed training sequence (numpy, length T)."""
-
-    def __init__(self, ids, pos, targets, segment, t_of_segment):
-        self.ids = ids                # int64 [T] model input (masked canvases)
-        self.pos = pos                # int64 [T] position ids (canvas copies repeat their canvas's)
-        self.targets = targets        # int64 [T] canvas targets (context: ignored)
-        self.segment = segment        # int64 [T] 0 context, k canvas k
-        self.t = t_of_segment         # float [K+1] mask rate per canvas (index 0 unused)
-
-
-class SequenceBuilder:
-    def __init__(self, shard: Shard, vocab: Vocab, max_canvases: int = 3, lang_other_p: float = 0.1,
-                 truncate_p: float = 0.08, doc_start_p: float = 0.1, canvas_copies: int = 0, dense_p: float = 0.0):
-        self.shard, self.v = shard, vocab
-        # Extra copies of every canvas, masked at other rates, at the same positions. A copy sees
-        # the context and itself only, so it is an independent ELBO sample that reuses the
-        # context's compute: more supervised tokens per second.
-        self.canvas_copies = canvas_copies
-        self.dense_p = dense_p
-        self.max_canvases = max_canvases
-        self.lang_other_p = lang_other_p
-        self.truncate_p = truncate_p
-        self.doc_start_p = doc_start_p
-
-    # -- middles inside a window of tokens w (numpy) with its lines [(start, end_incl_newline)]
-    def _lines(self, w: np.ndarray) -> list[tuple[int, int]]:
-        nl = np.nonzero(self.v.newline[w])[0]
-        starts = np.concatenate([[0], nl + 1])
-        ends = np.concatenate([nl + 1, [len(w)]])
-        return [(int(s), int(e)) for s, e in zip(starts, ends) if e > s]
-
-    def _line_indent(self, w: np.ndarray, s: int, e: int) -> int:
-        """Indent width of the line, or -1 for a blank line."""
-        if e - s <= 1 and (e - s == 0 or self.v.newline[w[s]]):
-            return -1
-        width = int(self.v.indent[w[s]])
-        if width < 0:
-            return 0
-        if s + 1 < e and self.v.newline[w[s + 1]]:
-            return -1  # whitespace-only line
-        return width
-
-    def _middle(self, kind: str, w: np.ndarray, lines, rng) -> tuple[int, int] | None:
-        n = len(w)
-        if kind == "span":
-            length = int(math.exp(rng.uniform(0, math.log(64))))
-            if length >= n:
-                return None
-            a = int(rng.integers(0, n - length))
-            return a, a + length
-        if kind == "empty":
-            a = int(rng.integers(0, n + 1))
-            return a, a
-        if not lines:
-            return None
-        li = int(rng.integers(0, len(lines)))
-        s, e = lines[li]
-        if kind == "rest_of_line":
-            stop = e - 1 if self.v.newline[w[e - 1]] else e
-            if stop - s < 1:
-                return None
-            a = int(rng.integers(s, stop))
-            return a, stop
-        if kind == "line":
-            return s, e
-        if kind == "lines":
-            k = int(rng.integers(2, 9))
-            last = min(len(lines) - 1, li + k - 1)
-            return s, lines[last][1]
-        if kind == "block":
-            # A body: the lines after line li that are indented deeper than li (blank lines inside).
-            if li + 1 >= len(lines):
-                return None
-            head = self._line_indent(w, *lines[li])
-            first = self._line_indent(w, *lines[li + 1])
-            if head < 0 or first <= head:
-                return None
-            end = li + 1
-            while end + 1 < len(lines):
-                ind = self._line_indent(w, *lines[end + 1])
-                if 0 <= ind < first:
-                    break
-                end += 1
-            while end > li + 1 and self._line_indent(w, *lines[end]) < 0:
-                end -= 1  # trailing blank lines belong to what follows
-            return lines[li + 1][0], lines[end][1]
-        raise ValueError(kind)
-
-    def _canvas_size(self, length: int, rng) -> int:
-        fits = [n for n in CANVAS_SIZES if n >= length]
-        shorter = [n for n in CANVAS_SIZES if n < length]
-        if not fits or (shorter and rng.random() < self.truncate_p):
-            return int(rng.choice(shorter))  # "length" case: canvas all real tokens
-        # Favour snug canvases; the looser ones still teach long <pad> tails.
-        w = np.asarray([0.6, 0.25, 0.1, 0.05][: len(fits)])
-        return int(fits[int(rng.choice(len(fits), p=w / w.sum()))])
-
-    def build(self, rng: np.random.Generator, seq_len: int, fixed_t: float | None = None) -> Example:
-        v = self.v
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        wid = 0 if info is None else info.id
+        rng = np.random.default_rng([self.seed, wid])
+        tc = self.tc
+        vocab = Vocab(self.data_dir, self.tokenizer)
+        builder = make_builder(self.data_dir, vocab, tc, self.causal, "train")
         while True:
-            d = self.shard.pick_doc(rng)
-            a, b = int(self.shard.docs[d]), int(self.shard.docs[d + 1])
-            if b - a >= 8:
-                break
-        head_lang = v.lang_token[int(self.shard.lang[d])]
-        if rng.random() < self.lang_other_p:
-            head_lang = v.other_token  # None: dropped
-        head = [v.bos] + ([head_lang] if head_lang is not None else [])
-        room = seq_len - len(head) - 1
-        if b - a > room:
-            start = a if rng.random() < self.doc_start_p else int(rng.integers(a, b - room + 1))
-            w = np.asarray(self.shard.tokens[start:start + room], dtype=np.int64)
-        else:
-            w = np.asarray(self.shard.tokens[a:b], dtype=np.int64)
-        lines = self._lines(w)
-
-        # Pick non-overlapping middles, each with its canvas size; keep one context token between.
-        # Only canvas positions carry loss, so more canvases per window means more supervision
-        # per forward pass; P(k) grows with k.
-        k_p = np.arange(1, self.max_canvases + 1, dtype=np.float64)
-        k = 1 + int(rng.choice(len(k_p), p=k_p / k_p.sum()))
-        middles: list[tuple[int, int, int]] = []
-        copies = self.canvas_copies
-        if fixed_t is None and len(w) >= 16 and rng.random() < self.dense_p:
-            # Dense example: one canvas over 30-90% of the window, all real tokens (plain MDLM
-            # on the span). Far more supervised tokens per pass than editor-sized holes; it
-            # teaches in-canvas denoising, the editor-shaped examples teach length and holes.
-            span = max(1, int(len(w) * rng.uniform(0.3, 0.9)))
-            a0 = int(rng.integers(0, len(w) - span + 1))
-            middles.append((a0, a0 + span, span))
-            k, copies = 0, 0
-        for _ in range(k * 6):
-            if len(middles) == k:
-                break
-            kind = MIDDLE_KINDS[int(rng.choice(len(MIDDLE_KINDS), p=MIDDLE_KIND_P))]
-            m = self._middle(kind, w, lines, rng)
-            if m is None:
-                continue
-            if any(m[0] <= e2 and s2 <= m[1] for s2, e2, _ in middles):
-                continue
-            middles.append((m[0], m[1], self._canvas_size(m[1] - m[0], rng)))
-        if not middles:
-            middles.append((0, 0, int(rng.choice(CANVAS_SIZES))))
-        middles.sort()
-
-        # Canvases can make the sequence longer than the window: trim context at both edges,
-        # as a cursor window would, and drop canvases that no longer fit.
-        def total(ms, lo, hi):
-            return len(head) + 1 + (hi - lo) + sum(n - (e - s) for s, e, n in ms)
-        lo, hi = 0, len(w)
-        while middles and total(middles, lo, hi) > seq_len:
-            excess = total(middles, lo, hi) - seq_len
-            room_lo, room_hi = middles[0][0] - lo, hi - middles[-1][1]
-            if room_lo + room_hi < excess:
-                middles.pop()
-                continue
-            # Trim both edges in proportion to what they hold, so prefix and suffix both survive.
-            cut_lo = min(room_lo, int(round(excess * room_lo / max(1, room_lo + room_hi))))
-            lo += cut_lo
-            hi -= excess - cut_lo
-        if not middles:
-            middles = [(lo, lo, 8)]
-
-        ids, targets, segment = list(head), [-1] * len(head), [0] * len(head)
-        ts = [0.0]
-        cursor = lo
-        canvases = []  # (start index in ids, targets, t)
-        for ci, (s, e, n) in enumerate(middles, start=1):
-            ids.extend(w[cursor:s].tolist())
-            targets.extend([-1] * (s - cursor))
-            segment.extend([0] * (s - cursor))
-            mid = w[s:e][:n].tolist()
-            tgt = mid + [v.pad] * (n - len(mid))
-            t = fixed_t if fixed_t is not None else max(MIN_T, 1.0 - rng.random())
-            masked = rng.random(n) < t
-            canvases.append((len(ids), tgt, t))
-            ids.extend([v.mask if masked[j] else tgt[j] for j in range(n)])
-            targets.extend(tgt)
-            segment.extend([ci] * n)
-            ts.append(t)
-            cursor = e
-        ids.extend(w[cursor:hi].tolist())
-        targets.extend([-1] * (hi - cursor))
-        segment.extend([0] * (hi - cursor))
-        ids.append(v.eos)
-        targets.append(-1)
-        segment.append(0)
-        pos = list(range(len(ids)))
-        for k in range(1, copies + 1):
-            for start, tgt, t in canvases:
-                # Stratified: copies spread their mask rates over (0, 1].
-                t_copy = max(MIN_T, (t + k / (copies + 1)) % 1.0)
-                masked = rng.random(len(tgt)) < t_copy
-                ids.extend([v.mask if masked[j] else tgt[j] for j in range(len(tgt))])
-                targets.extend(tgt)
-                segment.extend([len(ts)] * len(tgt))
-                pos.extend(range(start, start + len(tgt)))
-                ts.append(t_copy)
-        return Example(np.asarray(ids, np.int64), np.asarray(pos, np.int64), np.asarray(targets, np.int64),
-                       np.asarray(segment, np.int64), np.asarray(ts, np.float32))
+            p = self.progress.value
+            dense_p = tc.get("dense_p_start", 0.5) + (tc.get("dense_p_end", 0.15) - tc.get("dense_p_start", 0.5)) * p
+            batch = pack_rows(builder, rng, tc["rows"], tc["row_len"], tc["example_lens"], dense_p, vocab.pad)
+            yield {k: torch.from_numpy(v) for k, v in batch.items()}
 
 
-def collate(examples: list[Example], pad_id: int, mask_id: int):
-    """Pad to the longest example. Returns tensors for model + loss."""
-    t_max = max(len(e.ids) for e in examples)
-    b = len(examples)
-    ids = torch.full((b, t_max), pad_id, dtype=torch.long)
-    targets = torch.full((b, t_max), -1, dtype=torch.long)
-    segment = torch.zeros((b, t_max), dtype=torch.long)
-    valid = torch.zeros((b, t_max), dtype=torch.bool)
-    pos = torch.zeros((b, t_max), dtype=torch.long)
-    weight = torch.zeros((b, t_max), dtype=torch.float32)
-    for i, e in enumerate(examples):
-        n = len(e.ids)
-        ids[i, :n] = torch.from_numpy(e.ids)
-        targets[i, :n] = torch.from_numpy(e.targets)
-        segment[i, :n] = torch.from_numpy(e.segment)
-        pos[i, :n] = torch.from_numpy(e.pos)
-        valid[i, :n] = True
-        weight[i, :n] = torch.from_numpy(e.t)[torch.from_numpy(e.segment)].reciprocal()
-    canvas = segment > 0
-    masked = canvas & (ids == mask_id)
-    return {
-        "ids": ids, "pos": pos, "targets": targets, "segment": segment, "valid": valid,
-        "select": masked, "weight": weight, "canvas_tokens": int(canvas.sum()),
-    }
+def make_builder(data_dir: str, vocab: Vocab, tc: dict, causal: bool, split: str) -> ExampleBuilder:
+    shard = Shard(data_dir, split, vocab.languages, tc.get("lang_weights") if split == "train" else None)
+    return ExampleBuilder(shard, vocab, causal, canvas_copies=tc.get("canvas_copies", 1),
+                          suffix_gap_p=tc.get("suffix_gap_p", 0.0) if split == "train" else 0.0,
+                          context_lm=tc.get("context_lm_weight", 0.0) > 0)
 
 
-def diffusion_loss(model: DiffusionLM, batch: dict) -> tuple[torch.Tensor, dict]:
-    """ELBO-weighted CE on masked canvas positions, per canvas position. Also returns stats."""
-    mask = split_attention_mask(batch["segment"], batch["valid"])
-    sel = batch["select"]
-    logits = model.forward_train(batch["ids"], batch["pos"], mask, sel)  # [K,V]
-    tgt = batch["targets"][sel]
-    ce = F.cross_entropy(logits, tgt, reduction="none")
-    loss = (ce * batch["weight"][sel]).sum() / max(1, batch["canvas_tokens"])
+def to_device(batch: dict, device: torch.device) -> dict:
+    nb = device.type == "cuda"
+    return {k: v.to(device, non_blocking=nb) for k, v in batch.items()}
+
+
+# ---------------------------------------------------------------- loss
+
+def diffusion_loss(logits: torch.Tensor, batch: dict, context_lm_weight: float) -> tuple[torch.Tensor, dict]:
+    """ELBO-weighted CE on masked canvas positions per canvas position, plus the optional
+    next-token loss on context positions. All positions, fixed shapes; stats stay on the device."""
+    v = logits.shape[-1]
+    ce = F.cross_entropy(logits.float().view(-1, v), batch["targets"].view(-1), reduction="none").view_as(batch["weight"])
+    kind = batch["kind"]
+    canvas_pos = (batch["segment"] > 0).float()
+    is_canvas = (kind == CANVAS).float()
+    canvas_loss = (ce * batch["weight"] * is_canvas).sum() / canvas_pos.sum().clamp(min=1)
+    loss = canvas_loss
+    stats = {"canvas_loss": canvas_loss.detach(),
+             "masked_ce": ((ce * is_canvas).sum() / is_canvas.sum().clamp(min=1)).detach(),
+             "masked_acc": (((logits.argmax(-1) == batch["targets"]).float() * is_canvas).sum()
+                            / is_canvas.sum().clamp(min=1)).detach()}
+    if context_lm_weight > 0:
+        is_ctx = (kind == CONTEXT_LM).float()
+        ctx_loss = (ce * is_ctx).sum() / is_ctx.sum().clamp(min=1)
+        loss = loss + context_lm_weight * ctx_loss
+        stats["context_ce"] = ctx_loss.detach()
+    return loss, stats
+
+
+# ---------------------------------------------------------------- setup with fallbacks
+
+def pick_device(arg: str) -> torch.device:
+    if arg == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(arg)
+
+
+def attention_backends(arg: str, device: torch.device) -> list[str]:
+    """Backends to try in order; plain always works."""
+    have_sdpa = hasattr(F, "scaled_dot_product_attention")
+    try:
+        import torch.nn.attention.flex_attention  # noqa: F401
+        have_flex = device.type == "cuda"
+    except ImportError:
+        have_flex = False
+    if arg != "auto":
+        return [arg] if arg == "plain" else [arg, "plain"]
+    return [b for b, ok in (("flex", have_flex), ("sdpa", have_sdpa), ("plain", True)) if ok]
+
+
+def check_backend(backend: str, model: DiffusionLM, batch: dict, causal: bool, flex_fn) -> float:
+    """Max |difference| of the backend's logits from the plain reference on a small batch (fp32)."""
+    small = {k: v[:2, :256] for k, v in batch.items()}
     with torch.no_grad():
-        acc = (logits.argmax(-1) == tgt).float().mean().item() if len(tgt) else 0.0
-        ce_mean = ce.mean().item() if len(tgt) else 0.0
-    return loss, {"masked": int(sel.sum()), "acc": acc, "ce": ce_mean}
+        ref = model.forward_train(small["ids"], small["pos"], TrainingMask(small["example"], small["segment"], causal))
+        got = model.forward_train(small["ids"], small["pos"],
+                                  TrainingMask(small["example"], small["segment"], causal, backend, flex_fn))
+    return float((ref - got).abs().max())
 
 
-# ---------------------------------------------------------------- training loop
+class Trainer:
+    """The model, its optimizers and the compiled step, with the GPU features that passed their checks."""
 
-def load_config(path: str) -> dict:
-    cfg = json.load(open(path))
-    cfg.setdefault("train", {})
-    return cfg
+    def __init__(self, model: DiffusionLM, tc: dict, args, device: torch.device, log):
+        self.model, self.tc, self.device, self.log = model, tc, device, log
+        self.causal = model.causal_context
+        self.amp = device.type == "cuda" and args.precision == "bf16"
+        self.ctx_w = float(tc.get("context_lm_weight", 0.0))
+        self.optimizers = make_optimizers(model, tc, args.optimizer, device)
+        self.backend = "plain"
+        self.flex_fn = None
+        self.compiled = None
+        self.want_compile = args.compile == "on" or (args.compile == "auto" and device.type == "cuda"
+                                                     and hasattr(torch, "compile"))
+        self.backends = attention_backends(args.attention, device)
+
+    def choose_backend(self, batch: dict) -> None:
+        for b in self.backends:
+            if b == "plain":
+                self.backend = "plain"
+                break
+            try:
+                flex_fn = None
+                if b == "flex":
+                    from torch.nn.attention.flex_attention import flex_attention
+                    flex_fn = torch.compile(flex_attention) if self.want_compile else flex_attention
+                diff = check_backend(b, self.model, batch, self.causal, flex_fn)
+                if diff < 1e-3:
+                    self.backend, self.flex_fn = b, flex_fn
+                    break
+                self.log(f"attention {b}: differs from the reference by {diff:.2e}; not used")
+            except Exception as e:  # any failure of an optional GPU feature falls back
+                self.log(f"attention {b}: unavailable ({type(e).__name__}: {str(e)[:200]})")
+        self.log(f"attention backend: {self.backend}")
+
+    def autocast(self):
+        return torch.autocast("cuda", dtype=torch.bfloat16) if self.amp else contextlib.nullcontext()
+
+    def mask(self, batch: dict) -> TrainingMask:
+        # Built outside the compiled function: one mask per step, shared by every layer.
+        return TrainingMask(batch["example"], batch["segment"], self.causal, self.backend, self.flex_fn)
+
+    def loss_fn(self, batch: dict, mask: TrainingMask):
+        with self.autocast():
+            logits = self.model.forward_train(batch["ids"], batch["pos"], mask)
+        return diffusion_loss(logits, batch, self.ctx_w)
+
+    def step(self, batch: dict, lr_scale: float) -> dict:
+        mask = self.mask(batch)
+        if self.want_compile and self.compiled is None:
+            try:
+                self.compiled = torch.compile(self.loss_fn)
+                loss, stats = self.compiled(batch, mask)
+                loss.backward()
+                self.log("torch.compile: on")
+                return self._apply(stats, lr_scale, loss)
+            except Exception as e:  # compile is an optimisation: never let it end the run
+                self.log(f"torch.compile: failed ({type(e).__name__}: {str(e)[:300]}); running eagerly")
+                self.want_compile = False
+                self.compiled = None
+                for opt in self.optimizers:
+                    opt.zero_grad(set_to_none=True)
+        loss, stats = (self.compiled or self.loss_fn)(batch, mask)
+        loss.backward()
+        return self._apply(stats, lr_scale, loss)
+
+    def _apply(self, stats: dict, lr_scale: float, loss: torch.Tensor) -> dict:
+        grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.tc.get("grad_clip", 1.0))
+        set_lr(self.optimizers, lr_scale)
+        for opt in self.optimizers:
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+        stats = dict(stats)
+        stats["loss"] = loss.detach()
+        stats["grad_norm"] = grad_norm.detach() if torch.is_tensor(grad_norm) else torch.tensor(grad_norm)
+        return stats
+
+    @torch.no_grad()
+    def validate(self, rows: list[dict]) -> tuple[float, float]:
+        """Canvas ELBO per canvas position and masked accuracy over the fixed validation rows."""
+        self.model.eval()
+        loss_sum = acc_sum = canvas = masked = 0.0
+        bs = 16
+        for i in range(0, len(rows), bs):
+            batch = {k: torch.from_numpy(np.stack([r[k] for r in rows[i:i + bs]])) for k in BATCH_KEYS}
+            batch = to_device(batch, self.device)
+            with self.autocast():
+                logits = self.model.forward_train(batch["ids"], batch["pos"], self.mask(batch))
+            _, st = diffusion_loss(logits, batch, 0.0)
+            n_canvas = float((batch["segment"] > 0).sum())
+            n_masked = float((batch["kind"] == CANVAS).sum())
+            loss_sum += float(st["canvas_loss"]) * n_canvas
+            acc_sum += float(st["masked_acc"]) * n_masked
+            canvas += n_canvas
+            masked += n_masked
+        self.model.train()
+        return loss_sum / max(1.0, canvas), acc_sum / max(1.0, masked)
 
 
-def lr_at(tc: dict, step: int, progress: float) -> float:
-    """Linear warmup over steps, then cosine over wall-clock progress (0..1) down to min ratio."""
-    base = tc["lr"]
-    if step < tc["warmup_steps"]:
-        return base * (step + 1) / tc["warmup_steps"]
-    p = min(1.0, max(0.0, progress))
-    floor = tc.get("min_lr_ratio", 0.1)
-    return base * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * p)))
+# ---------------------------------------------------------------- checkpoints
 
-
-def make_optimizer(model: DiffusionLM, tc: dict) -> torch.optim.Optimizer:
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.dim() < 2]
-    return torch.optim.AdamW(
-        [{"params": decay, "weight_decay": tc.get("weight_decay", 0.1)}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=tc["lr"], betas=(0.9, 0.95), eps=1e-8)
-
-
-def pick_seq_len(tc: dict, rng: np.random.Generator) -> int:
-    lens, probs = zip(*tc["seq_lens"])
-    return int(rng.choice(lens, p=np.asarray(probs) / np.sum(probs)))
-
-
-def validation_set(builder: SequenceBuilder, tc: dict) -> list[list[Example]]:
-    """Fixed batches (fixed seed, mask rates on a grid) so val loss is comparable across steps."""
-    rng = np.random.default_rng(1234)
-    n = tc.get("val_sequences", 64)
-    seq_len = max(length for length, _ in tc["seq_lens"])
-    exs = [builder.build(rng, seq_len, fixed_t=(i + 0.5) / n) for i in range(n)]
-    bs = max(1, tc["tokens_per_batch"] // seq_len)
-    return [exs[i:i + bs] for i in range(0, n, bs)]
-
-
-@torch.no_grad()
-def evaluate_loss(model: DiffusionLM, batches: list[list[Example]], vocab: Vocab) -> tuple[float, float]:
-    model.eval()
-    tot, tok, acc_n, acc_d = 0.0, 0, 0.0, 0
-    for exs in batches:
-        batch = collate(exs, vocab.pad, vocab.mask)
-        loss, st = diffusion_loss(model, batch)
-        tot += loss.item() * batch["canvas_tokens"]
-        tok += batch["canvas_tokens"]
-        acc_n += st["acc"] * st["masked"]
-        acc_d += st["masked"]
-    model.train()
-    return tot / max(1, tok), acc_n / max(1, acc_d)
-
-
-def save_checkpoint(path: str, state: dict) -> None:
+def save_atomic(path: str, state: dict) -> None:
     tmp = path + ".tmp"
     torch.save(state, tmp)
     os.replace(tmp, path)
 
 
+def weights_only(model: DiffusionLM, info: dict) -> dict:
+    """fp16 weights + config: what export needs, half the bytes of fp32."""
+    return {"model": {k: v.detach().to("cpu", torch.float16) for k, v in model.state_dict().items()},
+            "model_config": model.cfg.to_dict(), **info}
+
+
+def load_weights(path: str) -> tuple[dict, dict]:
+    ck = torch.load(path, map_location="cpu")
+    return {k: v.float() for k, v in ck["model"].items()}, ck
+
+
+# ---------------------------------------------------------------- main
+
+def parse_overrides(pairs: list[str]) -> dict:
+    out = {}
+    for pair in pairs:
+        key, _, raw = pair.partition("=")
+        out[key] = json.loads(raw)
+    return out
+
+
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", required=True)
-    ap.add_argument("--name", required=True, help="run folder under work/runs/")
-    ap.add_argument("--minutes", type=float, default=10.0, help="wall-clock budget of this invocation")
-    ap.add_argument("--resume", action="store_true")
-    ap.add_argument("--data", default=os.path.join(HERE, "work", "data"))
-    ap.add_argument("--tokenizer", default=os.path.join(HERE, "work", "tokenizer", "tokenizer.json"))
+    ap.add_argument("--name", required=True, help="run folder under --runs")
     ap.add_argument("--runs", default=os.path.join(HERE, "work", "runs"))
-    ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: no limit)")
+    ap.add_argument("--data", default=os.path.join(HERE, "work", "data"))
+    ap.add_argument("--tokenizer", default=os.path.join(HERE, "..", "dllm-code-tiny", "tokenizer.json"))
+    ap.add_argument("--minutes", type=float, default=10.0, help="time budget of this invocation, start-up included")
+    ap.add_argument("--max-steps", type=int, default=0, help="fixed schedule length (0: set from throughput)")
+    ap.add_argument("--resume", action="store_true", help="continue last.pt of this run")
+    ap.add_argument("--init-from", default="", help="warm start: weights from this checkpoint, new optimizer and schedule")
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--precision", choices=["bf16", "fp32"], default="bf16", help="CUDA only; CPU is fp32")
+    ap.add_argument("--compile", choices=["auto", "on", "off"], default="auto")
+    ap.add_argument("--attention", choices=["auto", "flex", "sdpa", "plain"], default="auto")
+    ap.add_argument("--optimizer", choices=["adamw", "muon"], default=None, help="default: the config's")
+    ap.add_argument("--workers", type=int, default=None, help="batch-building processes (default: the config's)")
+    ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=JSON", help="override train config keys")
+    ap.add_argument("--model-set", nargs="*", default=[], metavar="KEY=JSON", help="override model config keys")
     args = ap.parse_args()
 
-    cfg = load_config(args.config)
-    tc = cfg["train"]
-    torch.set_num_threads(tc.get("threads", 2))
+    started = time.time()
+    cfg = json.load(open(args.config))
+    tc = {**cfg["train"], **parse_overrides(args.set)}
+    cfg["train"] = tc
+    cfg["model"] = {**cfg["model"], **parse_overrides(args.model_set)}
+    args.optimizer = args.optimizer or tc.get("optimizer", "adamw")
+    seed = args.seed if args.seed is not None else tc.get("seed", 0)
+    device = pick_device(args.device)
+    if device.type == "cpu":
+        torch.set_num_threads(tc.get("threads", 2))
+    else:
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
     run_dir = os.path.join(args.runs, args.name)
     os.makedirs(run_dir, exist_ok=True)
+    log_file = open(os.path.join(run_dir, "train.log"), "a")
+
+    def log(msg: str) -> None:
+        line = f"[{time.time() - started:7.1f}s] {msg}"
+        print(line, flush=True)
+        log_file.write(line + "\n")
+        log_file.flush()
 
     vocab = Vocab(args.data, args.tokenizer)
+    init_state = None
+    if args.init_from and not (args.resume and os.path.exists(os.path.join(args.runs, args.name, "last.pt"))):
+        init_state, init_ck = load_weights(args.init_from)
+        if init_ck["model_config"] != {**cfg["model"], **init_ck["model_config"]}:
+            log(f"warm start: the model is {init_ck['model_config']}, not the config's {cfg['model']}")
+        cfg["model"] = init_ck["model_config"]
     mcfg = ModelConfig.from_dict({**cfg["model"], "vocab_size": vocab.vocab_size})
-    train_builder = SequenceBuilder(Shard(args.data, "train"), vocab, max_canvases=tc.get("max_canvases", 3),
-                                    canvas_copies=tc.get("canvas_copies", 0), dense_p=tc.get("dense_p", 0.0))
-    val_batches = validation_set(SequenceBuilder(Shard(args.data, "val"), vocab), tc)
-
-    seed = tc.get("seed", 0)
     torch.manual_seed(seed)
     model = DiffusionLM(mcfg)
-    opt = make_optimizer(model, tc)
-    rng = np.random.default_rng(seed)
-    step, tokens_seen, train_seconds, best_val = 0, 0, 0.0, float("inf")
+    step, tokens_seen, train_seconds, best_val, total_steps = 0, 0, 0.0, float("inf"), args.max_steps
     last_path = os.path.join(run_dir, "last.pt")
+    resume_state = None
     if args.resume and os.path.exists(last_path):
-        ck = torch.load(last_path)
-        model.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["optimizer"])
-        step, tokens_seen, train_seconds = ck["step"], ck["tokens_seen"], ck["train_seconds"]
-        best_val = ck.get("best_val", best_val)
-        rng.bit_generator.state = ck["numpy_rng"]
-        torch.set_rng_state(ck["torch_rng"])
-        random.setstate(ck["py_rng"])
-        print(f"resumed {last_path} at step {step}, {tokens_seen} tokens", flush=True)
-    json.dump({"config": cfg, "model": mcfg.to_dict(), "parameters": model.num_parameters(),
-               "data": os.path.abspath(args.data)}, open(os.path.join(run_dir, "run.json"), "w"), indent=1)
-    print(f"model {model.num_parameters():,} parameters; {mcfg.to_json()}", flush=True)
+        resume_state = torch.load(last_path, map_location="cpu")
+        model.load_state_dict(resume_state["model"])
+        step, tokens_seen = resume_state["step"], resume_state["tokens_seen"]
+        train_seconds, best_val = resume_state["train_seconds"], resume_state.get("best_val", best_val)
+        total_steps = resume_state.get("total_steps", total_steps)
+        log(f"resumed {last_path} at step {step}/{total_steps}, {tokens_seen:,} tokens")
+    elif init_state is not None:
+        model.load_state_dict(init_state)
+        log(f"warm start from {args.init_from} (step {init_ck.get('step')}, {init_ck.get('tokens_seen')} tokens)")
+    model.to(device)
+    trainer = Trainer(model, tc, args, device, log)
+    if resume_state is not None:
+        for opt, st in zip(trainer.optimizers, resume_state["optimizers"]):
+            opt.load_state_dict(st)
+    log(f"model {model.num_parameters():,} parameters; {mcfg.to_json()}")
+    log(f"device {device}" + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else "")
+        + f"; torch {torch.__version__}; optimizer {args.optimizer}; precision {'bf16' if trainer.amp else 'fp32'}")
 
+    # Workers see the run's progress (the dense-example share follows it).
+    import multiprocessing as mp
+    progress = mp.Value("d", 0.0)
+    workers = args.workers if args.workers is not None else tc.get("workers", 0)
+    stream = BatchStream(args.data, args.tokenizer, tc, model.causal_context, seed * 1000 + step, progress)
+    loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=workers,
+                                         pin_memory=device.type == "cuda",
+                                         **({"prefetch_factor": 4, "persistent_workers": True} if workers else {}))
+    batches = iter(loader)
+    val_builder = make_builder(args.data, vocab, tc, model.causal_context, "val")
+    val_rows = validation_rows(val_builder, tc.get("val_examples", 64), tc.get("val_len", 512), tc["row_len"], vocab.pad)
+
+    json.dump({"config": cfg, "model": mcfg.to_dict(), "parameters": model.num_parameters(), "args": vars(args),
+               "data": os.path.abspath(args.data), "device": str(device), "torch": torch.__version__},
+              open(os.path.join(run_dir, "run.json"), "w"), indent=1)
     log_path = os.path.join(run_dir, "log.csv")
     new_log = not os.path.exists(log_path)
-    log_file = open(log_path, "a", newline="")
-    log = csv.writer(log_file)
+    csv_file = open(log_path, "a", newline="")
+    csv_log = csv.writer(csv_file)
     if new_log:
-        log.writerow(["step", "train_seconds", "tokens_seen", "lr", "loss", "masked_ce", "masked_acc",
-                      "tokens_per_s", "val_loss", "val_acc"])
+        csv_log.writerow(["step", "elapsed_s", "tokens_seen", "lr", "loss", "canvas_loss", "masked_ce", "masked_acc",
+                          "context_ce", "grad_norm", "tokens_per_s", "val_loss", "val_acc"])
+
+    budget_s = args.minutes * 60.0
+    warmup = tc.get("warmup_steps", 100)
+    if args.init_from and not args.resume:
+        warmup = tc.get("rewarmup_steps", max(1, warmup // 4))
+    decay_frac, min_ratio = tc.get("decay_frac", 0.25), tc.get("min_lr_ratio", 0.1)
+    lr_scale_guard = 1.0
+    rollbacks = 0
+    good_state = None
+    tokens_per_step = tc["rows"] * tc["row_len"]
+    measure_steps = tc.get("measure_steps", 20)
+    measure_t0 = None
+    measured_step_s = None
+    last_ckpt = time.time()
+    ema = None
+    window_t0, window_steps = time.time(), 0
+    accum: dict[str, torch.Tensor] = {}
+
+    def status(phase: str, **extra) -> None:
+        st = {"phase": phase, "step": step, "total_steps": total_steps, "tokens_seen": tokens_seen,
+              "elapsed_s": round(time.time() - started, 1), "budget_s": budget_s, "best_val": best_val,
+              "attention": trainer.backend, "compile": trainer.compiled is not None, "rollbacks": rollbacks,
+              "step_s": measured_step_s, **extra}
+        with open(os.path.join(run_dir, "status.json.tmp"), "w") as f:
+            json.dump(st, f)
+        os.replace(os.path.join(run_dir, "status.json.tmp"), os.path.join(run_dir, "status.json"))
 
     def checkpoint(val_loss: float | None) -> None:
-        nonlocal best_val
-        state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "model_config": mcfg.to_dict(),
-                 "step": step, "tokens_seen": tokens_seen, "train_seconds": train_seconds, "best_val": best_val,
-                 "numpy_rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
-                 "py_rng": random.getstate(), "config": cfg}
-        save_checkpoint(last_path, state)
+        nonlocal best_val, good_state
+        info = {"step": step, "tokens_seen": tokens_seen, "train_seconds": train_seconds, "val_loss": val_loss}
+        state = {"model": model.state_dict(), "optimizers": [o.state_dict() for o in trainer.optimizers],
+                 "model_config": mcfg.to_dict(), "total_steps": total_steps, "best_val": best_val,
+                 "config": cfg, **info}
+        save_atomic(last_path, state)
+        save_atomic(os.path.join(run_dir, "weights.pt"), weights_only(model, info))
         if val_loss is not None and val_loss < best_val:
             best_val = val_loss
-            save_checkpoint(os.path.join(run_dir, "best.pt"),
-                            {"model": model.state_dict(), "model_config": mcfg.to_dict(), "step": step,
-                             "tokens_seen": tokens_seen, "train_seconds": train_seconds, "val_loss": val_loss})
-        snap_every = tc.get("snapshot_every_steps", 0)
-        if snap_every and step % snap_every < tc.get("log_every", 10):
-            save_checkpoint(os.path.join(run_dir, f"step{step:06d}.pt"),
-                            {"model": model.state_dict(), "model_config": mcfg.to_dict(), "step": step,
-                             "tokens_seen": tokens_seen, "train_seconds": train_seconds})
+            save_atomic(os.path.join(run_dir, "best.pt"), weights_only(model, info))
+        good_state = {"model": copy.deepcopy({k: v.detach().cpu() for k, v in model.state_dict().items()}),
+                      "optimizers": copy.deepcopy([o.state_dict() for o in trainer.optimizers]), "step": step}
 
-    schedule_s = tc["schedule_minutes"] * 60.0
-    started = time.time()
-    last_ckpt = time.time()
-    window_tokens, window_t0 = 0, time.time()
+    status("starting")
+    first = next(batches)
+    trainer.choose_backend(to_device(first, device))
+    pending = first
     model.train()
     while True:
-        if time.time() - started > args.minutes * 60 or (args.max_steps and step >= args.max_steps):
+        elapsed = time.time() - started
+        if total_steps and step >= total_steps:
             break
-        t0 = time.time()
-        seq_len = pick_seq_len(tc, rng)
-        bs = max(1, tc["tokens_per_batch"] // seq_len)
-        batch = collate([train_builder.build(rng, seq_len) for _ in range(bs)], vocab.pad, vocab.mask)
-        lr = lr_at(tc, step, train_seconds / schedule_s)
-        for g in opt.param_groups:
-            g["lr"] = lr
-        loss, st = diffusion_loss(model, batch)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), tc.get("grad_clip", 1.0))
-        opt.step()
+        if elapsed > budget_s:
+            log(f"time budget reached at step {step}")
+            break
+        t_step = time.time()
+        batch = to_device(pending if pending is not None else next(batches), device)
+        pending = None
+        factor = lr_factor(step, warmup, total_steps or 10 ** 9, decay_frac, min_ratio) * lr_scale_guard
+        stats = trainer.step(batch, factor)
         step += 1
-        n_tok = int(batch["valid"].sum())
-        tokens_seen += n_tok
-        window_tokens += n_tok
-        train_seconds += time.time() - t0
+        window_steps += 1
+        tokens_seen += tokens_per_step
+        for k, v in stats.items():
+            accum[k] = accum.get(k, 0.0) + v
+        if step == 3:  # compile and warm-up behind us: time from here
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            measure_t0 = time.time()
+        if not total_steps and measure_t0 is not None and step == 3 + measure_steps:
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            measured_step_s = (time.time() - measure_t0) / measure_steps
+            # Reserve for the final validation and checkpoint.
+            left = budget_s - (time.time() - started) - tc.get("reserve_s", 20)
+            total_steps = step + max(1, int(left / measured_step_s))
+            log(f"throughput {tokens_per_step / measured_step_s:,.0f} tokens/s ({measured_step_s * 1000:.0f} ms/step): "
+                f"schedule set to {total_steps} steps, {total_steps * tokens_per_step / 1e6:,.0f} M tokens")
+        train_seconds += time.time() - t_step
+        progress.value = step / total_steps if total_steps else 0.0
 
-        due_ckpt = time.time() - last_ckpt > tc.get("checkpoint_minutes", 4) * 60
-        if step % tc.get("log_every", 10) == 0 or due_ckpt:
-            tps = window_tokens / max(1e-9, time.time() - window_t0)
-            window_tokens, window_t0 = 0, time.time()
+        due_ckpt = time.time() - last_ckpt > tc.get("checkpoint_minutes", 2) * 60
+        if step % tc.get("log_every", 20) == 0 or due_ckpt or step == total_steps:
+            means = {k: float(v) / window_steps for k, v in accum.items()}
+            accum, n_win = {}, window_steps
+            tps = n_win * tokens_per_step / max(1e-9, time.time() - window_t0)
+            window_t0, window_steps = time.time(), 0
+            loss_now = means["loss"]
+            diverged = not math.isfinite(loss_now) or (ema is not None and step > warmup and loss_now > 3 * ema)
+            if diverged and good_state is not None and rollbacks < tc.get("max_rollbacks", 3):
+                rollbacks += 1
+                lr_scale_guard *= 0.5
+                model.load_state_dict(good_state["model"])
+                for opt, st in zip(trainer.optimizers, good_state["optimizers"]):
+                    opt.load_state_dict(st)
+                log(f"divergence at step {step} (loss {loss_now:.3f}, ema {ema}): back to step {good_state['step']}, "
+                    f"learning rate x{lr_scale_guard}")
+                step = good_state["step"]
+                continue
+            if diverged and not math.isfinite(loss_now):
+                log(f"loss {loss_now} at step {step} and no good state to return to: stopping")
+                break
+            ema = loss_now if ema is None else 0.9 * ema + 0.1 * loss_now
             val_loss = val_acc = None
-            if due_ckpt:
-                val_loss, val_acc = evaluate_loss(model, val_batches, vocab)
-            log.writerow([step, f"{train_seconds:.1f}", tokens_seen, f"{lr:.3e}", f"{loss.item():.4f}",
-                          f"{st['ce']:.4f}", f"{st['acc']:.4f}", f"{tps:.0f}",
-                          "" if val_loss is None else f"{val_loss:.4f}", "" if val_acc is None else f"{val_acc:.4f}"])
-            log_file.flush()
-            print(f"step {step} loss {loss.item():.4f} ce {st['ce']:.3f} acc {st['acc']:.3f} lr {lr:.2e} "
-                  f"{tps:.0f} tok/s {tokens_seen/1e6:.2f}M tok" + ("" if val_loss is None else
-                                                                     f" | val {val_loss:.4f} acc {val_acc:.3f}"),
-                  flush=True)
+            if due_ckpt or step == total_steps:
+                val_loss, val_acc = trainer.validate(val_rows)
+            lr = factor * tc["lr"]
+            csv_log.writerow([step, f"{time.time() - started:.1f}", tokens_seen, f"{lr:.3e}", f"{loss_now:.4f}",
+                              f"{means['canvas_loss']:.4f}", f"{means['masked_ce']:.4f}", f"{means['masked_acc']:.4f}",
+                              f"{means.get('context_ce', float('nan')):.4f}", f"{means['grad_norm']:.3f}", f"{tps:.0f}",
+                              "" if val_loss is None else f"{val_loss:.4f}", "" if val_acc is None else f"{val_acc:.4f}"])
+            csv_file.flush()
+            log(f"step {step}/{total_steps or '?'} loss {loss_now:.4f} canvas {means['canvas_loss']:.4f} "
+                f"acc {means['masked_acc']:.3f}" + (f" ctx {means['context_ce']:.3f}" if "context_ce" in means else "")
+                + f" lr {lr:.2e} {tps:,.0f} tok/s {tokens_seen / 1e6:.1f}M tok"
+                + ("" if val_loss is None else f" | val {val_loss:.4f} acc {val_acc:.3f}"))
             if due_ckpt:
                 checkpoint(val_loss)
                 last_ckpt = time.time()
+            status("training", loss=loss_now, val_loss=val_loss, tokens_per_s=tps)
 
-    val_loss, val_acc = evaluate_loss(model, val_batches, vocab)
-    log.writerow([step, f"{train_seconds:.1f}", tokens_seen, "", "", "", "", "", f"{val_loss:.4f}", f"{val_acc:.4f}"])
-    log_file.close()
+    val_loss, val_acc = trainer.validate(val_rows)
+    csv_log.writerow([step, f"{time.time() - started:.1f}", tokens_seen, "", "", "", "", "", "", "", "",
+                      f"{val_loss:.4f}", f"{val_acc:.4f}"])
+    csv_file.close()
     checkpoint(val_loss)
-    print(f"done: step {step}, {tokens_seen} tokens, {train_seconds:.0f} s training, val {val_loss:.4f} "
-          f"acc {val_acc:.3f}", flush=True)
+    status("done", val_loss=val_loss, val_acc=val_acc)
+    log(f"done: step {step}, {tokens_seen:,} tokens, {time.time() - started:.0f} s, val {val_loss:.4f} acc {val_acc:.3f}")
 
 
 if __name__ == "__main__":

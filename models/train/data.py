@@ -1,0 +1,361 @@
+"""Training batches: editor-shaped infilling examples packed into fixed-shape rows.
+
+An example is one hole in a window of one document, shaped like an editor request (models/README.md
+"Sequence layout"): `[bos] [lang] prefix · canvas · suffix [eos]`, positions following the
+document. In the row its tokens are laid out as the causal context order wants them (layout.py):
+head, suffix, eos, prefix, then the canvas and its copies. The canvas has N positions, N drawn
+the way the product asks (inline 32, commands 64/128), independently of the middle's length: the
+middle and then `<pad>` up to N, or the first N tokens of a longer middle. Per canvas,
+t ~ U(0.05, 1]; each canvas position is `<mask>` with probability t and carries loss weight 1/t
+(the MDLM/LLaDA ELBO). Copies of the canvas at the same positions, masked at other rates, are
+more ELBO samples for the price of the context. "Dense" examples put one canvas over 30-90% of the
+window: plain MDLM, many supervised tokens per example; their share follows a schedule over the run.
+
+With a causal context, each context token also predicts the next context token (an
+autoregressive loss on positions that would otherwise carry none).
+
+Rows are a fixed [B, T]: examples are packed until the row is full, the rest is padding (its own
+example, attended by nothing real). Fixed shapes let torch.compile compile once.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bpe import bytes_to_unicode  # noqa: E402
+
+# The canvas sizes the product asks for and how often (inline ghost text, commands).
+CANVAS_SIZES = (16, 32, 64, 128)
+CANVAS_P = (0.15, 0.45, 0.25, 0.15)
+MIDDLE_KINDS = ("rest_of_line", "line", "lines", "block", "span", "empty")
+MIDDLE_KIND_P = (0.25, 0.23, 0.2, 0.1, 0.17, 0.05)
+MIN_T = 0.05
+MIN_EXAMPLE = 48  # a row's leftover shorter than this stays padding
+
+# loss kinds per position
+IGNORE, CANVAS, CONTEXT_LM = 0, 1, 2
+
+
+def byte_level_decoder() -> dict[str, int]:
+    """GPT-2 byte-level alphabet: printable stand-in character -> byte value."""
+    return {c: b for b, c in bytes_to_unicode().items()}
+
+
+def token_texts(tokenizer_json: str, vocab_size: int) -> list[str]:
+    """Surface text of every token id (byte-level vocabularies decoded), '' for specials."""
+    with open(tokenizer_json, encoding="utf-8") as f:
+        tok = json.load(f)
+    vocab: dict[str, int] = tok["model"]["vocab"]
+    specials = {t["id"] for t in tok.get("added_tokens", [])}
+    byte_of = byte_level_decoder()
+    texts = [""] * vocab_size
+    for piece, i in vocab.items():
+        if i >= vocab_size or i in specials:
+            continue
+        if all(ch in byte_of for ch in piece):
+            texts[i] = bytes(byte_of[ch] for ch in piece).decode("utf-8", errors="replace")
+        else:
+            texts[i] = piece
+    return texts
+
+
+def indent_widths(texts: list[str]) -> np.ndarray:
+    """Width in columns (tab = 4) of tokens made only of spaces/tabs; -1 for all others."""
+    out = np.full(len(texts), -1, dtype=np.int32)
+    for i, s in enumerate(texts):
+        if s and s.strip(" \t") == "":
+            out[i] = s.count(" ") + 4 * s.count("\t")
+    return out
+
+
+class Shard:
+    """One split of the encoded corpus: tokens (uint16, documents concatenated) + doc offsets.
+
+    Documents are drawn length-weighted (a random token's document), optionally with a weight
+    per language, so a small language can be given more than its share of the tokens.
+    """
+
+    def __init__(self, data_dir: str, split: str, languages: list[str] | None = None,
+                 lang_weights: dict[str, float] | None = None):
+        self.tokens = np.memmap(os.path.join(data_dir, f"{split}.tokens.u16"), dtype=np.uint16, mode="r")
+        self.docs = np.fromfile(os.path.join(data_dir, f"{split}.docs.i64"), dtype=np.int64)
+        self.lang = np.fromfile(os.path.join(data_dir, f"{split}.lang.u8"), dtype=np.uint8)
+        if len(self.docs) != len(self.lang) + 1:
+            raise ValueError(f"{data_dir}: {split}.docs.i64 must hold ndocs+1 offsets")
+        self.groups: list[tuple[np.ndarray, np.ndarray]] = []  # (doc ids, cumulative lengths)
+        self.group_p = None
+        if lang_weights:
+            lengths = np.diff(self.docs)
+            weights = []
+            for k, name in enumerate(languages or []):
+                ids = np.nonzero(self.lang == k)[0]
+                w = lang_weights.get(name, lang_weights.get("*", 0.0))
+                if len(ids) and w > 0:
+                    self.groups.append((ids, np.cumsum(lengths[ids])))
+                    weights.append(w)
+            if self.groups:
+                self.group_p = np.asarray(weights) / np.sum(weights)
+
+    def pick_doc(self, rng: np.random.Generator) -> int:
+        if self.group_p is None:
+            at = rng.integers(0, self.docs[-1])
+            return int(np.searchsorted(self.docs, at, side="right") - 1)
+        ids, cum = self.groups[int(rng.choice(len(self.groups), p=self.group_p))]
+        return int(ids[np.searchsorted(cum, rng.integers(0, cum[-1]), side="right")])
+
+
+class Vocab:
+    """Special ids, language tokens, newline ids and indentation widths, from data meta.json."""
+
+    def __init__(self, data_dir: str, tokenizer_json: str):
+        with open(os.path.join(data_dir, "meta.json")) as f:
+            meta = json.load(f)
+        self.meta = meta
+        self.vocab_size = int(meta["vocab_size"])
+        sp = meta["special_tokens"]
+        self.mask, self.pad, self.bos, self.eos = sp["mask"], sp["pad"], sp["bos"], sp["eos"]
+        self.languages: list[str] = list(meta["languages"])
+        # lang.u8 value k -> meta["languages"][k], a VS Code language id with its token.
+        self.lang_token = [int(meta["language_token_ids"][name]) for name in meta["languages"]]
+        self.other_token = meta["language_token_ids"].get("other")
+        self.newline = np.zeros(self.vocab_size, dtype=bool)
+        self.newline[np.asarray(meta["newline_token_ids"], dtype=np.int64)] = True
+        self.indent = indent_widths(token_texts(tokenizer_json, self.vocab_size))
+
+
+class Example:
+    """One example in row order (numpy int64/float32 arrays of the same length)."""
+
+    def __init__(self, ids, pos, targets, kind, weight, segment):
+        self.ids, self.pos, self.targets = ids, pos, targets
+        self.kind, self.weight, self.segment = kind, weight, segment
+
+
+class ExampleBuilder:
+    def __init__(self, shard: Shard, vocab: Vocab, causal: bool, canvas_copies: int = 0,
+                 lang_other_p: float = 0.1, doc_start_p: float = 0.1, suffix_gap_p: float = 0.0,
+                 max_suffix_gap: int = 64, context_lm: bool = False):
+        self.shard, self.v = shard, vocab
+        self.causal = causal
+        self.canvas_copies = canvas_copies
+        self.lang_other_p = lang_other_p
+        self.doc_start_p = doc_start_p
+        # A gap of unused positions between the canvas and the suffix, now and then: lets the
+        # runtime keep the suffix's positions fixed while typing moves the cursor.
+        self.suffix_gap_p = suffix_gap_p
+        self.max_suffix_gap = max_suffix_gap
+        self.context_lm = context_lm and causal  # a bidirectional context would see the answer
+
+    # -- middles inside a window of tokens w with its lines [(start, end incl. newline)]
+    def _lines(self, w: np.ndarray) -> list[tuple[int, int]]:
+        nl = np.nonzero(self.v.newline[w])[0]
+        starts = np.concatenate([[0], nl + 1])
+        ends = np.concatenate([nl + 1, [len(w)]])
+        return [(int(s), int(e)) for s, e in zip(starts, ends) if e > s]
+
+    def _line_indent(self, w: np.ndarray, s: int, e: int) -> int:
+        """Indent width of the line, or -1 for a blank line."""
+        if e - s <= 1 and (e - s == 0 or self.v.newline[w[s]]):
+            return -1
+        width = int(self.v.indent[w[s]])
+        if width < 0:
+            return 0
+        if s + 1 < e and self.v.newline[w[s + 1]]:
+            return -1  # whitespace-only line
+        return width
+
+    def _middle(self, kind: str, w: np.ndarray, lines, rng) -> tuple[int, int] | None:
+        n = len(w)
+        if kind == "span":
+            length = int(math.exp(rng.uniform(0, math.log(64))))
+            if length >= n:
+                return None
+            a = int(rng.integers(0, n - length))
+            return a, a + length
+        if kind == "empty":
+            a = int(rng.integers(0, n + 1))
+            return a, a
+        if not lines:
+            return None
+        li = int(rng.integers(0, len(lines)))
+        s, e = lines[li]
+        if kind == "rest_of_line":
+            stop = e - 1 if self.v.newline[w[e - 1]] else e
+            if stop - s < 1:
+                return None
+            a = int(rng.integers(s, stop))
+            return a, stop
+        if kind == "line":
+            return s, e
+        if kind == "lines":
+            k = int(rng.integers(2, 9))
+            last = min(len(lines) - 1, li + k - 1)
+            return s, lines[last][1]
+        if kind == "block":
+            # A body: the lines after line li that are indented deeper than li (blank lines inside).
+            if li + 1 >= len(lines):
+                return None
+            head = self._line_indent(w, *lines[li])
+            first = self._line_indent(w, *lines[li + 1])
+            if head < 0 or first <= head:
+                return None
+            end = li + 1
+            while end + 1 < len(lines):
+                ind = self._line_indent(w, *lines[end + 1])
+                if 0 <= ind < first:
+                    break
+                end += 1
+            while end > li + 1 and self._line_indent(w, *lines[end]) < 0:
+                end -= 1  # trailing blank lines belong to what follows
+            return lines[li + 1][0], lines[end][1]
+        raise ValueError(kind)
+
+    def build(self, rng: np.random.Generator, length: int, dense_p: float = 0.0,
+              fixed_t: float | None = None, canvas_n: int | None = None) -> Example:
+        """An example of at most `length` row positions (canvas copies included)."""
+        v = self.v
+        while True:
+            d = self.shard.pick_doc(rng)
+            a, b = int(self.shard.docs[d]), int(self.shard.docs[d + 1])
+            if b - a >= 8:
+                break
+        head_lang = v.lang_token[int(self.shard.lang[d])]
+        if rng.random() < self.lang_other_p:
+            head_lang = v.other_token
+        head = [v.bos] + ([head_lang] if head_lang is not None else [])
+
+        dense = fixed_t is None and rng.random() < dense_p
+        copies = 0 if dense else self.canvas_copies
+        n = canvas_n or int(CANVAS_SIZES[int(rng.choice(len(CANVAS_SIZES), p=CANVAS_P))])
+        avail = length - len(head) - 1
+        if not dense:
+            # Short rows: fewer copies, then a smaller canvas, so context keeps a quarter.
+            while copies > 0 and n * (1 + copies) > avail * 3 // 4:
+                copies -= 1
+            while n > 8 and n > avail * 3 // 4:
+                n //= 2
+        room = avail - n * copies
+        if b - a > room:
+            start = a if rng.random() < self.doc_start_p else int(rng.integers(a, b - room + 1))
+            w = np.asarray(self.shard.tokens[start:start + room], dtype=np.int64)
+        else:
+            w = np.asarray(self.shard.tokens[a:b], dtype=np.int64)
+
+        if dense and len(w) >= 16:
+            span = max(1, int(len(w) * rng.uniform(0.3, 0.9)))
+            s = int(rng.integers(0, len(w) - span + 1))
+            e, n = s + span, span
+        else:
+            lines = self._lines(w)
+            m = None
+            for _ in range(8):
+                kind = MIDDLE_KINDS[int(rng.choice(len(MIDDLE_KINDS), p=MIDDLE_KIND_P))]
+                m = self._middle(kind, w, lines, rng)
+                if m is not None:
+                    break
+            s, e = m if m is not None else (0, 0)
+
+        # The canvas holds the middle's first n tokens; context is what is left of the window,
+        # trimmed at both edges (as a cursor window would) to fit the row.
+        mid = w[s:e][:n]
+        budget = length - len(head) - 1 - n * (1 + copies)
+        lo, hi = 0, len(w)
+        excess = (s - lo) + (hi - e) - max(0, budget)
+        if excess > 0:
+            room_lo, room_hi = s - lo, hi - e
+            cut_lo = min(room_lo, int(round(excess * room_lo / max(1, room_lo + room_hi))))
+            lo += cut_lo
+            hi -= min(room_hi, excess - cut_lo)
+        prefix, suffix = w[lo:s], w[e:hi]
+        gap = int(rng.integers(1, self.max_suffix_gap + 1)) if fixed_t is None and rng.random() < self.suffix_gap_p else 0
+
+        h, p = len(head), len(prefix)
+        tgt = np.concatenate([mid, np.full(n - len(mid), v.pad, dtype=np.int64)])
+        # Row order: head, suffix, eos, prefix | canvas | copies.
+        ctx_ids = np.concatenate([np.asarray(head, np.int64), suffix, [v.eos], prefix]).astype(np.int64)
+        after = h + p + n + gap
+        ctx_pos = np.concatenate([np.arange(h), np.arange(after, after + len(suffix) + 1), np.arange(h, h + p)])
+        canvas_pos = np.arange(h + p, h + p + n)
+
+        c = len(ctx_ids)
+        k_total = 1 + copies
+        total = c + n * k_total
+        ids = np.empty(total, np.int64)
+        pos = np.empty(total, np.int64)
+        targets = np.zeros(total, np.int64)
+        kind = np.zeros(total, np.int8)
+        weight = np.zeros(total, np.float32)
+        segment = np.zeros(total, np.int32)
+        ids[:c], pos[:c] = ctx_ids, ctx_pos
+        if self.context_lm and c > 1:
+            targets[:c - 1] = ctx_ids[1:]
+            kind[:c - 1] = CONTEXT_LM
+            weight[:c - 1] = 1.0
+        t0 = fixed_t if fixed_t is not None else max(MIN_T, 1.0 - rng.random())
+        for j in range(k_total):
+            # Copies spread their mask rates over (0, 1] (stratified).
+            t = t0 if j == 0 else max(MIN_T, (t0 + j / k_total) % 1.0)
+            masked = rng.random(n) < t
+            sl = slice(c + j * n, c + (j + 1) * n)
+            ids[sl] = np.where(masked, v.mask, tgt)
+            pos[sl] = canvas_pos
+            targets[sl] = tgt
+            kind[sl] = np.where(masked, CANVAS, IGNORE)
+            weight[sl] = np.where(masked, 1.0 / t, 0.0)
+            segment[sl] = j + 1
+        return Example(ids, pos, targets, kind, weight, segment)
+
+
+def pack_rows(builder: ExampleBuilder, rng: np.random.Generator, rows: int, row_len: int,
+              lengths: list[tuple[int, float]], dense_p: float = 0.0, pad_id: int = 1) -> dict[str, np.ndarray]:
+    """A fixed-shape batch [rows, row_len]: examples packed greedily, the rest padding."""
+    ls = np.asarray([x for x, _ in lengths])
+    lp = np.asarray([p for _, p in lengths], dtype=np.float64)
+    lp = lp / lp.sum()
+    out = {
+        "ids": np.full((rows, row_len), pad_id, np.int64), "pos": np.zeros((rows, row_len), np.int64),
+        "targets": np.zeros((rows, row_len), np.int64), "kind": np.zeros((rows, row_len), np.int8),
+        "weight": np.zeros((rows, row_len), np.float32), "example": np.full((rows, row_len), -1, np.int32),
+        "segment": np.zeros((rows, row_len), np.int32),
+    }
+    for r in range(rows):
+        at, k = 0, 0
+        while row_len - at >= MIN_EXAMPLE:
+            want = min(int(ls[rng.choice(len(ls), p=lp)]), row_len - at)
+            ex = builder.build(rng, want, dense_p=dense_p)
+            m = len(ex.ids)
+            sl = slice(at, at + m)
+            out["ids"][r, sl], out["pos"][r, sl], out["targets"][r, sl] = ex.ids, ex.pos, ex.targets
+            out["kind"][r, sl], out["weight"][r, sl], out["segment"][r, sl] = ex.kind, ex.weight, ex.segment
+            out["example"][r, sl] = k
+            at, k = at + m, k + 1
+    return out
+
+
+def validation_rows(builder: ExampleBuilder, count: int, length: int, row_len: int, pad_id: int,
+                    seed: int = 1234) -> list[dict[str, np.ndarray]]:
+    """Fixed editor-shaped examples (fixed seed, mask rates on a grid, canvas sizes in turn), one
+    per row, so the validation loss is comparable across steps and runs."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(count):
+        ex = builder.build(rng, min(length, row_len), fixed_t=(i + 0.5) / count,
+                           canvas_n=CANVAS_SIZES[i % len(CANVAS_SIZES)])
+        m = len(ex.ids)
+        row = {
+            "ids": np.full(row_len, pad_id, np.int64), "pos": np.zeros(row_len, np.int64),
+            "targets": np.zeros(row_len, np.int64), "kind": np.zeros(row_len, np.int8),
+            "weight": np.zeros(row_len, np.float32), "example": np.full(row_len, -1, np.int32),
+            "segment": np.zeros(row_len, np.int32),
+        }
+        for key, val in (("ids", ex.ids), ("pos", ex.pos), ("targets", ex.targets), ("kind", ex.kind),
+                         ("weight", ex.weight), ("segment", ex.segment)):
+            row[key][:m] = val
+        row["example"][:m] = 0
+        rows.append(row)
+    return rows

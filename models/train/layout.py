@@ -1,0 +1,39 @@
+"""The one Python owner of the request layout: which context tokens the model sees, in which
+order, at which positions, and where the canvas sits (models/README.md, "Sequence layout").
+
+Positions always follow the document: `[bos] [lang] prefix · canvas · suffix [eos]` numbered
+0, 1, 2, … The order of the context tokens in the sequence depends on the model's context
+attention:
+  bidirectional       head, prefix, suffix, eos (the order does not matter to the model);
+  causalSuffixFirst   head, suffix, eos, prefix: each context token sees only earlier ones, so
+                      typing (which appends to the prefix) only appends context tokens.
+The canvas always sees every context token.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CONTEXT_ATTENTION = ("bidirectional", "causalSuffixFirst")
+
+
+@dataclass
+class Layout:
+    context_ids: list[int]
+    context_pos: list[int]
+    canvas_pos: list[int]
+
+
+def request_layout(head: list[int], prefix: list[int], suffix: list[int], tail: list[int], canvas_len: int,
+                   context_attention: str = "bidirectional") -> Layout:
+    """head: bos/language ids; tail: eos (or nothing). Returns the context in the model's order."""
+    if context_attention not in CONTEXT_ATTENTION:
+        raise ValueError(f"context attention {context_attention!r} is not one of {CONTEXT_ATTENTION}")
+    h, p, s = len(head), len(prefix), len(suffix)
+    head_pos = list(range(h))
+    prefix_pos = list(range(h, h + p))
+    after = h + p + canvas_len  # first position after the canvas
+    suffix_pos = list(range(after, after + s + len(tail)))
+    canvas_pos = list(range(h + p, after))
+    if context_attention == "bidirectional":
+        return Layout(head + prefix + suffix + tail, head_pos + prefix_pos + suffix_pos, canvas_pos)
+    return Layout(head + suffix + tail + prefix, head_pos + suffix_pos + prefix_pos, canvas_pos)
