@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 """Encode the corpus into token shards for training.
 
-Input:  work/corpus/{train,val}.jsonl, work/tokenizer/tokenizer.json
+Input:  work/corpus/{train,val}.jsonl, work/tokenizer/tokenizer.json (or the shipped model's
+        ../dllm-code-tiny/tokenizer.json, whose vocabulary later runs keep so they can start from its weights)
 Output: work/data/{split}.tokens.u16   uint16, documents concatenated, no special tokens inserted
         work/data/{split}.docs.i64     int64 document start offsets, length ndocs+1 (last = total tokens)
         work/data/{split}.lang.u8      uint8 index into meta["languages"] per document
         work/data/meta.json            vocab size, special ids, languages + their token ids, token counts,
-                                       ids of pure-newline tokens (line boundaries for the trainer)
+                                       ids of pure-newline tokens (line boundaries for the trainer),
+                                       the tokenizer's sha256 and the corpus's licences per source root
+The special ids come from bpe.special_tokens_json(); a tokenizer whose added tokens differ is refused.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -36,6 +40,25 @@ def _encode_batch(batch: list[tuple[str, str]]) -> list[tuple[str, int, np.ndarr
     return [(lang, len(text), np.asarray(_tok.encode(text), dtype=np.uint16)) for lang, text in batch]
 
 
+def check_specials(tok: bpe.Tokenizer, path: str) -> dict:
+    """bpe.special_tokens_json(), after checking that the tokenizer's added tokens (and its vocabulary)
+    give exactly those ids."""
+    specials = bpe.special_tokens_json()
+    want = specials["tokens"]
+    with open(path, encoding="utf-8") as f:
+        added = {t["content"]: t["id"] for t in json.load(f).get("added_tokens", [])}
+    if added != want or any(tok.vocab.get(name) != i for name, i in want.items()):
+        diff = sorted(set(added.items()) ^ set(want.items()))[:8]
+        raise SystemExit(f"encode: the special tokens of {path} are not bpe.py's (differences: {diff}); "
+                         "refusing to write shards with other special ids")
+    return specials
+
+
+def file_sha256(path: str) -> str:
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
 def read_batches(path: str, batch_chars: int = 1_000_000):
     batch, size = [], 0
     with open(path, encoding="utf-8") as f:
@@ -50,7 +73,7 @@ def read_batches(path: str, batch_chars: int = 1_000_000):
         yield batch
 
 
-def main():
+def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tiny", action="store_true", help="use work/tiny (CI smoke run)")
     ap.add_argument("--work", default=None, help="work directory (default work/, or work/tiny with --tiny)")
@@ -58,7 +81,7 @@ def main():
     ap.add_argument("--tokenizer", default=None, help="default <work>/tokenizer/tokenizer.json")
     ap.add_argument("--out", default=None, help="default <work>/data")
     ap.add_argument("--procs", type=int, default=2)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     work = args.work or os.path.join(HERE, "work", "tiny" if args.tiny else "")
     args.corpus = args.corpus or os.path.join(work, "corpus")
     args.tokenizer = args.tokenizer or os.path.join(work, "tokenizer", "tokenizer.json")
@@ -70,16 +93,25 @@ def main():
     assert vocab_size <= 65536
     languages = bpe.LANGUAGES
     lang_index = {l: i for i, l in enumerate(languages)}
-    specials = bpe.special_tokens_json()
+    specials = check_specials(tok, args.tokenizer)
+    corpus_meta = {}
+    if os.path.isfile(os.path.join(args.corpus, "meta.json")):
+        with open(os.path.join(args.corpus, "meta.json")) as f:
+            cm = json.load(f)
+        # licences per source root travel with the shards
+        corpus_meta = {k: cm[k] for k in ("roots", "langs", "sources", "dropped", "humaneval_names", "total_bytes",
+                                          "total_files") if k in cm}
     meta = {
         "vocab_size": vocab_size,
         "tokenizer": os.path.abspath(args.tokenizer),
+        "tokenizer_sha256": file_sha256(args.tokenizer),
         "special_tokens": {k: specials[k] for k in ("mask", "pad", "bos", "eos", "file_sep")},
         "languages": languages,
         "language_token_ids": specials["languageTokens"],
         "newline_token_ids": tok.newline_ids(),
         "dtype": {"tokens": "uint16", "docs": "int64", "lang": "uint8"},
         "splits": {},
+        "corpus": corpus_meta,
     }
     t_all = time.time()
     with Pool(args.procs, initializer=_init, initargs=(args.tokenizer,)) as pool:
@@ -116,8 +148,7 @@ def main():
                         "chars_per_token": round(nchar[l] / max(1, ntok[l]), 3)}
                     for l in sorted(ntok)
                 },
-                "seconds": round(dt, 1),
-            }
+            }  # no timings in meta.json: identical data gives identical files (and archives)
             print(f"[encode] {split}: {len(langs)} docs, {total} tokens, {total / dt:,.0f} tokens/s, "
                   f"{sum(nchar.values()) / max(1, total):.3f} chars/token", file=sys.stderr)
             for l in sorted(ntok):
