@@ -128,10 +128,7 @@ def verify_bundle(b: str, run_dir: str) -> None:
 def build_python_shard(args, run_dir: str) -> str | None:
     """The machine's own permissively licensed Python, encoded; None if it fails or runs late."""
     work = os.path.join(run_dir, "pycorpus")
-    roots = args.roots or ",".join(p for p in site_packages() if os.path.isdir(p))
-    if not roots:
-        say(run_dir, "no site-packages found: using the carried Python shard")
-        return None
+    roots = args.roots or "auto"  # this interpreter's standard library and site-packages
     t0 = time.time()
     try:
         sh([PY, os.path.join(HERE, "corpus.py"), "--roots", roots, "--langs", "python", "--procs", str(args.procs),
@@ -147,11 +144,6 @@ def build_python_shard(args, run_dir: str) -> str | None:
         return None
     say(run_dir, f"Python corpus built in {time.time() - t0:.0f} s")
     return os.path.join(work, "data")
-
-
-def site_packages() -> list[str]:
-    import site
-    return sorted(set(site.getsitepackages()))
 
 
 def cmd_start(args) -> None:
@@ -296,6 +288,7 @@ def cmd_finish(args) -> None:
         weights = os.path.join(args.run_dir, "run", "weights.pt")
         cmd = [PY, os.path.join(HERE, "evaluate.py"), "--checkpoint", weights,
                "--data", os.path.join(args.bundle, "eval"), "--subsets", args.subsets, "--limit", str(args.limit),
+               "--tokenizer", os.path.join(args.bundle, "tokenizer", "tokenizer.json"),
                "--out-json", os.path.join(args.run_dir, "eval.json"),
                "--out-jsonl", os.path.join(args.run_dir, "eval.jsonl")] + args.eval_args
         try:
@@ -336,8 +329,18 @@ def cmd_join(args) -> None:
 
 
 def cmd_export(args) -> None:
+    sys.path.insert(0, HERE)
+    import bpe
+    from data import CANVAS_SIZES
+    # export.py wants the tokenizer with its special ids beside it: the shipped vocabulary.
+    tok_dir = os.path.join(args.verify_dir, "tokenizer")
+    os.makedirs(tok_dir, exist_ok=True)
+    shutil.copyfile(args.tokenizer, os.path.join(tok_dir, "tokenizer.json"))
+    with open(os.path.join(tok_dir, "special_tokens.json"), "w") as f:
+        json.dump(bpe.special_tokens_json(), f)
     cmd = [PY, os.path.join(HERE, "export.py"), "--checkpoint", args.weights, "--out", args.out,
-           "--verify-dir", args.verify_dir, *args.export_args]
+           "--verify-dir", args.verify_dir, "--tokenizer-dir", tok_dir, "--max-canvas", str(max(CANVAS_SIZES)),
+           *args.export_args]
     subprocess.run(cmd, check=True)
     subprocess.run(["node", os.path.join(HERE, "verify_onnx.mjs"), args.out,
                     os.path.join(args.verify_dir, "cases.json")], check=True)
@@ -368,7 +371,7 @@ def main() -> None:
     common(p)
     p.add_argument("--train-minutes", type=float, required=True)
     p.add_argument("--procs", type=int, default=os.cpu_count() or 4)
-    p.add_argument("--roots", default="", help="site-packages folders for the Python corpus (default: this Python's)")
+    p.add_argument("--roots", default="", help="corpus.py --roots for the Python corpus (default auto: this Python's)")
     p.add_argument("--python-mb", type=float, default=300.0)
     p.add_argument("--corpus-timeout", type=float, default=240.0)
     p.add_argument("--no-python-build", action="store_true", help="use the carried Python shard")
@@ -401,11 +404,12 @@ def main() -> None:
     p.add_argument("--weights", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--verify-dir", default=os.path.join(HERE, "work", "verify"))
-    p.add_argument("--export-args", nargs=argparse.REMAINDER, default=[])
+    p.add_argument("--tokenizer", default=os.path.join(REPO, "models", "dllm-code-tiny", "tokenizer.json"))
+    p.add_argument("--export-args", nargs=argparse.REMAINDER, default=[], help="passed on to export.py")
     p.set_defaults(fn=cmd_export)
 
     args = ap.parse_args()
-    if getattr(args, "out", None):
+    if args.stage in ("start", "poll", "finish") and args.out:
         os.makedirs(args.out, exist_ok=True)
     args.fn(args)
 

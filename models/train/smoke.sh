@@ -1,29 +1,61 @@
 #!/usr/bin/env bash
-# End-to-end smoke run of the model pipeline, small enough for CI on a CPU (about a minute):
-# tiny corpus -> tokenizer -> encoded shards -> a few diffusion training steps -> ONNX export
-# -> onnxruntime-node runs context + denoise at several sizes and must match PyTorch.
+# The staged GPU run (run.py) end to end on a CPU at tiny scale, through the same stages and code
+# paths as on the GPU machine (with the CPU fallbacks): shards -> bundle -> start (verify, build a
+# Python corpus from a site-packages folder, merge, launch training detached) -> poll (insurance
+# chunks) -> finish (evaluation, final chunks) -> join -> export -> onnxruntime-node vs PyTorch
+# -> npm run eval on the exported folder. Then the pipeline's unit tests.
 # Writes only into a temporary directory (kept with KEEP=1). Needs Debian's python3-torch,
 # python3-onnx, python3-numpy and python3-regex (PYTHON overrides the interpreter).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
 py="${PYTHON:-/usr/bin/python3}"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/dllm-smoke.XXXXXX")"
 if [ "${KEEP:-0}" != 1 ]; then trap 'rm -rf "$tmp"' EXIT; fi
+export DLLM_RUN_DIR="$tmp/run"
+tokenizer="$repo/models/dllm-code-tiny/tokenizer.json"
 cd "$here"
 step() { printf '\n== %s (%ss)\n' "$1" "$SECONDS"; }
 
-step "corpus"
-"$py" corpus.py --tiny --work "$tmp" > "$tmp/corpus.log"
-step "tokenizer"
-"$py" bpe.py train --tiny --work "$tmp" --vocab 1024 --sample-mb 0.3 > "$tmp/bpe.log"
-step "encode"
-"$py" encode.py --tiny --work "$tmp" > "$tmp/encode.log"
-step "train"
-"$py" train.py --config configs/smoke.json --name smoke --data "$tmp/data" \
-  --tokenizer "$tmp/tokenizer/tokenizer.json" --runs "$tmp/runs" --max-steps 12 --minutes 2
-step "export"
-"$py" export.py --checkpoint "$tmp/runs/smoke/last.pt" --out "$tmp/model" \
-  --tokenizer-dir "$tmp/tokenizer" --verify-dir "$tmp/verify" 2>"$tmp/export.log"
-step "onnxruntime-node vs PyTorch"
-node verify_onnx.mjs "$tmp/model" "$tmp/verify/cases.json" 1e-4
+step "unit tests"
+"$py" -m unittest discover -s "$repo/test/model-pipeline" -p 'test_*.py'
+
+step "carried shards (tiny)"
+"$py" corpus.py --tiny --work "$tmp/local" > "$tmp/corpus.log"
+"$py" encode.py --work "$tmp/local" --tokenizer "$tokenizer" 2> "$tmp/encode.log"
+mkdir -p "$tmp/bundle/shards"
+"$py" shards.py pack "$tmp/local/data" "$tmp/bundle/shards/python-fallback.tar.xz"
+
+step "pack"
+"$py" run.py pack --bundle "$tmp/bundle" --config configs/smoke.json > "$tmp/pack.log"
+
+# A site-packages folder for the on-machine Python build: two small MIT packages of this machine.
+site="$tmp/site"
+mkdir -p "$site"
+for p in attr attrs-22.2.0.dist-info blinker blinker-1.5.dist-info; do
+  ln -s "/usr/lib/python3/dist-packages/$p" "$site/$p"
+done
+
+step "start (GPU machine stage 1)"
+"$py" run.py start --bundle "$tmp/bundle" --out "$tmp/out1" --train-minutes 1.5 --roots "$site" \
+  --python-mb 1 --procs 2 --settle-s 60 --train-args --device cpu --max-steps 10
+step "poll (stage 2)"
+"$py" run.py poll --bundle "$tmp/bundle" --out "$tmp/out2" --wait 2
+step "finish (stage 3)"
+"$py" run.py finish --bundle "$tmp/bundle" --out "$tmp/out3" --wait 90 --subsets SingleLine --limit 3 \
+  --eval-args --device cpu --procs 2
+ls "$tmp/out3"
+test -s "$tmp/run/eval.json"
+
+step "join"
+"$py" run.py join "$tmp/out2" --name insurance --out "$tmp/gpu/insurance.pt"
+"$py" run.py join "$tmp/out3" --out "$tmp/gpu/final.pt"
+
+step "export + onnxruntime-node vs PyTorch"
+"$py" run.py export --weights "$tmp/gpu/final.pt" --out "$tmp/model" --verify-dir "$tmp/verify" 2> "$tmp/export.log"
+
+step "npm run eval on the exported folder"
+cd "$repo"
+npm run -s eval -- --model "$tmp/model" --limit 3 --out "$tmp/npm-eval" > "$tmp/npm-eval.log"
+tail -n 5 "$tmp/npm-eval.log"
 step "done"

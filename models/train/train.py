@@ -64,10 +64,12 @@ class BatchStream(torch.utils.data.IterableDataset):
             yield {k: torch.from_numpy(v) for k, v in batch.items()}
 
 
-def make_builder(data_dir: str, vocab: Vocab, tc: dict, causal: bool, split: str) -> ExampleBuilder:
-    shard = Shard(data_dir, split, vocab.languages, tc.get("lang_weights") if split == "train" else None)
+def make_builder(data_dir: str, vocab: Vocab, tc: dict, causal: bool, split: str,
+                 validation: bool = False) -> ExampleBuilder:
+    training = split == "train" and not validation
+    shard = Shard(data_dir, split, vocab.languages, tc.get("lang_weights") if training else None)
     return ExampleBuilder(shard, vocab, causal, canvas_copies=tc.get("canvas_copies", 1),
-                          suffix_gap_p=tc.get("suffix_gap_p", 0.0) if split == "train" else 0.0,
+                          suffix_gap_p=tc.get("suffix_gap_p", 0.0) if training else 0.0,
                           context_lm=tc.get("context_lm_weight", 0.0) > 0)
 
 
@@ -155,11 +157,14 @@ class Trainer:
             try:
                 flex_fn = None
                 if b == "flex":
+                    if not self.want_compile:
+                        raise RuntimeError("flex attention is only fast compiled")
                     from torch.nn.attention.flex_attention import flex_attention
-                    flex_fn = torch.compile(flex_attention) if self.want_compile else flex_attention
+                    flex_fn = flex_attention  # eager for the check: correct, slow, tiny input
                 diff = check_backend(b, self.model, batch, self.causal, flex_fn)
                 if diff < 1e-3:
-                    self.backend, self.flex_fn = b, flex_fn
+                    self.backend = b
+                    self.flex_fn = torch.compile(flex_fn) if flex_fn is not None else None
                     break
                 self.log(f"attention {b}: differs from the reference by {diff:.2e}; not used")
             except Exception as e:  # any failure of an optional GPU feature falls back
@@ -193,6 +198,11 @@ class Trainer:
                 self.compiled = None
                 for opt in self.optimizers:
                     opt.zero_grad(set_to_none=True)
+                if self.backend == "flex":  # flex needs compile to be fast
+                    self.backend = "sdpa" if "sdpa" in self.backends else "plain"
+                    self.flex_fn = None
+                    self.log(f"attention backend: {self.backend}")
+                mask = self.mask(batch)
         loss, stats = (self.compiled or self.loss_fn)(batch, mask)
         loss.backward()
         return self._apply(stats, lr_scale, loss)
@@ -345,7 +355,11 @@ def main() -> None:
                                          pin_memory=device.type == "cuda",
                                          **({"prefetch_factor": 4, "persistent_workers": True} if workers else {}))
     batches = iter(loader)
-    val_builder = make_builder(args.data, vocab, tc, model.causal_context, "val")
+    val_split = "val"
+    if os.path.getsize(os.path.join(args.data, "val.tokens.u16")) == 0:
+        val_split = "train"  # tiny corpora only; the loss is then not a held-out figure
+        log("no validation documents: validating on training documents")
+    val_builder = make_builder(args.data, vocab, tc, model.causal_context, val_split, validation=True)
     val_rows = validation_rows(val_builder, tc.get("val_examples", 64), tc.get("val_len", 512), tc["row_len"], vocab.pad)
 
     json.dump({"config": cfg, "model": mcfg.to_dict(), "parameters": model.num_parameters(), "args": vars(args),
