@@ -299,7 +299,10 @@ class TrainingMask:
                 return same & (ctx_ok | ((sk == sq) & (sq != 0)))
 
             b, t = example.shape
-            self.block_mask = create_block_mask(mask_mod, b, None, t, t, device=example.device)
+            try:  # compiled mask construction: much faster for large rows, private switch
+                self.block_mask = create_block_mask(mask_mod, b, None, t, t, device=example.device, _compile=True)
+            except Exception:
+                self.block_mask = create_block_mask(mask_mod, b, None, t, t, device=example.device)
         elif backend == "sdpa":
             self.bool_mask = allowed_pairs(example, segment, causal).unsqueeze(1)
         else:

@@ -372,7 +372,7 @@ def main() -> None:
     p.add_argument("--train-minutes", type=float, required=True)
     p.add_argument("--procs", type=int, default=os.cpu_count() or 4)
     p.add_argument("--roots", default="", help="corpus.py --roots for the Python corpus (default auto: this Python's)")
-    p.add_argument("--python-mb", type=float, default=300.0)
+    p.add_argument("--python-mb", type=float, default=500.0)
     p.add_argument("--corpus-timeout", type=float, default=240.0)
     p.add_argument("--no-python-build", action="store_true", help="use the carried Python shard")
     p.add_argument("--settle-s", type=float, default=150.0, help="stay until the schedule is set, at most this")

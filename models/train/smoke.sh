@@ -54,6 +54,11 @@ step "join"
 step "export + onnxruntime-node vs PyTorch"
 "$py" run.py export --weights "$tmp/gpu/final.pt" --out "$tmp/model" --verify-dir "$tmp/verify" 2> "$tmp/export.log"
 
+step "warm start: PyTorch weights back from the exported folder"
+"$py" import_weights.py "$tmp/model" --out "$tmp/rt.pt" --verify-dir "$tmp/verify-rt" 2> "$tmp/import.log"
+node verify_onnx.mjs "$tmp/model" "$tmp/verify-rt/cases.json" 1e-4 > "$tmp/verify-rt.log"
+tail -n 2 "$tmp/verify-rt.log"
+
 step "npm run eval on the exported folder"
 cd "$repo"
 npm run -s eval -- --model "$tmp/model" --limit 3 --out "$tmp/npm-eval" > "$tmp/npm-eval.log"
