@@ -9,7 +9,7 @@
 //     node_modules, then onnxruntime-node's binaries for other platforms pruned
 //     (bin/napi-v*/<os>/<arch>): the real node_modules is never touched;
 //  4. @vscode/vsce packages the stage for the target; .vscodeignore (an allowlist) decides what
-//     ships.
+//     ships, and every file of a bundled model folder must be on its list.
 //
 // Usage: node scripts/package.mjs [--target <vsce target>] [--out <dir>]
 import { execFileSync } from 'node:child_process';
@@ -109,6 +109,24 @@ function bundledModelFolders() {
     .map((e) => e.name);
 }
 
+/**
+ * Every file of every bundled model folder must ship (graphs, their shared weights file, the
+ * tokenizer): `vsce ls` lists what .vscodeignore lets into the package.
+ */
+function checkModelsShip(models) {
+  const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
+  const listed = new Set(
+    execFileSync(process.execPath, [vsce, 'ls'], { cwd: stage, encoding: 'utf8' })
+      .split('\n')
+      .map((l) => l.trim().replaceAll('\\', '/')),
+  );
+  for (const m of models) {
+    for (const f of fs.readdirSync(path.join(stage, 'models', m))) {
+      if (!listed.has(`models/${m}/${f}`)) throw new Error(`models/${m}/${f} would not ship: check .vscodeignore`);
+    }
+  }
+}
+
 function main() {
   log(`target ${target}, stage ${path.relative(root, stage)}`);
   fs.rmSync(stage, { recursive: true, force: true });
@@ -139,6 +157,8 @@ function main() {
     copy(dir, path.join(stage, path.relative(root, dir)));
   }
   pruneOrtBinaries(path.join(stage, 'node_modules', 'onnxruntime-node'), target);
+
+  checkModelsShip(models);
 
   // 4. vsce. Relative README links stay relative: the images ship inside the package and VS Code
   //    shows them from the installed folder.

@@ -1,8 +1,11 @@
 """Export a checkpoint to a split-contract model folder (see models/README.md).
 
-Writes `context.onnx`, `denoise.onnx`, `dllm.json` and `tokenizer.json` into --out, a golden
-example for the Node test (--fixture), and reference cases at several (C, N) for
-`verify_onnx.mjs` (--verify-dir), which compares onnxruntime-node against PyTorch.
+Writes `context.onnx`, `denoise.onnx` and their shared `weights.bin` (stored `--storage`
+fp32/fp16/int8, see quantize.py), `dllm.json` and `tokenizer.json` into --out, a golden example
+for the Node test (--fixture), and reference cases for `verify_onnx.mjs` (--verify-dir), which
+compares onnxruntime-node against PyTorch: random requests at several (C, N) and requests cut from
+real code, with the logits of the model as stored (what the graphs must reproduce) and of the
+fp32 model (the storage's drift).
 
     /usr/bin/python3 export.py --checkpoint work/runs/cpu1/best.pt --out ../dllm-code-tiny \
         --fixture ../../test/fixtures/model/shipped-example.json
@@ -11,25 +14,34 @@ from __future__ import annotations
 
 import argparse
 import base64
+import copy
+import glob
+import inspect
+import io
 import json
 import os
 import shutil
 import sys
 
 import numpy as np
+import onnx
 import torch
 import torch.nn as nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from bpe import Tokenizer  # noqa: E402
+from layout import request_layout  # noqa: E402
 from model import DiffusionLM, ModelConfig  # noqa: E402
+from quantize import STORAGES, WEIGHTS_FILE, pack, rounded  # noqa: E402
 
 OPSET = 17
 # Positions seen in training reach 511 (sequences of up to 512 with the canvas inside); the
 # manifest promises no more than that, leaving room for the largest canvas.
 TRAINED_SEQUENCE = 512
 MAX_CANVAS = 64
+DEFAULT_STORAGE = "fp16"
+VERIFY_SIZES = [(1, 1), (7, 8), (60, 16), (200, 32), (448, 64)]
 
 
 class ContextGraph(nn.Module):
@@ -37,8 +49,8 @@ class ContextGraph(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, input_ids: torch.Tensor, position_ids: torch.Tensor):
-        return self.model.encode_context(input_ids, position_ids)
+    def forward(self, input_ids, position_ids, past_keys=None, past_values=None):
+        return self.model.encode_context(input_ids, position_ids, past_keys, past_values)
 
 
 class DenoiseGraph(nn.Module):
@@ -53,37 +65,58 @@ class DenoiseGraph(nn.Module):
 def load_model(checkpoint: str) -> tuple[DiffusionLM, dict]:
     ck = torch.load(checkpoint, map_location="cpu")
     model = DiffusionLM(ModelConfig.from_dict(ck["model_config"]))
-    model.load_state_dict(ck["model"])
+    model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
     model.eval()
     return model, ck
 
 
-def export_graphs(model: DiffusionLM, out_dir: str) -> None:
+def with_storage(model: DiffusionLM, storage: str) -> DiffusionLM:
+    """A copy whose weights are what the packed graphs compute with."""
+    params = {k: v.detach().numpy() for k, v in model.state_dict().items()}
+    out = copy.deepcopy(model)
+    out.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in rounded(params, storage).items()})
+    return out.eval()
+
+
+def onnx_export(module: nn.Module, args: tuple, **kw) -> onnx.ModelProto:
+    """torch.onnx.export into memory; the TorchScript exporter on torch 2.x as on 1.13."""
+    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+        kw["dynamo"] = False
+    buf = io.BytesIO()
+    with torch.no_grad():
+        torch.onnx.export(module, args, buf, opset_version=OPSET, do_constant_folding=True, **kw)
+    return onnx.load_from_string(buf.getvalue())
+
+
+def export_graphs(model: DiffusionLM, out_dir: str, storage: str) -> dict:
     cfg = model.cfg
-    c, n = 20, 8
+    c, n, p = 20, 8, 3
     ids = torch.randint(32, cfg.vocab_size, (1, c))
     pos = torch.arange(c).unsqueeze(0)
     with torch.no_grad():
         keys, values = model.encode_context(ids, pos)
     kv_axes = {3: "context"}
-    torch.onnx.export(
-        ContextGraph(model), (ids, pos), os.path.join(out_dir, "context.onnx"),
-        input_names=["input_ids", "position_ids"], output_names=["keys", "values"],
-        dynamic_axes={"input_ids": {1: "context"}, "position_ids": {1: "context"},
-                      "keys": kv_axes, "values": kv_axes},
-        opset_version=OPSET, do_constant_folding=True)
-    cids = torch.full((1, n), 0, dtype=torch.long)
+    axes = {"input_ids": {1: "context"}, "position_ids": {1: "context"}, "keys": kv_axes, "values": kv_axes}
+    inputs, names = (ids, pos), ["input_ids", "position_ids"]
+    if model.causal_context:
+        past = torch.randn(cfg.n_layers, 1, cfg.n_heads, p, cfg.head_dim)
+        inputs, names = (ids, pos, past, past.clone()), names + ["past_keys", "past_values"]
+        axes.update({"past_keys": {3: "past"}, "past_values": {3: "past"}})
+    graphs = {"context.onnx": onnx_export(ContextGraph(model), inputs, input_names=names,
+                                          output_names=["keys", "values"], dynamic_axes=axes)}
+    cids = torch.zeros((1, n), dtype=torch.long)
     cpos = torch.arange(c, c + n).unsqueeze(0)
-    torch.onnx.export(
-        DenoiseGraph(model), (cids, cpos, keys, values), os.path.join(out_dir, "denoise.onnx"),
+    graphs["denoise.onnx"] = onnx_export(
+        DenoiseGraph(model), (cids, cpos, keys, values),
         input_names=["canvas_ids", "canvas_position_ids", "keys", "values"], output_names=["logits"],
         dynamic_axes={"canvas_ids": {1: "canvas"}, "canvas_position_ids": {1: "canvas"},
-                      "keys": kv_axes, "values": kv_axes, "logits": {1: "canvas"}},
-        opset_version=OPSET, do_constant_folding=True)
+                      "keys": kv_axes, "values": kv_axes, "logits": {1: "canvas"}})
+    params = {k: v.detach().numpy() for k, v in model.state_dict().items()}
+    return pack(graphs, params, storage, out_dir)
 
 
 def write_manifest(out_dir: str, model: DiffusionLM, special: dict, name: str, description: str,
-                   max_context: int, max_canvas: int) -> dict:
+                   max_context: int, max_canvas: int, storage: str) -> dict:
     cfg = model.cfg
     manifest = {
         "format": 1,
@@ -93,7 +126,8 @@ def write_manifest(out_dir: str, model: DiffusionLM, special: dict, name: str, d
         "provenance": "Trained from scratch as a masked diffusion model on permissively licensed source code "
                       "(Python, JavaScript/TypeScript, C/C++, shell); data, licences and training in MODEL_CARD.md.",
         "contract": "split",
-        "files": {"tokenizer": "tokenizer.json", "context": "context.onnx", "denoise": "denoise.onnx"},
+        "files": {"tokenizer": "tokenizer.json", "context": "context.onnx", "denoise": "denoise.onnx",
+                  "weights": WEIGHTS_FILE},
         "vocabSize": cfg.vocab_size,
         "specialTokens": {k: special[k] for k in ("mask", "pad", "bos", "eos")},
         "languageTokens": special["languageTokens"],
@@ -102,22 +136,22 @@ def write_manifest(out_dir: str, model: DiffusionLM, special: dict, name: str, d
         "maxCanvasTokens": max_canvas,
         "kvCache": {"layers": cfg.n_layers, "heads": cfg.n_heads, "headDim": cfg.head_dim},
     }
+    if model.causal_context:
+        manifest["contextAttention"] = cfg.context_attention
+    manifest["architecture"] = {"family": "dllm-split", **cfg.to_dict(), "storage": storage,
+                                "parameters": model.num_parameters()}
     with open(os.path.join(out_dir, "dllm.json"), "w") as f:
         json.dump(manifest, f, indent=2)
         f.write("\n")
     return manifest
 
 
-def layout(tok: Tokenizer, special: dict, prefix: str, suffix: str, language: str, canvas: list[int]):
-    """Context ids/positions and canvas positions for `[bos] [lang] prefix · canvas · suffix [eos]`."""
-    head = [special["bos"], special["languageTokens"].get(language, special["languageTokens"]["other"])]
-    p, s = tok.encode_ordinary(prefix), tok.encode_ordinary(suffix)
-    before = head + p
-    ctx_ids = before + s + [special["eos"]]
-    n = len(canvas)
-    ctx_pos = list(range(len(before))) + list(range(len(before) + n, len(before) + n + len(s) + 1))
-    canvas_pos = list(range(len(before), len(before) + n))
-    return ctx_ids, ctx_pos, canvas_pos
+def layout(model: DiffusionLM, special: dict, language: str, prefix: list[int], suffix: list[int], n: int):
+    """Context ids/positions (in the model's order) and canvas positions of a request."""
+    lang = special["languageTokens"]
+    head = [special["bos"], lang.get(language, lang["other"])]
+    lay = request_layout(head, prefix, suffix, [special["eos"]], n, model.cfg.context_attention)
+    return lay.context_ids, lay.context_pos, lay.canvas_pos
 
 
 def run_split(model: DiffusionLM, ctx_ids, ctx_pos, canvas_ids, canvas_pos) -> np.ndarray:
@@ -132,17 +166,17 @@ FIXTURE_SUFFIX = "    return total / len(values)\n"
 
 def write_fixture(path: str, model: DiffusionLM, tok: Tokenizer, special: dict) -> None:
     """Golden example for the Node test: a canvas of 16 with two committed tokens."""
-    mask = special["mask"]
-    canvas = [mask] * 16
+    canvas = [special["mask"]] * 16
     committed = tok.encode_ordinary("        total")
     canvas[: len(committed)] = committed
-    ctx_ids, ctx_pos, canvas_pos = layout(tok, special, FIXTURE_PREFIX, FIXTURE_SUFFIX, "python", canvas)
+    prefix_ids, suffix_ids = tok.encode_ordinary(FIXTURE_PREFIX), tok.encode_ordinary(FIXTURE_SUFFIX)
+    ctx_ids, ctx_pos, canvas_pos = layout(model, special, "python", prefix_ids, suffix_ids, len(canvas))
     logits = run_split(model, ctx_ids, ctx_pos, canvas, canvas_pos)
     top = np.argsort(-logits, axis=-1)[:, :5]
     fixture = {
         "description": "PyTorch reference for the shipped model; regenerated by models/train/export.py.",
         "prefix": FIXTURE_PREFIX, "suffix": FIXTURE_SUFFIX, "language": "python",
-        "prefixIds": tok.encode_ordinary(FIXTURE_PREFIX), "suffixIds": tok.encode_ordinary(FIXTURE_SUFFIX),
+        "prefixIds": prefix_ids, "suffixIds": suffix_ids,
         "contextIds": ctx_ids, "contextPositions": ctx_pos,
         "canvasIds": canvas, "canvasPositions": canvas_pos,
         "argmax": logits.argmax(-1).tolist(),
@@ -150,28 +184,62 @@ def write_fixture(path: str, model: DiffusionLM, tok: Tokenizer, special: dict) 
         "top5Logits": np.take_along_axis(logits, top, -1).round(5).tolist(),
         "firstLogits": logits[:, :16].round(5).tolist(),
     }
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w") as f:
         json.dump(fixture, f)
         f.write("\n")
 
 
-def write_verify_cases(out: str, model: DiffusionLM, sizes: list[tuple[int, int]]) -> None:
-    """Random (but valid-looking) requests at several (C, N), with the full PyTorch logits."""
+def b64(a: np.ndarray) -> str:
+    return base64.b64encode(a.astype(np.float32).tobytes()).decode()
+
+
+def make_case(kind: str, stored: DiffusionLM, fp32: DiffusionLM, special: dict, language: str,
+              prefix: list[int], suffix: list[int], canvas: list[int]) -> dict:
+    ctx_ids, ctx_pos, canvas_pos = layout(stored, special, language, prefix, suffix, len(canvas))
+    case = {"kind": kind, "C": len(ctx_ids), "N": len(canvas), "contextIds": ctx_ids, "contextPositions": ctx_pos,
+            "canvasIds": canvas, "canvasPositions": canvas_pos,
+            "logits": b64(run_split(stored, ctx_ids, ctx_pos, canvas, canvas_pos)),
+            "logitsFp32": b64(run_split(fp32, ctx_ids, ctx_pos, canvas, canvas_pos))}
+    if stored.causal_context and len(ctx_ids) > 1:
+        # Where verify_onnx.mjs splits the context in two (past + new): inside the prefix, as typing does.
+        case["split"] = max(1, len(ctx_ids) - max(1, len(prefix) // 2))
+    return case
+
+
+def code_requests(tok: Tokenizer, count: int, n: int, rng: np.random.Generator, max_context: int):
+    """(language, prefix, suffix, middle) cut at line boundaries from this repository's sources."""
+    root = os.path.dirname(os.path.dirname(HERE))
+    files = sorted(glob.glob(os.path.join(HERE, "*.py"))) + sorted(glob.glob(os.path.join(root, "src", "**", "*.ts"), recursive=True))
+    texts = [(("python" if f.endswith(".py") else "typescript"), open(f, encoding="utf-8").read()) for f in files]
+    texts = [(lang, t.splitlines(keepends=True)) for lang, t in texts if t.count("\n") > 40]
+    for i in range(count):
+        lang, lines = texts[i % len(texts)]
+        at = int(rng.integers(10, len(lines) - 10))
+        span, back = int(rng.integers(1, 4)), int(rng.integers(3, 80))
+        prefix = tok.encode_ordinary("".join(lines[max(0, at - back): at]))[-(max_context - 100):]
+        middle = tok.encode_ordinary("".join(lines[at: at + span]))[:n]
+        suffix = tok.encode_ordinary("".join(lines[at + span: at + span + 15]))[:90]
+        yield lang, prefix, suffix, middle
+
+
+def write_verify_cases(out: str, stored: DiffusionLM, fp32: DiffusionLM, tok: Tokenizer, special: dict,
+                       max_context: int, code_cases: int = 16) -> None:
     os.makedirs(out, exist_ok=True)
-    g = torch.Generator().manual_seed(7)
+    g = np.random.default_rng(7)
+    vocab = stored.cfg.vocab_size
     cases = []
-    for c, n in sizes:
-        ctx_ids = torch.randint(32, model.cfg.vocab_size, (c,), generator=g).tolist()
-        canvas = torch.randint(32, model.cfg.vocab_size, (n,), generator=g)
-        canvas[torch.rand(n, generator=g) < 0.6] = 0
-        split = c // 2
-        ctx_pos = list(range(split)) + list(range(split + n, c + n))
-        canvas_pos = list(range(split, split + n))
-        logits = run_split(model, ctx_ids, ctx_pos, canvas.tolist(), canvas_pos).astype(np.float32)
-        cases.append({"C": c, "N": n, "contextIds": ctx_ids, "contextPositions": ctx_pos,
-                      "canvasIds": canvas.tolist(), "canvasPositions": canvas_pos,
-                      "logits": base64.b64encode(logits.tobytes()).decode()})
+    for c, n in VERIFY_SIZES:  # random ids; C counts bos, language and eos as the layout adds them
+        rest = max(0, c - 3)
+        prefix = g.integers(32, vocab, rest - rest // 3).tolist()
+        suffix = g.integers(32, vocab, rest // 3).tolist()
+        canvas = np.where(g.random(n) < 0.6, special["mask"], g.integers(32, vocab, n)).tolist()
+        cases.append(make_case("random", stored, fp32, special, "python", prefix, suffix, canvas))
+    n = 32
+    for lang, prefix, suffix, middle in code_requests(tok, code_cases, n, g, max_context):
+        canvas = middle + [special["pad"]] * (n - len(middle))
+        canvas = [special["mask"] if m else t for t, m in zip(canvas, g.random(n) < 0.75)]
+        cases.append(make_case("code", stored, fp32, special, lang, prefix, suffix, canvas))
     with open(os.path.join(out, "cases.json"), "w") as f:
         json.dump(cases, f)
 
@@ -180,6 +248,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--checkpoint", required=True)
     ap.add_argument("--out", required=True, help="model folder to (over)write")
+    ap.add_argument("--storage", choices=STORAGES, default=DEFAULT_STORAGE, help="dtype of the stored weights")
     ap.add_argument("--tokenizer-dir", default=os.path.join(HERE, "work", "tokenizer"))
     ap.add_argument("--name", default="dllm-code-tiny")
     ap.add_argument("--description", default="Tiny CPU-trained masked diffusion model for code infilling "
@@ -189,6 +258,7 @@ def main() -> None:
     ap.add_argument("--max-context", type=int, default=TRAINED_SEQUENCE - MAX_CANVAS,
                     help="context tokens promised; with the largest canvas, within the trained positions")
     ap.add_argument("--verify-dir", default=os.path.join(HERE, "work", "verify"))
+    ap.add_argument("--no-verify-cases", action="store_true", help="graphs and manifest only")
     args = ap.parse_args()
 
     torch.set_num_threads(2)
@@ -196,15 +266,22 @@ def main() -> None:
     special = json.load(open(os.path.join(args.tokenizer_dir, "special_tokens.json")))
     tok = Tokenizer.from_file(os.path.join(args.tokenizer_dir, "tokenizer.json"))
     os.makedirs(args.out, exist_ok=True)
-    export_graphs(model, args.out)
+    for old in ("context.onnx", "denoise.onnx", WEIGHTS_FILE):
+        if os.path.exists(os.path.join(args.out, old)):
+            os.remove(os.path.join(args.out, old))
+    packed = export_graphs(model, args.out, args.storage)
     shutil.copyfile(os.path.join(args.tokenizer_dir, "tokenizer.json"), os.path.join(args.out, "tokenizer.json"))
-    write_manifest(args.out, model, special, args.name, args.description, args.max_context, args.max_canvas)
+    write_manifest(args.out, model, special, args.name, args.description, args.max_context, args.max_canvas,
+                   args.storage)
+    stored = with_storage(model, args.storage)
     if args.fixture:
-        write_fixture(args.fixture, model, tok, special)
-    write_verify_cases(args.verify_dir, model, [(1, 1), (7, 8), (60, 16), (200, 32), (448, 64)])
+        write_fixture(args.fixture, stored, tok, special)
+    if not args.no_verify_cases:
+        write_verify_cases(args.verify_dir, stored, model, tok, special, args.max_context)
     sizes = {f: os.path.getsize(os.path.join(args.out, f)) for f in sorted(os.listdir(args.out))}
     print(json.dumps({"checkpoint": args.checkpoint, "step": ck.get("step"), "tokens_seen": ck.get("tokens_seen"),
-                      "parameters": model.num_parameters(), "files": sizes}, indent=1))
+                      "parameters": model.num_parameters(), "storage": args.storage, "strays": packed["strays"],
+                      "files": sizes, "folder_bytes": sum(sizes.values())}, indent=1))
 
 
 if __name__ == "__main__":

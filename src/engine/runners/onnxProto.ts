@@ -1,6 +1,7 @@
 /**
  * Just enough of the ONNX protobuf format to write a small graph of standard operators in
- * memory (the engine's scoring graph). Field numbers are those of onnx.proto3.
+ * memory (the engine's scoring graph), with initializers inline or as external data (tests of
+ * model folders whose graphs share a weights file). Field numbers are those of onnx.proto3.
  */
 
 type Field = Uint8Array;
@@ -71,11 +72,37 @@ export function node(opType: string, inputs: readonly string[], outputs: readonl
   );
 }
 
+/**
+ * TensorProto of a float initializer: inline, or external data `{ location, offset }` (relative to
+ * the graph's folder) holding `values.length` little-endian floats.
+ */
+export function floatTensor(name: string, dims: readonly number[], values: Float32Array, external?: { location: string; offset: number }): Field {
+  const shape = dims.map((d) => intField(1, d));
+  if (external === undefined) {
+    const raw = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+    return message(...shape, intField(2, TensorType.float), bytesField(8, name), bytesField(9, raw));
+  }
+  const entry = (key: string, value: string) => bytesField(13, message(bytesField(1, key), bytesField(2, value)));
+  return message(
+    ...shape,
+    intField(2, TensorType.float),
+    bytesField(8, name),
+    entry('location', external.location),
+    entry('offset', String(external.offset)),
+    entry('length', String(values.byteLength)),
+    intField(14, 1), // data_location EXTERNAL
+  );
+}
+
 /** ModelProto (IR version 8) of one graph in the default domain at `opset`. */
-export function model(graph: { name: string; nodes: Field[]; inputs: Field[]; outputs: Field[] }, opset: number): Uint8Array {
+export function model(
+  graph: { name: string; nodes: Field[]; inputs: Field[]; outputs: Field[]; initializers?: Field[] },
+  opset: number,
+): Uint8Array {
   const g = message(
     ...graph.nodes.map((n) => bytesField(1, n)),
     bytesField(2, graph.name),
+    ...(graph.initializers ?? []).map((t) => bytesField(5, t)),
     ...graph.inputs.map((i) => bytesField(11, i)),
     ...graph.outputs.map((o) => bytesField(12, o)),
   );

@@ -1,0 +1,57 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { ModelLoadError } from '../../../src/engine/errors';
+import { floatTensor, model, node, TensorType, valueInfo } from '../../../src/engine/runners/onnxProto';
+import { openSessions } from '../../../src/engine/session';
+import { tempDir } from './fixtures';
+
+/** y = x · W with W [2, 3] in `weights.bin` at a page-aligned offset, as export.py writes model folders. */
+function writeExternalGraph(dir: string, file: string): Float32Array {
+  const w = Float32Array.from([1, 2, 3, 4, 5, 6]);
+  const offset = 4096;
+  const bin = new Uint8Array(offset + w.byteLength);
+  bin.set(new Uint8Array(w.buffer), offset);
+  fs.writeFileSync(path.join(dir, 'weights.bin'), bin);
+  const bytes = model(
+    {
+      name: 'external',
+      nodes: [node('MatMul', ['x', 'w'], ['y'])],
+      inputs: [valueInfo('x', TensorType.float, [1, 2])],
+      outputs: [valueInfo('y', TensorType.float, [1, 3])],
+      initializers: [floatTensor('w', [2, 3], w, { location: 'weights.bin', offset })],
+    },
+    17,
+  );
+  fs.writeFileSync(path.join(dir, file), bytes);
+  return w;
+}
+
+describe('engine/session', () => {
+  let t: ReturnType<typeof tempDir>;
+  beforeEach(() => (t = tempDir()));
+  afterEach(() => t.remove());
+
+  it("opens a graph whose weights are external data beside it, not in the working directory", async () => {
+    writeExternalGraph(t.dir, 'g.onnx');
+    const { sessions } = await openSessions({ g: { file: path.join(t.dir, 'g.onnx'), inputs: ['x'], outputs: ['y'] } }, { device: 'cpu', threads: 1 });
+    try {
+      const out = await sessions.g.run({ x: new ort.Tensor('float32', Float32Array.from([1, 10]), [1, 2]) });
+      assert.deepEqual(Array.from(out.y!.data as Float32Array), [41, 52, 63]);
+    } finally {
+      await sessions.g.release();
+    }
+  });
+
+  it('a missing weights file fails as a model load error naming the graph', async () => {
+    writeExternalGraph(t.dir, 'g.onnx');
+    fs.rmSync(path.join(t.dir, 'weights.bin'));
+    const file = path.join(t.dir, 'g.onnx');
+    await assert.rejects(openSessions({ g: { file, inputs: ['x'], outputs: ['y'] } }, { device: 'cpu', threads: 1 }), (e: unknown) => {
+      assert.ok(e instanceof ModelLoadError, String(e));
+      assert.equal(e.path, file);
+      return true;
+    });
+  });
+});
