@@ -9,7 +9,7 @@ import { InfillInputError, ModelLoadError, describeError } from './errors';
 import { ModelManifest, readManifest } from './manifest';
 import { FULL_IO, FullModel } from './runners/full';
 import type { CanvasModel, SequenceLayout } from './runners/model';
-import { SPLIT_CONTEXT_IO, SPLIT_DENOISE_IO, SplitModel } from './runners/split';
+import { SPLIT_DENOISE_IO, SplitModel, splitContextIO } from './runners/split';
 import { denoise } from './sampler/denoise';
 import { buildPolicy, resolveSamplerOptions } from './sampler/index';
 import { mulberry32 } from './sampler/random';
@@ -85,14 +85,15 @@ async function openModel(m: ModelManifest, options: EngineLoadOptions) {
   if (m.contract === 'split') {
     const kv = m.kvCache!;
     const cache = [kv.layers, 1, kv.heads, null, kv.headDim];
+    const attention = m.contextAttention ?? 'bidirectional';
     const { sessions, device, warnings } = await openSessions(
       {
-        context: { file: m.files.context!, ...SPLIT_CONTEXT_IO, dims: { keys: cache, values: cache } },
+        context: { file: m.files.context!, ...splitContextIO(attention), dims: { keys: cache, values: cache, past_keys: cache, past_values: cache } },
         denoise: { file: m.files.denoise!, ...SPLIT_DENOISE_IO, dims: { keys: cache, values: cache, logits: [1, null, m.vocabSize] } },
       },
       open,
     );
-    return { model: new SplitModel(sessions.context, sessions.denoise, m.vocabSize, m.kvCache!) as CanvasModel, device, warnings };
+    return { model: new SplitModel(sessions.context, sessions.denoise, m.vocabSize, m.kvCache!, attention) as CanvasModel, device, warnings };
   }
   const { sessions, device, warnings } = await openSessions({ model: { file: m.files.model!, ...FULL_IO, dims: { logits: [1, null, m.vocabSize] } } }, open);
   return { model: new FullModel(sessions.model, m.vocabSize, m.shiftedLogits) as CanvasModel, device, warnings };

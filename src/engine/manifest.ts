@@ -18,6 +18,14 @@ export interface SpecialTokens {
   eos: number | null;
 }
 
+/**
+ * How the split contract's context tokens attend to each other, which fixes the order the context
+ * graph takes them in (runners/model.ts `contextTokens`; models/README.md, "Graph contracts").
+ */
+export type ContextAttention = 'bidirectional' | 'causalSuffixFirst';
+
+export const CONTEXT_ATTENTIONS: readonly ContextAttention[] = ['bidirectional', 'causalSuffixFirst'];
+
 export interface KvCacheShape {
   layers: number;
   heads: number;
@@ -42,6 +50,8 @@ export interface ModelManifest {
     denoise?: string;
     /** full only */
     model?: string;
+    /** Optional: the graphs' shared external weights, named so that a missing one is reported as such. */
+    weights?: string;
   };
   vocabSize: number;
   specialTokens: SpecialTokens;
@@ -53,6 +63,8 @@ export interface ModelManifest {
   maxCanvasTokens: number;
   /** split only */
   kvCache?: KvCacheShape;
+  /** split only; `bidirectional` when the manifest leaves it out. */
+  contextAttention?: ContextAttention;
 }
 
 /** Reads `<modelDir>/dllm.json`, validates it and checks that the files it names exist. */
@@ -85,7 +97,10 @@ export function readManifest(modelDir: string): ModelManifest {
   return manifest;
 }
 
-/** Validates manifest JSON (no file-system access). `file` names the manifest in errors. */
+/**
+ * Validates manifest JSON (no file-system access). `file` names the manifest in errors. Fields
+ * the runtime does not use (e.g. the informational `architecture` block) are ignored.
+ */
 export function parseManifest(json: unknown, dir: string, file = path.join(dir, MANIFEST_FILE)): ModelManifest {
   const fail = (reason: string): never => {
     throw new ModelLoadError(file, reason);
@@ -119,6 +134,7 @@ export function parseManifest(json: unknown, dir: string, file = path.join(dir, 
   } else {
     files.model = rel('model');
   }
+  if (filesObj.weights !== undefined) files.weights = rel('weights');
 
   const st = asObject(root.specialTokens, '"specialTokens"', fail);
   const tokenId = (key: string, nullable: boolean): number | null => {
@@ -166,6 +182,18 @@ export function parseManifest(json: unknown, dir: string, file = path.join(dir, 
     };
   }
 
+  let contextAttention: ContextAttention | undefined;
+  if (root.contextAttention !== undefined) {
+    // Refused, not ignored: a full graph has no context pass whose order it could set.
+    if (c !== 'split') fail('"contextAttention" applies to the split contract only');
+    if (!(CONTEXT_ATTENTIONS as readonly unknown[]).includes(root.contextAttention)) {
+      fail(`unknown "contextAttention" ${JSON.stringify(root.contextAttention)} (expected ${CONTEXT_ATTENTIONS.map((a) => `"${a}"`).join(' or ')})`);
+    }
+    contextAttention = root.contextAttention as ContextAttention;
+  } else if (c === 'split') {
+    contextAttention = 'bidirectional';
+  }
+
   return {
     dir,
     format: 1,
@@ -182,6 +210,7 @@ export function parseManifest(json: unknown, dir: string, file = path.join(dir, 
     maxContextTokens,
     maxCanvasTokens,
     kvCache,
+    contextAttention,
   };
 }
 

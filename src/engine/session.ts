@@ -116,8 +116,14 @@ export function contractMismatch(spec: Pick<GraphSpec, 'inputs' | 'outputs'>, in
   const extraIn = inputs.filter((n) => !spec.inputs.includes(n));
   const missingOut = spec.outputs.filter((n) => !outputs.includes(n));
   if (missingIn.length === 0 && extraIn.length === 0 && missingOut.length === 0) return undefined;
+  // The names at fault first: a manifest field such as contextAttention can change the expected inputs.
+  const faults = [
+    missingIn.length > 0 ? `missing inputs [${missingIn.join(', ')}]` : '',
+    extraIn.length > 0 ? `unexpected inputs [${extraIn.join(', ')}]` : '',
+    missingOut.length > 0 ? `missing outputs [${missingOut.join(', ')}]` : '',
+  ].filter((f) => f !== '');
   return (
-    `graph does not match the contract: inputs [${inputs.join(', ')}], outputs [${outputs.join(', ')}]; ` +
+    `graph does not match the contract: ${faults.join(', ')}; inputs [${inputs.join(', ')}], outputs [${outputs.join(', ')}]; ` +
     `expected inputs [${spec.inputs.join(', ')}] and outputs including [${spec.outputs.join(', ')}]`
   );
 }

@@ -3,10 +3,12 @@
  * A request first `begin`s with its context (split models encode it once there), then runs
  * `forward` once per denoising pass.
  */
+import type { ContextAttention } from '../manifest';
 
 /**
- * The sequence the model sees: `head · prefix · canvas · suffix · tail`, consecutive positions.
- * head = [bos] [language], tail = [eos] (each left out when the manifest has none).
+ * The document layout of a request: `head · prefix · canvas · suffix · tail`, consecutive
+ * positions. head = [bos] [language], tail = [eos] (each left out when the manifest has none).
+ * A causal split model takes the context tokens in another order, at these same positions.
  */
 export interface SequenceLayout {
   head: readonly number[];
@@ -36,11 +38,22 @@ export function canvasOffset(layout: SequenceLayout): number {
   return layout.head.length + layout.prefix.length;
 }
 
-/** Context tokens (everything but the canvas) with their positions in the full sequence. */
-export function contextTokens(layout: SequenceLayout): { ids: number[]; positions: number[] } {
-  const before = [...layout.head, ...layout.prefix];
-  const after = [...layout.suffix, ...layout.tail];
-  const ids = [...before, ...after];
-  const positions = ids.map((_, i) => (i < before.length ? i : i + layout.canvasLength));
-  return { ids, positions };
+/**
+ * Context tokens (everything but the canvas) in the order the context graph takes them, each at
+ * its position in the document layout (positions skip the canvas whatever the order):
+ * - `bidirectional`: head, prefix, suffix, tail;
+ * - `causalSuffixFirst`: head, suffix, tail, prefix. Each token attends only to those before it,
+ *   so typing, which appends to the prefix, only appends context tokens.
+ * The Python twin is models/train/layout.py `request_layout`; the two must agree exactly.
+ */
+export function contextTokens(layout: SequenceLayout, attention: ContextAttention = 'bidirectional'): { ids: number[]; positions: number[] } {
+  const { head, prefix, suffix, tail } = layout;
+  const after = head.length + prefix.length + layout.canvasLength; // first position after the canvas
+  const headPos = head.map((_, i) => i);
+  const prefixPos = prefix.map((_, i) => head.length + i);
+  const afterPos = [...suffix, ...tail].map((_, i) => after + i);
+  if (attention === 'causalSuffixFirst') {
+    return { ids: [...head, ...suffix, ...tail, ...prefix], positions: [...headPos, ...afterPos, ...prefixPos] };
+  }
+  return { ids: [...head, ...prefix, ...suffix, ...tail], positions: [...headPos, ...prefixPos, ...afterPos] };
 }

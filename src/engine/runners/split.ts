@@ -1,14 +1,28 @@
 /**
  * The split contract: the `context` graph encodes prefix+suffix once per request into keys and
  * values (context tokens never attend to the canvas, so this cache is exact), and the `denoise`
- * graph runs only the N canvas positions against them, once per pass.
+ * graph runs only the N canvas positions against them, once per pass. A `causalSuffixFirst`
+ * context graph also takes the keys and values of earlier context tokens (`past_keys`,
+ * `past_values`); a request encodes its whole context at once, so the past is empty.
  */
 import * as ort from 'onnxruntime-node';
-import type { KvCacheShape } from '../manifest';
+import type { ContextAttention, KvCacheShape } from '../manifest';
 import { CanvasModel, CanvasPass, SequenceLayout, canvasOffset, contextTokens } from './model';
 
 export const SPLIT_CONTEXT_IO = { inputs: ['input_ids', 'position_ids'], outputs: ['keys', 'values'] } as const;
+export const SPLIT_CAUSAL_CONTEXT_IO = { inputs: ['input_ids', 'position_ids', 'past_keys', 'past_values'], outputs: ['keys', 'values'] } as const;
 export const SPLIT_DENOISE_IO = { inputs: ['canvas_ids', 'canvas_position_ids', 'keys', 'values'], outputs: ['logits'] } as const;
+
+/** The context graph's inputs and outputs for a manifest's `contextAttention`. */
+export function splitContextIO(attention: ContextAttention): typeof SPLIT_CONTEXT_IO | typeof SPLIT_CAUSAL_CONTEXT_IO {
+  return attention === 'causalSuffixFirst' ? SPLIT_CAUSAL_CONTEXT_IO : SPLIT_CONTEXT_IO;
+}
+
+/** Keys and values `[layers, 1, heads, tokens, headDim]` of context tokens. */
+export interface ContextKv {
+  keys: ort.Tensor;
+  values: ort.Tensor;
+}
 
 export class SplitModel implements CanvasModel {
   constructor(
@@ -16,27 +30,37 @@ export class SplitModel implements CanvasModel {
     private readonly denoise: ort.InferenceSession,
     readonly vocabSize: number,
     private readonly kv: KvCacheShape,
+    readonly contextAttention: ContextAttention = 'bidirectional',
   ) {}
+
+  /**
+   * Keys and values of context tokens `ids` at document `positions`, given in the model's order
+   * (`contextTokens`). A causal model's tokens also attend to `past`, the K/V of the context tokens
+   * before them (empty when absent); the result covers the new tokens only.
+   */
+  async encodeContext(ids: readonly number[], positions: readonly number[], past?: ContextKv): Promise<ContextKv> {
+    const causal = this.contextAttention === 'causalSuffixFirst';
+    if (past !== undefined && !causal) throw new Error('past keys/values need a causalSuffixFirst context');
+    // No tokens: an empty cache, no context pass.
+    if (ids.length === 0) return { keys: this.emptyKv(), values: this.emptyKv() };
+    const feeds: Record<string, ort.Tensor> = { input_ids: int64Tensor(ids), position_ids: int64Tensor(positions) };
+    if (causal) {
+      feeds.past_keys = past?.keys ?? this.emptyKv();
+      feeds.past_values = past?.values ?? this.emptyKv();
+    }
+    const out = await this.context.run(feeds);
+    const keys = out.keys as ort.Tensor;
+    const values = out.values as ort.Tensor;
+    const dims = [this.kv.layers, 1, this.kv.heads, ids.length, this.kv.headDim];
+    expectDims(keys, dims, 'context graph "keys"');
+    expectDims(values, dims, 'context graph "values"');
+    return { keys, values };
+  }
 
   async begin(layout: SequenceLayout): Promise<CanvasPass> {
     const started = performance.now();
-    const { ids, positions } = contextTokens(layout);
-    let keys: ort.Tensor;
-    let values: ort.Tensor;
-    if (ids.length === 0) {
-      // No context at all: an empty cache, no context pass.
-      const dims = [this.kv.layers, 1, this.kv.heads, 0, this.kv.headDim];
-      keys = new ort.Tensor('float32', new Float32Array(0), dims);
-      values = new ort.Tensor('float32', new Float32Array(0), dims);
-    } else {
-      const out = await this.context.run({
-        input_ids: int64Tensor(ids),
-        position_ids: int64Tensor(positions),
-      });
-      keys = out.keys as ort.Tensor;
-      values = out.values as ort.Tensor;
-      expectDims(keys, [this.kv.layers, 1, this.kv.heads, ids.length, this.kv.headDim], 'context graph "keys"');
-    }
+    const { ids, positions } = contextTokens(layout, this.contextAttention);
+    const { keys, values } = await this.encodeContext(ids, positions);
     const encodeMs = performance.now() - started;
 
     const n = layout.canvasLength;
@@ -68,6 +92,10 @@ export class SplitModel implements CanvasModel {
 
   async dispose(): Promise<void> {
     await Promise.all([this.context.release(), this.denoise.release()]);
+  }
+
+  private emptyKv(): ort.Tensor {
+    return new ort.Tensor('float32', new Float32Array(0), [this.kv.layers, 1, this.kv.heads, 0, this.kv.headDim]);
   }
 }
 

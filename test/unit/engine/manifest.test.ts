@@ -108,6 +108,21 @@ describe('engine/manifest', () => {
     expectLoadError(() => readManifest(t.dir), path.join(t.dir, 'dllm.json'), /files\.denoise/);
   });
 
+  it('ignores informational fields and reads the optional shared weights file', () => {
+    const architecture = { family: 'dllm-split', d_model: 16, n_layers: 2, storage: 'int8' };
+    const files = { tokenizer: 'tokenizer.json', context: 'context.onnx', denoise: 'denoise.onnx', weights: 'weights.bin' };
+    writeModel(t.dir, { ...splitManifest(), files, architecture }, [...Object.values(files)]);
+    const m = readManifest(t.dir);
+    assert.equal(m.files.weights, path.join(t.dir, 'weights.bin'));
+    assert.ok(!('architecture' in m));
+  });
+
+  it('a shared weights file named in the manifest is missing', () => {
+    const files = { tokenizer: 'tokenizer.json', context: 'context.onnx', denoise: 'denoise.onnx', weights: 'weights.bin' };
+    writeModel(t.dir, { ...splitManifest(), files });
+    expectLoadError(() => readManifest(t.dir), path.join(t.dir, 'weights.bin'), /missing file/);
+  });
+
   it('a file named in the manifest is missing', () => {
     writeModel(t.dir, splitManifest(), ['tokenizer.json', 'context.onnx']);
     expectLoadError(() => readManifest(t.dir), path.join(t.dir, 'denoise.onnx'), /missing file/);

@@ -1,0 +1,167 @@
+/**
+ * The engine with a `causalSuffixFirst` split model: a tiny random one, exported at test time by
+ * models/train/export.py (causal_fixture.py), checked against its PyTorch reference: the context
+ * order and positions, the context keys and values, and the logits of the first denoise pass; then
+ * loaded by the real inference child. Skipped, with a message, when /usr/bin/python3 has no torch.
+ */
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { InfillInput } from '../../../src/engine/api';
+import { engineFrom, loadParts } from '../../../src/engine/engine';
+import { type CanvasModel, type SequenceLayout, canvasOffset, contextTokens } from '../../../src/engine/runners/model';
+import type { ContextKv, SplitModel } from '../../../src/engine/runners/split';
+import { assertWellFormed, infillParams, serverModule, startHarness, type Harness } from '../server/harness';
+
+const PYTHON = '/usr/bin/python3';
+const FIXTURE_SCRIPT = path.join(__dirname, 'causal_fixture.py');
+
+/** The requests PyTorch computes the reference for; canvas = maxTokens. */
+const REQUESTS: InfillInput[] = [
+  { prefix: 'def add(a, b):\n    return ', suffix: '\n\n\nprint(add(1, 2))\n', language: 'python', maxTokens: 8, stepBudget: 1, sampler: { kind: 'lowConfidence' } },
+  { prefix: 'export function clamp(x: number): number {\n  ', suffix: '\n}\n', language: 'typescript', maxTokens: 5, stepBudget: 1, sampler: { kind: 'lowConfidence' } },
+  // A language the model has no token for: the head ends with `other`.
+  { prefix: 'SELECT ', suffix: ' FROM t;', language: 'sql', maxTokens: 3, stepBudget: 1, sampler: { kind: 'lowConfidence' } },
+];
+
+interface ExpectedCase {
+  contextIds: number[];
+  contextPositions: number[];
+  canvasPositions: number[];
+  keys: string;
+  values: string;
+  logits: string;
+}
+
+function hasTorch(): boolean {
+  return fs.existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+}
+
+const floats = (b64: string) => new Float32Array(Uint8Array.from(Buffer.from(b64, 'base64')).buffer);
+
+/** Elementwise agreement up to float rounding, relative to the largest expected magnitude. */
+function assertClose(got: ArrayLike<number>, want: Float32Array, what: string, rtol = 3e-5) {
+  assert.equal(got.length, want.length, `${what}: length`);
+  let scale = 0;
+  for (const w of want) scale = Math.max(scale, Math.abs(w));
+  const tol = 1e-6 + rtol * scale;
+  for (let i = 0; i < want.length; i++) {
+    const diff = Math.abs(got[i]! - want[i]!);
+    assert.ok(diff <= tol, `${what}[${i}]: ${got[i]} vs PyTorch ${want[i]} (|diff| ${diff} > ${tol})`);
+  }
+}
+
+/** [L,1,H,A,D] ++ [L,1,H,B,D] along the token axis. */
+function concatTokens(a: ort.Tensor, b: ort.Tensor): Float32Array {
+  const [layers, , heads, na, d] = a.dims as number[];
+  const nb = b.dims[3]!;
+  const [x, y] = [a.data as Float32Array, b.data as Float32Array];
+  const out = new Float32Array(x.length + y.length);
+  for (let lh = 0; lh < layers! * heads!; lh++) {
+    out.set(x.subarray(lh * na! * d!, (lh + 1) * na! * d!), lh * (na! + nb) * d!);
+    out.set(y.subarray(lh * nb * d!, (lh + 1) * nb * d!), (lh * (na! + nb) + na!) * d!);
+  }
+  return out;
+}
+
+describe('engine with a causalSuffixFirst model (tiny, random, exported at test time)', function () {
+  let work: string;
+  let modelDir: string;
+  let expected: ExpectedCase[];
+
+  before(function () {
+    if (!hasTorch()) {
+      console.warn(`      ${PYTHON} has no torch: skipping the causal-context model test (it exports a model with models/train/export.py)`);
+      this.skip();
+    }
+    this.timeout(180_000);
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'dllm-causal-model-'));
+    const requests = REQUESTS.map((r) => ({ prefix: r.prefix, suffix: r.suffix, language: r.language, canvas: r.maxTokens }));
+    const run = spawnSync(PYTHON, [FIXTURE_SCRIPT, work, JSON.stringify(requests)], { encoding: 'utf8' });
+    assert.equal(run.status, 0, `${FIXTURE_SCRIPT} failed:\n${run.stderr}`);
+    modelDir = path.join(work, 'model');
+    expected = (JSON.parse(fs.readFileSync(path.join(work, 'expected.json'), 'utf8')) as { cases: ExpectedCase[] }).cases;
+  });
+  after(() => {
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it("lays out each request as layout.py does and reproduces PyTorch's context keys/values and first-pass logits", async () => {
+    const parts = await loadParts({ modelDir, device: 'cpu', threads: 1 });
+    assert.equal(parts.manifest.contextAttention, 'causalSuffixFirst');
+    const split = parts.model as SplitModel;
+    assert.equal(split.contextAttention, 'causalSuffixFirst');
+    // Watch the engine: the layout it builds and the logits of its first pass.
+    const seen: { layout: SequenceLayout; canvas?: Int32Array; logits?: Float32Array }[] = [];
+    const watched: CanvasModel = {
+      vocabSize: split.vocabSize,
+      dispose: () => split.dispose(),
+      async begin(layout) {
+        const record: (typeof seen)[number] = { layout };
+        seen.push(record);
+        const pass = await split.begin(layout);
+        return {
+          encodeMs: pass.encodeMs,
+          async forward(canvas) {
+            const logits = await pass.forward(canvas);
+            if (record.logits === undefined) Object.assign(record, { canvas: Int32Array.from(canvas), logits: Float32Array.from(logits) });
+            return logits;
+          },
+          release: () => pass.release(),
+        };
+      },
+    };
+    const engine = engineFrom({ ...parts, model: watched });
+    try {
+      for (const [i, request] of REQUESTS.entries()) {
+        const want = expected[i]!;
+        const out = await engine.infill(request);
+        assert.equal(out.stats.forwardPasses, 1);
+        const { layout, canvas, logits } = seen[i]!;
+        const context = contextTokens(layout, 'causalSuffixFirst');
+        assert.deepEqual(context, { ids: want.contextIds, positions: want.contextPositions }, `request ${i}: context order and positions`);
+        assert.deepEqual(
+          Array.from({ length: layout.canvasLength }, (_, j) => canvasOffset(layout) + j),
+          want.canvasPositions,
+        );
+        assert.ok(canvas!.every((t) => t === parts.manifest.specialTokens.mask), 'the first pass sees an all-mask canvas');
+        assertClose(logits!, floats(want.logits), `request ${i}: logits`);
+
+        const kv = await split.encodeContext(context.ids, context.positions);
+        assertClose(kv.keys.data as Float32Array, floats(want.keys), `request ${i}: keys`);
+        assertClose(kv.values.data as Float32Array, floats(want.values), `request ${i}: values`);
+
+        // The same context in two passes, the second given the first's K/V as its past (what a
+        // keystroke cache will do): the same keys and values as one pass.
+        const at = context.ids.length - 3;
+        const first: ContextKv = await split.encodeContext(context.ids.slice(0, at), context.positions.slice(0, at));
+        const rest = await split.encodeContext(context.ids.slice(at), context.positions.slice(at), first);
+        assertClose(concatTokens(first.keys, rest.keys), floats(want.keys), `request ${i}: keys in two passes`);
+        assertClose(concatTokens(first.values, rest.values), floats(want.values), `request ${i}: values in two passes`);
+      }
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  describe('in the real inference child', function () {
+    let h: Harness;
+    before(async function () {
+      assert.ok(fs.existsSync(serverModule), `${serverModule} is missing: run npm run build (npm run test:integration does)`);
+      h = await startHarness();
+    });
+    after(() => h?.client.stop());
+
+    it('loads the model and answers an infill', async () => {
+      const init = await h.client.initialize({ device: 'cpu', modelDir, clientName: 'integration tests' });
+      assert.equal(init.model.name, 'causal-test');
+      assert.equal(init.model.path, modelDir);
+      assert.equal(init.model.contract, 'split');
+      const params = infillParams({ maxTokens: 8, stepBudget: 4 });
+      assertWellFormed(await h.client.infill(params), params);
+    });
+  });
+});
