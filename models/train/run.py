@@ -40,13 +40,8 @@ TRANSFER_LIMIT = 64 * 1024 * 1024
 EVAL_SUBSETS = ("SingleLine", "MultiLine", "RandomSpan")
 PY = sys.executable
 
-
-def sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+sys.path.insert(0, HERE)
+from shards import sha256  # noqa: E402
 
 
 def say(run_dir: str | None, msg: str) -> None:
