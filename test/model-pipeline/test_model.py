@@ -74,6 +74,14 @@ def tiny_model(context_attention: str) -> DiffusionLM:
     return model
 
 
+def _has_flex() -> bool:
+    try:
+        import torch.nn.attention.flex_attention  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
 class ModelTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -238,6 +246,22 @@ class ModelTest(unittest.TestCase):
             with torch.no_grad():
                 ref = model.forward_train(t["ids"], t["pos"], TrainingMask(t["example"], t["segment"], causal))
                 got = model.forward_train(t["ids"], t["pos"], TrainingMask(t["example"], t["segment"], causal, "sdpa"))
+            torch.testing.assert_close(got, ref, atol=1e-4, rtol=1e-4)
+
+
+    @unittest.skipUnless(_has_flex(), "torch < 2.5")
+    def test_flex_backend_equals_plain(self):
+        """The block mask's mask_mod is the GPU run's mask; eager flex attention runs it on a CPU."""
+        from torch.nn.attention.flex_attention import flex_attention
+        rng = np.random.default_rng(9)
+        for causal in (False, True):
+            model = tiny_model("causalSuffixFirst" if causal else "bidirectional")
+            batch = pack_rows(self.builder(causal, canvas_copies=1), rng, 2, 256, [(100, 1.0)], 0.2, self.vocab.pad)
+            t = {k: torch.from_numpy(v) for k, v in batch.items()}
+            with torch.no_grad():
+                ref = model.forward_train(t["ids"], t["pos"], TrainingMask(t["example"], t["segment"], causal))
+                got = model.forward_train(t["ids"], t["pos"], TrainingMask(t["example"], t["segment"], causal, "flex",
+                                                                           flex_attention))
             torch.testing.assert_close(got, ref, atol=1e-4, rtol=1e-4)
 
 
