@@ -311,51 +311,50 @@ class ExampleBuilder:
         return Example(ids, pos, targets, kind, weight, segment)
 
 
+def empty_rows(rows: int, row_len: int, pad_id: int) -> dict[str, np.ndarray]:
+    """A batch [rows, row_len] of padding: no example, no loss."""
+    shape = (rows, row_len)
+    return {
+        "ids": np.full(shape, pad_id, np.int64), "pos": np.zeros(shape, np.int64),
+        "targets": np.zeros(shape, np.int64), "kind": np.zeros(shape, np.int8),
+        "weight": np.zeros(shape, np.float32), "example": np.full(shape, -1, np.int32),
+        "segment": np.zeros(shape, np.int32),
+    }
+
+
+def place(batch: dict[str, np.ndarray], row: int, at: int, ex: Example, example_id: int) -> int:
+    """Writes an example into a row from position `at`; returns the position after it."""
+    sl = slice(at, at + len(ex.ids))
+    for key in ("ids", "pos", "targets", "kind", "weight", "segment"):
+        batch[key][row, sl] = getattr(ex, key)
+    batch["example"][row, sl] = example_id
+    return sl.stop
+
+
 def pack_rows(builder: ExampleBuilder, rng: np.random.Generator, rows: int, row_len: int,
               lengths: list[tuple[int, float]], dense_p: float = 0.0, pad_id: int = 1) -> dict[str, np.ndarray]:
     """A fixed-shape batch [rows, row_len]: examples packed greedily, the rest padding."""
     ls = np.asarray([x for x, _ in lengths])
     lp = np.asarray([p for _, p in lengths], dtype=np.float64)
     lp = lp / lp.sum()
-    out = {
-        "ids": np.full((rows, row_len), pad_id, np.int64), "pos": np.zeros((rows, row_len), np.int64),
-        "targets": np.zeros((rows, row_len), np.int64), "kind": np.zeros((rows, row_len), np.int8),
-        "weight": np.zeros((rows, row_len), np.float32), "example": np.full((rows, row_len), -1, np.int32),
-        "segment": np.zeros((rows, row_len), np.int32),
-    }
+    out = empty_rows(rows, row_len, pad_id)
     for r in range(rows):
         at, k = 0, 0
         while row_len - at >= MIN_EXAMPLE:
             want = min(int(ls[rng.choice(len(ls), p=lp)]), row_len - at)
-            ex = builder.build(rng, want, dense_p=dense_p)
-            m = len(ex.ids)
-            sl = slice(at, at + m)
-            out["ids"][r, sl], out["pos"][r, sl], out["targets"][r, sl] = ex.ids, ex.pos, ex.targets
-            out["kind"][r, sl], out["weight"][r, sl], out["segment"][r, sl] = ex.kind, ex.weight, ex.segment
-            out["example"][r, sl] = k
-            at, k = at + m, k + 1
+            at = place(out, r, at, builder.build(rng, want, dense_p=dense_p), k)
+            k += 1
     return out
 
 
 def validation_rows(builder: ExampleBuilder, count: int, length: int, row_len: int, pad_id: int,
-                    seed: int = 1234) -> list[dict[str, np.ndarray]]:
+                    seed: int = 1234) -> dict[str, np.ndarray]:
     """Fixed editor-shaped examples (fixed seed, mask rates on a grid, canvas sizes in turn), one
-    per row, so the validation loss is comparable across steps and runs."""
+    per row of a [count, row_len] batch, so the validation loss is comparable across steps and runs."""
     rng = np.random.default_rng(seed)
-    rows = []
+    out = empty_rows(count, row_len, pad_id)
     for i in range(count):
         ex = builder.build(rng, min(length, row_len), fixed_t=(i + 0.5) / count,
                            canvas_n=CANVAS_SIZES[i % len(CANVAS_SIZES)])
-        m = len(ex.ids)
-        row = {
-            "ids": np.full(row_len, pad_id, np.int64), "pos": np.zeros(row_len, np.int64),
-            "targets": np.zeros(row_len, np.int64), "kind": np.zeros(row_len, np.int8),
-            "weight": np.zeros(row_len, np.float32), "example": np.full(row_len, -1, np.int32),
-            "segment": np.zeros(row_len, np.int32),
-        }
-        for key, val in (("ids", ex.ids), ("pos", ex.pos), ("targets", ex.targets), ("kind", ex.kind),
-                         ("weight", ex.weight), ("segment", ex.segment)):
-            row[key][:m] = val
-        row["example"][:m] = 0
-        rows.append(row)
-    return rows
+        place(out, i, 0, ex, 0)
+    return out

@@ -35,18 +35,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import decode as D  # noqa: E402
 from bpe import special_tokens_json  # noqa: E402
-from model import DiffusionLM, ModelConfig  # noqa: E402
-
-try:
-    from export import MAX_CANVAS, TRAINED_SEQUENCE, load_model
-except ImportError:  # export.py needs onnx, which a training machine may lack; same loader and limits
-    TRAINED_SEQUENCE, MAX_CANVAS = 512, 64
-
-    def load_model(checkpoint: str) -> tuple[DiffusionLM, dict]:
-        ck = torch.load(checkpoint, map_location="cpu")
-        model = DiffusionLM(ModelConfig.from_dict(ck["model_config"]))
-        model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
-        return model.eval(), ck
+from layout import MAX_CANVAS, TRAINED_SEQUENCE  # noqa: E402
+from model import load_model  # noqa: E402
 
 SUBSETS = ("SingleLine", "MultiLine", "RandomSpan")
 # `npm run eval` defaults (scripts/eval.ts): canvas 32, step budget = canvas.

@@ -31,15 +31,11 @@ import torch.nn as nn
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from bpe import Tokenizer  # noqa: E402
-from layout import request_layout  # noqa: E402
-from model import DiffusionLM, ModelConfig  # noqa: E402
+from layout import MAX_CANVAS, TRAINED_SEQUENCE, request_layout  # noqa: E402
+from model import DiffusionLM, load_model  # noqa: E402
 from quantize import STORAGES, WEIGHTS_FILE, pack, rounded  # noqa: E402
 
 OPSET = 17
-# Positions seen in training reach 511 (sequences of up to 512 with the canvas inside); the
-# manifest promises no more than that, leaving room for the largest canvas.
-TRAINED_SEQUENCE = 512
-MAX_CANVAS = 64
 DEFAULT_STORAGE = "fp16"
 VERIFY_SIZES = [(1, 1), (7, 8), (60, 16), (200, 32), (448, 64)]
 
@@ -60,14 +56,6 @@ class DenoiseGraph(nn.Module):
 
     def forward(self, canvas_ids, canvas_position_ids, keys, values):
         return self.model.denoise(canvas_ids, canvas_position_ids, keys, values)
-
-
-def load_model(checkpoint: str) -> tuple[DiffusionLM, dict]:
-    ck = torch.load(checkpoint, map_location="cpu")
-    model = DiffusionLM(ModelConfig.from_dict(ck["model_config"]))
-    model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
-    model.eval()
-    return model, ck
 
 
 def with_storage(model: DiffusionLM, storage: str) -> DiffusionLM:

@@ -14,6 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 CONTEXT_ATTENTION = ("bidirectional", "causalSuffixFirst")
+# What a manifest promises by default: training sequences of up to 512 positions with the canvas
+# inside, so no more context than leaves room for the largest canvas.
+TRAINED_SEQUENCE = 512
+MAX_CANVAS = 64
 
 
 @dataclass

@@ -105,12 +105,21 @@ class Attention(nn.Module):
         if isinstance(mask, TrainingMask):
             y = mask.attend(q, k, v)
         else:
-            scores = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(self.head_dim))
-            if mask is not None:
-                scores = scores + mask
-            y = torch.matmul(torch.softmax(scores, dim=-1), v)  # [B,H,Tq,D]
+            y = plain_attention(q, k, v, mask, 1.0 / math.sqrt(self.head_dim))  # [B,H,Tq,D]
         b, h, tq, d = y.shape
         return self.out(y.transpose(1, 2).reshape(b, tq, h * d))
+
+
+def plain_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, additive: torch.Tensor | None,
+                    scale: float) -> torch.Tensor:
+    """softmax(q k^T * scale + additive) v: the reference, and what the graphs export. The softmax
+    runs in fp32 when the inputs are not (bf16 autocast)."""
+    scores = torch.matmul(q, k.transpose(-1, -2)) * scale
+    if additive is not None:
+        scores = scores + additive
+    if scores.dtype == torch.float32:
+        return torch.matmul(torch.softmax(scores, dim=-1), v)
+    return torch.matmul(torch.softmax(scores.float(), dim=-1).to(v.dtype), v)
 
 
 class SwiGLU(nn.Module):
@@ -230,6 +239,20 @@ class DiffusionLM(nn.Module):
         return self.logits(x)
 
 
+def load_checkpoint(path: str) -> tuple[dict, dict]:
+    """A checkpoint's weights as fp32 (they may be stored fp16) and the checkpoint itself."""
+    ck = torch.load(path, map_location="cpu")
+    return {k: v.float() for k, v in ck["model"].items()}, ck
+
+
+def load_model(path: str) -> tuple[DiffusionLM, dict]:
+    """The model of a checkpoint ({"model": state_dict, "model_config": ...}), in eval mode."""
+    state, ck = load_checkpoint(path)
+    model = DiffusionLM(ModelConfig.from_dict(ck["model_config"]))
+    model.load_state_dict(state)
+    return model.eval(), ck
+
+
 def context_mask(c: int, p: int, causal: bool, key_valid: torch.Tensor | None, device) -> torch.Tensor | None:
     """Additive mask [B|1,1,C,P+C] for C new context tokens after P past ones, or None if
     nothing is masked. Written with shape-derived sizes so the ONNX export keeps C and P dynamic."""
@@ -316,8 +339,7 @@ class TrainingMask:
             return (self.flex_fn or _flex_attention())(q, k, v, block_mask=self.block_mask)
         if self.backend == "sdpa":
             return F.scaled_dot_product_attention(q, k, v, attn_mask=self.bool_mask)
-        scores = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(q.shape[-1])) + self.additive
-        return torch.matmul(torch.softmax(scores.float(), dim=-1).to(v.dtype), v)
+        return plain_attention(q, k, v, self.additive, 1.0 / math.sqrt(q.shape[-1]))
 
 
 def _flex_attention():

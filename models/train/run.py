@@ -81,8 +81,8 @@ def cmd_pack(args) -> None:
     shards = sorted(glob.glob(os.path.join(b, "shards", "*.tar.xz")))
     if not any(os.path.basename(s) == "python-fallback.tar.xz" for s in shards):
         raise SystemExit(f"pack: {b}/shards/python-fallback.tar.xz is missing: build the shards first (README)")
-    for old in glob.glob(os.path.join(b, "init.pt")):
-        os.remove(old)
+    if os.path.exists(os.path.join(b, "init.pt")):
+        os.remove(os.path.join(b, "init.pt"))  # a bundle warm-starts only when asked again
     if args.init_from:
         ck = args.init_from
         if os.path.isdir(ck):  # a shipped model folder: rebuild the PyTorch weights from its graphs

@@ -33,11 +33,10 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import CANVAS, CONTEXT_LM, ExampleBuilder, Shard, Vocab, pack_rows, validation_rows  # noqa: E402
-from model import DiffusionLM, ModelConfig, TrainingMask  # noqa: E402
+from model import DiffusionLM, ModelConfig, TrainingMask, load_checkpoint  # noqa: E402
 from optim import lr_factor, make_optimizers, set_lr  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BATCH_KEYS = ("ids", "pos", "targets", "kind", "weight", "example", "segment")
 
 
 # ---------------------------------------------------------------- batches
@@ -219,14 +218,13 @@ class Trainer:
         return stats
 
     @torch.no_grad()
-    def validate(self, rows: list[dict]) -> tuple[float, float]:
+    def validate(self, rows: dict[str, np.ndarray]) -> tuple[float, float]:
         """Canvas ELBO per canvas position and masked accuracy over the fixed validation rows."""
         self.model.eval()
         loss_sum = acc_sum = canvas = masked = 0.0
         bs = 16
-        for i in range(0, len(rows), bs):
-            batch = {k: torch.from_numpy(np.stack([r[k] for r in rows[i:i + bs]])) for k in BATCH_KEYS}
-            batch = to_device(batch, self.device)
+        for i in range(0, len(rows["ids"]), bs):
+            batch = to_device({k: torch.from_numpy(v[i:i + bs]) for k, v in rows.items()}, self.device)
             with self.autocast():
                 logits = self.model.forward_train(batch["ids"], batch["pos"], self.mask(batch))
             _, st = diffusion_loss(logits, batch, 0.0)
@@ -252,11 +250,6 @@ def weights_only(model: DiffusionLM, info: dict) -> dict:
     """fp16 weights + config: what export needs, half the bytes of fp32."""
     return {"model": {k: v.detach().to("cpu", torch.float16) for k, v in model.state_dict().items()},
             "model_config": model.cfg.to_dict(), **info}
-
-
-def load_weights(path: str) -> tuple[dict, dict]:
-    ck = torch.load(path, map_location="cpu")
-    return {k: v.float() for k, v in ck["model"].items()}, ck
 
 
 # ---------------------------------------------------------------- main
@@ -317,7 +310,7 @@ def main() -> None:
     vocab = Vocab(args.data, args.tokenizer)
     init_state = None
     if args.init_from and not (args.resume and os.path.exists(os.path.join(args.runs, args.name, "last.pt"))):
-        init_state, init_ck = load_weights(args.init_from)
+        init_state, init_ck = load_checkpoint(args.init_from)
         if init_ck["model_config"] != {**cfg["model"], **init_ck["model_config"]}:
             log(f"warm start: the model is {init_ck['model_config']}, not the config's {cfg['model']}")
         cfg["model"] = init_ck["model_config"]
