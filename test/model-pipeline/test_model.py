@@ -238,30 +238,24 @@ class ModelTest(unittest.TestCase):
 
     @unittest.skipUnless(hasattr(torch.nn.functional, "scaled_dot_product_attention"), "torch < 2.0")
     def test_sdpa_backend_equals_plain(self):
-        rng = np.random.default_rng(8)
-        for causal in (False, True):
-            model = tiny_model("causalSuffixFirst" if causal else "bidirectional")
-            batch = pack_rows(self.builder(causal, canvas_copies=1), rng, 2, 256, [(100, 1.0)], 0.2, self.vocab.pad)
-            t = {k: torch.from_numpy(v) for k, v in batch.items()}
-            with torch.no_grad():
-                ref = model.forward_train(t["ids"], t["pos"], TrainingMask(t["example"], t["segment"], causal))
-                got = model.forward_train(t["ids"], t["pos"], TrainingMask(t["example"], t["segment"], causal, "sdpa"))
-            torch.testing.assert_close(got, ref, atol=1e-4, rtol=1e-4)
-
+        self.check_backend_equals_plain("sdpa", None, seed=8)
 
     @unittest.skipUnless(_has_flex(), "torch < 2.5")
     def test_flex_backend_equals_plain(self):
         """The block mask's mask_mod is the GPU run's mask; eager flex attention runs it on a CPU."""
         from torch.nn.attention.flex_attention import flex_attention
-        rng = np.random.default_rng(9)
+        self.check_backend_equals_plain("flex", flex_attention, seed=9)
+
+    def check_backend_equals_plain(self, backend: str, flex_fn, seed: int):
+        rng = np.random.default_rng(seed)
         for causal in (False, True):
             model = tiny_model("causalSuffixFirst" if causal else "bidirectional")
             batch = pack_rows(self.builder(causal, canvas_copies=1), rng, 2, 256, [(100, 1.0)], 0.2, self.vocab.pad)
             t = {k: torch.from_numpy(v) for k, v in batch.items()}
             with torch.no_grad():
                 ref = model.forward_train(t["ids"], t["pos"], TrainingMask(t["example"], t["segment"], causal))
-                got = model.forward_train(t["ids"], t["pos"], TrainingMask(t["example"], t["segment"], causal, "flex",
-                                                                           flex_attention))
+                got = model.forward_train(t["ids"], t["pos"],
+                                          TrainingMask(t["example"], t["segment"], causal, backend, flex_fn))
             torch.testing.assert_close(got, ref, atol=1e-4, rtol=1e-4)
 
 

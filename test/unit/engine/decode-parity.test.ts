@@ -9,6 +9,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { InfillInput } from '../../../src/engine/api';
 import { engineFrom } from '../../../src/engine/engine';
 import { parseManifest } from '../../../src/engine/manifest';
 import type { CanvasModel, SequenceLayout } from '../../../src/engine/runners/model';
@@ -188,16 +189,7 @@ const TEXTS: [string, string][] = [
 ];
 const LANGUAGES = ['python', 'typescriptreact', 'haskell', undefined];
 
-interface EngineCase {
-  prefix: string;
-  suffix: string;
-  language?: string;
-  maxTokens: number;
-  stepBudget: number;
-  sampler: SamplerOptions;
-}
-
-function engineCases(): EngineCase[] {
+function engineCases(): InfillInput[] {
   const maxTokens = [1, 8, 16, 32, 64, 200];
   const steps = [1, 3, 8, 32, 100];
   return Array.from({ length: 40 }, (_, i) => ({
