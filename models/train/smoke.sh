@@ -29,16 +29,17 @@ mkdir -p "$tmp/bundle/shards"
 step "pack"
 "$py" run.py pack --bundle "$tmp/bundle" --config configs/smoke.json > "$tmp/pack.log"
 
-# A site-packages folder for the on-machine Python build: two small MIT packages of this machine.
+# A site-packages folder for the on-machine Python build: this pipeline's own (MIT) sources as one
+# package with its metadata, so the test needs nothing installed beyond what .ci/run installs.
 site="$tmp/site"
-mkdir -p "$site"
-for p in attr attrs-22.2.0.dist-info blinker blinker-1.5.dist-info; do
-  ln -s "/usr/lib/python3/dist-packages/$p" "$site/$p"
-done
+mkdir -p "$site/dllm_train" "$site/dllm_train-0.1.dist-info"
+cp "$here"/*.py "$site/dllm_train/"
+printf 'Metadata-Version: 2.1\nName: dllm-train\nVersion: 0.1\nLicense: MIT\n' > "$site/dllm_train-0.1.dist-info/METADATA"
+echo dllm_train > "$site/dllm_train-0.1.dist-info/top_level.txt"
 
 step "start (GPU machine stage 1)"
 "$py" run.py start --bundle "$tmp/bundle" --out "$tmp/out1" --train-minutes 1.5 --roots "$site" \
-  --python-mb 1 --procs 2 --settle-s 60 --train-args --device cpu --max-steps 10
+  --python-mb 0 --procs 2 --settle-s 60 --train-args --device cpu --max-steps 10
 step "poll (stage 2)"
 "$py" run.py poll --bundle "$tmp/bundle" --out "$tmp/out2" --wait 2
 step "finish (stage 3)"
