@@ -5,26 +5,28 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
+import { parseArgs, type ParseArgsConfig } from 'util';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { EngineClientError, startEngineClient } from '../src/client/engineClient';
 import type { EngineClient } from '../src/client/types';
-import type { DeviceSetting, InfillRequest, InitializeRequest, LogNotification, SamplerKind } from '../src/protocol/protocol';
+import { looksBinary } from '../src/completion/documentGuards';
+import type { DeviceInfo, DeviceSetting, InfillRequest, InitializeRequest, LogNotification, SamplerKind } from '../src/protocol/protocol';
 
 const usage = `Usage: npm run complete -- FILE:LINE:COL [options]
        npm run complete -- FILE:L1:C1-L2:C2 [options]   (regenerate the span)
 
 Fills the middle at a position of FILE (1-based line and column) with the diffusion model.
+FILE and --model are relative to the directory you ran npm from.
 
 Options:
   --sampler saber|lowConfidence|threshold   denoising sampler (default saber)
-  --steps N          most forward passes to spend (default 48)
+  --steps N          most forward passes to spend, 1 to 4096 (default 48)
   --max-tokens N     canvas length: most tokens of the middle (default 128, capped by the model)
   --model DIR        model folder holding dllm.json (default: the bundled model)
   --device auto|cpu|gpu                     where the model runs (default auto)
-  --threads N        CPU threads (default: the engine's choice)
+  --threads N        CPU threads, 1 to 1024 (default: the engine's choice)
   --seed N           seed of the sampler's random source
-  --temperature T    softmax temperature (default 0: most likely token)
+  --temperature T    softmax temperature, 0 to 100 (default 0: most likely token)
   --language ID      VS Code language id (default: from the file extension)
   --progress         show the canvas as it denoises (on stderr)
   --json             print the result as JSON instead of text
@@ -104,8 +106,38 @@ export function languageOf(file: string): string {
   return languageByExtension[path.extname(file).toLowerCase()] ?? '';
 }
 
+/** Where relative paths start: npm runs scripts in the package root and names the caller's directory in INIT_CWD. */
+export function callerDirectory(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  return env.INIT_CWD || cwd;
+}
+
+/** How much of the start of a file the binary check reads. */
+const binarySampleChars = 8_000;
+
+/** The text of `file` (`shownAs` in messages); a usage error when it cannot be read or looks binary. */
+export function readSource(file: string, shownAs = file): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
+    const where = file === shownAs ? file : `${shownAs} (${file})`;
+    throw new UsageError(`cannot read ${where}: ${why}`);
+  }
+  if (looksBinary(text.slice(0, binarySampleChars))) {
+    throw new UsageError(`${shownAs} looks binary (NUL bytes or many control characters); give a text file`);
+  }
+  return text;
+}
+
+/** The engine's own limits (see src/server/validateParams.ts), checked here so errors name the CLI's options. */
+export const engineLimits = { steps: 4096, threads: 1024, temperature: 100 } as const;
+
 interface CliOptions {
   target: Target;
+  /** The target's file, resolved against the caller's directory. */
+  filePath: string;
   sampler: SamplerKind;
   steps: number;
   maxTokens: number;
@@ -120,10 +152,13 @@ interface CliOptions {
   verbose: boolean;
 }
 
-function positiveInteger(value: string | undefined, name: string, fallback: number): number {
+function positiveInteger(value: string | undefined, name: string, fallback: number, max?: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1 || (max !== undefined && n > max)) {
+    const range = max === undefined ? '' : ` from 1 to ${max}`;
+    throw new UsageError(`--${name} must be a positive integer${range}, got "${value}"`);
+  }
   return n;
 }
 
@@ -133,28 +168,49 @@ function pick<T extends string>(value: string | undefined, name: string, allowed
   return value as T;
 }
 
-export function parseCommandLine(argv: string[]): CliOptions | 'help' {
+const optionSpecs = {
+  sampler: { type: 'string' },
+  steps: { type: 'string' },
+  'max-tokens': { type: 'string' },
+  model: { type: 'string' },
+  device: { type: 'string' },
+  threads: { type: 'string' },
+  seed: { type: 'string' },
+  temperature: { type: 'string' },
+  language: { type: 'string' },
+  progress: { type: 'boolean' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+const valueOptions = new Set(Object.entries(optionSpecs).filter(([, spec]) => spec.type === 'string').map(([name]) => `--${name}`));
+
+/**
+ * `--steps -3` as `--steps=-3`: parseArgs takes a value starting with `-` for an option and says
+ * only that it is ambiguous; joined, the value reaches the check that explains the range.
+ */
+function joinNegativeValues(argv: string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') return [...joined, ...argv.slice(i)];
+    const next = argv[i + 1];
+    if (valueOptions.has(arg) && next !== undefined && /^-(?:\d|\.\d|Infinity)/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
+}
+
+/** Reads the command line; relative paths are resolved against `base`, the caller's directory. */
+export function parseCommandLine(argv: string[], base = callerDirectory()): CliOptions | 'help' {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        sampler: { type: 'string' },
-        steps: { type: 'string' },
-        'max-tokens': { type: 'string' },
-        model: { type: 'string' },
-        device: { type: 'string' },
-        threads: { type: 'string' },
-        seed: { type: 'string' },
-        temperature: { type: 'string' },
-        language: { type: 'string' },
-        progress: { type: 'boolean' },
-        json: { type: 'boolean' },
-        verbose: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    parsed = parseArgs({ args: joinNegativeValues(argv), allowPositionals: true, options: optionSpecs });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -164,21 +220,28 @@ export function parseCommandLine(argv: string[]): CliOptions | 'help' {
   let seed: number | undefined;
   if (values.seed !== undefined) {
     seed = Number(values.seed);
-    if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${values.seed}"`);
+    if (!Number.isSafeInteger(seed) || seed < 0) {
+      throw new UsageError(`--seed must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}, got "${values.seed}"`);
+    }
   }
   let temperature: number | undefined;
   if (values.temperature !== undefined) {
     temperature = Number(values.temperature);
-    if (!Number.isFinite(temperature) || temperature < 0) throw new UsageError(`--temperature must be a number ≥ 0, got "${values.temperature}"`);
+    if (!Number.isFinite(temperature) || temperature < 0 || temperature > engineLimits.temperature) {
+      throw new UsageError(`--temperature must be a number from 0 to ${engineLimits.temperature}, got "${values.temperature}"`);
+    }
   }
+  const target = parseTarget(positionals[0]);
   return {
-    target: parseTarget(positionals[0]),
+    target,
+    filePath: path.resolve(base, target.file),
     sampler: pick(values.sampler, 'sampler', ['saber', 'lowConfidence', 'threshold'] as const, 'saber'),
-    steps: positiveInteger(values.steps, 'steps', 48),
+    steps: positiveInteger(values.steps, 'steps', 48, engineLimits.steps),
+    // No upper bound: the model caps the canvas and the summary says so.
     maxTokens: positiveInteger(values['max-tokens'], 'max-tokens', 128),
-    modelDir: values.model === undefined ? undefined : path.resolve(values.model),
+    modelDir: values.model === undefined ? undefined : path.resolve(base, values.model),
     device: pick(values.device, 'device', ['auto', 'cpu', 'gpu'] as const, 'auto'),
-    threads: values.threads === undefined ? undefined : positiveInteger(values.threads, 'threads', 0),
+    threads: values.threads === undefined ? undefined : positiveInteger(values.threads, 'threads', 0, engineLimits.threads),
     seed,
     temperature,
     language: values.language,
@@ -241,6 +304,12 @@ function printResult(options: CliOptions, init: InitializeRequest.Result, maxTok
   console.log(out.dim(`prompt ${s.promptTokens} tokens · tokenize ${ms(s.tokenizeMs)} · encode ${ms(s.encodeMs)} · denoise ${ms(s.denoiseMs)} · total ${ms(s.totalMs)} · ${s.device}`));
 }
 
+/** A plain line when `--device gpu` was asked for but the engine runs elsewhere, as the extension warns. */
+export function deviceNotice(asked: DeviceSetting, device: DeviceInfo): string | undefined {
+  if (asked !== 'gpu' || device.kind === 'gpu') return undefined;
+  return '--device gpu: no GPU provider started; ran on the CPU';
+}
+
 /**
  * Server log lines on stderr: warnings as they come, the rest with --verbose. Errors wait for the
  * end, so the one that merely repeats the failure being reported is not printed twice.
@@ -264,14 +333,7 @@ class ServerLogPrinter {
 
 async function run(options: CliOptions, serverLog: ServerLogPrinter): Promise<void> {
   const { target } = options;
-  let text: string;
-  try {
-    text = fs.readFileSync(target.file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
-    throw new UsageError(`cannot read ${target.file}: ${why}`);
-  }
+  const text = readSource(options.filePath, target.file);
   const split = splitAt(text, target);
   options.language ??= languageOf(target.file);
 
@@ -291,6 +353,8 @@ async function run(options: CliOptions, serverLog: ServerLogPrinter): Promise<vo
       },
     });
     const init = await client.initialize({ modelDir: options.modelDir, device: options.device, threads: options.threads, clientName: 'dllm complete (command line)' });
+    const notice = deviceNotice(options.device, init.device);
+    if (notice) console.error(`${err.yellow('complete:')} ${notice}`);
     const maxTokens = Math.min(options.maxTokens, init.model.maxCanvasTokens);
     const sampler: InfillRequest.Params['sampler'] = { kind: options.sampler };
     if (options.seed !== undefined) sampler.seed = options.seed;

@@ -25,9 +25,11 @@ import {
   LogNotification,
   ShutdownRequest,
   StatusRequest,
+  protocolFdVariable,
   statsOfUnrunInfill,
   type InfillProgressNotification,
 } from '../protocol/protocol';
+import { childEnvironment } from './childEnvironment';
 import { EngineClientError } from './errors';
 import { LineSplitter, parseStderrLine } from './stderrLines';
 import type { CancelSignal, EngineClient, EngineClientOptions, RequestDeadlines, StartEngineClient } from './types';
@@ -48,7 +50,10 @@ const defaultStopGraceMs = 2_000;
 const requestCancelledCode = -32800;
 
 type ProgressValue = InfillProgressNotification.Params['value'];
-type ChildWithPipes = ChildProcessByStdio<Writable, Readable, Readable>;
+type ChildWithPipes = ChildProcessByStdio<Writable, Readable, Readable> & { readonly stdio: [Writable, Readable, Readable, Readable] };
+
+/** The child's file descriptor that carries the server's messages (see src/server/stdioServer.ts). */
+const protocolFd = 3;
 type ExitInfo = { code: number | null; signal: NodeJS.Signals | null };
 
 interface PendingRequest {
@@ -64,11 +69,13 @@ export const startEngineClient: StartEngineClient = async (options) => {
   const execPath = options.execPath ?? process.execPath;
   const child = spawn(execPath, [...(options.execArgv ?? []), options.serverModule], {
     cwd: options.cwd,
-    // ELECTRON_RUN_AS_NODE makes VS Code's Electron binary behave as plain Node.
-    env: { ...process.env, ...options.env, ELECTRON_RUN_AS_NODE: '1' },
-    stdio: ['pipe', 'pipe', 'pipe'],
+    // Plain Node (ELECTRON_RUN_AS_NODE), without the window's Node debugging or preload options.
+    env: childEnvironment(process.env, { ...options.env, [protocolFdVariable]: String(protocolFd) }),
+    // Requests go in on stdin; the server answers on its own pipe (fd 3), so whatever native code
+    // writes to stdout cannot corrupt the framing: it is logged instead.
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
     windowsHide: true,
-  });
+  }) as ChildWithPipes;
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', (error) =>
@@ -98,10 +105,12 @@ class ChildEngineClient implements EngineClient {
     this.pid = child.pid ?? -1;
     this.deadlines = { ...defaultDeadlines, ...options.deadlines };
 
-    const stderr = new LineSplitter((line) => this.log(parseStderrLine(line)));
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => stderr.push(chunk));
-    child.stderr.on('end', () => stderr.flush());
+    for (const stream of [child.stderr, child.stdout]) {
+      const lines = new LineSplitter((line) => this.log(parseStderrLine(line)));
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => lines.push(chunk));
+      stream.on('end', () => lines.flush());
+    }
     // Writing to a child that just died fails with EPIPE; the exit handler reports the death.
     child.stdin.on('error', (error) => this.log({ level: 'debug', message: `stdin of the inference process: ${error.message}` }));
 
@@ -111,7 +120,7 @@ class ChildEngineClient implements EngineClient {
       info: (message) => this.log({ level: 'info', message }),
       log: (message) => this.log({ level: 'debug', message }),
     };
-    this.connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin), logger);
+    this.connection = createMessageConnection(new StreamMessageReader(child.stdio[protocolFd]), new StreamMessageWriter(child.stdin), logger);
     this.connection.onNotification(LogNotification.type, (entry) => this.log(entry));
     this.connection.onError(([error]) => this.log({ level: 'debug', message: `JSON-RPC channel: ${error.message}` }));
     this.connection.listen();
@@ -217,6 +226,7 @@ class ChildEngineClient implements EngineClient {
       const timer = setTimeout(() => {
         source.cancel(); // tells the server to drop the work
         settle(() => reject(new EngineClientError('deadline', `${method} got no answer within ${deadlineMs} ms; the request was cancelled.`)));
+        this.options.onDeadline?.(method);
       }, deadlineMs);
       const cancelSubscription = cancel?.onCancellationRequested(() => source.cancel());
       let sending: Promise<R>;

@@ -28,6 +28,8 @@ export interface EngineClientOptions {
   stopGraceMs?: number;
   /** Server log lines (LogNotification) and the child's stderr. */
   onLog?: (entry: LogNotification.Params) => void;
+  /** A request got no answer within its deadline (it was cancelled and rejected). */
+  onDeadline?: (method: string) => void;
   /** The child exited (crash or normal); pending requests have already been rejected. */
   onExit?: (info: { code: number | null; signal: NodeJS.Signals | null; expected: boolean }) => void;
 }

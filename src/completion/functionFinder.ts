@@ -3,6 +3,9 @@
  * by braces for the C family (TS/JS, Java, C#, Go, Rust, …). Used by "Regenerate Function Body"
  * and "Insert Doc Comment" when no document symbols are available, and to find the body inside
  * a symbol's range when they are. Plain TypeScript; offsets are UTF-16 indices into `text`.
+ *
+ * It runs on the extension host, so its work is bounded: it reads a window of lines around the
+ * cursor (see `viewAround`), and each signature scan stops at the next `def` line.
  */
 import { indentWidth, isBlank, leadingWhitespace } from './lines';
 
@@ -30,9 +33,45 @@ export function usesIndentation(languageId: string): boolean {
   return languageId === 'python';
 }
 
-/** The innermost function whose header or body contains `offset`. */
+/** Lines the finder reads on either side of the cursor; a function starting further up is not found. */
+const windowLines = 5_000;
+
+/** Characters the finder reads on either side of the cursor, for documents with very long lines. */
+const windowChars = 400_000;
+
+/** A part of the document, `[start, end)`; offsets stay those of the whole text. */
+interface View {
+  start: number;
+  end: number;
+}
+
+/**
+ * The innermost function whose header or body contains `offset`. Only functions whose header lies
+ * in the window around `offset` are found; a Python body longer than the window is still read to
+ * its end, once.
+ */
 export function findEnclosingFunction(text: string, offset: number, languageId: string): FunctionSpan | undefined {
-  return usesIndentation(languageId) ? findPythonFunction(text, offset) : findBracedFunction(text, offset);
+  const view = viewAround(text, offset);
+  return usesIndentation(languageId) ? findPythonFunction(text, offset, view) : findBracedFunction(text, offset, view);
+}
+
+/** Up to `windowLines` whole lines and `windowChars` characters on either side of `offset`. */
+function viewAround(text: string, offset: number): View {
+  const floor = Math.max(0, offset - windowChars);
+  let start = lineStartOf(text, offset);
+  for (let n = 0; n < windowLines && start > floor; n++) {
+    const previous = lineStartOf(text, start - 1);
+    if (previous < floor) break;
+    start = previous;
+  }
+  const ceiling = Math.min(text.length, offset + windowChars);
+  let end = lineEndOf(text, offset);
+  for (let n = 0; n < windowLines && end < ceiling; n++) {
+    const next = lineEndOf(text, end + 1);
+    if (next > ceiling) break;
+    end = next;
+  }
+  return { start: Math.max(start, floor), end: Math.min(end, ceiling) };
 }
 
 /**
@@ -52,8 +91,9 @@ export function locateFunctionAt(
     if (!m) return undefined;
     return pythonSpanAt(text, headerStart + m.index, lineStartOf(text, headerStart));
   }
-  // The first `{` after the header start that a function header leads to is the body.
-  const pairs = bracePairs(text).sort((a, b) => a[0] - b[0]);
+  // The first `{` after the header start that a function header leads to is the body. The symbol's
+  // range bounds the scan below; the window above leaves room for the header and its annotations.
+  const pairs = bracePairs(text, viewAround(text, headerStart).start, limit).sort((a, b) => a[0] - b[0]);
   for (const [open, close] of pairs) {
     if (open < headerStart || close > limit) continue;
     const span = bracedSpan(text, open, close);
@@ -73,19 +113,24 @@ function lineEndOf(text: string, offset: number): number {
   return end < 0 ? text.length : end;
 }
 
-function findPythonFunction(text: string, offset: number): FunctionSpan | undefined {
+function findPythonFunction(text: string, offset: number, view: View): FunctionSpan | undefined {
   const defLine = /^([ \t]*)(?:async[ \t]+)?def[ \t]+\w+/gm;
+  defLine.lastIndex = view.start;
   const starts: number[] = [];
   for (let m = defLine.exec(text); m && m.index <= offset; m = defLine.exec(text)) starts.push(m.index);
   // Nearest definition first: the innermost one that still contains the offset wins.
   for (let i = starts.length - 1; i >= 0; i--) {
-    const span = pythonSpanAt(text, starts[i]);
+    const span = pythonSpanAt(text, starts[i], undefined, view.end);
     if (span && offset <= Math.max(span.bodyEnd, lineEndOf(text, span.bodyStart))) return span;
   }
   return undefined;
 }
 
-function pythonSpanAt(text: string, defStart: number, headerStartHint?: number): FunctionSpan | undefined {
+/**
+ * The function whose `def` is at `defStart`. Its body is read up to `scanEnd`; one that runs on
+ * past it (and so contains everything up to there) is read on to its real end.
+ */
+function pythonSpanAt(text: string, defStart: number, headerStartHint?: number, scanEnd = text.length): FunctionSpan | undefined {
   const headerIndent = leadingWhitespace(text.slice(defStart, lineEndOf(text, defStart)));
   const name = /def[ \t]+(\w+)/.exec(text.slice(defStart, defStart + 200))?.[1];
   const colon = signatureColon(text, defStart);
@@ -105,24 +150,13 @@ function pythonSpanAt(text: string, defStart: number, headerStartHint?: number):
 
   const firstBodyLine = lineEndOf(text, colon) + 1;
   const baseWidth = indentWidth(headerIndent);
-  let bodyEnd = firstBodyLine - 1;
-  let bodyIndent: string | undefined;
-  let pos = firstBodyLine;
-  while (pos < text.length) {
-    const end = lineEndOf(text, pos);
-    const line = text.slice(pos, end);
-    if (!isBlank(line)) {
-      if (indentWidth(line) <= baseWidth) break;
-      bodyIndent ??= leadingWhitespace(line);
-      bodyEnd = end;
-    }
-    pos = end + 1;
-  }
+  let body = pythonBody(text, firstBodyLine, baseWidth, scanEnd);
+  if (!body.ended) body = pythonBody(text, firstBodyLine, baseWidth, text.length);
   const span: FunctionSpan = {
     style: 'indent', name, headerStart, headerIndent,
     bodyStart: Math.min(firstBodyLine, text.length),
-    bodyEnd: Math.max(bodyEnd, Math.min(firstBodyLine, text.length)),
-    bodyIndent: bodyIndent ?? headerIndent + '    ',
+    bodyEnd: Math.max(body.end, Math.min(firstBodyLine, text.length)),
+    bodyIndent: body.indent ?? headerIndent + '    ',
   };
   const doc = pythonDocstring(text, span.bodyStart, span.bodyEnd);
   if (doc) {
@@ -132,11 +166,48 @@ function pythonSpanAt(text: string, defStart: number, headerStartHint?: number):
   return span;
 }
 
-/** The `:` that ends a `def` signature (parentheses and strings skipped), or -1. */
+/**
+ * The lines indented deeper than `baseWidth` from `firstLine` on, read up to `scanEnd`: where the
+ * last of them ends, the indentation of the first, and whether a dedent (or the text's end) was seen.
+ */
+function pythonBody(
+  text: string,
+  firstLine: number,
+  baseWidth: number,
+  scanEnd: number,
+): { end: number; indent?: string; ended: boolean } {
+  let bodyEnd = firstLine - 1;
+  let indent: string | undefined;
+  let pos = firstLine;
+  while (pos < scanEnd) {
+    const end = lineEndOf(text, pos);
+    const line = text.slice(pos, end);
+    if (!isBlank(line)) {
+      if (indentWidth(line) <= baseWidth) return { end: bodyEnd, indent, ended: true };
+      indent ??= leadingWhitespace(line);
+      bodyEnd = end;
+    }
+    pos = end + 1;
+  }
+  return { end: bodyEnd, indent, ended: scanEnd >= text.length };
+}
+
+/** Longest signature read; a real one is far shorter, and the bound keeps a broken file cheap. */
+const maxSignatureChars = 10_000;
+
+/** A `def` at the start of a line (sticky: tested at `lastIndex`). */
+const defAt = /[ \t]*(?:async[ \t]+)?def[ \t]/y;
+
+/**
+ * The `:` that ends a `def` signature (parentheses and strings skipped), or -1. A following `def`
+ * line ends the search: it cannot sit inside a signature, and stopping there keeps many unclosed
+ * signatures from each being scanned to the end of the file.
+ */
 function signatureColon(text: string, defStart: number): number {
   let depth = 0;
   let quote: string | undefined;
-  for (let i = defStart; i < text.length; i++) {
+  const end = Math.min(text.length, defStart + maxSignatureChars);
+  for (let i = defStart; i < end; i++) {
     const ch = text[i];
     if (quote) {
       if (ch === '\\') i++;
@@ -148,8 +219,14 @@ function signatureColon(text: string, defStart: number): number {
     else if (ch === ')' || ch === ']' || ch === '}') depth--;
     else if (ch === ':' && depth === 0) return i;
     else if (ch === '\n' && depth === 0 && !/\\\s*$/.test(text.slice(lineStartOf(text, i), i))) return -1;
+    else if (ch === '\n' && startsDef(text, i + 1)) return -1;
   }
   return -1;
+}
+
+function startsDef(text: string, lineStart: number): boolean {
+  defAt.lastIndex = lineStart;
+  return defAt.test(text);
 }
 
 /** An existing docstring as the body's first statement. */
@@ -162,8 +239,10 @@ function pythonDocstring(
   const m = /^[ \t]*[rRuU]?("""|''')/.exec(region);
   if (!m) return undefined;
   const contentStart = bodyStart + m[0].length;
-  const close = text.indexOf(m[1], contentStart);
-  if (close < 0 || close > bodyEnd) return undefined;
+  // Searched in the body only: an unclosed docstring must not send the search to the end of the file.
+  const closeInRegion = region.indexOf(m[1], m[0].length);
+  if (closeInRegion < 0) return undefined;
+  const close = bodyStart + closeInRegion;
   return { contentStart, contentEnd: close, closeEnd: close + 3 };
 }
 
@@ -181,11 +260,14 @@ function withDecorators(text: string, headerLineStart: number, decorator: RegExp
 
 // ---------------------------------------------------------------- braces
 
-/** Matching `{` `}` pairs, innermost last per position, skipping strings and comments. */
-export function bracePairs(text: string): Array<[number, number]> {
+/**
+ * Matching `{` `}` pairs in `[from, to)`, innermost last per position, skipping strings and
+ * comments. A scan that starts inside a comment or string misreads it: callers start at a line.
+ */
+export function bracePairs(text: string, from = 0, to = text.length): Array<[number, number]> {
   const pairs: Array<[number, number]> = [];
   const stack: number[] = [];
-  for (let i = 0; i < text.length; i++) {
+  for (let i = from; i < to; i++) {
     const ch = text[i];
     if (ch === '/' && text[i + 1] === '/') {
       i = lineEndOf(text, i);
@@ -219,8 +301,9 @@ const controlKeyword = /^(?:\}\s*)?(?:else\s+)?(?:if|for|while|switch|catch|with
 const typeKeyword = /\b(?:class|interface|enum|struct|namespace|module|impl|trait|object|union)\b/;
 const looksLikeFunction = /(?:\bfunction\b|=>\s*$|\)\s*(?::\s*[^{};=]+|->\s*[^{};=]+|throws\s+[^{};=]+)?\s*$|\bfn\s+\w+|\bfunc\b|\b(?:get|set|constructor|init)\b[^;]*$)/;
 
-function findBracedFunction(text: string, offset: number): FunctionSpan | undefined {
-  const containing = bracePairs(text)
+function findBracedFunction(text: string, offset: number, view: View): FunctionSpan | undefined {
+  const pairs = bracePairs(text, view.start, view.end);
+  const containing = pairs
     .filter(([open, close]) => open < offset && offset <= close)
     .sort((a, b) => b[0] - a[0]);
   for (const [open, close] of containing) {
@@ -229,7 +312,7 @@ function findBracedFunction(text: string, offset: number): FunctionSpan | undefi
   }
   // The cursor on the header line itself, before its `{`.
   const lineEnd = lineEndOf(text, offset);
-  for (const [open, close] of bracePairs(text)) {
+  for (const [open, close] of pairs) {
     if (open >= offset && open <= lineEnd) {
       const span = bracedSpan(text, open, close);
       if (span) return span;

@@ -36,6 +36,8 @@ export interface InfillProgress {
 export interface InfillControl {
   /** Checked between forward passes; when true the loop stops with finishReason `cancelled`. */
   isCancelled?: () => boolean;
+  /** Aborted when the job is cancelled (the same state as isCancelled, for those who must be told). */
+  signal?: AbortSignal;
   /** Called after every forward pass. */
   onProgress?: (p: InfillProgress) => void;
 }

@@ -2,10 +2,10 @@
  * The engine: a model folder loaded into onnxruntime sessions, and `infill` = window the text,
  * tokenize, encode the context, denoise the canvas, decode.
  */
-import * as path from 'node:path';
 import { DeviceInfo, maskGlyph } from '../protocol/protocol';
 import type { EngineLoadOptions, InfillControl, InfillInput, InfillOutput, LoadedEngine } from './api';
 import { InfillInputError, ModelLoadError, describeError } from './errors';
+import { graphTokenAxes } from './graphLimits';
 import { ModelManifest, readManifest } from './manifest';
 import { FULL_IO, FullModel } from './runners/full';
 import type { CanvasModel, SequenceLayout } from './runners/model';
@@ -19,13 +19,7 @@ import { detectLineEnd, normalizeForModel, restoreLineEnds } from './text';
 import { TextTokenizer, loadTokenizer } from './tokenizer';
 import { CHARS_PER_TOKEN, cutByCharacters, windowTokens } from './window';
 
-/** Folder name of the model shipped with the extension. */
-export const BUNDLED_MODEL = 'dllm-code-tiny';
-
-/** The bundled model folder under an extension (or package) root. */
-export function bundledModelDir(root: string): string {
-  return path.join(root, 'models', BUNDLED_MODEL);
-}
+export { BUNDLED_MODEL, bundledModelDir } from './bundled';
 
 export async function loadEngine(options: EngineLoadOptions): Promise<LoadedEngine> {
   return engineFrom(await loadParts(options));
@@ -82,20 +76,21 @@ export function engineFrom(parts: EngineParts): LoadedEngine {
 
 async function openModel(m: ModelManifest, options: EngineLoadOptions) {
   const open = { device: options.device, threads: options.threads, log: options.log };
+  const axes = graphTokenAxes(m);
   if (m.contract === 'split') {
     const kv = m.kvCache!;
     const cache = [kv.layers, 1, kv.heads, null, kv.headDim];
     const attention = m.contextAttention ?? 'bidirectional';
     const { sessions, device, warnings } = await openSessions(
       {
-        context: { file: m.files.context!, ...splitContextIO(attention), dims: { keys: cache, values: cache, past_keys: cache, past_values: cache } },
-        denoise: { file: m.files.denoise!, ...SPLIT_DENOISE_IO, dims: { keys: cache, values: cache, logits: [1, null, m.vocabSize] } },
+        context: { file: m.files.context!, ...splitContextIO(attention), dims: { keys: cache, values: cache, past_keys: cache, past_values: cache }, tokenAxes: axes.context },
+        denoise: { file: m.files.denoise!, ...SPLIT_DENOISE_IO, dims: { keys: cache, values: cache, logits: [1, null, m.vocabSize] }, tokenAxes: axes.denoise },
       },
       open,
     );
     return { model: new SplitModel(sessions.context, sessions.denoise, m.vocabSize, m.kvCache!, attention) as CanvasModel, device, warnings };
   }
-  const { sessions, device, warnings } = await openSessions({ model: { file: m.files.model!, ...FULL_IO, dims: { logits: [1, null, m.vocabSize] } } }, open);
+  const { sessions, device, warnings } = await openSessions({ model: { file: m.files.model!, ...FULL_IO, dims: { logits: [1, null, m.vocabSize] }, tokenAxes: axes.full } }, open);
   return { model: new FullModel(sessions.model, m.vocabSize, m.shiftedLogits) as CanvasModel, device, warnings };
 }
 

@@ -5,9 +5,18 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ModelLoadError, describeError } from './errors';
+import { ModelLoadError } from './errors';
 
 export const MANIFEST_FILE = 'dllm.json';
+
+/**
+ * Upper bounds on what a manifest may claim. Every forward pass attends over the whole context, so
+ * a larger window must still keep one pass well under a second or two on a laptop CPU (a manifest
+ * claiming 100 000 context tokens made one pass take 18 s).
+ */
+export const MAX_CONTEXT_TOKENS_LIMIT = 8192;
+/** The largest canvas the extension's settings can ask for (`dllm.*.maxTokens` maximum). */
+export const MAX_CANVAS_TOKENS_LIMIT = 512;
 
 export type GraphContract = 'split' | 'full';
 
@@ -67,7 +76,7 @@ export interface ModelManifest {
   contextAttention?: ContextAttention;
 }
 
-/** Reads `<modelDir>/dllm.json`, validates it and checks that the files it names exist. */
+/** Reads `<modelDir>/dllm.json`, validates it and checks that the files it names exist inside the folder. */
 export function readManifest(modelDir: string): ModelManifest {
   const dir = path.resolve(modelDir);
   let stat: fs.Stats;
@@ -88,13 +97,41 @@ export function readManifest(modelDir: string): ModelManifest {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new ModelLoadError(file, `bad JSON: ${describeError(e)}`);
+    throw new ModelLoadError(file, jsonSyntaxProblem(e, text));
   }
   const manifest = parseManifest(json, dir, file);
   for (const f of Object.values(manifest.files)) {
     if (f !== undefined && !isFile(f)) throw new ModelLoadError(f, `missing file named in ${MANIFEST_FILE}`);
   }
   return manifest;
+}
+
+/**
+ * Why JSON.parse failed on `text`, without the snippet of the input that V8 quotes in its message:
+ * the file may hold something that must not end up in a log or a notification.
+ */
+export function jsonSyntaxProblem(e: unknown, text: string): string {
+  const message = e instanceof Error ? e.message : '';
+  const at = /at position (\d+)/.exec(message)?.[1] ?? firstNonJsonCharacter(text);
+  if (at !== undefined) return `not valid JSON (at position ${at})`;
+  if (message.includes('Unexpected end of JSON input')) return 'not valid JSON (it ends too early)';
+  return 'not valid JSON';
+}
+
+/** Where V8 gives no position, the common case of a file that is not JSON at all still gets one. */
+function firstNonJsonCharacter(text: string): string | undefined {
+  const start = text.search(/\S/);
+  return start >= 0 && !/[[{"\-0-9tfn]/.test(text[start]!) ? String(start) : undefined;
+}
+
+function outsideFolder(key: string): string {
+  return `"files.${key}" must be a path inside the model folder`;
+}
+
+/** Whether `p` lies strictly inside `dir` (both absolute, neither checked on disk). */
+function isInside(dir: string, p: string): boolean {
+  const rel = path.relative(dir, p);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
 /**
@@ -118,14 +155,14 @@ export function parseManifest(json: unknown, dir: string, file = path.join(dir, 
 
   const name = str(root, 'name', fail);
   const vocabSize = int(root, 'vocabSize', fail, 2);
-  const maxContextTokens = int(root, 'maxContextTokens', fail, 1);
-  const maxCanvasTokens = int(root, 'maxCanvasTokens', fail, 1);
+  const maxContextTokens = atMost(int(root, 'maxContextTokens', fail, 1), 'maxContextTokens', MAX_CONTEXT_TOKENS_LIMIT, fail);
+  const maxCanvasTokens = atMost(int(root, 'maxCanvasTokens', fail, 1), 'maxCanvasTokens', MAX_CANVAS_TOKENS_LIMIT, fail);
 
   const filesObj = asObject(root.files, '"files"', fail);
   const rel = (key: string): string => {
     const v = filesObj[key];
     if (typeof v !== 'string' || v.length === 0) fail(`"files.${key}" must be a non-empty path`);
-    return path.resolve(dir, v as string);
+    return insidePath(dir, key, v as string, fail);
   };
   const files: ModelManifest['files'] = { tokenizer: rel('tokenizer') };
   if (c === 'split') {
@@ -241,6 +278,20 @@ function int(o: Record<string, unknown>, key: string, fail: Fail, min: number, p
   if (v === undefined) fail(`missing required field "${prefix}${key}"`);
   if (!Number.isInteger(v) || (v as number) < min) fail(`"${prefix}${key}" must be an integer >= ${min}`);
   return v as number;
+}
+
+function atMost(value: number, key: string, limit: number, fail: Fail): number {
+  if (value > limit) fail(`"${key}" is ${value}, above the limit of ${limit}: lower it in ${MANIFEST_FILE}`);
+  return value;
+}
+
+/** `v` resolved against `dir`, refused when absolute or when it climbs out with `..`. */
+function insidePath(dir: string, key: string, v: string, fail: Fail): string {
+  // Both flavours: a manifest written on one system may be read on the other.
+  const absolute = path.posix.isAbsolute(v) || path.win32.isAbsolute(v);
+  const resolved = path.resolve(dir, v);
+  if (absolute || !isInside(dir, resolved)) fail(`${outsideFolder(key)} (relative to it), not ${JSON.stringify(v)}`);
+  return resolved;
 }
 
 function isFile(p: string): boolean {

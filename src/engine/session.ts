@@ -6,6 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import type { DeviceInfo, DeviceSetting } from '../protocol/protocol';
 import { ModelLoadError, describeError } from './errors';
+import { TokenAxes, tokenAxisShortfall } from './graphLimits';
 import { PlatformFacts, ProviderName, cpuThreads, currentPlatform, isGpuProvider, providerCandidates } from './providers';
 
 /** One graph to open and the names its contract requires. */
@@ -15,6 +16,8 @@ export interface GraphSpec {
   outputs: readonly string[];
   /** Expected dims of named inputs/outputs (null = any); checked where the graph states a number. */
   dims?: Readonly<Record<string, readonly (number | null)[]>>;
+  /** Inputs whose token axis must take as many tokens as the manifest claims (graphLimits.ts). */
+  tokenAxes?: TokenAxes;
 }
 
 export interface OpenedSessions<K extends string> {
@@ -102,7 +105,8 @@ async function createOne(spec: GraphSpec, provider: ProviderName, threads: numbe
   }
   const problem =
     contractMismatch(spec, session.inputNames, session.outputNames) ??
-    dimsMismatch(spec.dims ?? {}, [...session.inputMetadata, ...session.outputMetadata]);
+    dimsMismatch(spec.dims ?? {}, [...session.inputMetadata, ...session.outputMetadata]) ??
+    tokenAxisShortfall(spec.tokenAxes ?? {}, session.inputMetadata);
   if (problem !== undefined) {
     await session.release();
     throw new ModelLoadError(spec.file, problem);

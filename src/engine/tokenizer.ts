@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelLoadError, describeError } from './errors';
+import { jsonSyntaxProblem } from './manifest';
 import { toWellFormed } from './text';
 
 export interface TextTokenizer {
@@ -29,11 +30,18 @@ interface AddedTokenJson {
 
 /** Loads `tokenizer.json`; failures are ModelLoadErrors naming the file. */
 export function loadTokenizer(file: string): TextTokenizer {
-  let json: unknown;
+  let text: string;
   try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+    text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     throw new ModelLoadError(file, `unreadable tokenizer: ${describeError(e)}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    // Never the parser's own message: it quotes the start of the file.
+    throw new ModelLoadError(file, `the tokenizer file is ${jsonSyntaxProblem(e, text)}`);
   }
   let tokenizer: Tokenizer;
   try {

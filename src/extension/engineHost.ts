@@ -1,47 +1,119 @@
 /**
  * The single owner of the inference child's life: starts it in the background, initializes it
- * with the configured model, device and threads, restarts it with back-off after a crash, gives up
- * after repeated crashes, and stops it on deactivation. Everything that lives as long as one
- * child (its client, its listeners) is disposed with that child; the host itself lives as long as
- * the extension.
+ * with the configured model, device and threads, watches that it keeps answering, restarts it with
+ * back-off after a crash or a hang, gives up after repeated crashes or failed starts (and says so),
+ * and stops it on deactivation. Everything that lives as long as one child (its client, its
+ * listeners, its health checks) is disposed with that child; the host lives as long as the
+ * extension.
+ *
+ * No `vscode` import: the extension passes in what it shows the user (EngineHostUi), and the
+ * supervision tests drive this class against real child processes.
  */
-import * as vscode from 'vscode';
+import { Emitter, type Event } from 'vscode-jsonrpc';
 import { startEngineClient } from '../client/engineClient';
 import { EngineClientError } from '../client/errors';
-import type { EngineClient } from '../client/types';
-import { ErrorCodes } from '../protocol/protocol';
-import type { Config } from './config';
-import { CrashPolicy, defaultCrashPolicy } from './crashPolicy';
+import type { CancelSignal, EngineClient, RequestDeadlines } from '../client/types';
+import { describeError } from '../engine/errors';
+import { ErrorCodes, type DeviceSetting, type LogNotification } from '../protocol/protocol';
+import { CrashPolicy, defaultCrashPolicy, type CrashPolicyOptions } from './crashPolicy';
 import type { EngineState } from './engineState';
-import { errorMessage, logEngine, type Log } from './log';
+
+/** The engine settings a start uses (read afresh for every child). */
+export interface EngineSettings {
+  /** Absolute model folder; empty: the bundled model. */
+  modelPath: string;
+  device: DeviceSetting;
+  /** 0: the engine's choice. */
+  threads: number;
+}
+
+/** What the host shows the user; the extension implements it with VS Code's notifications. */
+export interface EngineHostUi {
+  /** The engine runs, but not as asked (e.g. on the CPU although the GPU was asked for). */
+  warn(message: string): void;
+  /** The engine stopped for good; `Restart Engine` tries again. */
+  failed(message: string): void;
+}
+
+export interface HostLog {
+  error(message: string): void;
+  warn(message: string): void;
+  info(message: string): void;
+  debug(message: string): void;
+}
+
+/** How closely the host watches the child. */
+export interface SupervisionOptions {
+  /** A status check this often while the engine is ready (one also follows every missed deadline). */
+  healthIntervalMs: number;
+  /** An infill cancelled this long ago that still runs is stuck in a pass: restart. */
+  stuckAfterCancelMs: number;
+  /** An infill running this long (far past every request deadline) is stuck: restart. */
+  stuckAfterMs: number;
+  /** Starts in a row that never became ready before giving up (a crash counts as one, a hung load too). */
+  maxFailedStarts: number;
+  crashPolicy: CrashPolicyOptions;
+  deadlines?: Partial<RequestDeadlines>;
+}
+
+export const defaultSupervision: SupervisionOptions = {
+  healthIntervalMs: 30_000,
+  stuckAfterCancelMs: 20_000,
+  stuckAfterMs: 120_000,
+  maxFailedStarts: 3,
+  crashPolicy: defaultCrashPolicy,
+};
 
 export interface EngineHostOptions {
   /** Absolute path of dist/server.js. */
   serverModule: string;
-  /** Working directory of the child (relative model paths resolve against it). */
-  cwd?: string;
+  /** Names the client in the server's log (e.g. `vscode 1.100.3`). */
+  clientName: string;
+  settings: () => EngineSettings;
+  log: HostLog;
+  /** Lines from the child (its log notifications, stderr and stdout). */
+  onEngineLog: (entry: LogNotification.Params) => void;
+  ui: EngineHostUi;
+  supervision?: Partial<SupervisionOptions>;
+  /** For tests: Node options and environment of the child. */
+  execArgv?: string[];
+  env?: Record<string, string>;
 }
 
-export class EngineHost implements vscode.Disposable {
+/** `ready(cancel)` rejects with this when the wait is cancelled. */
+export class WaitCancelledError extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'WaitCancelledError';
+  }
+}
+
+export class EngineHost {
   private stateValue: EngineState = { kind: 'stopped' };
-  private readonly stateEmitter = new vscode.EventEmitter<EngineState>();
-  readonly onDidChangeState = this.stateEmitter.event;
+  private readonly stateEmitter = new Emitter<EngineState>();
+  readonly onDidChangeState: Event<EngineState> = this.stateEmitter.event;
 
   private client: EngineClient | undefined;
   /** Bumped for every child; callbacks of an older child are ignored. */
   private generation = 0;
   private restartTimer: NodeJS.Timeout | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private probing = false;
+  /** Why the host killed the current child, reported as its crash reason. */
+  private killReason: string | undefined;
   private disposed = false;
-  private readonly crashes = new CrashPolicy(defaultCrashPolicy);
+  private readonly supervision: SupervisionOptions;
+  private readonly crashes: CrashPolicy;
+  /** Starts in a row that did not reach ready. */
+  private failedStarts = 0;
   /** Children started after the first one (crash restarts, user restarts, settings changes). */
   restarts = 0;
   private starts = 0;
 
-  constructor(
-    private readonly options: EngineHostOptions,
-    private readonly config: Config,
-    private readonly log: Log,
-  ) {}
+  constructor(private readonly options: EngineHostOptions) {
+    this.supervision = { ...defaultSupervision, ...options.supervision };
+    this.crashes = new CrashPolicy(this.supervision.crashPolicy);
+  }
 
   get state(): EngineState {
     return this.stateValue;
@@ -63,10 +135,10 @@ export class EngineHost implements vscode.Disposable {
   }
 
   /**
-   * Resolves when the engine is ready; rejects with the reason when it fails for good.
-   * Starts it if nothing is under way.
+   * Resolves when the engine is ready; rejects with the reason when it fails for good, or with
+   * WaitCancelledError when `cancel` fires first. Starts it if nothing is under way.
    */
-  ready(): Promise<void> {
+  ready(cancel?: CancelSignal): Promise<void> {
     this.start();
     return new Promise<void>((resolve, reject) => {
       const settle = (state: EngineState): boolean => {
@@ -76,18 +148,28 @@ export class EngineHost implements vscode.Disposable {
         else return false;
         return true;
       };
+      if (cancel?.isCancellationRequested) return reject(new WaitCancelledError());
       if (settle(this.stateValue)) return;
+      const done = (): void => {
+        subscription.dispose();
+        cancelled?.dispose();
+      };
       const subscription = this.onDidChangeState((state) => {
-        if (settle(state)) subscription.dispose();
+        if (settle(state)) done();
+      });
+      const cancelled = cancel?.onCancellationRequested(() => {
+        done();
+        reject(new WaitCancelledError());
       });
     });
   }
 
-  /** Stops the current child (if any) and starts a fresh one; forgets earlier crashes. */
+  /** Stops the current child (if any) and starts a fresh one; forgets earlier crashes and failed starts. */
   async restart(reason: string): Promise<void> {
     if (this.disposed) return;
-    this.log.info(`Restarting the engine: ${reason}.`);
+    this.options.log.info(`Restarting the engine: ${reason}.`);
     this.crashes.reset();
+    this.failedStarts = 0;
     // Requests stop going to the old child at once; the status bar shows loading meanwhile.
     this.setState({ kind: 'starting', attempt: 1 });
     await this.stopChild();
@@ -110,6 +192,7 @@ export class EngineHost implements vscode.Disposable {
   private async stopChild(): Promise<void> {
     clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
+    this.stopHealthChecks();
     this.generation++;
     const client = this.client;
     this.client = undefined;
@@ -117,7 +200,7 @@ export class EngineHost implements vscode.Disposable {
       try {
         await client.stop();
       } catch (error) {
-        this.log.warn(`Stopping the engine: ${errorMessage(error)}`);
+        this.options.log.warn(`Stopping the engine: ${describeError(error)}`);
       }
     }
   }
@@ -126,25 +209,35 @@ export class EngineHost implements vscode.Disposable {
     const generation = ++this.generation;
     const current = (): boolean => generation === this.generation && !this.disposed;
     if (this.starts++ > 0) this.restarts++;
+    this.killReason = undefined;
     this.setState({ kind: 'starting', attempt });
     const started = Date.now();
+    const { log } = this.options;
 
     let client: EngineClient;
     try {
       client = await startEngineClient({
         serverModule: this.options.serverModule,
-        cwd: this.options.cwd,
+        execArgv: this.options.execArgv,
+        env: this.options.env,
+        deadlines: this.supervision.deadlines,
         onLog: (entry) => {
-          if (generation === this.generation) logEngine(this.log, entry);
+          if (generation === this.generation) this.options.onEngineLog(entry);
+        },
+        onDeadline: (method) => {
+          if (!current()) return;
+          log.warn(`The engine did not answer ${method} in time; checking that it still runs.`);
+          void this.checkHealth(generation);
         },
         onExit: (info) => {
           if (!current() || info.expected) return;
           this.client = undefined;
-          this.onCrash(info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`);
+          const how = info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`;
+          this.onChildLost(this.killReason ?? how);
         },
       });
     } catch (error) {
-      if (current()) this.onCrash(`could not start: ${errorMessage(error)}`);
+      if (current()) this.onChildLost(`could not start: ${describeError(error)}`);
       return;
     }
     if (!current()) {
@@ -152,27 +245,28 @@ export class EngineHost implements vscode.Disposable {
       return;
     }
     this.client = client;
-    this.log.info(`Engine process ${client.pid} started; loading the model…`);
+    log.info(`Engine process ${client.pid} started; loading the model…`);
 
-    const engine = this.config.engine;
+    const engine = this.options.settings();
     try {
       const result = await client.initialize({
         modelDir: engine.modelPath || undefined,
         device: engine.device,
         threads: engine.threads || undefined,
-        clientName: `vscode ${vscode.version}`,
+        clientName: this.options.clientName,
       });
       if (!current()) return;
-      for (const warning of result.warnings) this.log.warn(warning);
-      this.log.info(
+      for (const warning of result.warnings) log.warn(warning);
+      log.info(
         `Engine ready in ${Date.now() - started} ms (server start-up ${Math.round(result.startupMs)} ms): model ${result.model.name} ` +
           `(${result.model.contract}, canvas ≤ ${result.model.maxCanvasTokens}, context ≤ ${result.model.maxContextTokens}) ` +
           `from ${result.model.path}, device ${result.device.kind} via ${result.device.provider}` +
           (result.device.threads ? `, ${result.device.threads} threads` : ''),
       );
       if (engine.device === 'gpu' && result.device.kind !== 'gpu') {
-        void vscode.window.showWarningMessage(`dLLM Complete: no GPU provider started; running on the CPU. ${result.warnings.join(' ')}`);
+        this.options.ui.warn(`No GPU provider started; running on the CPU. ${result.warnings.join(' ')}`);
       }
+      this.failedStarts = 0;
       this.setState({
         kind: 'ready',
         pid: client.pid,
@@ -181,6 +275,7 @@ export class EngineHost implements vscode.Disposable {
         warnings: result.warnings,
         startupMs: result.startupMs,
       });
+      this.startHealthChecks(generation);
     } catch (error) {
       if (!current()) return;
       if (error instanceof EngineClientError && error.kind === 'exited') return; // onExit handles the crash
@@ -193,25 +288,83 @@ export class EngineHost implements vscode.Disposable {
         void client.stop();
         return;
       }
-      // No answer in time: treat it as a crash (killing it makes onExit restart it).
-      this.log.error(`Engine initialization: ${errorMessage(error)}`);
-      client.kill();
+      // No answer in time: the child is killed, and its exit counts as a failed start.
+      this.killChild(client, `it did not finish loading the model in time (${describeError(error)})`);
     }
   }
 
-  private onCrash(reason: string): void {
+  private startHealthChecks(generation: number): void {
+    this.stopHealthChecks();
+    this.healthTimer = setInterval(() => void this.checkHealth(generation), this.supervision.healthIntervalMs);
+    this.healthTimer.unref?.();
+  }
+
+  private stopHealthChecks(): void {
+    clearInterval(this.healthTimer);
+    this.healthTimer = undefined;
+  }
+
+  /**
+   * Asks the child how it is. No answer within the status deadline (a blocked main thread, a
+   * corrupted channel) or an infill stuck in a pass means it will not recover: kill it, and the
+   * crash path restarts it.
+   */
+  private async checkHealth(generation: number): Promise<void> {
+    const client = this.client;
+    if (this.probing || !client || generation !== this.generation || this.stateValue.kind !== 'ready') return;
+    this.probing = true;
+    try {
+      const status = await client.status();
+      if (generation !== this.generation) return;
+      const { stuckAfterCancelMs, stuckAfterMs } = this.supervision;
+      if (status.cancelledForMs > stuckAfterCancelMs) {
+        this.killChild(client, `an infill did not stop within ${Math.round(status.cancelledForMs / 1000)} s of being cancelled (a pass that does not return)`);
+      } else if (status.runningForMs > stuckAfterMs) {
+        this.killChild(client, `an infill has run for ${Math.round(status.runningForMs / 1000)} s`);
+      }
+    } catch (error) {
+      if (generation !== this.generation) return;
+      if (error instanceof EngineClientError && (error.kind === 'exited' || error.kind === 'notRunning')) return; // onExit handles it
+      this.killChild(client, `it stopped answering (${describeError(error)})`);
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  private killChild(client: EngineClient, reason: string): void {
+    this.options.log.error(`The engine is not responding: ${reason}; restarting it.`);
+    this.killReason = `not responding: ${reason}`;
+    this.stopHealthChecks();
+    client.kill();
+  }
+
+  /** The child died or was killed: before it was ever ready that is a failed start, after it a crash. */
+  private onChildLost(reason: string): void {
+    this.stopHealthChecks();
+    const { log } = this.options;
+    log.error(`The engine stopped unexpectedly (${reason}).`);
+    const wasReady = this.stateValue.kind === 'ready';
     const decision = this.crashes.onCrash(Date.now());
-    this.log.error(`The engine stopped unexpectedly (${reason}).`);
+    if (!wasReady) {
+      this.failedStarts++;
+      if (this.failedStarts >= this.supervision.maxFailedStarts) {
+        this.fail(
+          `The engine failed to start ${this.failedStarts} times in a row (last: ${reason}); not trying again. ` +
+            'Use "dLLM: Restart Engine" to try once more.',
+        );
+        return;
+      }
+    }
     if (!decision.restart) {
       this.fail(
-        `The engine crashed ${decision.crashesInWindow} times within ${defaultCrashPolicy.windowMs / 60_000} minutes ` +
+        `The engine crashed ${decision.crashesInWindow} times within ${this.supervision.crashPolicy.windowMs / 60_000} minutes ` +
           `(last: ${reason}); not restarting it again. Use "dLLM: Restart Engine" to try once more.`,
       );
       return;
     }
     const attempt = decision.crashesInWindow + 1;
     this.setState({ kind: 'restarting', reason, delayMs: decision.delayMs, attempt });
-    this.log.info(`Restarting the engine in ${decision.delayMs} ms (attempt ${attempt}).`);
+    log.info(`Restarting the engine in ${decision.delayMs} ms (attempt ${attempt}).`);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       if (!this.disposed) void this.launch(attempt);
@@ -219,12 +372,9 @@ export class EngineHost implements vscode.Disposable {
   }
 
   private fail(message: string): void {
-    this.log.error(message);
+    this.options.log.error(message);
     this.setState({ kind: 'failed', message });
-    void vscode.window.showErrorMessage(`dLLM Complete: ${message}`, 'Show Log', 'Restart Engine').then((choice) => {
-      if (choice === 'Show Log') this.log.show(true);
-      else if (choice === 'Restart Engine') void this.restart('requested after a failure');
-    });
+    this.options.ui.failed(message);
   }
 
   private setState(state: EngineState): void {

@@ -1,19 +1,19 @@
 /**
  * Command infills: Fill Selection, Insert Infill at Cursor, Regenerate Function Body, Insert Doc
- * Comment. Each frames its job as a hole (src/completion/holes.ts), runs one `command`-mode infill
- * under a cancellable progress notification that shows the text as it denoises, and lands the
- * result as ONE undoable edit — only if the document did not change meanwhile; nothing changes
- * when cancelled.
+ * Comment. Each frames its job as a hole (src/completion/holes.ts) in the text read at one document
+ * version, runs one `command`-mode infill under a cancellable progress notification that shows the
+ * text as it denoises, and lands the result as ONE undoable edit in that document (wherever the
+ * user is by then) — only if the document is still at that version and Cancel was not pressed.
  */
 import * as vscode from 'vscode';
 import { cutWindow, commandWindow } from '../completion/contextWindow';
 import { findEnclosingFunction, locateFunctionAt, type FunctionSpan } from '../completion/functionFinder';
 import { docCommentHole, functionBodyHole, holeContext, renderHole, type InfillHole } from '../completion/holes';
 import { normalizeEol } from '../completion/lines';
-import type { InfillProgressNotification } from '../protocol/protocol';
+import type { InfillProgressNotification, InfillRequest } from '../protocol/protocol';
 import type { Activity } from './activity';
 import type { Config } from './config';
-import type { EngineHost } from './engineHost';
+import { WaitCancelledError, type EngineHost } from './engineHost';
 import { errorMessage, type Log } from './log';
 import { progressPreview } from './progressPreview';
 
@@ -23,7 +23,7 @@ export type CommandOutcome =
   | { command: string; applied: false; reason: string };
 
 export interface InfillDeps {
-  host: EngineHost;
+  host: Pick<EngineHost, 'readyClient' | 'ready'>;
   config: Config;
   activity: Activity;
   log: Log;
@@ -52,60 +52,88 @@ export async function insertInfill(deps: InfillDeps, editor: vscode.TextEditor):
 }
 
 export async function regenerateFunctionBody(deps: InfillDeps, editor: vscode.TextEditor): Promise<CommandOutcome> {
+  const command = 'dllm.regenerateFunctionBody';
   const found = await enclosingFunction(deps, editor);
-  if (!found) return report(deps, { command: 'dllm.regenerateFunctionBody', applied: false, reason: 'no function around the cursor' }, true);
-  const { span, text } = found;
+  if (found === 'changed') return report(deps, { command, applied: false, reason: changedDuringLookup }, true);
+  if (!found) return report(deps, { command, applied: false, reason: 'no function around the cursor' }, true);
+  const { span, text, version } = found;
   const title = `Regenerate ${span.name ?? 'function'} body`;
-  return runHole(deps, editor, 'dllm.regenerateFunctionBody', title, inLfText(editor.document, text, functionBodyHole(span)));
+  return runHole(deps, editor, command, title, inLfText(editor.document, text, version, functionBodyHole(span)));
 }
 
 export async function insertDocComment(deps: InfillDeps, editor: vscode.TextEditor): Promise<CommandOutcome> {
+  const command = 'dllm.insertDocComment';
   const found = await enclosingFunction(deps, editor);
-  if (!found) return report(deps, { command: 'dllm.insertDocComment', applied: false, reason: 'no function around the cursor' }, true);
-  const { span, text } = found;
+  if (found === 'changed') return report(deps, { command, applied: false, reason: changedDuringLookup }, true);
+  if (!found) return report(deps, { command, applied: false, reason: 'no function around the cursor' }, true);
+  const { span, text, version } = found;
   const hole = docCommentHole(text, span, editor.document.languageId);
-  return runHole(deps, editor, 'dllm.insertDocComment', `Document ${span.name ?? 'function'}`, inLfText(editor.document, text, hole));
+  return runHole(deps, editor, command, `Document ${span.name ?? 'function'}`, inLfText(editor.document, text, version, hole));
 }
 
+const changedDuringLookup = 'the document changed while looking for the function; run the command again';
+
 /**
- * A hole and the text its offsets refer to. Function holes are found in the document's text with
- * `\n` line ends, so CRLF documents need their offsets mapped back for the edit.
+ * A hole, the text its offsets refer to, and the document version that text was read at. Function
+ * holes are found in the document's text with `\n` line ends, so CRLF documents need their offsets
+ * mapped back for the edit.
  */
 interface PlacedHole {
   hole: InfillHole;
   text: string;
+  version: number;
   toDocumentOffset(offset: number): number;
 }
 
 function inDocument(document: vscode.TextDocument, hole: InfillHole): PlacedHole {
-  return { hole, text: document.getText(), toDocumentOffset: (o) => o };
+  return { hole, text: document.getText(), version: document.version, toDocumentOffset: (o) => o };
 }
 
-function inLfText(document: vscode.TextDocument, lfText: string, hole: InfillHole): PlacedHole {
+function inLfText(document: vscode.TextDocument, lfText: string, version: number, hole: InfillHole): PlacedHole {
   const crlf = document.eol === vscode.EndOfLine.CRLF;
   return {
     hole,
     text: lfText,
+    version,
     toDocumentOffset: (o) => (crlf ? o + (lfText.slice(0, o).match(/\n/g)?.length ?? 0) : o),
   };
 }
 
-/** The function around the cursor (offsets in `text`, the document with `\n` line ends): symbols first, else indentation/braces. */
-async function enclosingFunction(deps: InfillDeps, editor: vscode.TextEditor): Promise<{ span: FunctionSpan; text: string } | undefined> {
+/**
+ * The function around the cursor (offsets in `text`, the document with `\n` line ends, read at
+ * `version`): symbols first, else indentation/braces. `changed` when the document was edited while
+ * the language server looked for symbols: offsets from the old text would hit the wrong lines.
+ */
+async function enclosingFunction(
+  deps: InfillDeps,
+  editor: vscode.TextEditor,
+): Promise<{ span: FunctionSpan; text: string; version: number } | 'changed' | undefined> {
   const { document } = editor;
+  const version = document.version;
   const text = normalizeEol(document.getText());
-  const lfOffset = (p: vscode.Position): number => normalizeEol(document.getText(new vscode.Range(new vscode.Position(0, 0), p))).length;
-  const symbol = await functionSymbolAt(document, editor.selection.active).catch((error: unknown) => {
+  const cursor = editor.selection.active;
+  // Offsets of positions in the text read above (positions, not the live document, after the wait).
+  const lineStarts = lfLineStarts(text);
+  const lfOffset = (p: vscode.Position): number => Math.min(text.length, (lineStarts[p.line] ?? text.length) + p.character);
+  const symbol = await functionSymbolAt(document, cursor).catch((error: unknown) => {
     deps.log.debug(`Document symbols unavailable: ${errorMessage(error)}`);
     return undefined;
   });
+  if (document.version !== version) return 'changed';
   if (symbol) {
     const span = locateFunctionAt(text, lfOffset(symbol.start), document.languageId, lfOffset(symbol.end));
-    if (span) return { span, text };
+    if (span) return { span, text, version };
     deps.log.info(`The function symbol at line ${symbol.start.line + 1} has no body the finder recognises; using indentation.`);
   }
-  const span = findEnclosingFunction(text, lfOffset(editor.selection.active), document.languageId);
-  return span && { span, text };
+  const span = findEnclosingFunction(text, lfOffset(cursor), document.languageId);
+  return span && { span, text, version };
+}
+
+/** Offset of each line's first character in `\n`-separated text. */
+function lfLineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
 }
 
 const functionKinds = new Set([vscode.SymbolKind.Function, vscode.SymbolKind.Method, vscode.SymbolKind.Constructor]);
@@ -133,28 +161,31 @@ async function functionSymbolAt(document: vscode.TextDocument, position: vscode.
 }
 
 async function runHole(deps: InfillDeps, editor: vscode.TextEditor, command: string, title: string, placed: PlacedHole): Promise<CommandOutcome> {
+  // The document, not the editor: the user may switch tabs (disposing the editor) before the result lands.
   const { document } = editor;
-  const { hole } = placed;
-  const version = document.version;
+  const { hole, version } = placed;
+  if (document.version !== version) return report(deps, { command, applied: false, reason: changedBeforeRun }, true);
   const { prefix, suffix } = holeContext(placed.text, hole);
   const window = cutWindow(prefix, suffix, commandWindow);
   const settings = deps.config.command;
 
-  const result = await vscode.window.withProgress(
+  const ended = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `dLLM: ${title}`, cancellable: true },
-    async (progress, token) => {
+    async (progress, token): Promise<CommandOutcome> => {
+      const cancelled: CommandOutcome = { command, applied: false, reason: 'cancelled' };
       let client = deps.host.readyClient;
       if (!client) {
         progress.report({ message: 'starting the engine…' });
         try {
-          await deps.host.ready();
+          await deps.host.ready(token);
         } catch (error) {
-          return { failed: `the engine is not available: ${errorMessage(error)}` };
+          if (error instanceof WaitCancelledError) return cancelled;
+          return { command, applied: false, reason: `the engine is not available: ${errorMessage(error)}` };
         }
         client = deps.host.readyClient;
-        if (!client) return { failed: 'the engine stopped while starting' };
+        if (!client) return { command, applied: false, reason: 'the engine stopped while starting' };
       }
-      if (token.isCancellationRequested) return { failed: 'cancelled' };
+      if (token.isCancellationRequested) return cancelled;
       let lastReport = 0;
       const onProgress = (p: InfillProgressNotification.Params['value']): void => {
         const now = Date.now();
@@ -162,8 +193,9 @@ async function runHole(deps: InfillDeps, editor: vscode.TextEditor, command: str
         lastReport = now;
         progress.report({ message: progressPreview(p) });
       };
+      let result: InfillRequest.Result;
       try {
-        return await deps.activity.track('command', () =>
+        result = await deps.activity.track('command', () =>
           client.infill(
             {
               prefix: window.prefix,
@@ -179,28 +211,44 @@ async function runHole(deps: InfillDeps, editor: vscode.TextEditor, command: str
           ),
         );
       } catch (error) {
-        return { failed: token.isCancellationRequested ? 'cancelled' : `the engine failed: ${errorMessage(error)}` };
+        return token.isCancellationRequested ? cancelled : { command, applied: false, reason: `the engine failed: ${errorMessage(error)}` };
       }
+      // Cancel pressed while the answer was on its way still means: change nothing.
+      if (token.isCancellationRequested || result.finishReason === 'cancelled') return cancelled;
+      const rendered = renderHole(hole, result.text);
+      if (rendered === undefined) {
+        return { command, applied: false, reason: `the model left the hole empty (${result.stats.forwardPasses} passes)` };
+      }
+      const insert = document.eol === vscode.EndOfLine.CRLF ? rendered.replace(/\r?\n/g, '\r\n') : rendered;
+      const range = new vscode.Range(document.positionAt(placed.toDocumentOffset(hole.start)), document.positionAt(placed.toDocumentOffset(hole.end)));
+      const landed = await landEdit(document, version, range, insert);
+      if (landed !== true) return { command, applied: false, reason: landed };
+      deps.log.info(
+        `${command}: inserted ${insert.length} characters (${result.stats.forwardPasses} passes, ${Math.round(result.stats.totalMs)} ms, finish ${result.finishReason}).`,
+      );
+      return { command, applied: true, text: insert, forwardPasses: result.stats.forwardPasses };
     },
   );
+  return report(deps, ended, !ended.applied && ended.reason !== 'cancelled');
+}
 
-  if ('failed' in result) return report(deps, { command, applied: false, reason: result.failed }, result.failed !== 'cancelled');
-  if (result.finishReason === 'cancelled') return report(deps, { command, applied: false, reason: 'cancelled' }, false);
-  const rendered = renderHole(hole, result.text);
-  if (rendered === undefined) {
-    return report(deps, { command, applied: false, reason: `the model left the hole empty (${result.stats.forwardPasses} passes)` }, true);
-  }
-  if (document.version !== version) {
-    return report(deps, { command, applied: false, reason: 'the document changed while the model ran; nothing was inserted' }, true);
-  }
-  const insert = document.eol === vscode.EndOfLine.CRLF ? rendered.replace(/\r?\n/g, '\r\n') : rendered;
-  const range = new vscode.Range(document.positionAt(placed.toDocumentOffset(hole.start)), document.positionAt(placed.toDocumentOffset(hole.end)));
-  const applied = await editor.edit((b) => b.replace(range, insert), { undoStopBefore: true, undoStopAfter: true });
-  if (!applied) return report(deps, { command, applied: false, reason: 'the editor refused the edit' }, true);
-  deps.log.info(
-    `${command}: inserted ${insert.length} characters (${result.stats.forwardPasses} passes, ${Math.round(result.stats.totalMs)} ms, finish ${result.finishReason}).`,
+const changedBeforeRun = 'the document changed before the model could start; run the command again';
+
+/**
+ * Replaces `range` in `document` as one undoable edit, if the document is still at `version` and
+ * still open. Through the workspace, not the editor, so it lands even after a tab switch; the edit
+ * carries the version, so a change racing it is refused rather than overwritten.
+ */
+async function landEdit(document: vscode.TextDocument, version: number, range: vscode.Range, text: string): Promise<true | string> {
+  if (document.isClosed) return 'the document was closed while the model ran';
+  if (document.version !== version) return 'the document changed while the model ran; nothing was inserted';
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(document.uri, range, text);
+  const applied = await vscode.workspace.applyEdit(edit).then(
+    (ok) => ok,
+    () => false,
   );
-  return report(deps, { command, applied: true, text: insert, forwardPasses: result.stats.forwardPasses }, false);
+  return applied || 'the editor refused the edit (the document changed or is read-only)';
 }
 
 function report(deps: InfillDeps, outcome: CommandOutcome, tellUser: boolean): CommandOutcome {

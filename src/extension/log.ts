@@ -3,6 +3,7 @@
  * with its reason, so "why no suggestion?" always has an answer.
  */
 import * as vscode from 'vscode';
+import { capLength } from '../client/stderrLines';
 import type { LogNotification } from '../protocol/protocol';
 
 export type Log = vscode.LogOutputChannel;
@@ -11,9 +12,9 @@ export function createLog(): Log {
   return vscode.window.createOutputChannel('dLLM Complete', { log: true });
 }
 
-/** A line from the inference process (its LogNotification or stderr). */
+/** A line from the inference process (its LogNotification or stderr), capped: one runaway message must not flood the log. */
 export function logEngine(log: Log, entry: LogNotification.Params): void {
-  const message = `[engine] ${entry.message}`;
+  const message = `[engine] ${capLength(entry.message)}`;
   switch (entry.level) {
     case 'error':
       log.error(message);

@@ -12,7 +12,7 @@ import { completionSchemes } from './documentFilter';
 import { EngineHost } from './engineHost';
 import { SnoozeState } from './inlineGate';
 import { InlineProvider } from './inlineProvider';
-import { createLog, errorMessage } from './log';
+import { createLog, errorMessage, logEngine } from './log';
 import { StatusBar } from './statusBar';
 import { healthOf } from './statusModel';
 
@@ -45,14 +45,21 @@ function wire(context: vscode.ExtensionContext, log: ReturnType<typeof createLog
   const config = new Config(log);
   const activity = new Activity();
   const snooze = new SnoozeState(context.globalState);
-  const engineHost = new EngineHost(
-    {
-      serverModule: context.asAbsolutePath('dist/server.js'),
-      cwd: vscode.workspace.workspaceFolders?.[0]?.uri.scheme === 'file' ? vscode.workspace.workspaceFolders[0].uri.fsPath : undefined,
-    },
-    config,
+  const engineHost: EngineHost = new EngineHost({
+    serverModule: context.asAbsolutePath('dist/server.js'),
+    clientName: `vscode ${vscode.version}`,
+    settings: () => config.engine,
     log,
-  );
+    onEngineLog: (entry) => logEngine(log, entry),
+    ui: {
+      warn: (message) => void vscode.window.showWarningMessage(`dLLM Complete: ${message}`),
+      failed: (message) =>
+        void vscode.window.showErrorMessage(`dLLM Complete: ${message}`, 'Show Log', 'Restart Engine').then((choice) => {
+          if (choice === 'Show Log') log.show(true);
+          else if (choice === 'Restart Engine') void engineHost.restart('requested after a failure');
+        }),
+    },
+  });
   host = engineHost;
   const provider = new InlineProvider(engineHost, config, snooze, activity, log);
   const statusBar = new StatusBar(engineHost, config, snooze, activity);

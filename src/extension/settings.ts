@@ -129,13 +129,26 @@ export class SettingsReader {
     return typeof defaultValue === 'string' ? defaultValue : '';
   }
 
+  /**
+   * An absolute folder with `~` expanded, or '' when unset. A relative path is refused and reported:
+   * it would be resolved against whatever folder the child happens to run in, not one the user
+   * chose. `emptyMeans` says what '' stands for, e.g. "the bundled model".
+   */
+  absoluteFolder(key: string, emptyMeans: string, home = os.homedir()): string {
+    const raw = this.string(key);
+    const folder = normalizeModelPath(raw, home);
+    if (folder === '' || path.isAbsolute(folder)) return folder;
+    this.problem(key, `must be an absolute folder path (or start with ~/); ${JSON.stringify(raw.trim())} is relative. Using ${emptyMeans}.`);
+    return '';
+  }
+
   private problem(key: string, message: string): void {
     this.problems.push(`dllm.${key}: ${message}`);
   }
 }
 
 /** Every `dllm.*` setting, sanitised. */
-export function readSettings(read: SettingReader): { settings: Settings; problems: string[] } {
+export function readSettings(read: SettingReader, home = os.homedir()): { settings: Settings; problems: string[] } {
   const r = new SettingsReader(read);
   const kind: SamplerKind = r.oneOf('sampler.kind');
   const settings: Settings = {
@@ -160,7 +173,7 @@ export function readSettings(read: SettingReader): { settings: Settings; problem
     },
     engine: {
       device: r.oneOf('device'),
-      modelPath: normalizeModelPath(r.string('modelPath')),
+      modelPath: r.absoluteFolder('modelPath', 'the bundled model', home),
       threads: r.number('threads'),
     },
   };

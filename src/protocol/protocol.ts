@@ -178,6 +178,15 @@ export namespace StatusRequest {
     cancelled: number;
     /** Requests waiting or running now. */
     inFlight: number;
+    /**
+     * How long the infill running now has run, in milliseconds (0 when none). The engine runs in
+     * its own thread, so status answers during a pass; a value far past every request deadline
+     * means a pass that never returns, and the client restarts the process.
+     */
+    runningForMs: number;
+    /** How long ago the running infill was cancelled without stopping yet (0 if it was not). It
+     *  stops after its current pass, so seconds here mean a pass that does not return. */
+    cancelledForMs: number;
     uptimeMs: number;
   }
   export const type = new RequestType0<Result, void>(method);
@@ -221,3 +230,10 @@ export const ErrorCodes = {
   /** Parameters out of range (canvas too long, negative budget, …). */
   InvalidParams: -32602,
 } as const;
+
+/**
+ * Transport: the client sends on the server's stdin. The server answers on the pipe whose file
+ * descriptor this environment variable names (the client opens it as fd 3), else on stdout. A
+ * dedicated pipe keeps native writes to fd 1 out of the framing.
+ */
+export const protocolFdVariable = 'DLLM_PROTOCOL_FD';

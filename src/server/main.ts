@@ -1,8 +1,12 @@
 /**
  * Entry point of the inference child process (bundled to dist/server.js, which lives in
- * `<package root>/dist/`). Speaks JSON-RPC over stdin/stdout; see src/protocol/protocol.ts.
+ * `<package root>/dist/`). The main thread speaks JSON-RPC (see src/protocol/protocol.ts); the same
+ * script, started as a worker thread, runs the engine (see engineWorker.ts).
  */
+import { isMainThread } from 'node:worker_threads';
 import { loadEngine } from '../engine/engine';
+import { engineInWorker, serveEngine } from './engineWorker';
 import { runStdioServer } from './stdioServer';
 
-runStdioServer(loadEngine, __dirname);
+if (isMainThread) runStdioServer(engineInWorker(__filename), __dirname);
+else serveEngine(loadEngine);

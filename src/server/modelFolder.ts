@@ -3,6 +3,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { jsonSyntaxProblem } from '../engine/manifest';
 
 export const manifestFileName = 'dllm.json';
 
@@ -51,7 +52,8 @@ export async function findFolderProblem(modelDir: string): Promise<string | unde
   try {
     JSON.parse(text);
   } catch (error) {
-    return `${manifestFileName} is not valid JSON: ${errorMessage(error)}`;
+    // Without the parser's quote of the text: the file may be a link to anything.
+    return `${manifestFileName} is ${jsonSyntaxProblem(error, text)}`;
   }
   return undefined;
 }

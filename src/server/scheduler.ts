@@ -36,8 +36,8 @@ export interface SchedulerCounters {
 
 interface QueuedJob {
   readonly job: InfillJob;
-  /** Set by cancel or supersede; the engine reads it between forward passes. */
-  cancelled: boolean;
+  /** Aborted by cancel or supersede; the engine reads it between forward passes. */
+  readonly abort: AbortController;
   readonly resolve: (output: InfillOutput) => void;
   readonly reject: (error: unknown) => void;
   tokenListener?: { dispose(): void };
@@ -46,20 +46,37 @@ interface QueuedJob {
 export class InfillScheduler {
   private readonly queue: QueuedJob[] = [];
   private running: QueuedJob | undefined;
+  /** When the running job started, and when it was cancelled (`now()` milliseconds). */
+  private runningSince = 0;
+  private runningCancelledAt: number | undefined;
   private idleWaiters: (() => void)[] = [];
   private readonly counts: SchedulerCounters = { received: 0, completed: 0, cancelled: 0, failed: 0 };
 
   /**
    * @param run the engine call.
    * @param statsOfUnrun statistics to report for a job cancelled before it ever ran.
+   * @param now milliseconds on any monotonic clock (for runningForMs).
    */
   constructor(
     private readonly run: RunInfill,
     private readonly statsOfUnrun: () => InfillStats,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   get counters(): Readonly<SchedulerCounters> {
     return { ...this.counts };
+  }
+
+  /** How long the running job has run, in milliseconds; 0 when none runs. A job far past every
+   *  request deadline is stuck in a pass that never returns. */
+  get runningForMs(): number {
+    return this.running ? Math.max(0, this.now() - this.runningSince) : 0;
+  }
+
+  /** How long ago the running job was cancelled without stopping yet; 0 when it was not. A job
+   *  stops at the first check after its current pass, so a long wait means a pass that hangs. */
+  get cancelledForMs(): number {
+    return this.running && this.runningCancelledAt !== undefined ? Math.max(0, this.now() - this.runningCancelledAt) : 0;
   }
 
   /** Jobs waiting or running now. */
@@ -71,7 +88,7 @@ export class InfillScheduler {
     this.counts.received++;
     if (job.mode === 'inline') this.supersedeInline();
     return new Promise<InfillOutput>((resolve, reject) => {
-      const entry: QueuedJob = { job, cancelled: false, resolve, reject };
+      const entry: QueuedJob = { job, abort: new AbortController(), resolve, reject };
       if (job.token?.isCancellationRequested) {
         this.finishUnrun(entry);
         return;
@@ -100,7 +117,8 @@ export class InfillScheduler {
   }
 
   private cancel(entry: QueuedJob): void {
-    entry.cancelled = true;
+    if (entry === this.running && !entry.abort.signal.aborted) this.runningCancelledAt = this.now();
+    entry.abort.abort();
     const index = this.queue.indexOf(entry);
     if (index >= 0) {
       this.queue.splice(index, 1);
@@ -129,8 +147,11 @@ export class InfillScheduler {
       return;
     }
     this.running = entry;
+    this.runningSince = this.now();
+    this.runningCancelledAt = undefined;
     const control: InfillControl = {
-      isCancelled: () => entry.cancelled,
+      isCancelled: () => entry.abort.signal.aborted,
+      signal: entry.abort.signal,
       onProgress: entry.job.onProgress,
     };
     let outcome: Promise<InfillOutput>;

@@ -95,6 +95,7 @@ export function startServer(connection: MessageConnection, deps: ServerDeps): Ru
     const scheduler = new InfillScheduler(
       (input, control) => engine.infill(input, control),
       () => statsOfUnrunInfill(engine.device.provider),
+      deps.now,
     );
     state = { kind: 'ready', engine, scheduler, result };
     const threads = engine.device.threads ? `, ${engine.device.threads} threads` : '';
@@ -152,6 +153,8 @@ export function startServer(connection: MessageConnection, deps: ServerDeps): Ru
       completed: counters.completed,
       cancelled: counters.cancelled,
       inFlight: scheduler?.inFlight ?? 0,
+      runningForMs: Math.round(scheduler?.runningForMs ?? 0),
+      cancelledForMs: Math.round(scheduler?.cancelledForMs ?? 0),
       uptimeMs: Math.round(deps.now()),
     };
   });

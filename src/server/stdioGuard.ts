@@ -1,7 +1,7 @@
 /**
- * stdout carries the JSON-RPC framing, so one stray `console.log` from us or a library would corrupt
- * the channel. This takes stdout over for the framing alone and sends every other write to stderr,
- * each line tagged with its level (`[info] …`) so the client can log it at the right level.
+ * The console goes to stderr, each line tagged with its level (`[info] …`) so the client can log it
+ * at the right level. When stdout carries the JSON-RPC framing (no dedicated protocol pipe), stdout
+ * is taken over for the framing alone: one stray `console.log` would corrupt the channel.
  */
 import { Writable } from 'stream';
 import { format } from 'util';
@@ -15,7 +15,8 @@ export function writeStderrLine(level: StderrLevel, message: string): void {
 
 /**
  * Returns the stream the message writer must use; from now on `process.stdout.write` and the
- * console go to stderr.
+ * console go to stderr. Writes by native code to fd 1 still land on the channel, which is why the
+ * client opens a dedicated protocol pipe (see stdioServer.ts).
  */
 export function takeOverStdout(): Writable {
   const stdout = process.stdout;
@@ -30,12 +31,16 @@ export function takeOverStdout(): Writable {
 
   // Anything else that writes to stdout (a library, a native addon's JS side) lands on stderr.
   stdout.write = ((...args: Parameters<typeof process.stderr.write>) => process.stderr.write(...args)) as typeof stdout.write;
+  routeConsoleToStderr();
+  return channel;
+}
 
+/** Sends the console's output to stderr, tagged with its level. */
+export function routeConsoleToStderr(): void {
   console.log = (...args: unknown[]) => writeStderrLine('info', format(...args));
   console.info = (...args: unknown[]) => writeStderrLine('info', format(...args));
   console.debug = (...args: unknown[]) => writeStderrLine('debug', format(...args));
   console.trace = (...args: unknown[]) => writeStderrLine('debug', `${format(...args)}\n${new Error().stack ?? ''}`);
   console.warn = (...args: unknown[]) => writeStderrLine('warn', format(...args));
   console.error = (...args: unknown[]) => writeStderrLine('error', format(...args));
-  return channel;
 }

@@ -1,20 +1,25 @@
 /**
- * Runs the server on this process's stdin/stdout: takes stdout over for the framing, installs the
- * process guards, and wires the handlers. `main.ts` passes the real engine; test fixtures a fake.
+ * Runs the server on this process's stdio: reads requests from stdin and writes its messages to the
+ * protocol pipe the client opened (fd `DLLM_PROTOCOL_FD`), else to stdout. A dedicated pipe keeps
+ * the channel safe from native code writing to fd 1 (a GPU provider's banner, a library's printf),
+ * which no JavaScript guard can intercept; that output reaches the client's log instead.
+ * Installs the process guards and wires the handlers. `main.ts` passes the real engine loader;
+ * test fixtures a fake.
  */
+import * as net from 'net';
 import { performance } from 'perf_hooks';
+import type { Writable } from 'stream';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import type { EngineLoadOptions, LoadedEngine } from '../engine/api';
-import { LogNotification } from '../protocol/protocol';
-import { bundledModelDir } from '../engine/engine';
+import { LogNotification, protocolFdVariable } from '../protocol/protocol';
+import { bundledModelDir } from '../engine/bundled';
 import { errorMessage, findPackageRoot } from './modelFolder';
 import { installProcessGuards } from './processGuards';
 import { startServer, type ServerLog } from './server';
-import { takeOverStdout, writeStderrLine } from './stdioGuard';
+import { routeConsoleToStderr, takeOverStdout, writeStderrLine } from './stdioGuard';
 
 export function runStdioServer(loadEngine: (options: EngineLoadOptions) => Promise<LoadedEngine>, moduleDir: string): void {
-  const framedStdout = takeOverStdout();
-  const connection = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(framedStdout));
+  const connection = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(protocolOutput()));
 
   const log: ServerLog = (level, message) => {
     connection.sendNotification(LogNotification.type, { level, message }).catch((error) => {
@@ -34,4 +39,15 @@ export function runStdioServer(loadEngine: (options: EngineLoadOptions) => Promi
     now: () => performance.now(),
   });
   connection.listen();
+}
+
+/** The stream the server's messages go to. */
+function protocolOutput(): Writable {
+  const fd = Number(process.env[protocolFdVariable]);
+  if (!Number.isInteger(fd) || fd < 3) return takeOverStdout();
+  routeConsoleToStderr();
+  const pipe = new net.Socket({ fd, readable: false, writable: true });
+  // The client is gone: nobody is left to answer to (stdin's end closes the connection too).
+  pipe.on('error', (error) => writeStderrLine('debug', `protocol pipe: ${error.message}`));
+  return pipe;
 }

@@ -256,6 +256,17 @@ describe('engine (real model)', function () {
   });
 });
 
+/** Links the model's files into `dir` (paths in a manifest must stay inside its folder); returns their names. */
+function linkFiles(m: ReturnType<typeof readManifest>, dir: string): Record<string, string> {
+  const names: Record<string, string> = {};
+  for (const [key, file] of Object.entries(m.files)) {
+    if (file === undefined) continue;
+    names[key] = path.basename(file);
+    fs.symlinkSync(file, path.join(dir, names[key]));
+  }
+  return names;
+}
+
 describe('engine (real model): load failures', function () {
   before(function () {
     if (!haveModel) this.skip();
@@ -268,11 +279,12 @@ describe('engine (real model): load failures', function () {
     try {
       const json = JSON.parse(fs.readFileSync(path.join(modelDir, 'dllm.json'), 'utf8'));
       // The context graph where the denoise graph belongs.
-      json.files = { tokenizer: m.files.tokenizer, context: m.files.context, denoise: m.files.context };
+      const files = linkFiles(m, tmp);
+      json.files = { ...files, denoise: files.context };
       fs.writeFileSync(path.join(tmp, 'dllm.json'), JSON.stringify(json));
       await assert.rejects(loadEngine({ modelDir: tmp, device: 'cpu' }), (e: unknown) => {
         assert.ok(e instanceof ModelLoadError);
-        assert.equal(e.path, m.files.context);
+        assert.equal(e.path, path.join(tmp, files.context!));
         assert.match(e.reason, /does not match the contract/);
         return true;
       });
@@ -284,10 +296,10 @@ describe('engine (real model): load failures', function () {
   it('a manifest whose vocabSize or cache shape disagrees with the graphs fails clearly', async () => {
     const m = readManifest(modelDir);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dllm-bad-model-'));
-    const graph = m.contract === 'split' ? m.files.context! : m.files.model!;
+    const graph = path.join(tmp, path.basename(m.contract === 'split' ? m.files.context! : m.files.model!));
     try {
       const json = JSON.parse(fs.readFileSync(path.join(modelDir, 'dllm.json'), 'utf8'));
-      json.files = { ...m.files }; // absolute paths into the real folder
+      json.files = linkFiles(m, tmp);
       json.vocabSize = m.vocabSize + 1;
       if (m.contract === 'split') json.kvCache = { ...m.kvCache, layers: m.kvCache!.layers + 1 };
       fs.writeFileSync(path.join(tmp, 'dllm.json'), JSON.stringify(json));

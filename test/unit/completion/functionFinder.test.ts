@@ -127,3 +127,38 @@ describe('locateFunctionAt (symbol ranges)', () => {
     assert.equal(text.slice(span.bodyStart, span.bodyEnd), '    return x');
   });
 });
+
+describe('findEnclosingFunction on large documents', () => {
+  /** The result and the milliseconds it took: generous limits catch a quadratic scan, not a slow machine. */
+  function timed<T>(find: () => T): { result: T; ms: number } {
+    const started = performance.now();
+    const result = find();
+    return { result, ms: performance.now() - started };
+  }
+
+  it('returns quickly for 20 000 unclosed Python signatures', () => {
+    const text = 'def f(a,\n'.repeat(20_000);
+    for (const offset of [text.length, text.length >> 1]) {
+      const { result, ms } = timed(() => findEnclosingFunction(text, offset, 'python'));
+      assert.equal(result, undefined);
+      assert.ok(ms < 1000, `took ${Math.round(ms)} ms at offset ${offset}`);
+    }
+  });
+
+  it('finds a function far down a long document, with offsets into the whole text', () => {
+    const filler = 'x = 1\n'.repeat(20_000);
+    const py = body(`${filler}def tail(a):\n    return a█\n`, 'python');
+    assert.equal(py.name, 'tail');
+    assert.equal(py.body, '    return a');
+    const js = body(`${'// filler\n'.repeat(20_000)}function tail() {\n  return █1;\n}\n`, 'javascript');
+    assert.equal(js.name, 'tail');
+    assert.equal(js.body, '\n  return 1;\n');
+  });
+
+  it('reads a Python body longer than its window to the end', () => {
+    const lines = 20_000;
+    const r = body(`def big():\n    x = █1\n${'    x = 1\n'.repeat(lines)}y = 2\n`, 'python');
+    assert.equal(r.name, 'big');
+    assert.equal(r.body.split('\n').length, lines + 1);
+  });
+});

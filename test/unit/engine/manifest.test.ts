@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelLoadError } from '../../../src/engine/errors';
-import { readManifest } from '../../../src/engine/manifest';
+import { MAX_CANVAS_TOKENS_LIMIT, MAX_CONTEXT_TOKENS_LIMIT, readManifest } from '../../../src/engine/manifest';
+import { loadTokenizer } from '../../../src/engine/tokenizer';
 import { tempDir } from './fixtures';
 
 function splitManifest(): Record<string, unknown> {
@@ -76,7 +77,7 @@ describe('engine/manifest', () => {
 
   it('bad JSON', () => {
     writeModel(t.dir, '{ "format": 1,');
-    expectLoadError(() => readManifest(t.dir), path.join(t.dir, 'dllm.json'), /bad JSON/);
+    expectLoadError(() => readManifest(t.dir), path.join(t.dir, 'dllm.json'), /not valid JSON/);
   });
 
   it('unknown contract, unsupported format', () => {
@@ -126,5 +127,98 @@ describe('engine/manifest', () => {
   it('a file named in the manifest is missing', () => {
     writeModel(t.dir, splitManifest(), ['tokenizer.json', 'context.onnx']);
     expectLoadError(() => readManifest(t.dir), path.join(t.dir, 'denoise.onnx'), /missing file/);
+  });
+
+  describe('files stay inside the model folder', () => {
+    const SECRET = 'top-secret-line-4711: do not show';
+    let outside: ReturnType<typeof tempDir>;
+    beforeEach(() => {
+      outside = tempDir();
+      fs.writeFileSync(path.join(outside.dir, 'secret.txt'), `${SECRET}\nmore\n`);
+    });
+    afterEach(() => outside.remove());
+
+    /** Asserts the load fails naming `files.tokenizer`, the rule, and none of the secret. */
+    function expectOutside(reason: RegExp) {
+      expectLoadError(() => readManifest(t.dir), path.join(t.dir, 'dllm.json'), /"files\.tokenizer" must be a path inside the model folder/);
+      assert.throws(() => readManifest(t.dir), (e: unknown) => {
+        assert.ok(e instanceof Error);
+        assert.match(e.message, reason);
+        assert.ok(!e.message.includes('top-secret'), `the file's content leaked: ${e.message}`);
+        return true;
+      });
+    }
+
+    it('refuses a path that climbs out with ..', () => {
+      const escape = path.relative(t.dir, path.join(outside.dir, 'secret.txt'));
+      assert.ok(escape.startsWith('..'));
+      writeModel(t.dir, { ...splitManifest(), files: { ...(splitManifest().files as object), tokenizer: escape } });
+      expectOutside(/not ".*secret\.txt"/);
+    });
+
+    it('refuses an absolute path, even to a file inside the folder', () => {
+      writeModel(t.dir, { ...splitManifest(), files: { ...(splitManifest().files as object), tokenizer: path.join(outside.dir, 'secret.txt') } });
+      expectOutside(/relative to it/);
+      writeModel(t.dir, { ...splitManifest(), files: { ...(splitManifest().files as object), tokenizer: path.join(t.dir, 'tokenizer.json') } });
+      expectOutside(/relative to it/);
+    });
+
+    it('follows a link out of the folder: the path in dllm.json stays inside, and download caches link files that way', function () {
+      writeModel(t.dir, splitManifest(), ['context.onnx', 'denoise.onnx']);
+      try {
+        fs.symlinkSync(path.join(outside.dir, 'secret.txt'), path.join(t.dir, 'tokenizer.json'));
+      } catch {
+        this.skip(); // no symlinks without privileges on Windows
+      }
+      assert.equal(readManifest(t.dir).files.tokenizer, path.join(t.dir, 'tokenizer.json'));
+    });
+
+    it('accepts a link that stays inside, and a folder reached through a link', function () {
+      writeModel(t.dir, splitManifest(), ['real-tokenizer.json', 'context.onnx', 'denoise.onnx']);
+      const linked = path.join(outside.dir, 'linked-model');
+      try {
+        fs.symlinkSync(path.join(t.dir, 'real-tokenizer.json'), path.join(t.dir, 'tokenizer.json'));
+        fs.symlinkSync(t.dir, linked);
+      } catch {
+        this.skip();
+      }
+      assert.equal(readManifest(t.dir).files.tokenizer, path.join(t.dir, 'tokenizer.json'));
+      assert.equal(readManifest(linked).files.tokenizer, path.join(linked, 'tokenizer.json'));
+    });
+  });
+
+  it('refuses context and canvas sizes above the limits, naming the field, the value and the limit', () => {
+    assert.equal(MAX_CONTEXT_TOKENS_LIMIT, 8192);
+    assert.equal(MAX_CANVAS_TOKENS_LIMIT, 512);
+    writeModel(t.dir, { ...splitManifest(), maxContextTokens: 100_000 });
+    expectLoadError(() => readManifest(t.dir), path.join(t.dir, 'dllm.json'), /"maxContextTokens" is 100000, above the limit of 8192/);
+    writeModel(t.dir, { ...splitManifest(), maxCanvasTokens: 513 });
+    expectLoadError(() => readManifest(t.dir), path.join(t.dir, 'dllm.json'), /"maxCanvasTokens" is 513, above the limit of 512/);
+    writeModel(t.dir, { ...splitManifest(), maxContextTokens: 8192, maxCanvasTokens: 512 });
+    assert.equal(readManifest(t.dir).maxCanvasTokens, 512, 'the limits themselves are allowed');
+  });
+
+  it('a tokenizer file that is not JSON fails without quoting its content', () => {
+    writeModel(t.dir, splitManifest());
+    const file = readManifest(t.dir).files.tokenizer;
+    for (const [text, reason] of [
+      ['root:x:0:0:secret-first-line:/root:/bin/bash\n', /^the tokenizer file is not valid JSON \(at position 0\)$/],
+      ['\n  secret-first-line', /^the tokenizer file is not valid JSON \(at position 3\)$/],
+      ['{"secret-first-line": 1 2}', /^the tokenizer file is not valid JSON \(at position 24\)$/],
+      ['["secret-first-line",]', /^the tokenizer file is not valid JSON$/],
+      ['{"secret-first-line": ', /^the tokenizer file is not valid JSON \(it ends too early\)$/],
+    ] as const) {
+      fs.writeFileSync(file, text);
+      expectLoadError(() => loadTokenizer(file), file, reason);
+      assert.throws(() => loadTokenizer(file), (e: unknown) => {
+        assert.ok(e instanceof Error && !e.message.includes('secret'), `the file's content leaked: ${String(e)}`);
+        return true;
+      });
+    }
+  });
+
+  it('a manifest that is not JSON fails without quoting its content', () => {
+    writeModel(t.dir, 'secret-first-line\n{}');
+    expectLoadError(() => readManifest(t.dir), path.join(t.dir, 'dllm.json'), /^not valid JSON \(at position 0\)$/);
   });
 });

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Canvas } from '../../../src/engine/canvas';
+import { bundledModelDir, loadParts } from '../../../src/engine/engine';
 import { cpuThreads, cudaBinariesInstalled, providerCandidates } from '../../../src/engine/providers';
 import { logitRows } from '../../../src/engine/runners/full';
 import { canvasOffset, contextTokens } from '../../../src/engine/runners/model';
@@ -99,5 +100,19 @@ describe('engine/runners: layout', () => {
     assert.equal(contractMismatch(spec, ['position_ids', 'input_ids'], ['keys', 'values', 'extra']), undefined);
     assert.match(contractMismatch(spec, ['input_ids'], ['keys', 'values'])!, /inputs \[input_ids\].*expected inputs \[input_ids, position_ids\]/);
     assert.match(contractMismatch(spec, ['input_ids', 'position_ids'], ['logits'])!, /outputs \[logits\]/);
+  });
+});
+
+describe('engine/loadParts: the bundled model', function () {
+  this.timeout(60000);
+
+  it('opens on CPU: its graphs take as many tokens as its manifest claims', async () => {
+    const parts = await loadParts({ modelDir: bundledModelDir(path.resolve(__dirname, '..', '..', '..')), device: 'cpu', threads: 1 });
+    try {
+      assert.equal(parts.manifest.contract, 'split');
+      assert.equal(parts.device.provider, 'cpu');
+    } finally {
+      await Promise.all([parts.model.dispose(), parts.scorer?.dispose()]);
+    }
   });
 });

@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ModelLoadError } from '../../../src/engine/errors';
+import { graphTokenAxes } from '../../../src/engine/graphLimits';
+import { FULL_IO } from '../../../src/engine/runners/full';
 import { floatTensor, model, node, TensorType, valueInfo } from '../../../src/engine/runners/onnxProto';
 import { openSessions } from '../../../src/engine/session';
 import { tempDir } from './fixtures';
@@ -26,6 +28,20 @@ function writeExternalGraph(dir: string, file: string): Float32Array {
   );
   fs.writeFileSync(path.join(dir, file), bytes);
   return w;
+}
+
+/** logits = input_ids, an int64 tensor of the given shape: only its metadata matters here. */
+function writeIdentityGraph(file: string, shape: readonly (number | string)[]): void {
+  const graph = model(
+    {
+      name: 'identity',
+      nodes: [node('Identity', ['input_ids'], ['logits'])],
+      inputs: [valueInfo('input_ids', TensorType.int64, shape)],
+      outputs: [valueInfo('logits', TensorType.int64, shape)],
+    },
+    17,
+  );
+  fs.writeFileSync(file, graph);
 }
 
 describe('engine/session', () => {
@@ -53,5 +69,20 @@ describe('engine/session', () => {
       assert.equal(e.path, file);
       return true;
     });
+  });
+
+  it('a graph whose fixed token axis is shorter than the manifest claims fails the load, naming the graph', async () => {
+    const file = path.join(t.dir, 'model.onnx');
+    const tokenAxes = graphTokenAxes({ maxContextTokens: 24, maxCanvasTokens: 8 }).full;
+    writeIdentityGraph(file, [1, 16]);
+    await assert.rejects(openSessions({ model: { file, ...FULL_IO, tokenAxes } }, { device: 'cpu', threads: 1 }), (e: unknown) => {
+      assert.ok(e instanceof ModelLoadError, String(e));
+      assert.equal(e.path, file);
+      assert.match(e.reason, /"input_ids" has a fixed size of 16 .*maxContextTokens \+ maxCanvasTokens = 32/);
+      return true;
+    });
+    writeIdentityGraph(file, [1, 'sequence']);
+    const { sessions } = await openSessions({ model: { file, ...FULL_IO, tokenAxes } }, { device: 'cpu', threads: 1 });
+    await sessions.model.release();
   });
 });

@@ -47,8 +47,9 @@ describe('engine/tokenizer', () => {
 
   it('fails with the file and the reason', () => {
     const bad = path.join(t.dir, 'bad.json');
-    fs.writeFileSync(bad, '{');
     assert.throws(() => loadTokenizer(bad), (e: unknown) => e instanceof ModelLoadError && e.path === bad && /unreadable/.test(e.reason));
+    fs.writeFileSync(bad, '{');
+    assert.throws(() => loadTokenizer(bad), (e: unknown) => e instanceof ModelLoadError && e.path === bad && /not valid JSON \(at position 1\)/.test(e.reason));
     fs.writeFileSync(bad, '{"model": {"type": "Nope"}}');
     assert.throws(() => loadTokenizer(bad), (e: unknown) => e instanceof ModelLoadError && e.path === bad);
   });

@@ -6,7 +6,11 @@ const root = path.join(__dirname, '../../..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
   main: string;
   activationEvents: string[];
+  capabilities?: {
+    untrustedWorkspaces?: { supported?: unknown; description?: unknown; restrictedConfigurations?: unknown };
+  };
   contributes: {
+    configuration: { properties: Record<string, { scope?: string }> };
     commands: { command: string; title: string; category: string }[];
     keybindings: { command: string; key: string; mac?: string; when?: string }[];
     menus: Record<string, { command: string }[]>;
@@ -42,5 +46,21 @@ describe('package.json contributions', () => {
   it('activates after start-up from the bundled entry', () => {
     assert.deepEqual(pkg.activationEvents, ['onStartupFinished']);
     assert.equal(pkg.main, './dist/extension.js');
+  });
+
+  it('declares how it behaves in an untrusted workspace, and the settings it names are out of a workspace\'s reach', () => {
+    const trust = pkg.capabilities?.untrustedWorkspaces;
+    assert.ok(trust, 'capabilities.untrustedWorkspaces is missing');
+    assert.ok(trust.supported === true || trust.supported === false || trust.supported === 'limited', `supported: ${String(trust.supported)}`);
+    assert.ok(typeof trust.description === 'string' && trust.description.length > 40, 'a description says why');
+    const settings = pkg.contributes.configuration.properties;
+    const restricted = trust.restrictedConfigurations ?? [];
+    assert.ok(Array.isArray(restricted) && restricted.every((key) => typeof key === 'string' && key in settings), 'restricted settings are contributed ones');
+    if (trust.supported === 'limited') assert.ok(restricted.length > 0, 'limited support names what it restricts');
+    // The description's claim: each setting it names can only be set by the user, not by a workspace.
+    for (const key of trust.description.match(/dllm\.[A-Za-z.]+[A-Za-z]/g) ?? []) {
+      assert.ok(key in settings, `${key} is not a contributed setting`);
+      assert.equal(settings[key].scope, 'machine', `${key} must be machine-scoped`);
+    }
   });
 });

@@ -93,6 +93,26 @@ describe('settings', () => {
       assert.equal(problems.length, 4);
     });
 
+    it('expands ~ in dllm.modelPath and keeps absolute folders', () => {
+      const home = path.join(path.sep, 'home', 'u');
+      const absolute = path.join(path.sep, 'opt', 'models', 'x');
+      assert.equal(readSettings(reader({ modelPath: '~/models/x' }), home).settings.engine.modelPath, path.join(home, 'models', 'x'));
+      assert.equal(readSettings(reader({ modelPath: '~' }), home).settings.engine.modelPath, home);
+      const { settings, problems } = readSettings(reader({ modelPath: ` ${absolute} ` }), home);
+      assert.equal(settings.engine.modelPath, absolute);
+      assert.deepEqual(problems, []);
+    });
+
+    it('refuses a relative dllm.modelPath with a message and uses the bundled model', () => {
+      for (const relative of ['models/x', './x', '~bob/models']) {
+        const { settings, problems } = readSettings(reader({ modelPath: relative }), '/home/u');
+        assert.equal(settings.engine.modelPath, '', relative);
+        assert.deepEqual(problems, [
+          `dllm.modelPath: must be an absolute folder path (or start with ~/); ${JSON.stringify(relative)} is relative. Using the bundled model.`,
+        ]);
+      }
+    });
+
     it('keeps only boolean entries of the language map', () => {
       const { settings, problems } = readSettings(reader({ 'inline.languages': { '*': false, python: true, go: 'no' } }));
       assert.deepEqual(settings.inline.languages, { '*': false, python: true });
