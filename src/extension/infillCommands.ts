@@ -24,7 +24,7 @@ export type CommandOutcome =
 
 export interface InfillDeps {
   host: Pick<EngineHost, 'readyClient' | 'ready'>;
-  config: Config;
+  config: Pick<Config, 'command' | 'sampler'>;
   activity: Activity;
   log: Log;
   /** Called with every outcome. */

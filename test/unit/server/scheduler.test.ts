@@ -168,4 +168,25 @@ describe('InfillScheduler', () => {
     assert.deepStrictEqual(engine.started, ['r0', 'r199']);
     assert.deepStrictEqual(scheduler.counters, { received: 200, completed: 1, cancelled: 199, failed: 0 });
   });
+
+  it('says how long the running job has run, and how long ago it was cancelled without stopping', async () => {
+    let now = 1000;
+    scheduler = new InfillScheduler(engine.run, () => statsOfUnrunInfill('cpu'), () => now);
+    assert.strictEqual(scheduler.runningForMs, 0);
+    const token = new CancellationTokenSource();
+    const job = submit('stuck', 'command', token);
+    await flush();
+    now = 4000;
+    assert.strictEqual(scheduler.runningForMs, 3000);
+    assert.strictEqual(scheduler.cancelledForMs, 0, 'not cancelled yet');
+    token.cancel();
+    const signal = engine['waiting'][0]?.control.signal;
+    assert.ok(signal?.aborted, 'the engine is told through its abort signal too');
+    now = 9000;
+    assert.strictEqual(scheduler.cancelledForMs, 5000);
+    await engine.endPass();
+    assert.strictEqual((await job).finishReason, 'cancelled');
+    assert.strictEqual(scheduler.runningForMs, 0);
+    assert.strictEqual(scheduler.cancelledForMs, 0);
+  });
 });
