@@ -54,4 +54,9 @@ export interface LoadedEngine {
   readonly warnings: readonly string[];
   infill(input: InfillInput, control?: InfillControl): Promise<InfillOutput>;
   dispose(): Promise<void>;
+  /**
+   * An engine that runs elsewhere (a worker thread) calls `listener` if it dies; it cannot serve
+   * again, so the server exits and the client starts a fresh process.
+   */
+  onLost?(listener: (reason: string) => void): void;
 }

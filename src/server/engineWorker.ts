@@ -79,13 +79,17 @@ export function engineInWorker(workerScript: string): (options: EngineLoadOption
     let loaded: ((engine: LoadedEngine) => void) | undefined;
     let loadFailed: ((error: Error) => void) | undefined;
     let disposed: (() => void) | undefined;
+    let disposing = false;
+    const lostListeners: ((reason: string) => void)[] = [];
 
     const failAll = (error: Error): void => {
+      if (exitError) return;
       exitError = error;
       for (const job of jobs.values()) job.reject(error);
       jobs.clear();
       loadFailed?.(error);
       disposed?.();
+      if (!disposing) for (const listener of lostListeners) listener(error.message);
     };
     worker.on('error', (error) => failAll(new Error(`the engine thread failed: ${error.message}`)));
     worker.on('exit', (code) => failAll(new Error(`the engine thread exited with code ${code}`)));
@@ -140,8 +144,12 @@ export function engineInWorker(workerScript: string): (options: EngineLoadOption
           worker.postMessage({ type: 'infill', id, input, cancelFlag, progress: control.onProgress !== undefined } satisfies ToWorker);
         });
       },
+      onLost(listener: (reason: string) => void): void {
+        lostListeners.push(listener);
+      },
       async dispose(): Promise<void> {
         if (exitError) return;
+        disposing = true;
         await new Promise<void>((resolve) => {
           disposed = resolve;
           worker.postMessage({ type: 'dispose' } satisfies ToWorker);

@@ -98,6 +98,10 @@ export function startServer(connection: MessageConnection, deps: ServerDeps): Ru
       deps.now,
     );
     state = { kind: 'ready', engine, scheduler, result };
+    engine.onLost?.((reason) => {
+      deps.log('error', `The engine stopped: ${reason}`);
+      deps.exit(1, `the engine stopped (${reason}); the client starts a new process`);
+    });
     const threads = engine.device.threads ? `, ${engine.device.threads} threads` : '';
     deps.log(
       'info',

@@ -98,6 +98,16 @@ describe('engine supervision under faults (real child processes)', function () {
     await answers(host);
   });
 
+  it('an engine thread that dies takes the process with it, and a new child answers', async () => {
+    const { host, lines } = supervise();
+    await answers(host);
+    const pid = host.pid;
+    await assert.rejects(host.readyClient!.infill(params('THREAD')));
+    await waitFor('a new child', () => host.state.kind === 'ready' && host.pid !== pid);
+    assert.ok(lines.some((l) => /the engine stopped \(the engine thread failed: a stray exception/.test(l)), lines.join('\n'));
+    await answers(host);
+  });
+
   it('a pass that never returns is found by the health check; the child is replaced', async () => {
     const { host, lines } = supervise();
     await answers(host);
