@@ -10,6 +10,7 @@ import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { EngineClientError, startEngineClient } from '../src/client/engineClient';
 import type { EngineClient } from '../src/client/types';
 import { looksBinary } from '../src/completion/documentGuards';
+import { requestLimits } from '../src/server/validateParams';
 import type { DeviceInfo, DeviceSetting, InfillRequest, InitializeRequest, LogNotification, SamplerKind } from '../src/protocol/protocol';
 
 const usage = `Usage: npm run complete -- FILE:LINE:COL [options]
@@ -131,8 +132,8 @@ export function readSource(file: string, shownAs = file): string {
   return text;
 }
 
-/** The engine's own limits (see src/server/validateParams.ts), checked here so errors name the CLI's options. */
-export const engineLimits = { steps: 4096, threads: 1024, temperature: 100 } as const;
+/** The server's own limits, checked here so errors name the CLI's options. */
+export const engineLimits = { steps: requestLimits.tokens, threads: requestLimits.threads, temperature: requestLimits.temperature } as const;
 
 interface CliOptions {
   target: Target;

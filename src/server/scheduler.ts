@@ -38,6 +38,9 @@ interface QueuedJob {
   readonly job: InfillJob;
   /** Aborted by cancel or supersede; the engine reads it between forward passes. */
   readonly abort: AbortController;
+  /** When it started running and when it was cancelled (`now()` milliseconds). */
+  startedAt?: number;
+  cancelledAt?: number;
   readonly resolve: (output: InfillOutput) => void;
   readonly reject: (error: unknown) => void;
   tokenListener?: { dispose(): void };
@@ -46,9 +49,6 @@ interface QueuedJob {
 export class InfillScheduler {
   private readonly queue: QueuedJob[] = [];
   private running: QueuedJob | undefined;
-  /** When the running job started, and when it was cancelled (`now()` milliseconds). */
-  private runningSince = 0;
-  private runningCancelledAt: number | undefined;
   private idleWaiters: (() => void)[] = [];
   private readonly counts: SchedulerCounters = { received: 0, completed: 0, cancelled: 0, failed: 0 };
 
@@ -70,13 +70,17 @@ export class InfillScheduler {
   /** How long the running job has run, in milliseconds; 0 when none runs. A job far past every
    *  request deadline is stuck in a pass that never returns. */
   get runningForMs(): number {
-    return this.running ? Math.max(0, this.now() - this.runningSince) : 0;
+    return this.since(this.running?.startedAt);
   }
 
   /** How long ago the running job was cancelled without stopping yet; 0 when it was not. A job
    *  stops at the first check after its current pass, so a long wait means a pass that hangs. */
   get cancelledForMs(): number {
-    return this.running && this.runningCancelledAt !== undefined ? Math.max(0, this.now() - this.runningCancelledAt) : 0;
+    return this.since(this.running?.cancelledAt);
+  }
+
+  private since(time: number | undefined): number {
+    return time === undefined ? 0 : Math.max(0, this.now() - time);
   }
 
   /** Jobs waiting or running now. */
@@ -117,7 +121,7 @@ export class InfillScheduler {
   }
 
   private cancel(entry: QueuedJob): void {
-    if (entry === this.running && !entry.abort.signal.aborted) this.runningCancelledAt = this.now();
+    entry.cancelledAt ??= this.now();
     entry.abort.abort();
     const index = this.queue.indexOf(entry);
     if (index >= 0) {
@@ -147,8 +151,7 @@ export class InfillScheduler {
       return;
     }
     this.running = entry;
-    this.runningSince = this.now();
-    this.runningCancelledAt = undefined;
+    entry.startedAt = this.now();
     const control: InfillControl = {
       isCancelled: () => entry.abort.signal.aborted,
       signal: entry.abort.signal,

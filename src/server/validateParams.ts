@@ -6,8 +6,12 @@ import type { DeviceSetting, InfillRequest, InitializeRequest, SamplerKind, Samp
 
 export class InvalidParamsError extends Error {}
 
-/** Larger canvases or budgets are never meaningful; anything above is a caller bug. */
-const maxSaneTokens = 4096;
+/**
+ * The largest values a request may carry. Larger canvases or budgets are never meaningful; anything
+ * above is a caller bug. Exported so clients (the command line) can name their own options in errors.
+ */
+export const requestLimits = { tokens: 4096, threads: 1024, temperature: 100 } as const;
+const maxSaneTokens = requestLimits.tokens;
 
 const samplerKinds: readonly SamplerKind[] = ['saber', 'lowConfidence', 'threshold'];
 const remaskModes: readonly NonNullable<SamplerOptions['remask']>[] = ['always', 'onDrop', 'off'];
@@ -72,7 +76,7 @@ function validateSampler(value: unknown): SamplerOptions {
   sampler.remaskDivisor = optionalNumber(value, 'remaskDivisor', where, 1, maxSaneTokens);
   if (value.remask !== undefined) sampler.remask = oneOf(value, 'remask', where, remaskModes);
   sampler.threshold = optionalNumber(value, 'threshold', where, 0, 1);
-  sampler.temperature = optionalNumber(value, 'temperature', where, 0, 100);
+  sampler.temperature = optionalNumber(value, 'temperature', where, 0, requestLimits.temperature);
   if (value.seed !== undefined) sampler.seed = requireInteger(value, 'seed', where, 0, Number.MAX_SAFE_INTEGER);
   // Drop keys left undefined so the engine sees only what the client set.
   for (const key of Object.keys(sampler) as (keyof SamplerOptions)[]) {
@@ -105,7 +109,7 @@ export function validateInitializeParams(params: unknown): InitializeRequest.Par
   const result: InitializeRequest.Params = { device: oneOf(params, 'device', where, devices) };
   const modelDir = optionalString(params, 'modelDir', where);
   if (modelDir !== undefined) result.modelDir = modelDir;
-  if (params.threads !== undefined && params.threads !== null) result.threads = requireInteger(params, 'threads', where, 0, 1024);
+  if (params.threads !== undefined && params.threads !== null) result.threads = requireInteger(params, 'threads', where, 0, requestLimits.threads);
   const clientName = optionalString(params, 'clientName', where);
   if (clientName !== undefined) result.clientName = clientName;
   return result;
