@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: the performance picture of the real inference child process — start-up and
  * memory, latency of inline-shaped requests, repeated requests and the split model's context
- * cache, and the samplers side by side on the same tasks. Every figure is a median (p50) and p95.
- * Writes latest.md, latest.json and two PNG charts to --out (default test/bench/results).
+ * cache, and the samplers side by side on the same tasks: HumanEval-infilling (pass@1) and the
+ * real-code set (exact match, edit similarity, per language). Every timing is a median (p50) and
+ * p95. Writes latest.md, latest.json and PNG charts to --out (default test/bench/results).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,23 +17,26 @@ import { deviceSettings, intOption, oneOf, runMain } from './lib/cli';
 import { buildDocument, cursorOffsets, inlineContext, inlineRequest, windowForTokens } from './lib/contexts';
 import { startEngine, type EngineOptions, type StartedEngine } from './lib/engine';
 import { runEval, type EvalConfig, type EvalRun } from './lib/evalRun';
-import { detectSandbox, Pool } from './lib/harness';
+import { detectSandbox, Pool, type Sandbox } from './lib/harness';
 import { summarizeCell, type CellSummary, type LatencyCell } from './lib/latency';
 import { fmt, markdownTable } from './lib/markdown';
 import { niceTicks, palette, renderHistogram, renderScatter } from './lib/plot/charts';
 import { ProgressBar } from './lib/progress';
-import { samplerTable } from './lib/report';
+import { languageTable, samplerTable, scoreDefinitions } from './lib/report';
 import { runInfo, runInfoMarkdown } from './lib/runInfo';
-import { percentile, summarize, type Summary } from './lib/stats';
-import { dataEnvVar, defaultDataFile, loadTasks, repoRoot } from './lib/tasks';
+import { mean, percentile, summarize, type Summary } from './lib/stats';
+import { dataEnvVar, defaultDataFile, loadTasks, realCodeDataFile, repoRoot, selectTasks, type InfillTask } from './lib/tasks';
 
 const usage = `npm run bench -- [options]
   --quick          smoke run: few repetitions, 10 tasks, written to test-results/bench-quick
-  --limit N        tasks for the sampler comparison (default 100; SingleLine dev split)
+  --limit N        HumanEval tasks for the sampler comparison, evenly spaced (default 100)
+  --real-limit N   real-code tasks per language, evenly spaced (default 40)
+  --real-canvas N  canvas on the real-code set (default 64, or the model's limit)
   --reps N         timed requests per latency cell (default 20)
   --spawns N       child starts timed (default 3)
   --canvas N       canvas of the sampler comparison (default 32)
   --core-only      only the five headline sampler settings, no extra budgets on the frontier
+  --real-data F    real-code tasks (default test/bench/realcode/tasks.jsonl.gz)
   --data FILE      tasks (default: ../shared/eval/humaneval-infilling/SingleLine.jsonl.gz, or $${dataEnvVar})
   --model DIR      model folder (default: the bundled model)
   --device D       auto | cpu | gpu (default auto)
@@ -77,6 +81,9 @@ async function main(): Promise<void> {
     options: {
       quick: { type: 'boolean' },
       limit: { type: 'string' },
+      'real-limit': { type: 'string' },
+      'real-canvas': { type: 'string' },
+      'real-data': { type: 'string' },
       reps: { type: 'string' },
       spawns: { type: 'string' },
       canvas: { type: 'string' },
@@ -95,6 +102,9 @@ async function main(): Promise<void> {
   }
   const quick = values.quick ?? false;
   const limit = intOption(values.limit, 'limit', quick ? 10 : 100);
+  const realLimit = intOption(values['real-limit'], 'real-limit', quick ? 4 : 40);
+  const realDataFile = values['real-data'] ? path.resolve(values['real-data']) : realCodeDataFile;
+  const realTasks = selectTasks(loadTasks(realDataFile), realLimit);
   const reps = intOption(values.reps, 'reps', quick ? 4 : 20);
   const spawns = intOption(values.spawns, 'spawns', quick ? 1 : 3);
   const samplerCanvas = intOption(values.canvas, 'canvas', 32);
@@ -129,44 +139,57 @@ async function main(): Promise<void> {
     for (let i = 0; i < reps + 1; i++) repeatMs.push((await timedInfill(client, repeatParams)).ms);
     const lruHitUs = timeLruHit(inlineContext(doc, offsets[0], inlineWindow));
 
-    // Samplers side by side on the same tasks.
-    const tasks = allTasks.slice(0, limit);
-    const configs = samplerConfigs(samplerCanvas, !quick && !values['core-only']);
-    log(`samplers: ${configs.length} settings × ${tasks.length} tasks`);
+    // Samplers side by side on the same tasks, HumanEval then real code.
+    const tasks = selectTasks(allTasks, limit);
+    const extraBudgets = !quick && !values['core-only'];
     const sandbox = await detectSandbox();
-    const samplerBar = new ProgressBar('samplers', tasks.length * configs.length);
-    let runs: EvalRun[];
-    try {
-      runs = await runEval(client, tasks, configs, { pool: new Pool(2), sandbox, onProgress: (done) => samplerBar.update(done) });
-    } finally {
-      samplerBar.finish();
-    }
+    const runs = await compareSamplers(client, 'samplers', tasks, samplerConfigs(samplerCanvas, extraBudgets), sandbox);
+    const realCanvas = Math.min(intOption(values['real-canvas'], 'real-canvas', 64), init.model.maxCanvasTokens);
+    const realRuns = await compareSamplers(client, 'real code', realTasks, samplerConfigs(realCanvas, extraBudgets), sandbox);
     const status = await client.status();
     const wallMs = performance.now() - benchStarted;
 
     const report: Report = {
       run: info,
       data: dataFile,
-      settings: { quick, limit: tasks.length, reps, spawns, samplerCanvas, targets, windows },
+      realData: realDataFile,
+      settings: { quick, limit: tasks.length, realLimit, realTasks: realTasks.length, reps, spawns, samplerCanvas, realCanvas, targets, windows },
       wallMs,
       startup: { ...startup, rssAtEndMiB: mib(status.rssBytes), heapUsedAtEndMiB: mib(status.heapUsedBytes) },
       latency,
       repeat: { firstMs: repeatMs[0], repeatsMs: summarize(repeatMs.slice(1)), lruHitUs },
       samplers: runs.map((r) => r.summary),
+      realCode: realRuns.map((r) => ({ ...r.summary, meanPassesByLanguage: meanPassesByLanguage(r) })),
     };
     fs.mkdirSync(outDir, { recursive: true });
     fs.writeFileSync(path.join(outDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
-    writePlots(outDir, report, cells, runs);
-    const markdown = renderMarkdown(report, runs);
+    const plots = writePlots(outDir, report, cells, runs, realRuns);
+    const markdown = renderMarkdown(report, runs, realRuns);
     fs.writeFileSync(path.join(outDir, 'latest.md'), markdown);
     console.log(markdown);
-    console.log(`wrote ${outDir}/{latest.md,latest.json,frontier.png,latency-histogram.png}`);
+    console.log(`wrote ${outDir}/{latest.md,latest.json,${plots.join(',')}}`);
   } finally {
     await client.stop();
   }
 }
 
 const warmUpRounds = 2;
+
+async function compareSamplers(client: EngineClient, name: string, tasks: readonly InfillTask[], configs: EvalConfig[], sandbox: Sandbox): Promise<EvalRun[]> {
+  log(`${name}: ${configs.length} settings × ${tasks.length} tasks`);
+  const bar = new ProgressBar(name, tasks.length * configs.length);
+  try {
+    return await runEval(client, tasks, configs, { pool: new Pool(2), sandbox, onProgress: (done) => bar.update(done) });
+  } finally {
+    bar.finish();
+  }
+}
+
+/** Mean forward passes per language (requests that succeeded), the x of the per-language frontiers. */
+function meanPassesByLanguage(run: EvalRun): Record<string, number> {
+  const languages = Object.keys(run.summary.byLanguage);
+  return Object.fromEntries(languages.map((l) => [l, mean(run.records.filter((r) => r.language === l && r.status !== 'error').map((r) => r.forwardPasses))]));
+}
 
 async function timedInfill(client: EngineClient, params: InfillRequest.Params): Promise<{ result: InfillRequest.Result; ms: number }> {
   const t0 = performance.now();
@@ -235,18 +258,25 @@ function timeLruHit(window: { prefix: string; suffix: string }): Summary {
 type Report = {
   run: ReturnType<typeof runInfo>;
   data: string;
-  settings: { limit: number; reps: number; spawns: number; samplerCanvas: number; targets: Record<'short' | 'long', number>; quick: boolean; windows: Record<'short' | 'long', { prefixChars: number; suffixChars: number }> };
+  realData: string;
+  settings: { limit: number; realLimit: number; realTasks: number; reps: number; spawns: number; samplerCanvas: number; realCanvas: number; targets: Record<'short' | 'long', number>; quick: boolean; windows: Record<'short' | 'long', { prefixChars: number; suffixChars: number }> };
   wallMs: number;
   startup: { spawnToReadyMs: Summary; serverStartupMs: Summary; rssAfterLoadMiB: Summary; rssAtEndMiB: number; heapUsedAtEndMiB: number };
   latency: CellSummary[];
   repeat: { firstMs: number; repeatsMs: Summary; lruHitUs: Summary };
   samplers: EvalRun['summary'][];
+  realCode: (EvalRun['summary'] & { meanPassesByLanguage: Record<string, number> })[];
 };
 
 const pair = (s: Summary, d = 1) => [fmt(s.p50, d), fmt(s.p95, d)];
 
-function renderMarkdown(r: Report, runs: EvalRun[]): string {
-  const baseline = runs.find((x) => x.config.sampler.kind === 'lowConfidence' && x.config.steps === x.config.canvas)?.summary;
+/** The quality reference among the settings: lowConfidence with steps = canvas. */
+const referenceOf = (runs: readonly EvalRun[]) => runs.find((x) => x.config.sampler.kind === 'lowConfidence' && x.config.steps === x.config.canvas)?.summary;
+
+function renderMarkdown(r: Report, runs: EvalRun[], realRuns: EvalRun[]): string {
+  const baseline = referenceOf(runs);
+  const realBaseline = referenceOf(realRuns);
+  const languages = Object.keys(realRuns[0]?.summary.byLanguage ?? {});
   const split = r.run.model.contract === 'split';
   const startupTable = markdownTable(
     ['figure', 'p50', 'p95', 'n'],
@@ -279,7 +309,7 @@ function renderMarkdown(r: Report, runs: EvalRun[]): string {
     '# dLLM Complete benchmark',
     '',
     runInfoMarkdown(r.run),
-    `- data: ${path.basename(r.data)}; ${r.settings.reps} timed requests per latency cell; sampler comparison on the first ${r.settings.limit} tasks, canvas ${r.settings.samplerCanvas}${r.settings.quick ? '; QUICK smoke run' : ''}`,
+    `- data: ${path.basename(r.data)} and the real-code set; ${r.settings.reps} timed requests per latency cell; sampler comparisons on ${r.settings.limit} HumanEval tasks (canvas ${r.settings.samplerCanvas}) and ${r.settings.realTasks} real-code tasks (canvas ${r.settings.realCanvas}), evenly spaced through each file${r.settings.quick ? '; QUICK smoke run' : ''}`,
     `- whole run: ${(r.wallMs / 1000).toFixed(0)} s. Regenerate: \`npm run bench\` (see test/bench/README.md).`,
     '',
     '## Start-up and memory',
@@ -307,7 +337,9 @@ function renderMarkdown(r: Report, runs: EvalRun[]): string {
     '',
     '## Samplers side by side',
     '',
-    `Same tasks, same child process, requests interleaved task by task. pass@1 = the test program exits 0 within 3 s; exact match ignores trailing whitespace. "passes vs" = mean forward passes relative to ${baseline?.config ?? 'the reference'}.`,
+    `Same tasks, same child process, requests interleaved task by task; ${scoreDefinitions(3000)}. "passes vs" = mean forward passes relative to ${baseline?.config ?? 'the reference'}.`,
+    '',
+    '### HumanEval-infilling (Python, tested)',
     '',
     samplerTable(
       runs.map((x) => x.summary),
@@ -316,24 +348,48 @@ function renderMarkdown(r: Report, runs: EvalRun[]): string {
     '',
     '![speed-quality frontier](frontier.png)',
     '',
+    '### Real code (test/bench/realcode)',
+    '',
+    `${r.settings.realTasks} tasks (${r.settings.realLimit} per language at most), holes shaped like editor use; no tests, so the scores compare with the file's own text.`,
+    '',
+    samplerTable(
+      realRuns.map((x) => x.summary),
+      realBaseline,
+    ),
+    '',
+    languageTable(realRuns.map((x) => x.summary)),
+    '',
+    ...languages.map((l) => `![speed-quality frontier, ${l}](${frontierFile(l)})`),
+    '',
   ].join('\n');
 }
 
-function writePlots(outDir: string, r: Report, cells: LatencyCell[], runs: EvalRun[]): void {
+const frontierFile = (language: string) => `frontier-${language}.png`;
+
+/** Writes the charts; returns their file names. */
+function writePlots(outDir: string, r: Report, cells: LatencyCell[], runs: EvalRun[], realRuns: EvalRun[]): string[] {
   const kinds: SamplerKind[] = ['saber', 'lowConfidence', 'threshold'];
-  const points = runs.map((x) => ({ x: x.summary.forwardPasses.mean, y: x.summary.pass1, label: x.summary.config, color: palette[kinds.indexOf(x.config.sampler.kind) * 2 + (x.config.sampler.remask === 'onDrop' ? 1 : 0)] }));
-  const frontier = renderScatter(
-    { title: 'Speed vs quality', subtitle: `${r.run.model.name}, ${r.settings.limit} SingleLine tasks, canvas ${r.settings.samplerCanvas}; dashed: Pareto frontier`, xLabel: 'mean forward passes per completion', yLabel: 'pass@1' },
-    points,
-    { yTicks: niceTicks(0, Math.max(0.1, ...points.map((p) => p.y))) },
-  );
-  fs.writeFileSync(path.join(outDir, 'frontier.png'), frontier.toPng());
+  const color = (x: EvalRun) => palette[kinds.indexOf(x.config.sampler.kind) * 2 + (x.config.sampler.remask === 'onDrop' ? 1 : 0)];
+  const frontier = (file: string, title: string, subtitle: string, yLabel: string, points: { x: number; y: number; label: string; color: (typeof palette)[number] }[]) => {
+    const chart = renderScatter({ title: `Speed vs quality: ${title}`, subtitle: `${subtitle}; dashed: Pareto frontier`, xLabel: 'mean forward passes per completion', yLabel }, points, { yTicks: niceTicks(0, Math.max(0.1, ...points.map((p) => p.y))) });
+    fs.writeFileSync(path.join(outDir, file), chart.toPng());
+    return file;
+  };
+  const files = [
+    frontier('frontier.png', 'HumanEval-infilling', `${r.run.model.name}, ${r.settings.limit} SingleLine tasks, canvas ${r.settings.samplerCanvas}`, 'pass@1', runs.map((x) => ({ x: x.summary.forwardPasses.mean, y: x.summary.pass1 ?? 0, label: x.summary.config, color: color(x) }))),
+  ];
+  for (const language of Object.keys(r.realCode[0]?.byLanguage ?? {})) {
+    const points = r.realCode.map((s, i) => ({ x: s.meanPassesByLanguage[language], y: s.byLanguage[language].editSimilarity, label: s.config, color: color(realRuns[i]) }));
+    const n = r.realCode[0].byLanguage[language].tasks;
+    files.push(frontier(frontierFile(language), `${language}, real code`, `${r.run.model.name}, ${n} tasks, canvas ${r.settings.realCanvas}`, 'edit similarity', points));
+  }
   const histCells = cells.filter((c) => c.canvas === 32);
   const hist = renderHistogram(
     { title: 'Inline latency, canvas 32', subtitle: `${r.run.model.name} on ${r.run.device.provider}, ${histCells[0]?.latencyMs.length ?? 0} requests per context`, xLabel: 'round-trip latency (ms)', yLabel: 'requests' },
     histCells.map((c, i) => ({ name: `${c.context} (~${fmt(summarize(c.samples.map((s) => s.promptTokens)).p50, 0)} tokens)`, values: c.latencyMs, color: palette[i] })),
   );
   fs.writeFileSync(path.join(outDir, 'latency-histogram.png'), hist.toPng());
+  return [...files, 'latency-histogram.png'];
 }
 
 runMain(main);

@@ -1,8 +1,8 @@
 /**
- * `npm run eval`: quality on HumanEval-infilling through the real inference child process.
- * Every task goes out as a `dllm/infill` command request; the completion is tested with python3
- * (pass@1) and compared with the reference (exact match). Writes results.jsonl, summary.json and
- * summary.md to --out.
+ * `npm run eval`: quality on a task file through the real inference child process. Every task
+ * goes out as a `dllm/infill` command request; the completion is compared with the reference
+ * (exact match, edit similarity) and, where the task has tests, tested with python3 (pass@1).
+ * Writes results.jsonl, summary.json and summary.md to --out.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,22 +10,24 @@ import { parseArgs } from 'node:util';
 import type { SamplerOptions } from '../src/protocol/protocol';
 import { deviceSettings, floatOption, intOption, oneOf, runMain, samplerKinds } from './lib/cli';
 import { startEngine } from './lib/engine';
-import { runEval, type EvalConfig, type EvalRun } from './lib/evalRun';
+import { runEval, type EvalConfig, type EvalRun, type TaskRecord } from './lib/evalRun';
 import { detectSandbox, Pool } from './lib/harness';
 import { ProgressBar } from './lib/progress';
-import { samplerTable } from './lib/report';
+import { breakdownTable, samplerTable, scoreDefinitions } from './lib/report';
 import { runInfo, runInfoMarkdown } from './lib/runInfo';
-import { dataEnvVar, defaultDataFile, loadTasks } from './lib/tasks';
+import { dataEnvVar, defaultDataFile, filterLanguages, loadTasks, realCodeDataFile, selectTasks } from './lib/tasks';
 
 const usage = `npm run eval -- [options]
-  --data FILE      tasks, .jsonl or .jsonl.gz (default: ../shared/eval/humaneval-infilling/SingleLine.jsonl.gz, or $${dataEnvVar})
+  --data FILE      tasks, .jsonl or .jsonl.gz (default: ../shared/eval/humaneval-infilling/SingleLine.jsonl.gz, or $${dataEnvVar});
+                   "realcode" = the real-code benchmark in test/bench/realcode
+  --language L     only these languages (comma-separated VS Code ids)
   --sampler S      saber | lowConfidence | threshold (default saber)
   --canvas N       canvas length = maxTokens (default 32)
   --steps N        step budget (default = canvas)
   --remask M       saber: always | onDrop | off
   --threshold X    threshold sampler's confidence (default 0.9)
   --seed N         sampler seed (default 0)
-  --limit N        first N tasks only
+  --limit N        at most N tasks per language, evenly spaced through the file
   --model DIR      model folder (default: the bundled model)
   --device D       auto | cpu | gpu (default auto)
   --threads N      CPU threads of the engine (default: engine's choice)
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       data: { type: 'string' },
+      language: { type: 'string' },
       sampler: { type: 'string' },
       canvas: { type: 'string' },
       steps: { type: 'string' },
@@ -60,23 +63,34 @@ async function main(): Promise<void> {
   if (values.remask) sampler.remask = oneOf(values.remask, 'remask', ['always', 'onDrop', 'off'] as const, 'always');
   if (sampler.kind === 'threshold') sampler.threshold = floatOption(values.threshold, 'threshold', 0.9);
   const config: EvalConfig = { sampler, canvas, steps: intOption(values.steps, 'steps', canvas) };
-  const dataFile = values.data ? path.resolve(values.data) : defaultDataFile();
+  const dataFile = values.data === 'realcode' ? realCodeDataFile : values.data ? path.resolve(values.data) : defaultDataFile();
   const outDir = path.resolve(values.out ?? path.join('test-results', 'eval'));
 
   let tasks = loadTasks(dataFile);
-  if (values.limit) tasks = tasks.slice(0, intOption(values.limit, 'limit', tasks.length));
+  if (values.language) tasks = filterLanguages(tasks, values.language.split(',').map((l) => l.trim()));
+  if (values.limit) tasks = selectTasks(tasks, intOption(values.limit, 'limit', tasks.length));
+  const testedTasks = tasks.filter((t) => t.tests).length;
   const sandbox = await detectSandbox();
   const pool = new Pool(intOption(values.jobs, 'jobs', 2));
   const engine = await startEngine({ modelDir: values.model, device: oneOf(values.device, 'device', deviceSettings, 'auto'), threads: values.threads ? intOption(values.threads, 'threads', 0) : undefined });
   const info = runInfo(engine.init);
-  console.log(`${tasks.length} tasks from ${dataFile}`);
+  console.log(`${tasks.length} tasks (${testedTasks} with tests) from ${dataFile}`);
   console.log(`model ${info.model.name} on ${info.device.provider}, ready in ${engine.spawnToReadyMs.toFixed(0)} ms; tests: ${sandbox.python}, network ${sandbox.network === 'namespace' ? 'cut off (unshare -n)' : 'blocked by proxy settings only'}`);
 
   const bar = new ProgressBar('eval', tasks.length);
+  const running = { tested: 0, passed: 0, exact: 0, similarity: 0 };
+  const onProgress = (done: number, r: TaskRecord) => {
+    running.tested += Number(r.tested);
+    running.passed += Number(r.passed);
+    running.exact += Number(r.exactMatch);
+    running.similarity += r.editSimilarity;
+    const pass = running.tested ? `pass@1 ${(running.passed / running.tested).toFixed(3)} ` : '';
+    bar.update(done, `${pass}exact ${(running.exact / done).toFixed(3)} edit sim. ${(running.similarity / done).toFixed(3)}`);
+  };
   const started = performance.now();
   let run: EvalRun;
   try {
-    [run] = await runEval(engine.client, tasks, [config], { pool, sandbox, onProgress: (done, passed) => bar.update(done, `pass@1 ${(passed / done).toFixed(3)}`) });
+    [run] = await runEval(engine.client, tasks, [config], { pool, sandbox, onProgress });
   } finally {
     bar.finish();
     await engine.client.stop();
@@ -89,18 +103,25 @@ async function main(): Promise<void> {
   const json = { run: info, data: dataFile, sandbox: { network: sandbox.network, timeoutMs: sandbox.timeoutMs }, spawnToReadyMs: engine.spawnToReadyMs, wallMs, summary };
   fs.writeFileSync(path.join(outDir, 'summary.json'), JSON.stringify(json, null, 2) + '\n');
   const table = samplerTable([summary]);
+  const languages = breakdownTable(summary, 'byLanguage');
+  const holes = Object.keys(summary.byHole).length ? breakdownTable(summary, 'byHole') : '';
   const markdown = [
-    `# HumanEval-infilling: ${path.basename(dataFile)}`,
+    `# Eval: ${path.basename(dataFile)}`,
     '',
     runInfoMarkdown(info),
-    `- ${summary.tasks} tasks in ${(wallMs / 1000).toFixed(1)} s; step budget ${config.steps}; pass@1 = test program exits 0 within ${sandbox.timeoutMs} ms`,
+    `- ${summary.tasks} tasks (${summary.tested} with tests) in ${(wallMs / 1000).toFixed(1)} s; step budget ${config.steps}; ${scoreDefinitions(sandbox.timeoutMs)}`,
     `- finish reasons: ${Object.entries(summary.finishReasons).map(([reason, n]) => `${reason} ${n}`).join(', ')}`,
     '',
     table,
     '',
+    '## By language',
+    '',
+    languages,
+    '',
+    ...(holes ? ['## By hole', '', holes, ''] : []),
   ].join('\n');
   fs.writeFileSync(path.join(outDir, 'summary.md'), markdown);
-  console.log(`\n${table}\n\nfinish reasons: ${JSON.stringify(summary.finishReasons)}; wall ${(wallMs / 1000).toFixed(1)} s`);
+  console.log(`\n${table}\n\n${languages}\n${holes ? `\n${holes}\n` : ''}\nfinish reasons: ${JSON.stringify(summary.finishReasons)}; wall ${(wallMs / 1000).toFixed(1)} s`);
   console.log(`wrote ${outDir}/{results.jsonl,summary.json,summary.md}`);
 }
 

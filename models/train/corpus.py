@@ -37,6 +37,8 @@ REPO_REAL = os.path.realpath(REPO)
 HUMANEVAL_DIR = os.environ.get("DLLM_EVAL_DIR", os.path.join(REPO, "..", "shared", "eval", "humaneval-infilling"))
 # entry-point names of all HumanEval tasks (also those whose data is not here), one per line
 HUMANEVAL_NAMES = "entry-points-all.txt"
+# The real-code benchmark's projects (test/bench/realcode): never corpus, by path or by content.
+HELDOUT_FILE = os.path.join(REPO, "test", "bench", "realcode", "projects.json")
 # JS/TS installed by corpus_npm.sh from corpus-npm.txt; Go/Rust sources of Debian -dev packages
 NPM_CORPUS = os.path.join(WORK, "npm-corpus", "node_modules")
 GOCODE, CARGO = "/usr/share/gocode/src", "/usr/share/cargo/registry"
@@ -535,6 +537,42 @@ def humaneval_names(names_file: str | None = None) -> tuple[list[str], list[str]
     return sorted(names), used
 
 
+class Heldout(NamedTuple):
+    paths: re.Pattern | None  # searched in a file's absolute POSIX path
+    sha256: frozenset  # hex digests of the raw bytes
+    projects: list[str]
+    file: str
+
+
+def heldout_projects(heldout_file: str | None = None) -> Heldout:
+    """The benchmark's projects, from its projects.json: `paths` (regular expressions naming where their
+    files may be installed, vendored copies included) and `sha256` (every source file of the version
+    taken). The file must exist: without it the benchmark could leak into training."""
+    path = heldout_file or HELDOUT_FILE
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        raise SystemExit(f"corpus: {path}: no such file; it lists the real-code benchmark's projects, which must "
+                         "stay out of the corpus (--heldout FILE)")
+    except json.JSONDecodeError as e:
+        raise SystemExit(f"corpus: {path}: not JSON ({e.msg}, line {e.lineno})")
+    patterns, digests, names = [], set(), []
+    for i, p in enumerate(data.get("projects", [])):
+        if not p.get("paths") or not p.get("sha256"):
+            raise SystemExit(f"corpus: {path}: projects[{i}] needs both \"paths\" and \"sha256\"")
+        for rx in p["paths"]:
+            try:
+                re.compile(rx)
+            except re.error as e:
+                raise SystemExit(f"corpus: {path}: projects[{i}].paths: {rx!r}: {e}")
+            patterns.append(f"(?:{rx})")
+        digests.update(h.lower() for h in p["sha256"])
+        names.append(p.get("name", f"projects[{i}]"))
+    return Heldout(re.compile("|".join(patterns)) if patterns else None, frozenset(digests), names,
+                   os.path.abspath(path))
+
+
 def humaneval_pattern(names: list[str] | None = None) -> re.Pattern:
     """A line `def <entry_point>(` (any indentation, optionally `async`) for any of the names."""
     if names is None:
@@ -647,8 +685,9 @@ def unit(h: bytes, salt: bytes) -> float:
 _W: dict = {}
 
 
-def init_worker(names: list[str], max_bytes: int, langs: list[str] | None) -> None:
+def init_worker(names: list[str], max_bytes: int, langs: list[str] | None, heldout_sha256: frozenset) -> None:
     _W["he"] = frozenset(names)
+    _W["heldout"] = heldout_sha256
     _W["max_bytes"] = max_bytes
     _W["langs"] = set(langs) if langs else None
 
@@ -693,6 +732,8 @@ def _examine(path: str, is_stdlib: bool):
             raw = fh.read()
     except OSError:
         return None, 0
+    if hashlib.sha256(raw).hexdigest() in _W["heldout"]:
+        return "heldout-content", len(raw)
     if b"\x00" in raw:
         return "binary", len(raw)
     try:
@@ -728,9 +769,11 @@ class Doc(NamedTuple):
     jtext: str  # the text, JSON-encoded
 
 
-def candidates(src: Source, tiny: bool, langs: set[str] | None, seen_rel: set[str], pre: Counter):
-    """Files of a source worth a worker's time: known extension, wanted language, permissive licence.
-    `skip` marks files whose relative path was already taken (a hint only; the parent decides)."""
+def candidates(src: Source, tiny: bool, langs: set[str] | None, seen_rel: set[str], pre: Counter,
+               heldout_paths: re.Pattern | None = None):
+    """Files of a source worth a worker's time: known extension, wanted language, not a benchmark project's,
+    permissive licence. `skip` marks files whose relative path was already taken (a hint only; the parent
+    decides)."""
     for path in walk(src, tiny):
         ext = os.path.splitext(path)[1].lower()
         if ext not in EXT_LANG and ext != "" and not path.endswith(".d.ts"):
@@ -738,6 +781,9 @@ def candidates(src: Source, tiny: bool, langs: set[str] | None, seen_rel: set[st
         if ext == "" and src.kind != "pyenv":
             continue  # extension-less files only from pyenv's own scripts
         if langs is not None and not (possible_languages(path) & langs):
+            continue
+        if heldout_paths is not None and heldout_paths.search(path.replace(os.sep, "/")):
+            pre["heldout-path"] += 1
             continue
         lic = src.resolver.licence(path)
         if not is_permissive(lic):
@@ -758,8 +804,9 @@ def build(opts: argparse.Namespace) -> dict:
         if bad:
             raise SystemExit(f"corpus: --langs: unknown {sorted(bad)} (known: {sorted(set(EXT_LANG.values()))})")
     names, names_from = humaneval_names(opts.humaneval_names)
+    heldout = heldout_projects(opts.heldout)
     max_bytes = 20_000 if tiny else MAX_BYTES
-    init_args = (names, max_bytes, sorted(langs) if langs else None)
+    init_args = (names, max_bytes, sorted(langs) if langs else None, heldout.sha256)
 
     drops = Counter()
     seen_exact: set[bytes] = set()
@@ -780,7 +827,7 @@ def build(opts: argparse.Namespace) -> dict:
                 continue
             lic_seen = Counter()
             pre = Counter()  # counted by the generator (the pool's feeder thread)
-            tasks = candidates(src, tiny, langs, seen_rel, pre)
+            tasks = candidates(src, tiny, langs, seen_rel, pre, heldout.paths)
             results = pool.imap(examine, tasks, chunksize=16) if pool else map(examine, tasks)
             for task, res, nread, secs, cpu in results:
                 if tiny and tiny_bytes > target:
@@ -877,6 +924,8 @@ def build(opts: argparse.Namespace) -> dict:
         "dropped": dict(sorted(drops.items(), key=lambda kv: (-kv[1], kv[0]))),
         "dropped_humaneval": drops["humaneval"],
         "humaneval_names": {"count": len(names), "from": names_from},
+        "heldout": {"file": heldout.file, "projects": heldout.projects, "sha256": len(heldout.sha256),
+                    "dropped_by_path": drops["heldout-path"], "dropped_by_content": drops["heldout-content"]},
         "sources": licences,
         "bytes_per_source": {k: dict(v) for k, v in root_stats.items()},
         # timings: the only fields that depend on --procs and the machine
@@ -913,6 +962,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--humaneval-names", default=None, metavar="FILE",
                     help=f"HumanEval entry-point names, one per line (default {HUMANEVAL_NAMES} in DLLM_EVAL_DIR, "
                          "else the entry points of its *.jsonl.gz)")
+    ap.add_argument("--heldout", default=None, metavar="FILE",
+                    help="projects.json of the real-code benchmark, whose projects never enter the corpus "
+                         "(default test/bench/realcode/projects.json in this checkout)")
     ap.add_argument("--target-mb", type=float, default=80.0,
                     help="approximate total corpus size; 0 keeps every file that passes the filters")
     ap.add_argument("--val-frac", type=float, default=0.01)

@@ -1,12 +1,15 @@
 /**
- * Runs HumanEval-infilling tasks through the real child process and scores them: the next
+ * Runs infill tasks through the real child process and scores them: exact match and edit
+ * similarity against the reference for every task, pass@1 where the task has tests. The next
  * request goes out while earlier completions are still being tested in the pool.
  */
 import type { EngineClient } from '../../src/client/types';
+import { commandWindow, cutWindow } from '../../src/completion/contextWindow';
 import type { FinishReason, InfillRequest, SamplerOptions } from '../../src/protocol/protocol';
-import { buildProgram, exactMatch, runProgram, type Pool, type ProgramStatus, type Sandbox } from './harness';
+import { buildProgram, runProgram, type Pool, type ProgramStatus, type Sandbox } from './harness';
+import { editSimilarity, exactMatch } from './scores';
 import { mean, rate, summarize, type Summary } from './stats';
-import type { InfillTask } from './tasks';
+import { isTested, type InfillTask } from './tasks';
 
 export interface EvalConfig {
   sampler: SamplerOptions;
@@ -26,15 +29,22 @@ export function configLabel(config: EvalConfig): string {
   return parts.join(' ');
 }
 
+/** The test's outcome; `untested` for a task without tests, `error` when the request itself failed. */
+export type TaskStatus = ProgramStatus | 'untested' | 'error';
+
 export interface TaskRecord {
   task_id: string;
+  language: string;
+  hole?: string;
   config: string;
   completion: string;
   finishReason: FinishReason | 'error';
-  /** Test outcome; `error` when the request itself failed. */
-  status: ProgramStatus | 'error';
+  status: TaskStatus;
+  /** The task has tests (pass@1 counts it). */
+  tested: boolean;
   passed: boolean;
   exactMatch: boolean;
+  editSimilarity: number;
   forwardPasses: number;
   tokens: number;
   tokensPerForward: number;
@@ -51,16 +61,28 @@ export interface TaskRecord {
   detail?: string;
 }
 
-export interface EvalSummary {
+/** Quality figures over a set of tasks. Failed requests count as misses (similarity 0). */
+export interface ScoreSummary {
+  tasks: number;
+  /** Tasks with tests; pass@1 is over these only. */
+  tested: number;
+  /** null when no task has tests. */
+  pass1: number | null;
+  /** Passing tasks whose middle was blank: the tests do not need the hole's line. */
+  passedBlank: number;
+  exactMatch: number;
+  /** Mean edit similarity. */
+  editSimilarity: number;
+}
+
+export interface EvalSummary extends ScoreSummary {
   config: string;
   sampler: SamplerOptions;
   canvas: number;
   steps: number;
-  tasks: number;
-  pass1: number;
-  /** Passing tasks whose middle was blank: the tests do not need the hole's line. */
-  passedBlank: number;
-  exactMatch: number;
+  /** The same figures per language, and per hole shape where the tasks name one. */
+  byLanguage: Record<string, ScoreSummary>;
+  byHole: Record<string, ScoreSummary>;
   timeouts: number;
   errors: number;
   forwardPasses: Summary;
@@ -76,15 +98,17 @@ export interface EvalSummary {
 export interface EvalHooks {
   pool: Pool;
   sandbox: Sandbox;
-  /** Called after each request is scored, with the count so far and how many passed. */
-  onProgress?: (done: number, passed: number) => void;
+  /** Called after each request is scored, with the count so far. */
+  onProgress?: (done: number, record: TaskRecord) => void;
 }
 
+/** The request a command infill of the extension would send: its context window, the task's language. */
 export function infillParams(task: InfillTask, config: EvalConfig): InfillRequest.Params {
+  const { prefix, suffix } = cutWindow(task.prompt, task.suffix, commandWindow);
   return {
-    prefix: task.prompt,
-    suffix: task.suffix,
-    language: 'python',
+    prefix,
+    suffix,
+    language: task.language,
     maxTokens: config.canvas,
     stepBudget: config.steps,
     sampler: config.sampler,
@@ -107,10 +131,8 @@ export interface EvalRun {
 export async function runEval(client: EngineClient, tasks: readonly InfillTask[], configs: readonly EvalConfig[], hooks: EvalHooks): Promise<EvalRun[]> {
   const scored: Promise<TaskRecord>[][] = configs.map(() => []);
   let done = 0;
-  let passed = 0;
   const finish = (record: TaskRecord) => {
-    if (record.passed) passed++;
-    hooks.onProgress?.(++done, passed);
+    hooks.onProgress?.(++done, record);
     return record;
   };
   for (const task of tasks) {
@@ -127,11 +149,12 @@ export async function runEval(client: EngineClient, tasks: readonly InfillTask[]
         continue;
       }
       const latencyMs = performance.now() - started;
+      if (!isTested(task)) {
+        scored[c].push(Promise.resolve(finish(taskRecord(task, label, result, latencyMs, { status: 'untested', ms: 0, stderrTail: '' }))));
+        continue;
+      }
       scored[c].push(
-        hooks.pool.run(async () => {
-          const test = await runProgram(buildProgram(task, result.text), hooks.sandbox);
-          return finish(taskRecord(task, label, result, latencyMs, test.status, test.ms, test.stderrTail));
-        }),
+        hooks.pool.run(async () => finish(taskRecord(task, label, result, latencyMs, await runProgram(buildProgram(task, result.text), hooks.sandbox)))),
       );
     }
   }
@@ -143,16 +166,21 @@ export async function runEval(client: EngineClient, tasks: readonly InfillTask[]
   );
 }
 
-function taskRecord(task: InfillTask, label: string, result: InfillRequest.Result, latencyMs: number, status: ProgramStatus, testMs: number, stderrTail: string): TaskRecord {
+function taskRecord(task: InfillTask, label: string, result: InfillRequest.Result, latencyMs: number, test: { status: TaskStatus; ms: number; stderrTail: string }): TaskRecord {
   const s = result.stats;
+  const { status } = test;
   return {
     task_id: task.task_id,
+    language: task.language,
+    ...(task.hole === undefined ? {} : { hole: task.hole }),
     config: label,
     completion: result.text,
     finishReason: result.finishReason,
     status,
+    tested: isTested(task),
     passed: status === 'passed',
     exactMatch: exactMatch(result.text, task.canonical_solution),
+    editSimilarity: editSimilarity(result.text, task.canonical_solution),
     forwardPasses: s.forwardPasses,
     tokens: s.tokens,
     tokensPerForward: s.tokensPerForward,
@@ -162,20 +190,24 @@ function taskRecord(task: InfillTask, label: string, result: InfillRequest.Resul
     denoiseMs: s.denoiseMs,
     serverMs: s.totalMs,
     latencyMs,
-    testMs,
-    detail: status === 'passed' ? undefined : stderrTail.slice(-detailLimit) || undefined,
+    testMs: test.ms,
+    detail: status === 'passed' ? undefined : test.stderrTail.slice(-detailLimit) || undefined,
   };
 }
 
 function errorRecord(task: InfillTask, label: string, message: string, latencyMs: number): TaskRecord {
   return {
     task_id: task.task_id,
+    language: task.language,
+    ...(task.hole === undefined ? {} : { hole: task.hole }),
     config: label,
     completion: '',
     finishReason: 'error',
     status: 'error',
+    tested: isTested(task),
     passed: false,
     exactMatch: false,
+    editSimilarity: 0,
     forwardPasses: 0,
     tokens: 0,
     tokensPerForward: 0,
@@ -190,7 +222,30 @@ function errorRecord(task: InfillTask, label: string, message: string, latencyMs
   };
 }
 
-/** Figures over the tasks whose request succeeded; errors count as failures in pass@1 and exact match. */
+/** Quality over `records`; a failed request counts as a miss (and as a failure where the task has tests). */
+export function scoreRecords(records: readonly TaskRecord[]): ScoreSummary {
+  const tested = records.filter((r) => r.tested);
+  return {
+    tasks: records.length,
+    tested: tested.length,
+    pass1: tested.length ? rate(tested.map((r) => r.passed)) : null,
+    passedBlank: records.filter((r) => r.passed && r.completion.trim() === '').length,
+    exactMatch: rate(records.map((r) => r.exactMatch)),
+    editSimilarity: mean(records.map((r) => r.editSimilarity)),
+  };
+}
+
+function scoreGroups(records: readonly TaskRecord[], key: (r: TaskRecord) => string | undefined): Record<string, ScoreSummary> {
+  const groups = new Map<string, TaskRecord[]>();
+  for (const r of records) {
+    const k = key(r);
+    if (k === undefined) continue;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  return Object.fromEntries([...groups.keys()].sort().map((k) => [k, scoreRecords(groups.get(k)!)]));
+}
+
+/** Figures over the tasks whose request succeeded; errors count as misses in the scores. */
 export function summarizeRecords(records: readonly TaskRecord[], config: EvalConfig): EvalSummary {
   const ok = records.filter((r) => r.status !== 'error');
   const finishReasons: Record<string, number> = {};
@@ -200,10 +255,9 @@ export function summarizeRecords(records: readonly TaskRecord[], config: EvalCon
     sampler: config.sampler,
     canvas: config.canvas,
     steps: config.steps,
-    tasks: records.length,
-    pass1: rate(records.map((r) => r.passed)),
-    passedBlank: records.filter((r) => r.passed && r.completion.trim() === '').length,
-    exactMatch: rate(records.map((r) => r.exactMatch)),
+    ...scoreRecords(records),
+    byLanguage: scoreGroups(records, (r) => r.language),
+    byHole: scoreGroups(records, (r) => r.hole),
     timeouts: records.filter((r) => r.status === 'timeout').length,
     errors: records.length - ok.length,
     forwardPasses: summarize(ok.map((r) => r.forwardPasses)),

@@ -9,18 +9,13 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import type { InfillTask } from './tasks';
+import type { TestedTask } from './tasks';
 
 const execFileAsync = promisify(execFile);
 
 /** `prompt + completion + suffix + "\n" + test + "\ncheck(" + entry_point + ")"`, as the data's README states. */
-export function buildProgram(task: InfillTask, completion: string): string {
-  return `${task.prompt}${completion}${task.suffix}\n${task.test}\ncheck(${task.entry_point})`;
-}
-
-/** Exact match after stripping trailing whitespace from both sides. */
-export function exactMatch(completion: string, canonical: string): boolean {
-  return completion.trimEnd() === canonical.trimEnd();
+export function buildProgram(task: TestedTask, completion: string): string {
+  return `${task.prompt}${completion}${task.suffix}\n${task.tests.test}\ncheck(${task.tests.entry_point})`;
 }
 
 export type ProgramStatus = 'passed' | 'failed' | 'timeout';

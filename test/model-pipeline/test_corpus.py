@@ -1,6 +1,9 @@
-"""corpus.py on a fake site-packages root: licences, HumanEval names, parallel == serial."""
+"""corpus.py on a fake site-packages root: licences, HumanEval names, benchmark projects, parallel == serial."""
+import gzip
+import hashlib
 import json
 import os
+import re
 import sys
 import tempfile
 import unittest
@@ -83,6 +86,16 @@ class FakeSitePackages(unittest.TestCase):
         os.symlink(cls.root, os.path.join(cls.root, "mitpkg", "loop"))  # a cycle is walked once
         cls.names = os.path.join(t, "entry-points.txt")
         write(cls.names, f"has_close_elements\n{ENTRY_POINT}\n\n")
+        # A benchmark project (by path, wherever it is installed or vendored) and a copy of one of its
+        # files under another package's name (by content).
+        add_package(cls.root, "benchpkg", {"__init__.py": module_text("theta"), "util.py": module_text("iota")}, "MIT")
+        add_package(cls.root, "vendoring", {"_vendor/benchpkg/__init__.py": module_text("kappa"),
+                                            "copied.py": module_text("lambda_")}, "MIT")
+        with open(os.path.join(cls.root, "vendoring", "copied.py"), "rb") as f:
+            copied_sha = hashlib.sha256(f.read()).hexdigest()
+        cls.heldout = os.path.join(t, "projects.json")
+        write(cls.heldout, json.dumps({"projects": [
+            {"name": "benchpkg", "paths": ["(^|/)benchpkg/"], "sha256": [copied_sha.upper()]}]}))
 
     @classmethod
     def tearDownClass(cls):
@@ -90,7 +103,8 @@ class FakeSitePackages(unittest.TestCase):
 
     def build(self, out: str, *extra: str) -> dict:
         return corpus.build(corpus.parse_args(
-            ["--roots", self.root, "--humaneval-names", self.names, "--target-mb", "0", "--val-frac", "0",
+            ["--roots", self.root, "--humaneval-names", self.names, "--heldout", self.heldout,
+             "--target-mb", "0", "--val-frac", "0",
              "--out", os.path.join(self.tmp.name, out), *extra]))
 
     def kept(self, out: str) -> dict:
@@ -108,6 +122,24 @@ class FakeSitePackages(unittest.TestCase):
         self.assertEqual(meta["humaneval_names"]["count"], 2)
         src = meta["sources"]["site:" + self.root]
         self.assertEqual(src["licences"], {"MIT": 4, "BSD-3-Clause": 1})
+
+    def test_benchmark_projects_never_corpus(self):
+        meta = self.build("heldout")
+        kept = self.kept("heldout")
+        self.assertFalse([p for p in kept if "benchpkg" in p or p.startswith("vendoring/")], kept)
+        self.assertEqual(meta["dropped"]["heldout-path"], 3)  # benchpkg/*.py and the vendored copy
+        self.assertEqual(meta["dropped"]["heldout-content"], 1)  # the same bytes under another name
+        self.assertEqual((meta["heldout"]["projects"], meta["heldout"]["sha256"]), (["benchpkg"], 1))
+
+    def test_benchmark_list_required_and_checked(self):
+        bad = os.path.join(self.tmp.name, "bad-projects.json")
+        for text in ("{", json.dumps({"projects": [{"name": "x", "paths": ["(^|/)x/"]}]}),
+                     json.dumps({"projects": [{"name": "x", "paths": ["(unclosed"], "sha256": ["00"]}]})):
+            write(bad, text)
+            with self.assertRaises(SystemExit):
+                corpus.heldout_projects(bad)
+        with self.assertRaises(SystemExit):
+            corpus.heldout_projects(os.path.join(self.tmp.name, "missing.json"))
 
     def test_parallel_equals_serial(self):
         a = self.build("p1", "--procs", "1")
@@ -145,6 +177,25 @@ class FakeSitePackages(unittest.TestCase):
                      "def addition(x):", "undef add(x)", "# def add(x)", "print(add(1))", "async  def  add(",
                      "class A:\n  async def add(self):", "def add", "y = 2\n  x def add(", "a\n\ndef\tfib\t(1)"]:
             self.assertEqual(bool(pat.search(text)), corpus.defines_any(text, frozenset(names)), text)
+
+
+class RealCodeBenchmark(unittest.TestCase):
+    """The committed benchmark and its exclusion list agree, so the default build keeps it out."""
+
+    def test_every_task_comes_from_a_listed_project(self):
+        heldout = corpus.heldout_projects()
+        self.assertEqual(heldout.file, os.path.abspath(corpus.HELDOUT_FILE))
+        with open(corpus.HELDOUT_FILE, encoding="utf-8") as f:
+            projects = {p["name"]: p for p in json.load(f)["projects"]}
+        with gzip.open(os.path.join(os.path.dirname(corpus.HELDOUT_FILE), "tasks.jsonl.gz"), "rt",
+                       encoding="utf-8") as f:
+            tasks = [json.loads(line) for line in f if line.strip()]
+        self.assertGreaterEqual({t["language"] for t in tasks}, {"python", "javascript", "typescript"})
+        for t in tasks:
+            self.assertIn(t["project"], projects, t["task_id"])
+        for name, p in projects.items():
+            self.assertTrue(p["paths"] and p["sha256"], name)
+            self.assertTrue(all(re.fullmatch("[0-9a-f]{64}", h) for h in p["sha256"]), name)
 
 
 class Helpers(unittest.TestCase):

@@ -4,11 +4,10 @@ import type { InfillTask } from '../../../scripts/lib/tasks';
 
 const task = (problem: number, line: number): InfillTask => ({
   task_id: `SingleLineInfilling/HumanEval/${problem}/L${line}`,
-  entry_point: `f${problem}`,
+  language: 'python',
   prompt: `def f${problem}(values):\n`,
   canonical_solution: `    total = sum(values) + ${problem}\n`,
   suffix: `    return total * ${problem}\n`,
-  test: '',
 });
 
 describe('inline-shaped contexts', () => {

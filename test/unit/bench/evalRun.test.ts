@@ -7,12 +7,14 @@ import type { InfillTask } from '../../../scripts/lib/tasks';
 
 const task = (id: string, solution: string): InfillTask => ({
   task_id: id,
-  entry_point: 'add_one',
+  language: 'python',
   prompt: 'def add_one(x):\n',
   suffix: '    return y\n',
   canonical_solution: solution,
-  test: 'def check(candidate):\n    assert candidate(1) == 2\n',
+  tests: { entry_point: 'add_one', test: 'def check(candidate):\n    assert candidate(1) == 2\n' },
 });
+
+const untested = (id: string, language: string, hole: string, solution: string): InfillTask => ({ task_id: id, language, hole, prompt: 'const total = ', suffix: ';\n', canonical_solution: solution });
 
 /** A client whose answers are scripted per prefix+id, standing in for the child process. */
 function scriptedClient(answers: Map<string, string | Error>, seen: InfillRequest.Params[]): EngineClient {
@@ -64,6 +66,37 @@ describe('runEval', function () {
     assert.equal(summary.errors, 1);
     assert.equal(summary.config, 'saber S=16');
     assert.deepEqual([...progress].sort(), [1, 2, 3]);
+  });
+
+  it('scores tasks without tests by exact match and edit similarity, per language and hole', async () => {
+    const tasks = [untested('t1', 'typescript', 'line', 'a + b'), untested('t2', 'typescript', 'lineRest', 'a + b'), untested('g1', 'go', 'line', 'a + b'), task('p', '    y = x + 1\n')];
+    const seen: InfillRequest.Params[] = [];
+    const client = scriptedClient(new Map<string, string | Error>([['0', 'a + b\n'], ['1', 'a - b'], ['2', new Error('boom')], ['3', '    y = x + 1\n']]), seen);
+    const config = { sampler: { kind: 'saber' as const }, canvas: 32, steps: 32 };
+    const [{ records, summary }] = await runEval(client, tasks, [config], { pool: new Pool(1), sandbox: await detectSandbox() });
+
+    assert.deepEqual(seen.map((p) => p.language), ['typescript', 'typescript', 'go', 'python']);
+    assert.deepEqual(records.map((r) => [r.task_id, r.status, r.tested, r.exactMatch, r.editSimilarity]), [
+      ['t1', 'untested', false, true, 1],
+      ['t2', 'untested', false, false, 0.8],
+      ['g1', 'error', false, false, 0],
+      ['p', 'passed', true, true, 1],
+    ]);
+    assert.equal(summary.tested, 1);
+    assert.equal(summary.pass1, 1);
+    assert.equal(summary.exactMatch, 0.5);
+    assert.equal(summary.editSimilarity, (1 + 0.8 + 0 + 1) / 4);
+    assert.deepEqual(summary.byLanguage.typescript, { tasks: 2, tested: 0, pass1: null, passedBlank: 0, exactMatch: 0.5, editSimilarity: 0.9 });
+    assert.deepEqual(Object.keys(summary.byLanguage), ['go', 'python', 'typescript']);
+    assert.deepEqual(Object.keys(summary.byHole), ['line', 'lineRest']);
+    assert.equal(summary.byHole.line.tasks, 2);
+  });
+
+  it('sends the context window a command infill of the extension would send', () => {
+    const long: InfillTask = { task_id: 'w', language: 'javascript', prompt: `${'x\r\n'.repeat(5000)}let a = `, suffix: `;\r\n${'y\n'.repeat(5000)}`, canonical_solution: '1' };
+    const params = infillParams(long, { sampler: { kind: 'saber' }, canvas: 16, steps: 16 });
+    assert.ok(params.prefix.length <= 6000 && params.prefix.endsWith('x\nlet a = ') && !params.prefix.includes('\r'));
+    assert.ok(params.suffix.length <= 3000 && params.suffix.startsWith(';\ny\n'));
   });
 
   it('runs the configurations task by task and keeps their records apart', async () => {

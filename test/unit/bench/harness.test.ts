@@ -2,16 +2,16 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
-import { buildProgram, detectSandbox, exactMatch, Pool, runProgram, type Sandbox } from '../../../scripts/lib/harness';
-import type { InfillTask } from '../../../scripts/lib/tasks';
+import { buildProgram, detectSandbox, Pool, runProgram, type Sandbox } from '../../../scripts/lib/harness';
+import type { TestedTask } from '../../../scripts/lib/tasks';
 
-const task: InfillTask = {
+const task: TestedTask = {
   task_id: 'SingleLineInfilling/HumanEval/0/L0',
-  entry_point: 'add_one',
+  language: 'python',
   prompt: 'def add_one(x):\n',
   suffix: '    return y\n',
   canonical_solution: '    y = x + 1\n',
-  test: '\n\ndef check(candidate):\n    assert candidate(1) == 2\n    assert candidate(-1) == 0\n',
+  tests: { entry_point: 'add_one', test: '\n\ndef check(candidate):\n    assert candidate(1) == 2\n    assert candidate(-1) == 0\n' },
 };
 
 describe('pass@1 harness', function () {
@@ -22,7 +22,7 @@ describe('pass@1 harness', function () {
   });
 
   it('builds the program exactly as the data README states', () => {
-    assert.equal(buildProgram(task, 'MID'), `def add_one(x):\nMID    return y\n\n${task.test}\ncheck(add_one)`);
+    assert.equal(buildProgram(task, 'MID'), `def add_one(x):\nMID    return y\n\n${task.tests.test}\ncheck(add_one)`);
   });
 
   it('passes a correct completion', async () => {
@@ -71,15 +71,6 @@ describe('pass@1 harness', function () {
     } finally {
       server.close();
     }
-  });
-});
-
-describe('exact match', () => {
-  it('ignores trailing whitespace only', () => {
-    assert.ok(exactMatch('    y = x + 1', '    y = x + 1\n'));
-    assert.ok(exactMatch('    y = x + 1\n\n  ', '    y = x + 1\n'));
-    assert.ok(!exactMatch('y = x + 1\n', '    y = x + 1\n'));
-    assert.ok(!exactMatch('    y = x+1\n', '    y = x + 1\n'));
   });
 });
 
