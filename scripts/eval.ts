@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import type { SamplerOptions } from '../src/protocol/protocol';
 import { deviceSettings, floatOption, intOption, oneOf, runMain, samplerKinds } from './lib/cli';
 import { startEngine } from './lib/engine';
-import { runEval, type EvalConfig, type EvalRun, type TaskRecord } from './lib/evalRun';
+import { runEval, scoreRecords, type EvalConfig, type EvalRun, type TaskRecord } from './lib/evalRun';
 import { detectSandbox, Pool } from './lib/harness';
 import { ProgressBar } from './lib/progress';
 import { breakdownTable, samplerTable, scoreDefinitions } from './lib/report';
@@ -78,14 +78,12 @@ async function main(): Promise<void> {
   console.log(`model ${info.model.name} on ${info.device.provider}, ready in ${engine.spawnToReadyMs.toFixed(0)} ms; tests: ${sandbox.python}, network ${sandbox.network === 'namespace' ? 'cut off (unshare -n)' : 'blocked by proxy settings only'}`);
 
   const bar = new ProgressBar('eval', tasks.length);
-  const running = { tested: 0, passed: 0, exact: 0, similarity: 0 };
+  const scored: TaskRecord[] = [];
   const onProgress = (done: number, r: TaskRecord) => {
-    running.tested += Number(r.tested);
-    running.passed += Number(r.passed);
-    running.exact += Number(r.exactMatch);
-    running.similarity += r.editSimilarity;
-    const pass = running.tested ? `pass@1 ${(running.passed / running.tested).toFixed(3)} ` : '';
-    bar.update(done, `${pass}exact ${(running.exact / done).toFixed(3)} edit sim. ${(running.similarity / done).toFixed(3)}`);
+    scored.push(r);
+    const s = scoreRecords(scored);
+    const pass = s.pass1 === null ? '' : `pass@1 ${s.pass1.toFixed(3)} `;
+    bar.update(done, `${pass}exact ${s.exactMatch.toFixed(3)} edit sim. ${s.editSimilarity.toFixed(3)}`);
   };
   const started = performance.now();
   let run: EvalRun;

@@ -166,18 +166,25 @@ export async function runEval(client: EngineClient, tasks: readonly InfillTask[]
   );
 }
 
-function taskRecord(task: InfillTask, label: string, result: InfillRequest.Result, latencyMs: number, test: { status: TaskStatus; ms: number; stderrTail: string }): TaskRecord {
-  const s = result.stats;
-  const { status } = test;
+/** What every record says of its task, whatever the answer was. */
+function taskFields(task: InfillTask, label: string) {
   return {
     task_id: task.task_id,
     language: task.language,
     ...(task.hole === undefined ? {} : { hole: task.hole }),
     config: label,
+    tested: isTested(task),
+  };
+}
+
+function taskRecord(task: InfillTask, label: string, result: InfillRequest.Result, latencyMs: number, test: { status: TaskStatus; ms: number; stderrTail: string }): TaskRecord {
+  const s = result.stats;
+  const { status } = test;
+  return {
+    ...taskFields(task, label),
     completion: result.text,
     finishReason: result.finishReason,
     status,
-    tested: isTested(task),
     passed: status === 'passed',
     exactMatch: exactMatch(result.text, task.canonical_solution),
     editSimilarity: editSimilarity(result.text, task.canonical_solution),
@@ -197,14 +204,10 @@ function taskRecord(task: InfillTask, label: string, result: InfillRequest.Resul
 
 function errorRecord(task: InfillTask, label: string, message: string, latencyMs: number): TaskRecord {
   return {
-    task_id: task.task_id,
-    language: task.language,
-    ...(task.hole === undefined ? {} : { hole: task.hole }),
-    config: label,
+    ...taskFields(task, label),
     completion: '',
     finishReason: 'error',
     status: 'error',
-    tested: isTested(task),
     passed: false,
     exactMatch: false,
     editSimilarity: 0,
@@ -240,7 +243,9 @@ function scoreGroups(records: readonly TaskRecord[], key: (r: TaskRecord) => str
   for (const r of records) {
     const k = key(r);
     if (k === undefined) continue;
-    groups.set(k, [...(groups.get(k) ?? []), r]);
+    const group = groups.get(k);
+    if (group) group.push(r);
+    else groups.set(k, [r]);
   }
   return Object.fromEntries([...groups.keys()].sort().map((k) => [k, scoreRecords(groups.get(k)!)]));
 }

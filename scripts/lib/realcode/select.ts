@@ -60,7 +60,11 @@ const drawOrder: readonly HoleKind[] = ['body', 'lines', 'line', 'lineRest'];
 /** Draws up to `perKind` holes of each kind from the files of one language. */
 export function drawHoles(files: readonly FileHoles[], options: DrawOptions = defaultDraw): Picked[] {
   const byProject = new Map<string, FileHoles[]>();
-  for (const f of files) byProject.set(f.project, [...(byProject.get(f.project) ?? []), f]);
+  for (const f of files) {
+    const own = byProject.get(f.project);
+    if (own) own.push(f);
+    else byProject.set(f.project, [f]);
+  }
   const projects = [...byProject.keys()].sort();
   // Each project's files in a fixed random order (ties between equally used files go to the
   // earlier), independent of the order they were given in.
@@ -83,7 +87,9 @@ export function drawHoles(files: readonly FileHoles[], options: DrawOptions = de
         const candidates = file.holes[kind];
         const hole = candidates[Math.floor(seeded(`hole:${file.project}/${file.path}:${kind}`)() * candidates.length)];
         picked.push({ file, hole });
-        used.set(file, new Set([...(used.get(file) ?? []), kind]));
+        const kinds = used.get(file);
+        if (kinds) kinds.add(kind);
+        else used.set(file, new Set([kind]));
         taken.set(project, (taken.get(project) ?? 0) + 1);
         count++;
         progress = true;
