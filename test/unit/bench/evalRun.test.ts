@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import type { EngineClient } from '../../../src/client/types';
 import type { InfillRequest } from '../../../src/protocol/protocol';
-import { infillParams, runEval } from '../../../scripts/lib/evalRun';
-import { detectSandbox, Pool } from '../../../scripts/lib/harness';
-import type { InfillTask } from '../../../scripts/lib/tasks';
+import { infillParams, runEval } from '../../bench/lib/evalRun';
+import { detectSandbox, Pool } from '../../bench/lib/harness';
+import type { InfillTask } from '../../bench/lib/tasks';
 
 const task = (id: string, solution: string): InfillTask => ({
   task_id: id,

@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { PNG } from 'pngjs';
-import { binEdges, histogram, mergeCoincident, niceTicks, palette, paretoFrontier, renderHistogram, renderScatter } from '../../../scripts/lib/plot/charts';
-import { glyph, glyphHeight, glyphWidth, hasGlyph } from '../../../scripts/lib/plot/font';
-import { Raster } from '../../../scripts/lib/plot/raster';
+import { binEdges, histogram, mergeCoincident, niceTicks, palette, paretoFrontier, renderHistogram, renderScatter } from '../../bench/lib/plot/charts';
+import { glyph, glyphHeight, glyphWidth, hasGlyph } from '../../bench/lib/plot/font';
+import { Raster } from '../../bench/lib/plot/raster';
 
 const pngSignature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

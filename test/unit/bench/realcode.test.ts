@@ -1,12 +1,12 @@
 import { strict as assert } from 'node:assert';
 import * as zlib from 'node:zlib';
 import { mulberry32 } from '../../../src/engine/sampler/random';
-import { skipReason } from '../../../scripts/lib/realcode/files';
-import { findHoles, holeLimits, type Hole, type HoleKind, type HolesByKind } from '../../../scripts/lib/realcode/holes';
-import { classifyLines } from '../../../scripts/lib/realcode/lex';
-import { makeTask, projectRecord, readmeTables, tasksFile, withTables, type RealCodeTask } from '../../../scripts/lib/realcode/output';
-import { projects, upstreamVersion, type ProjectSpec } from '../../../scripts/lib/realcode/projects';
-import { drawHoles, hash32, seeded, shuffled, type FileHoles } from '../../../scripts/lib/realcode/select';
+import { skipReason } from '../../bench/realcode/builder/files';
+import { findHoles, holeLimits, type Hole, type HoleKind, type HolesByKind } from '../../bench/realcode/builder/holes';
+import { classifyLines } from '../../bench/realcode/builder/lex';
+import { makeTask, projectRecord, readmeTables, tasksFile, withTables, type RealCodeTask } from '../../bench/realcode/builder/output';
+import { projects, upstreamVersion, type ProjectSpec } from '../../bench/realcode/builder/projects';
+import { drawHoles, hash32, seeded, shuffled, type FileHoles } from '../../bench/realcode/builder/select';
 
 const python = [
   '# Copyright (c) 2020 Someone',
@@ -265,7 +265,7 @@ describe('real-code benchmark: output', () => {
   });
 
   it('replaces only the marked tables in the README', () => {
-    const readme = 'intro\n<!-- tables: written by scripts/build-realcode.ts -->\nold\n<!-- /tables -->\nrest\n';
+    const readme = 'intro\n<!-- tables: written by test/bench/realcode/build.ts -->\nold\n<!-- /tables -->\nrest\n';
     const tables = readmeTables([], []);
     const out = withTables(readme, tables);
     assert.ok(out.startsWith('intro\n') && out.endsWith('<!-- /tables -->\nrest\n') && out.includes(tables) && !out.includes('old'));

@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { configLabel, summarizeRecords, type TaskRecord } from '../../../scripts/lib/evalRun';
-import { fmt, markdownTable, pct } from '../../../scripts/lib/markdown';
-import { formatBar } from '../../../scripts/lib/progress';
-import { breakdownTable, languageTable, samplerTable } from '../../../scripts/lib/report';
+import { configLabel, summarizeRecords, type TaskRecord } from '../../bench/lib/evalRun';
+import { fmt, markdownTable, pct } from '../../bench/lib/markdown';
+import { formatBar } from '../../bench/lib/progress';
+import { breakdownTable, languageTable, samplerTable } from '../../bench/lib/report';
 
 const record = (over: Partial<TaskRecord>): TaskRecord => ({
   task_id: 't',

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { dataEnvVar, defaultDataFile, evenlySpaced, filterLanguages, loadTasks, parseTasks, realCodeDataFile, repoRoot, selectTasks, type InfillTask } from '../../../scripts/lib/tasks';
+import { dataEnvVar, defaultDataFile, evenlySpaced, filterLanguages, loadTasks, parseTasks, realCodeDataFile, repoRoot, selectTasks, type InfillTask } from '../../bench/lib/tasks';
 
 /** A line as HumanEval-infilling writes it. */
 const humanEvalLine = (n: number) => ({

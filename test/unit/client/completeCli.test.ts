@@ -11,10 +11,10 @@ import {
   parseTarget,
   readSource,
   splitAt,
-} from '../../../scripts/complete';
+} from '../../../src/cli/complete';
 import { validateInfillParams, validateInitializeParams } from '../../../src/server/validateParams';
 
-const script = path.join(__dirname, '../../../scripts/complete.ts');
+const script = path.join(__dirname, '../../../src/cli/complete.ts');
 
 /** Runs the CLI as `npm run complete` would from `callerDir`: in another directory, with INIT_CWD set. */
 function runCli(args: string[], callerDir: string): { status: number | null; stdout: string; stderr: string } {

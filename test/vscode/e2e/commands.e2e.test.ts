@@ -5,7 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { sleep } from '../../../scripts/vscode/harness';
+import { sleep } from '../harness/harness';
 import { useSession } from './session';
 import { isReadyItem, notificationMessages, openFile, runCommand, saveAndRead, waitForEngineReady, workspaceFile } from './workbench';
 

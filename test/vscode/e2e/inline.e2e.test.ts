@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { repoRoot, resultsDir, screenshot } from '../../../scripts/vscode/harness';
+import { repoRoot, resultsDir, screenshot } from '../harness/harness';
 import { useSession } from './session';
 import { ghostText, goToEnd, openFile, saveAndRead, typeText, waitForGhostText, workspaceFile } from './workbench';
 

@@ -17,7 +17,7 @@ import {
   startServer,
   type VsCodeServer,
   type Workbench,
-} from '../../../scripts/vscode/harness';
+} from '../harness/harness';
 
 export interface Session {
   readonly page: Page;

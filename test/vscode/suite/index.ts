@@ -1,7 +1,7 @@
 /**
  * Test runner loaded by VS Code's extension host (`extensionTestsPath`), under both the VS Code
- * server (code-server + Chromium, scripts/vscode/run-server-tests.ts) and @vscode/test-electron
- * (scripts/vscode/run-electron-tests.ts). It runs the compiled `*.test.js` files next to it with
+ * server (code-server + Chromium, test/vscode/harness/run-server-tests.ts) and @vscode/test-electron
+ * (test/vscode/harness/run-electron-tests.ts). It runs the compiled `*.test.js` files next to it with
  * mocha and, when DLLM_VSCODE_RESULTS names a file, writes a JSON summary there: the server
  * driver has no other way to learn that the run finished and what passed.
  */

@@ -3,9 +3,9 @@
  * exactly as the extension does, and times spawn → ready.
  */
 import * as path from 'node:path';
-import { startEngineClient } from '../../src/client/engineClient';
-import type { EngineClient } from '../../src/client/types';
-import type { DeviceSetting, InitializeRequest, LogNotification } from '../../src/protocol/protocol';
+import { startEngineClient } from '../../../src/client/engineClient';
+import type { EngineClient } from '../../../src/client/types';
+import type { DeviceSetting, InitializeRequest, LogNotification } from '../../../src/protocol/protocol';
 import { repoRoot } from './tasks';
 
 export const serverModule = path.join(repoRoot, 'dist', 'server.js');

@@ -1,10 +1,10 @@
 /**
- * What the real-code builder writes: the tasks (gzipped JSON lines, the format scripts/lib/tasks.ts
+ * What the real-code builder writes: the tasks (gzipped JSON lines, the format test/bench/lib/tasks.ts
  * reads), the project list that keeps these projects out of the training corpus, and the tables in
  * the README. Everything is sorted and gzip gets no timestamp, so a rebuild is byte-identical.
  */
 import * as zlib from 'node:zlib';
-import { cutWindow, type WindowSizes } from '../../../src/completion/contextWindow';
+import { cutWindow, type WindowSizes } from '../../../../src/completion/contextWindow';
 import type { Hole, HoleKind } from './holes';
 import { holeKinds } from './holes';
 import type { Language } from './language';
@@ -98,7 +98,7 @@ export function projectsFile(records: readonly ProjectRecord[]): string {
   return JSON.stringify({ projects: records }, null, 2) + '\n';
 }
 
-const tableStart = '<!-- tables: written by scripts/build-realcode.ts -->';
+const tableStart = '<!-- tables: written by test/bench/realcode/build.ts -->';
 const tableEnd = '<!-- /tables -->';
 
 /** The README's generated tables: projects, and tasks per language and hole kind. */

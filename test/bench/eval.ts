@@ -7,8 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { SamplerOptions } from '../src/protocol/protocol';
-import { deviceSettings, floatOption, intOption, oneOf, runMain, samplerKinds } from './lib/cli';
+import type { SamplerOptions } from '../../src/protocol/protocol';
+import { deviceSettings, floatOption, intOption, oneOf, runMain, samplerKinds } from '../../src/cli/options';
 import { startEngine } from './lib/engine';
 import { runEval, scoreRecords, type EvalConfig, type EvalRun, type TaskRecord } from './lib/evalRun';
 import { detectSandbox, Pool } from './lib/harness';

@@ -6,15 +6,15 @@
  *     against the installed .vsix when one is given.
  * Prints each phase's results and a closing `N passed, N failed` line; exits non-zero on failure.
  *
- * Usage: tsx scripts/vscode/run-server-tests.ts [--suite-only | --e2e-only] [--vsix <file>|latest]
+ * Usage: tsx test/vscode/harness/run-server-tests.ts [--suite-only | --e2e-only] [--vsix <file>|latest]
  * Env: DLLM_VSCODE_SUITE_TIMEOUT_MS (default 300000), DLLM_VSCODE_GREP (mocha grep, suite).
- * Prerequisites: scripts/vscode/install-code-server.sh, npm run build, build-tests.mjs.
+ * Prerequisites: test/vscode/harness/install-code-server.sh, npm run build, build-tests.mjs.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { SuiteResults } from '../../test/vscode/suite/index';
+import type { SuiteResults } from '../suite/index';
 import { createWorkspace, extensionPath, openWorkbench, repoRoot, screenshot, sleep, startServer, tail, type Workbench } from './harness';
 
 interface Tally {
@@ -27,7 +27,7 @@ const suiteRunner = path.join(repoRoot, 'out', 'test', 'vscode', 'suite', 'index
 
 async function runSuite(): Promise<Tally> {
   console.log('\n== extension-host suite (VS Code server + Chromium) ==');
-  if (!fs.existsSync(suiteRunner)) throw new Error(`${suiteRunner} missing: run node scripts/vscode/build-tests.mjs`);
+  if (!fs.existsSync(suiteRunner)) throw new Error(`${suiteRunner} missing: run node test/vscode/harness/build-tests.mjs`);
   if (!fs.existsSync(path.join(extensionPath, 'dist', 'extension.js'))) throw new Error('dist/extension.js missing: run npm run build');
 
   const timeoutMs = Number(process.env.DLLM_VSCODE_SUITE_TIMEOUT_MS ?? 300_000);

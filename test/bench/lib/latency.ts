@@ -1,5 +1,5 @@
 /** Figures of one latency cell (context size × canvas) of the inline-shaped benchmark. */
-import type { InfillStats } from '../../src/protocol/protocol';
+import type { InfillStats } from '../../../src/protocol/protocol';
 import { mean, summarize, type Summary } from './stats';
 
 export interface LatencyCell {

@@ -7,11 +7,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs, type ParseArgsConfig } from 'util';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
-import { EngineClientError, startEngineClient } from '../src/client/engineClient';
-import type { EngineClient } from '../src/client/types';
-import { looksBinary } from '../src/completion/documentGuards';
-import { requestLimits } from '../src/server/validateParams';
-import type { DeviceInfo, DeviceSetting, InfillRequest, InitializeRequest, LogNotification, SamplerKind } from '../src/protocol/protocol';
+import { EngineClientError, startEngineClient } from '../client/engineClient';
+import type { EngineClient } from '../client/types';
+import { looksBinary } from '../completion/documentGuards';
+import { requestLimits } from '../server/validateParams';
+import type { DeviceInfo, DeviceSetting, InfillRequest, InitializeRequest, LogNotification, SamplerKind } from '../protocol/protocol';
 
 const usage = `Usage: npm run complete -- FILE:LINE:COL [options]
        npm run complete -- FILE:L1:C1-L2:C2 [options]   (regenerate the span)
@@ -338,7 +338,7 @@ async function run(options: CliOptions, serverLog: ServerLogPrinter): Promise<vo
   const split = splitAt(text, target);
   options.language ??= languageOf(target.file);
 
-  const serverModule = path.resolve(__dirname, '..', 'dist', 'server.js');
+  const serverModule = path.resolve(__dirname, '..', '..', 'dist', 'server.js');
   let client: EngineClient | undefined;
   const cancel = new CancellationTokenSource();
   process.once('SIGINT', () => {

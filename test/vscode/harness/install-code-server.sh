@@ -3,7 +3,7 @@
 #  - Debian packages: chromium (the browser that drives the workbench), libkrb5-dev (code-server
 #    builds the kerberos module), ripgrep (stands in for the ripgrep download below);
 #  - code-server into its own prefix (.cache/code-server), never as a project dependency.
-# Usage: scripts/vscode/install-code-server.sh   (env CODE_SERVER_PREFIX overrides the prefix)
+# Usage: test/vscode/harness/install-code-server.sh   (env CODE_SERVER_PREFIX overrides the prefix)
 set -euo pipefail
 
 CODE_SERVER_VERSION=4.100.3   # newest release whose engines.node is 20 (VS Code 1.100.3)

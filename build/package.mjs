@@ -1,7 +1,7 @@
 // `npm run package`: a platform-specific .vsix, dllm-complete-<target>-<version>.vsix.
 //
 // Everything happens in a staging folder (.cache/package/<target>/), never in the working tree:
-//  1. production bundles (esbuild.mjs --production) built into the stage's dist/;
+//  1. production bundles (build/esbuild.mjs --production) built into the stage's dist/;
 //  2. package.json (scripts and devDependencies dropped; dependencies reduced to the modules the
 //     bundles leave external, i.e. onnxruntime-node), README, LICENSE, CHANGELOG, media, the
 //     bundled model folder(s) and .vscodeignore copied in;
@@ -11,7 +11,7 @@
 //  4. @vscode/vsce packages the stage for the target; .vscodeignore (an allowlist) decides what
 //     ships, and every file of a bundled model folder must be on its list.
 //
-// Usage: node scripts/package.mjs [--target <vsce target>] [--out <dir>]
+// Usage: node build/package.mjs [--target <vsce target>] [--out <dir>]
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -132,10 +132,10 @@ function main() {
   fs.rmSync(stage, { recursive: true, force: true });
   fs.mkdirSync(stage, { recursive: true });
 
-  // 1. Production bundles, built into the stage: src is linked in so esbuild.mjs's relative
+  // 1. Production bundles, built into the stage: src is linked in so build/esbuild.mjs's relative
   //    entry points resolve, and dist/ lands in the stage instead of the working tree.
   fs.symlinkSync(path.join(root, 'src'), path.join(stage, 'src'), 'dir');
-  execFileSync(process.execPath, [path.join(root, 'esbuild.mjs'), '--production'], { cwd: stage, stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(root, 'build', 'esbuild.mjs'), '--production'], { cwd: stage, stdio: 'inherit' });
   fs.rmSync(path.join(stage, 'src'));
 
   // 2. Manifest and the files that ship beside the bundles.

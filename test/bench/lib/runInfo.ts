@@ -1,7 +1,7 @@
 /** Facts printed at the top of every report, so a figure can be traced to what produced it. */
 import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
-import type { InitializeRequest } from '../../src/protocol/protocol';
+import type { InitializeRequest } from '../../../src/protocol/protocol';
 import { repoRoot } from './tasks';
 
 export interface RunInfo {

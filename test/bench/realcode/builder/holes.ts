@@ -4,8 +4,8 @@
  * short enough for a 64-token canvas, and never cut in a comment, a docstring or the file's
  * leading licence header, nor made only of closing brackets.
  */
-import type { Random } from '../../../src/engine/sampler/random';
-import { indentWidth, isBlank, leadingWhitespace } from '../../../src/completion/lines';
+import type { Random } from '../../../../src/engine/sampler/random';
+import { indentWidth, isBlank, leadingWhitespace } from '../../../../src/completion/lines';
 import { usesBraces, type Language } from './language';
 import { classifyLines, type LineInfo } from './lex';
 

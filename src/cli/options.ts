@@ -1,5 +1,5 @@
 /** Command-line parsing helpers shared by eval and bench (on top of node:util parseArgs). */
-import type { DeviceSetting, SamplerKind } from '../../src/protocol/protocol';
+import type { DeviceSetting, SamplerKind } from '../protocol/protocol';
 
 export function intOption(value: string | undefined, name: string, fallback: number, min = 1): number {
   if (value === undefined) return fallback;

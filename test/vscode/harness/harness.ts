@@ -1,6 +1,6 @@
 /**
  * Runs a real VS Code here: the VS Code server from the `code-server` npm package (installed by
- * scripts/vscode/install-code-server.sh into .cache/code-server) and its web workbench in
+ * test/vscode/harness/install-code-server.sh into .cache/code-server) and its web workbench in
  * Debian's headless Chromium, driven by playwright-core. See the testing note for why:
  * @vscode/test-electron cannot download VS Code on machines that only reach the npm registry.
  *
@@ -14,7 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
-export const repoRoot = path.resolve(__dirname, '..', '..');
+export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 /** The extension folder under test: the repository, or another unpacked build
  *  (DLLM_VSCODE_EXTENSION_PATH). */
 export const extensionPath = process.env.DLLM_VSCODE_EXTENSION_PATH ?? repoRoot;
@@ -170,7 +170,7 @@ export function installVsix(vsix: string, extensionsDir: string): void {
 /** Starts server-main.js on a free port and resolves once it listens. */
 export async function startServer(options: ServerOptions = {}): Promise<VsCodeServer> {
   if (!fs.existsSync(serverMain)) {
-    throw new Error(`${serverMain} is missing: run scripts/vscode/install-code-server.sh first`);
+    throw new Error(`${serverMain} is missing: run test/vscode/harness/install-code-server.sh first`);
   }
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dllm-vscode-'));

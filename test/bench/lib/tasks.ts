@@ -46,8 +46,8 @@ export const defaultLanguage = 'python';
 const requiredFields = ['task_id', 'prompt', 'suffix', 'canonical_solution'] as const;
 const languageId = /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/;
 
-/** The repository root (this file is scripts/lib/tasks.ts). */
-export const repoRoot = path.resolve(__dirname, '..', '..');
+/** The repository root (this file is test/bench/lib/tasks.ts). */
+export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
 /** Environment variable naming the default data file, for checkouts not placed next to `shared/`. */
 export const dataEnvVar = 'DLLM_EVAL_DATA';

@@ -3,9 +3,9 @@
  * similarity against the reference for every task, pass@1 where the task has tests. The next
  * request goes out while earlier completions are still being tested in the pool.
  */
-import type { EngineClient } from '../../src/client/types';
-import { commandWindow, cutWindow } from '../../src/completion/contextWindow';
-import type { FinishReason, InfillRequest, SamplerOptions } from '../../src/protocol/protocol';
+import type { EngineClient } from '../../../src/client/types';
+import { commandWindow, cutWindow } from '../../../src/completion/contextWindow';
+import type { FinishReason, InfillRequest, SamplerOptions } from '../../../src/protocol/protocol';
 import { buildProgram, runProgram, type Pool, type ProgramStatus, type Sandbox } from './harness';
 import { editSimilarity, exactMatch } from './scores';
 import { mean, rate, summarize, type Summary } from './stats';

@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/build-realcode.ts` — rebuilds the real-code benchmark in test/bench/realcode:
+ * `npx tsx test/bench/realcode/build.ts` — rebuilds the real-code benchmark in test/bench/realcode:
  * fill-in-the-middle tasks cut from pinned releases of projects the training corpus never reads,
  * with their licences and the list (paths and content hashes) the corpus builder refuses.
  * Downloads are cached; a rebuild from the cache is offline and byte-identical.
@@ -7,20 +7,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { normalizeEol } from '../src/completion/lines';
-import { intOption, runMain } from './lib/cli';
-import { licenceText, unpackedRelease } from './lib/realcode/fetch';
-import { decodeUtf8, skipReason, sourceDigests, walk } from './lib/realcode/files';
-import { findHoles, holeKinds } from './lib/realcode/holes';
-import { languages } from './lib/realcode/language';
+import { normalizeEol } from '../../../src/completion/lines';
+import { intOption, runMain } from '../../../src/cli/options';
+import { licenceText, unpackedRelease } from './builder/fetch';
+import { decodeUtf8, skipReason, sourceDigests, walk } from './builder/files';
+import { findHoles, holeKinds } from './builder/holes';
+import { languages } from './builder/language';
 import {
   licenceFileName, makeTask, projectRecord, projectsFile, readmeTables, tasksFile, withTables, type RealCodeTask,
-} from './lib/realcode/output';
-import { projects, type ProjectSpec } from './lib/realcode/projects';
-import { defaultDraw, drawHoles, seeded, type FileHoles } from './lib/realcode/select';
-import { repoRoot } from './lib/tasks';
+} from './builder/output';
+import { projects, type ProjectSpec } from './builder/projects';
+import { defaultDraw, drawHoles, seeded, type FileHoles } from './builder/select';
+import { repoRoot } from '../lib/tasks';
 
-const usage = `Usage: npx tsx scripts/build-realcode.ts [options]
+const usage = `Usage: npx tsx test/bench/realcode/build.ts [options]
 
 Options:
   --cache DIR      downloads and unpacked releases (default .cache/realcode)

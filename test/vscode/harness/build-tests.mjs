@@ -5,7 +5,7 @@ import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-const root = path.resolve(import.meta.dirname, '..', '..');
+const root = path.resolve(import.meta.dirname, '..', '..', '..');
 const suiteDir = path.join(root, 'test', 'vscode', 'suite');
 const outdir = path.join(root, 'out', 'test', 'vscode', 'suite');
 

@@ -4,7 +4,7 @@
  * download works (a developer machine, CI with internet). Where it does not, the same suite runs
  * under the VS Code server: npm run test:vscode-server.
  *
- * Usage: tsx scripts/vscode/run-electron-tests.ts   (env VSCODE_TEST_VERSION, default 1.100.3)
+ * Usage: tsx test/vscode/harness/run-electron-tests.ts   (env VSCODE_TEST_VERSION, default 1.100.3)
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

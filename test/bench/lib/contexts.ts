@@ -3,9 +3,9 @@
  * reference solutions, cursors placed mid-line as if typing, and windows cut the way the
  * extension cuts them (src/completion/contextWindow).
  */
-import { cutWindow, type ContextWindow, type WindowSizes } from '../../src/completion/contextWindow';
-import { mulberry32 } from '../../src/engine/sampler/random';
-import type { InfillRequest } from '../../src/protocol/protocol';
+import { cutWindow, type ContextWindow, type WindowSizes } from '../../../src/completion/contextWindow';
+import { mulberry32 } from '../../../src/engine/sampler/random';
+import type { InfillRequest } from '../../../src/protocol/protocol';
 import type { InfillTask } from './tasks';
 
 /** One complete solution per HumanEval problem (prompt + reference middle + suffix), in data order. */

@@ -4,7 +4,7 @@
  * that tasks spread over as many files as possible. Every random choice comes from a PRNG seeded by
  * a hash of a name, so the draw is the same on every run and does not depend on walk order.
  */
-import { mulberry32, type Random } from '../../../src/engine/sampler/random';
+import { mulberry32, type Random } from '../../../../src/engine/sampler/random';
 import { type Hole, type HoleKind, type HolesByKind } from './holes';
 
 /** FNV-1a: a stable 32-bit hash of a string, used only to seed the PRNG. */
