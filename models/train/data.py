@@ -217,74 +217,128 @@ class ExampleBuilder:
 
     def build(self, rng: np.random.Generator, length: int, dense_p: float = 0.0,
               fixed_t: float | None = None, canvas_n: int | None = None) -> Example:
-        """An example of at most `length` row positions (canvas copies included)."""
-        v = self.v
+        """An example of at most `length` row positions (canvas copies included). Validation
+        examples give `fixed_t` (the mask rate) and `canvas_n`. The steps draw from `rng` in this
+        order, so a seed gives the same examples."""
+        d, a, b = self._pick_document(rng)
+        head = self._head(rng, d)
+        avail = length - len(head) - 1  # all but the head and the eos
+        dense, copies, n = self._canvas_plan(rng, avail, dense_p, fixed_t, canvas_n)
+        w = self._window(rng, a, b, avail - n * copies)
+        s, e, n = self._hole(rng, w, n, dense)
+        lo, hi = self._trim_context(s, e, len(w), avail - n * (1 + copies))
+        gap = self._suffix_gap(rng, fixed_t)
+        ctx_ids, ctx_pos, canvas_pos = self._row_layout(head, w[lo:s], w[e:hi], n, gap)
+        target = self._canvas_target(w[s:e], n)
+        return self._assemble(rng, ctx_ids, ctx_pos, canvas_pos, target, copies, fixed_t)
+
+    def _pick_document(self, rng: np.random.Generator) -> tuple[int, int, int]:
+        """A document of at least 8 tokens: its id and its [start, end) in the shard's tokens."""
         while True:
             d = self.shard.pick_doc(rng)
             a, b = int(self.shard.docs[d]), int(self.shard.docs[d + 1])
             if b - a >= 8:
-                break
-        head_lang = v.lang_token[int(self.shard.lang[d])]
-        if rng.random() < self.lang_other_p:
-            head_lang = v.other_token
-        head = [v.bos] + ([head_lang] if head_lang is not None else [])
+                return d, a, b
 
+    def _head(self, rng: np.random.Generator, d: int) -> list[int]:
+        """[bos] [lang]: the document's language token, or now and then <|lang:other|>."""
+        v = self.v
+        lang = v.lang_token[int(self.shard.lang[d])]
+        if rng.random() < self.lang_other_p:
+            lang = v.other_token
+        return [v.bos] + ([lang] if lang is not None else [])
+
+    def _canvas_plan(self, rng: np.random.Generator, avail: int, dense_p: float, fixed_t: float | None,
+                     canvas_n: int | None) -> tuple[bool, int, int]:
+        """(dense, copies, N): N drawn as the product asks unless given. A dense example has no
+        copies and gets its N from its span later; otherwise short rows get fewer copies, then a
+        smaller canvas, so the context keeps a quarter of the `avail` positions."""
         dense = fixed_t is None and rng.random() < dense_p
         copies = 0 if dense else self.canvas_copies
         n = canvas_n or int(CANVAS_SIZES[int(rng.choice(len(CANVAS_SIZES), p=CANVAS_P))])
-        avail = length - len(head) - 1
         if not dense:
-            # Short rows: fewer copies, then a smaller canvas, so context keeps a quarter.
             while copies > 0 and n * (1 + copies) > avail * 3 // 4:
                 copies -= 1
             while n > 8 and n > avail * 3 // 4:
                 n //= 2
-        room = avail - n * copies
+        return dense, copies, n
+
+    def _window(self, rng: np.random.Generator, a: int, b: int, room: int) -> np.ndarray:
+        """The document's tokens [a, b), or `room` of them from a random start (or from its start,
+        with probability doc_start_p) when it is longer."""
         if b - a > room:
             start = a if rng.random() < self.doc_start_p else int(rng.integers(a, b - room + 1))
-            w = np.asarray(self.shard.tokens[start:start + room], dtype=np.int64)
-        else:
-            w = np.asarray(self.shard.tokens[a:b], dtype=np.int64)
+            return np.asarray(self.shard.tokens[start:start + room], dtype=np.int64)
+        return np.asarray(self.shard.tokens[a:b], dtype=np.int64)
 
+    def _hole(self, rng: np.random.Generator, w: np.ndarray, n: int, dense: bool) -> tuple[int, int, int]:
+        """The middle w[s:e] and the canvas size: a dense span over 30-90% of the window (N = its
+        length), or an editor-shaped middle (8 tries over the kinds, then an empty one at 0)."""
         if dense and len(w) >= 16:
             span = max(1, int(len(w) * rng.uniform(0.3, 0.9)))
             s = int(rng.integers(0, len(w) - span + 1))
-            e, n = s + span, span
-        else:
-            lines = self._lines(w)
-            m = None
-            for _ in range(8):
-                kind = MIDDLE_KINDS[int(rng.choice(len(MIDDLE_KINDS), p=MIDDLE_KIND_P))]
-                m = self._middle(kind, w, lines, rng)
-                if m is not None:
-                    break
-            s, e = m if m is not None else (0, 0)
+            return s, s + span, span
+        lines = self._lines(w)
+        for _ in range(8):
+            kind = MIDDLE_KINDS[int(rng.choice(len(MIDDLE_KINDS), p=MIDDLE_KIND_P))]
+            m = self._middle(kind, w, lines, rng)
+            if m is not None:
+                return m[0], m[1], n
+        return 0, 0, n
 
-        # The canvas holds the middle's first n tokens; context is what is left of the window,
-        # trimmed at both edges (as a cursor window would) to fit the row.
-        mid = w[s:e][:n]
-        budget = length - len(head) - 1 - n * (1 + copies)
-        lo, hi = 0, len(w)
-        excess = (s - lo) + (hi - e) - max(0, budget)
-        if excess > 0:
-            room_lo, room_hi = s - lo, hi - e
-            cut_lo = min(room_lo, int(round(excess * room_lo / max(1, room_lo + room_hi))))
-            lo += cut_lo
-            hi -= min(room_hi, excess - cut_lo)
-        prefix, suffix = w[lo:s], w[e:hi]
-        gap = int(rng.integers(1, self.max_suffix_gap + 1)) if fixed_t is None and rng.random() < self.suffix_gap_p else 0
+    @staticmethod
+    def _trim_context(s: int, e: int, w_len: int, budget: int) -> tuple[int, int]:
+        """The window [lo, hi) around the middle [s, e) whose context fits `budget` positions: both
+        edges trimmed in proportion to what they hold, as a cursor window would be."""
+        room_lo, room_hi = s, w_len - e
+        excess = room_lo + room_hi - max(0, budget)
+        if excess <= 0:
+            return 0, w_len
+        cut_lo = min(room_lo, int(round(excess * room_lo / max(1, room_lo + room_hi))))
+        return cut_lo, w_len - min(room_hi, excess - cut_lo)
 
+    def _suffix_gap(self, rng: np.random.Generator, fixed_t: float | None) -> int:
+        """Unused positions between the canvas and the suffix: 1..max_suffix_gap with probability
+        suffix_gap_p, otherwise (and always in validation examples) none."""
+        if fixed_t is None and rng.random() < self.suffix_gap_p:
+            return int(rng.integers(1, self.max_suffix_gap + 1))
+        return 0
+
+    def _row_layout(self, head: list[int], prefix: np.ndarray, suffix: np.ndarray, n: int,
+                    gap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Context ids and positions in row order (head, suffix, eos, prefix), and the canvas's
+        positions. Positions follow the document: head, prefix, canvas, gap, suffix, eos."""
         h, p = len(head), len(prefix)
-        tgt = np.concatenate([mid, np.full(n - len(mid), v.pad, dtype=np.int64)])
-        # Row order: head, suffix, eos, prefix | canvas | copies.
-        ctx_ids = np.concatenate([np.asarray(head, np.int64), suffix, [v.eos], prefix]).astype(np.int64)
+        ids = np.concatenate([np.asarray(head, np.int64), suffix, [self.v.eos], prefix]).astype(np.int64)
         after = h + p + n + gap
-        ctx_pos = np.concatenate([np.arange(h), np.arange(after, after + len(suffix) + 1), np.arange(h, h + p)])
-        canvas_pos = np.arange(h + p, h + p + n)
+        pos = np.concatenate([np.arange(h), np.arange(after, after + len(suffix) + 1), np.arange(h, h + p)])
+        return ids, pos, np.arange(h + p, h + p + n)
 
-        c = len(ctx_ids)
-        k_total = 1 + copies
-        total = c + n * k_total
+    def _canvas_target(self, middle: np.ndarray, n: int) -> np.ndarray:
+        """What the N canvas positions should become: the middle's first N tokens, then <pad>."""
+        mid = middle[:n]
+        return np.concatenate([mid, np.full(n - len(mid), self.v.pad, dtype=np.int64)])
+
+    @staticmethod
+    def _mask_rates(rng: np.random.Generator, canvases: int, fixed_t: float | None) -> list[float]:
+        """A mask rate per canvas: t ~ U(MIN_T, 1] (or fixed_t) for the first; the copies' rates
+        spread over (0, 1] from it (stratified)."""
+        t0 = fixed_t if fixed_t is not None else max(MIN_T, 1.0 - rng.random())
+        return [t0] + [max(MIN_T, (t0 + j / canvases) % 1.0) for j in range(1, canvases)]
+
+    def _mask_canvas(self, rng: np.random.Generator, target: np.ndarray,
+                     t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One canvas, each position <mask> with probability t: ids, loss kinds, weights (1/t where
+        masked: the ELBO)."""
+        masked = rng.random(len(target)) < t
+        return np.where(masked, self.v.mask, target), np.where(masked, CANVAS, IGNORE), np.where(masked, 1.0 / t, 0.0)
+
+    def _assemble(self, rng: np.random.Generator, ctx_ids: np.ndarray, ctx_pos: np.ndarray,
+                  canvas_pos: np.ndarray, target: np.ndarray, copies: int, fixed_t: float | None) -> Example:
+        """The example in row order: the context (next-token targets with context_lm), then the
+        canvas and its copies (segments 1, 2, ...), each masked at its own rate."""
+        c, n, canvases = len(ctx_ids), len(target), 1 + copies
+        total = c + n * canvases
         ids = np.empty(total, np.int64)
         pos = np.empty(total, np.int64)
         targets = np.zeros(total, np.int64)
@@ -296,20 +350,11 @@ class ExampleBuilder:
             targets[:c - 1] = ctx_ids[1:]
             kind[:c - 1] = CONTEXT_LM
             weight[:c - 1] = 1.0
-        t0 = fixed_t if fixed_t is not None else max(MIN_T, 1.0 - rng.random())
-        for j in range(k_total):
-            # Copies spread their mask rates over (0, 1] (stratified).
-            t = t0 if j == 0 else max(MIN_T, (t0 + j / k_total) % 1.0)
-            masked = rng.random(n) < t
+        for j, t in enumerate(self._mask_rates(rng, canvases, fixed_t)):
             sl = slice(c + j * n, c + (j + 1) * n)
-            ids[sl] = np.where(masked, v.mask, tgt)
-            pos[sl] = canvas_pos
-            targets[sl] = tgt
-            kind[sl] = np.where(masked, CANVAS, IGNORE)
-            weight[sl] = np.where(masked, 1.0 / t, 0.0)
-            segment[sl] = j + 1
+            ids[sl], kind[sl], weight[sl] = self._mask_canvas(rng, target, t)
+            pos[sl], targets[sl], segment[sl] = canvas_pos, target, j + 1
         return Example(ids, pos, targets, kind, weight, segment)
-
 
 def empty_rows(rows: int, row_len: int, pad_id: int) -> dict[str, np.ndarray]:
     """A batch [rows, row_len] of padding: no example, no loss."""

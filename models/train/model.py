@@ -31,14 +31,14 @@ NEG_INF = -1e9
 
 @dataclass
 class ModelConfig:
-    vocab_size: int = 4096
-    d_model: int = 256
-    n_layers: int = 6
-    n_heads: int = 4
-    head_dim: int = 64
-    ffn_hidden: int = 704
-    rope_theta: float = 10000.0
-    norm_eps: float = 1e-5
+    vocab_size: int = 4096  # token ids (train.py takes it from the data's meta.json)
+    d_model: int = 256  # residual stream width
+    n_layers: int = 6  # transformer blocks
+    n_heads: int = 4  # attention heads per block
+    head_dim: int = 64  # width of one attention head
+    ffn_hidden: int = 704  # SwiGLU hidden width
+    rope_theta: float = 10000.0  # RoPE base
+    norm_eps: float = 1e-5  # RMSNorm epsilon
     # "bidirectional" or "causalSuffixFirst" (layout.CONTEXT_ATTENTION)
     context_attention: str = "bidirectional"
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import torch
 
+from config import TrainConfig
+
 
 def newton_schulz(g: torch.Tensor, steps: int = 5) -> torch.Tensor:
     """Approximately U V^T of g's SVD (quintic iteration tuned to converge fast, not exactly)."""
@@ -54,14 +56,15 @@ class Muon(torch.optim.Optimizer):
                 p.add_(update, alpha=-group["lr"] * scale)
 
 
-def make_optimizers(model: torch.nn.Module, tc: dict, kind: str, device: torch.device) -> list[torch.optim.Optimizer]:
+def make_optimizers(model: torch.nn.Module, tc: TrainConfig, kind: str,
+                    device: torch.device) -> list[torch.optim.Optimizer]:
     """kind "adamw" or "muon". Each optimizer's groups carry "base_lr" for the schedule."""
     embed = [p for n, p in model.named_parameters() if n.startswith("embed.")]
     matrices = [p for n, p in model.named_parameters() if p.dim() >= 2 and not n.startswith("embed.")]
     vectors = [p for p in model.parameters() if p.dim() < 2]
-    wd = tc.get("weight_decay", 0.1)
+    wd = tc.weight_decay
     fused = {"fused": True} if device.type == "cuda" and "fused" in torch.optim.AdamW.__init__.__code__.co_varnames else {}
-    adam_lr = tc["lr"]
+    adam_lr = tc.lr
     if kind == "adamw":
         groups = [{"params": embed + matrices, "weight_decay": wd}, {"params": vectors, "weight_decay": 0.0}]
         opt = torch.optim.AdamW(groups, lr=adam_lr, betas=(0.9, 0.95), eps=1e-8, **fused)
@@ -70,11 +73,11 @@ def make_optimizers(model: torch.nn.Module, tc: dict, kind: str, device: torch.d
         return [opt]
     if kind != "muon":
         raise ValueError(f"optimizer {kind!r} is not adamw or muon")
-    muon = Muon(matrices, lr=tc.get("muon_lr", 0.02), weight_decay=tc.get("muon_weight_decay", 0.0))
+    muon = Muon(matrices, lr=tc.muon_lr, weight_decay=tc.muon_weight_decay)
     adam = torch.optim.AdamW([{"params": embed, "weight_decay": wd}, {"params": vectors, "weight_decay": 0.0}],
                              lr=adam_lr, betas=(0.9, 0.95), eps=1e-8, **fused)
     for g in muon.param_groups:
-        g["base_lr"] = tc.get("muon_lr", 0.02)
+        g["base_lr"] = tc.muon_lr
     for g in adam.param_groups:
         g["base_lr"] = adam_lr
     return [muon, adam]

@@ -68,6 +68,11 @@ def tracked_bytes() -> int:
 
 
 def cmd_pack(args) -> None:
+    from config import ConfigError, load_config
+    try:
+        load_config(args.config)  # a bad key fails here, not on the GPU machine
+    except ConfigError as e:
+        raise SystemExit(f"pack: {e}")
     b = args.bundle
     os.makedirs(b, exist_ok=True)
     for sub in ("tokenizer", "eval"):

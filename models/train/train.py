@@ -32,6 +32,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from config import ConfigError, TrainConfig, load_config, parse_overrides  # noqa: E402
 from data import CANVAS, CONTEXT_LM, ExampleBuilder, Shard, Vocab, pack_rows, validation_rows  # noqa: E402
 from model import DiffusionLM, ModelConfig, TrainingMask, load_checkpoint  # noqa: E402
 from optim import lr_factor, make_optimizers, set_lr  # noqa: E402
@@ -44,7 +45,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 class BatchStream(torch.utils.data.IterableDataset):
     """Endless packed batches; each worker process has its own seed and builder."""
 
-    def __init__(self, data_dir: str, tokenizer: str, tc: dict, causal: bool, seed: int, progress):
+    def __init__(self, data_dir: str, tokenizer: str, tc: TrainConfig, causal: bool, seed: int, progress):
         super().__init__()
         self.data_dir, self.tokenizer, self.tc, self.causal, self.seed = data_dir, tokenizer, tc, causal, seed
         self.progress = progress  # multiprocessing.Value: share of the run done (dense_p schedule)
@@ -58,18 +59,18 @@ class BatchStream(torch.utils.data.IterableDataset):
         builder = make_builder(self.data_dir, vocab, tc, self.causal, "train")
         while True:
             p = self.progress.value
-            dense_p = tc.get("dense_p_start", 0.5) + (tc.get("dense_p_end", 0.15) - tc.get("dense_p_start", 0.5)) * p
-            batch = pack_rows(builder, rng, tc["rows"], tc["row_len"], tc["example_lens"], dense_p, vocab.pad)
+            dense_p = tc.dense_p_start + (tc.dense_p_end - tc.dense_p_start) * p
+            batch = pack_rows(builder, rng, tc.rows, tc.row_len, tc.example_lens, dense_p, vocab.pad)
             yield {k: torch.from_numpy(v) for k, v in batch.items()}
 
 
-def make_builder(data_dir: str, vocab: Vocab, tc: dict, causal: bool, split: str,
+def make_builder(data_dir: str, vocab: Vocab, tc: TrainConfig, causal: bool, split: str,
                  validation: bool = False) -> ExampleBuilder:
     training = split == "train" and not validation
-    shard = Shard(data_dir, split, vocab.languages, tc.get("lang_weights") if training else None)
-    return ExampleBuilder(shard, vocab, causal, canvas_copies=tc.get("canvas_copies", 1),
-                          suffix_gap_p=tc.get("suffix_gap_p", 0.0) if training else 0.0,
-                          context_lm=tc.get("context_lm_weight", 0.0) > 0)
+    shard = Shard(data_dir, split, vocab.languages, tc.lang_weights if training else None)
+    return ExampleBuilder(shard, vocab, causal, canvas_copies=tc.canvas_copies,
+                          suffix_gap_p=tc.suffix_gap_p if training else 0.0,
+                          context_lm=tc.context_lm_weight > 0)
 
 
 def to_device(batch: dict, device: torch.device) -> dict:
@@ -135,12 +136,12 @@ def check_backend(backend: str, model: DiffusionLM, batch: dict, causal: bool, f
 class Trainer:
     """The model, its optimizers and the compiled step, with the GPU features that passed their checks."""
 
-    def __init__(self, model: DiffusionLM, tc: dict, args, device: torch.device, log):
+    def __init__(self, model: DiffusionLM, tc: TrainConfig, args, device: torch.device, log):
         self.model, self.tc, self.device, self.log = model, tc, device, log
         self.causal = model.causal_context
         self.amp = device.type == "cuda" and args.precision == "bf16"
-        self.ctx_w = float(tc.get("context_lm_weight", 0.0))
-        self.optimizers = make_optimizers(model, tc, args.optimizer, device)
+        self.ctx_w = float(tc.context_lm_weight)
+        self.optimizers = make_optimizers(model, tc, tc.optimizer, device)
         self.backend = "plain"
         self.flex_fn = None
         self.compiled = None
@@ -207,7 +208,7 @@ class Trainer:
         return self._apply(stats, lr_scale, loss)
 
     def _apply(self, stats: dict, lr_scale: float, loss: torch.Tensor) -> dict:
-        grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.tc.get("grad_clip", 1.0))
+        grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.tc.grad_clip)
         set_lr(self.optimizers, lr_scale)
         for opt in self.optimizers:
             opt.step()
@@ -254,14 +255,6 @@ def weights_only(model: DiffusionLM, info: dict) -> dict:
 
 # ---------------------------------------------------------------- main
 
-def parse_overrides(pairs: list[str]) -> dict:
-    out = {}
-    for pair in pairs:
-        key, _, raw = pair.partition("=")
-        out[key] = json.loads(raw)
-    return out
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", required=True)
@@ -285,15 +278,19 @@ def main() -> None:
     args = ap.parse_args()
 
     started = time.time()
-    cfg = json.load(open(args.config))
-    tc = {**cfg["train"], **parse_overrides(args.set)}
-    cfg["train"] = tc
-    cfg["model"] = {**cfg["model"], **parse_overrides(args.model_set)}
-    args.optimizer = args.optimizer or tc.get("optimizer", "adamw")
-    seed = args.seed if args.seed is not None else tc.get("seed", 0)
+    try:
+        model_cfg, tc = load_config(args.config, parse_overrides(args.set, "--set"),
+                                    parse_overrides(args.model_set, "--model-set"))
+    except ConfigError as e:
+        ap.error(str(e))
+    # The dedicated flags win over the file and --set.
+    for key in ("optimizer", "workers", "seed"):
+        if getattr(args, key) is not None:
+            setattr(tc, key, getattr(args, key))
+    args.optimizer, seed = tc.optimizer, tc.seed
     device = pick_device(args.device)
     if device.type == "cpu":
-        torch.set_num_threads(tc.get("threads", 2))
+        torch.set_num_threads(tc.threads)
     else:
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
@@ -311,10 +308,10 @@ def main() -> None:
     init_state = None
     if args.init_from and not (args.resume and os.path.exists(os.path.join(args.runs, args.name, "last.pt"))):
         init_state, init_ck = load_checkpoint(args.init_from)
-        if init_ck["model_config"] != {**cfg["model"], **init_ck["model_config"]}:
-            log(f"warm start: the model is {init_ck['model_config']}, not the config's {cfg['model']}")
-        cfg["model"] = init_ck["model_config"]
-    mcfg = ModelConfig.from_dict({**cfg["model"], "vocab_size": vocab.vocab_size})
+        if init_ck["model_config"] != {**model_cfg, **init_ck["model_config"]}:
+            log(f"warm start: the model is {init_ck['model_config']}, not the config's {model_cfg}")
+        model_cfg = init_ck["model_config"]
+    mcfg = ModelConfig.from_dict({**model_cfg, "vocab_size": vocab.vocab_size})
     torch.manual_seed(seed)
     model = DiffusionLM(mcfg)
     step, tokens_seen, train_seconds, best_val, total_steps = 0, 0, 0.0, float("inf"), args.max_steps
@@ -342,19 +339,19 @@ def main() -> None:
     # Workers see the run's progress (the dense-example share follows it).
     import multiprocessing as mp
     progress = mp.Value("d", 0.0)
-    workers = args.workers if args.workers is not None else tc.get("workers", 0)
     stream = BatchStream(args.data, args.tokenizer, tc, model.causal_context, seed * 1000 + step, progress)
-    loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=workers,
+    loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=tc.workers,
                                          pin_memory=device.type == "cuda",
-                                         **({"prefetch_factor": 4, "persistent_workers": True} if workers else {}))
+                                         **({"prefetch_factor": 4, "persistent_workers": True} if tc.workers else {}))
     batches = iter(loader)
     val_split = "val"
     if os.path.getsize(os.path.join(args.data, "val.tokens.u16")) == 0:
         val_split = "train"  # tiny corpora only; the loss is then not a held-out figure
         log("no validation documents: validating on training documents")
     val_builder = make_builder(args.data, vocab, tc, model.causal_context, val_split, validation=True)
-    val_rows = validation_rows(val_builder, tc.get("val_examples", 64), tc.get("val_len", 512), tc["row_len"], vocab.pad)
+    val_rows = validation_rows(val_builder, tc.val_examples, tc.val_len, tc.row_len, vocab.pad)
 
+    cfg = {"model": model_cfg, "train": tc.to_dict()}  # as run: defaults and overrides included
     json.dump({"config": cfg, "model": mcfg.to_dict(), "parameters": model.num_parameters(), "args": vars(args),
                "data": os.path.abspath(args.data), "device": str(device), "torch": torch.__version__},
               open(os.path.join(run_dir, "run.json"), "w"), indent=1)
@@ -367,15 +364,15 @@ def main() -> None:
                           "context_ce", "grad_norm", "tokens_per_s", "val_loss", "val_acc"])
 
     budget_s = args.minutes * 60.0
-    warmup = tc.get("warmup_steps", 100)
+    warmup = tc.warmup_steps
     if args.init_from and not args.resume:
-        warmup = tc.get("rewarmup_steps", max(1, warmup // 4))
-    decay_frac, min_ratio = tc.get("decay_frac", 0.25), tc.get("min_lr_ratio", 0.1)
+        warmup = tc.rewarmup_steps if tc.rewarmup_steps is not None else max(1, warmup // 4)
+    decay_frac, min_ratio = tc.decay_frac, tc.min_lr_ratio
     lr_scale_guard = 1.0
     rollbacks = 0
     good_state = None
-    tokens_per_step = tc["rows"] * tc["row_len"]
-    measure_steps = tc.get("measure_steps", 20)
+    tokens_per_step = tc.rows * tc.row_len
+    measure_steps = tc.measure_steps
     measure_t0 = None
     measured_step_s = None
     last_ckpt = time.time()
@@ -437,22 +434,22 @@ def main() -> None:
                 torch.cuda.synchronize()
             measured_step_s = (time.time() - measure_t0) / measure_steps
             # Reserve for the final validation and checkpoint.
-            left = budget_s - (time.time() - started) - tc.get("reserve_s", 20)
+            left = budget_s - (time.time() - started) - tc.reserve_s
             total_steps = step + max(1, int(left / measured_step_s))
             log(f"throughput {tokens_per_step / measured_step_s:,.0f} tokens/s ({measured_step_s * 1000:.0f} ms/step): "
                 f"schedule set to {total_steps} steps, {total_steps * tokens_per_step / 1e6:,.0f} M tokens")
         train_seconds += time.time() - t_step
         progress.value = step / total_steps if total_steps else 0.0
 
-        due_ckpt = time.time() - last_ckpt > tc.get("checkpoint_minutes", 2) * 60
-        if step % tc.get("log_every", 20) == 0 or due_ckpt or step == total_steps:
+        due_ckpt = time.time() - last_ckpt > tc.checkpoint_minutes * 60
+        if step % tc.log_every == 0 or due_ckpt or step == total_steps:
             means = {k: float(v) / window_steps for k, v in accum.items()}
             accum, n_win = {}, window_steps
             tps = n_win * tokens_per_step / max(1e-9, time.time() - window_t0)
             window_t0, window_steps = time.time(), 0
             loss_now = means["loss"]
             diverged = not math.isfinite(loss_now) or (ema is not None and step > warmup and loss_now > 3 * ema)
-            if diverged and good_state is not None and rollbacks < tc.get("max_rollbacks", 3):
+            if diverged and good_state is not None and rollbacks < tc.max_rollbacks:
                 rollbacks += 1
                 lr_scale_guard *= 0.5
                 model.load_state_dict(good_state["model"])
@@ -469,7 +466,7 @@ def main() -> None:
             val_loss = val_acc = None
             if due_ckpt or step == total_steps:
                 val_loss, val_acc = trainer.validate(val_rows)
-            lr = factor * tc["lr"]
+            lr = factor * tc.lr
             csv_log.writerow([step, f"{time.time() - started:.1f}", tokens_seen, f"{lr:.3e}", f"{loss_now:.4f}",
                               f"{means['canvas_loss']:.4f}", f"{means['masked_ce']:.4f}", f"{means['masked_acc']:.4f}",
                               f"{means.get('context_ce', float('nan')):.4f}", f"{means['grad_norm']:.3f}", f"{tps:.0f}",
