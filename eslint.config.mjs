@@ -1,5 +1,9 @@
 import tseslint from 'typescript-eslint';
 
+/** Layers that must stay free of a runtime: the extension host never loads onnxruntime, and only src/extension knows VS Code. */
+const noVscode = { name: 'vscode', message: 'Only src/extension/ runs in VS Code; keep this layer plain TypeScript.' };
+const noOnnx = { name: 'onnxruntime-node', message: 'Only src/engine/ loads onnxruntime; the extension host must never load it.' };
+
 export default tseslint.config(
   { ignores: ['dist/', 'out/', 'node_modules/', '.cache/', 'models/', 'test-results/', '**/*.js', '**/*.mjs'] },
   ...tseslint.configs.recommended,
@@ -9,5 +13,26 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'no-console': 'off',
     },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/cli/**'],
+    rules: {
+      // The product logs through its channels (the output channel, the server's log notification).
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/extension/**', 'src/engine/**'],
+    rules: { 'no-restricted-imports': ['error', { paths: [noVscode, noOnnx] }] },
+  },
+  {
+    files: ['src/extension/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [noOnnx] }] },
+  },
+  {
+    files: ['src/engine/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [noVscode] }] },
   },
 );

@@ -2,17 +2,18 @@
 
 One infill request goes through the same steps as `Engine.infill` in src/engine/engine.ts:
 
-  window      character cut, LF text, tokens outward from the cursor (window.ts, text.ts)
+  window      tokens outward from the cursor (window.ts); request text has LF line ends
   layout      head [bos, language] · prefix · canvas · suffix · tail [eos]; context order from
               layout.request_layout (bidirectional or causalSuffixFirst)
   denoise     the one loop of sampler/denoise.ts with the policies of sampler/policies.ts
               (saber commit + re-mask always/onDrop/off, lowConfidence, threshold; step budget;
               stop once the middle is complete), scoring of sampler/scoring.ts at temperature 0
   text        committed tokens up to the first end token, decoded; a middle cut short loses a
-              broken last character; the document's line ends restored
+              broken last character
 
 Texts are cut in UTF-16 code units, as JavaScript strings are, so windows match the engine's
-for any text. Confidences are float32 (the engine keeps them in Float32Arrays) computed from a
+for any text. Like the engine, the decoder takes LF text only (src/protocol/protocol.ts
+InfillRequest); `to_lf` is the caller's conversion. Confidences are float32 (the engine keeps them in Float32Arrays) computed from a
 float64 softmax, like scoring.ts; the policies compare them as float64, like JavaScript does.
 
 Many requests run at once: every request keeps its own canvas and pass count, and each round
@@ -42,8 +43,7 @@ sys.path.insert(0, HERE)
 from bpe import Tokenizer  # noqa: E402
 from layout import CONTEXT_ATTENTION, Layout, request_layout  # noqa: E402
 
-# ── engine constants (window.ts, engine.ts, sampler/index.ts) ─────────────────────────────────
-CHARS_PER_TOKEN = 16
+# ── engine constants (window.ts, engine.ts, model/vocabulary.ts, sampler/policies.ts) ─────────
 CHUNK_CHARS_PER_TOKEN = 4
 MIN_CHUNK_CHARS = 256
 PREFIX_SHARE = 0.75
@@ -86,20 +86,9 @@ def to_well_formed(text: str) -> str:
     return _SURROGATE.sub("\ufffd", from_utf16(text))
 
 
-def detect_line_end(*texts: str) -> str:
-    """CRLF only if it outnumbers bare LF."""
-    crlf = sum(t.count("\r\n") for t in texts)
-    lf = sum(t.count("\n") for t in texts) - crlf
-    return "\r\n" if crlf > lf else "\n"
-
-
-def normalize_for_model(text: str) -> str:
-    """CRLF and lone CR become LF, lone surrogates U+FFFD. Takes and returns UTF-16 unit text."""
-    return utf16(to_well_formed(re.sub("\r\n?", "\n", text)))
-
-
-def restore_line_ends(text: str, line_end: str) -> str:
-    return text if line_end == "\n" else text.replace("\n", "\r\n")
+def to_lf(text: str) -> str:
+    """CRLF and lone CR become LF (src/protocol/text.ts toLf): what a client does before a request."""
+    return re.sub("\r\n?", "\n", text)
 
 
 # JavaScript's String.prototype.trimEnd: WhiteSpace (incl. Zs, BOM) and LineTerminator.
@@ -114,39 +103,6 @@ def js_trim_end(text: str) -> str:
 # ── windowing (window.ts); text arguments are UTF-16 unit strings ─────────────────────────────
 def _is_low_surrogate(text: str, i: int) -> bool:
     return 0 <= i < len(text) and "\udc00" <= text[i] <= "\udfff"
-
-
-@dataclass
-class TextWindow:
-    prefix: str
-    suffix: str
-    prefix_cut: bool
-    suffix_cut: bool
-
-
-def cut_by_characters(prefix: str, suffix: str, max_chars: float) -> TextWindow:
-    limit = max(0, math.floor(max_chars))
-    if limit == 0:
-        return TextWindow("", "", len(prefix) > 0, len(suffix) > 0)
-    p, s = prefix, suffix
-    prefix_cut, suffix_cut = len(p) > limit, len(s) > limit
-    if prefix_cut:
-        start = len(p) - limit
-        if _is_low_surrogate(p, start):
-            start += 1
-        nl = p.find("\n", start)
-        if nl >= 0 and nl < start + limit / 4:
-            start = nl + 1
-        p = p[start:]
-    if suffix_cut:
-        end = limit
-        if _is_low_surrogate(s, end) and end > 1:
-            end -= 1
-        nl = s.rfind("\n", 0, end)
-        if nl >= 0 and nl >= end - limit / 4:
-            end = nl + 1
-        s = s[:end]
-    return TextWindow(p, s, prefix_cut, suffix_cut)
 
 
 @dataclass
@@ -267,7 +223,7 @@ class EngineTokenizer:
 # ── the model's side of the manifest ──────────────────────────────────────────────────────────
 @dataclass
 class EngineSpec:
-    """What the engine reads from dllm.json (manifest.ts), plus the context order."""
+    """What the engine reads from dllm.json (model/manifest.ts), plus the context order."""
     vocab_size: int
     mask: int
     pad: int
@@ -305,7 +261,7 @@ class EngineSpec:
 
 
 def banned_tokens(spec: EngineSpec, tokenizer: EngineTokenizer) -> np.ndarray:
-    """engine.ts bannedTokens: never committed. Pad and eos stay allowed: they end the middle."""
+    """model/vocabulary.ts bannedTokens: never committed. Pad and eos stay allowed: they end the middle."""
     banned = np.zeros(spec.vocab_size, dtype=bool)
     for i in range(spec.vocab_size):
         if tokenizer.id_to_token(i) is None:
@@ -336,7 +292,7 @@ def language_token(spec: EngineSpec, language: str | None) -> int | None:
     return table.get("other")
 
 
-# ── sampler options (sampler/index.ts) ────────────────────────────────────────────────────────
+# ── sampler options (sampler/policies.ts) ────────────────────────────────────────────────────────
 @dataclass
 class SamplerOptions:
     kind: str = "saber"
@@ -711,7 +667,6 @@ class Prepared:
     tail: list[int]
     canvas_length: int
     steps: int
-    line_end: str
     layout: Layout
     setup: DenoiseSetup
     policy: SamplerPolicy
@@ -754,17 +709,16 @@ class Decoder:
         m = self.spec
         canvas_length = clamp_int(req.max_tokens, 1, m.max_canvas_tokens, "maxTokens")
         steps = clamp_int(req.step_budget, 1, MAX_SAFE_INTEGER, "stepBudget")
-        line_end = detect_line_end(req.prefix, req.suffix)
+        if "\r" in req.prefix or "\r" in req.suffix:
+            raise ValueError("request text must have LF line ends (to_lf)")
         head = [t for t in (m.bos, language_token(m, req.language)) if t is not None]
         tail = [] if m.eos is None else [m.eos]
         budget = max(0, m.max_context_tokens - len(head) - len(tail))
-        cut = cut_by_characters(utf16(req.prefix), utf16(req.suffix), budget * CHARS_PER_TOKEN)
-        fitted = window_tokens(normalize_for_model(cut.prefix), normalize_for_model(cut.suffix), budget,
-                               self.tokenizer.encode)
+        fitted = window_tokens(utf16(req.prefix), utf16(req.suffix), budget, self.tokenizer.encode)
         layout = request_layout(head, fitted.prefix_ids, fitted.suffix_ids, tail, canvas_length, m.context_attention)
         setup = DenoiseSetup(canvas_length, m.mask, m.end_ids, self.banned,
                              m.pad if self.fill_tail_with_pad else None, self.end_at_frontier)
-        return Prepared(head, fitted.prefix_ids, fitted.suffix_ids, tail, canvas_length, steps, line_end, layout, setup,
+        return Prepared(head, fitted.prefix_ids, fitted.suffix_ids, tail, canvas_length, steps, layout, setup,
                         build_policy(req.sampler, steps))
 
     def finish(self, p: Prepared, r: DenoiseResult) -> InfillResult:
@@ -773,7 +727,7 @@ class Decoder:
         text = self.tokenizer.decode(middle)
         if finish_reason != "stop":
             text = text.rstrip("\ufffd")  # a middle cut short may end inside a multi-byte character
-        return InfillResult(restore_line_ends(text, p.line_end), finish_reason, r.forward_passes, len(middle),
+        return InfillResult(text, finish_reason, r.forward_passes, len(middle),
                             r.commits, r.remasked, p.prompt_tokens, r.canvas)
 
     def run(self, prepared: list[Prepared], forward) -> list[InfillResult]:

@@ -10,8 +10,19 @@ import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { EngineClientError, startEngineClient } from '../client/engineClient';
 import type { EngineClient } from '../client/types';
 import { looksBinary } from '../completion/documentGuards';
-import { requestLimits } from '../server/validateParams';
-import type { DeviceInfo, DeviceSetting, InfillRequest, InitializeRequest, LogNotification, SamplerKind } from '../protocol/protocol';
+import {
+  deviceSettings,
+  requestLimits,
+  samplerKinds,
+  type DeviceInfo,
+  type DeviceSetting,
+  type InfillRequest,
+  type InitializeRequest,
+  type LogNotification,
+  type SamplerKind,
+} from '../protocol/protocol';
+import { dominantLineEnd, fromLf, toLf, type LineEnd } from '../protocol/text';
+import { UsageError, intOption, oneOf } from './options';
 
 const usage = `Usage: npm run complete -- FILE:LINE:COL [options]
        npm run complete -- FILE:L1:C1-L2:C2 [options]   (regenerate the span)
@@ -20,11 +31,11 @@ Fills the middle at a position of FILE (1-based line and column) with the diffus
 FILE and --model are relative to the directory you ran npm from.
 
 Options:
-  --sampler saber|lowConfidence|threshold   denoising sampler (default saber)
+  --sampler ${samplerKinds.join('|')}   denoising sampler (default saber)
   --steps N          most forward passes to spend, 1 to 4096 (default 48)
   --max-tokens N     canvas length: most tokens of the middle (default 128, capped by the model)
   --model DIR        model folder holding dllm.json (default: the bundled model)
-  --device auto|cpu|gpu                     where the model runs (default auto)
+  --device ${deviceSettings.join('|')}                     where the model runs (default auto)
   --threads N        CPU threads, 1 to 1024 (default: the engine's choice)
   --seed N           seed of the sampler's random source
   --temperature T    softmax temperature, 0 to 100 (default 0: most likely token)
@@ -33,9 +44,6 @@ Options:
   --json             print the result as JSON instead of text
   --verbose          print the server's log lines (on stderr)
   -h, --help         this text`;
-
-/** A usage mistake: printed with a hint, exit code 2. */
-class UsageError extends Error {}
 
 export interface Position {
   line: number;
@@ -50,10 +58,14 @@ export interface Target {
 }
 
 export interface Split {
+  /** Text before the target, LF line ends (the request's contract). */
   prefix: string;
+  /** Text after the target, LF line ends. */
   suffix: string;
-  /** The text of the selection being regenerated (empty at a cursor). */
+  /** The text of the selection being regenerated (empty at a cursor), as the file has it. */
   selected: string;
+  /** The file's line ends, for showing the answer as the file would hold it. */
+  lineEnd: LineEnd;
 }
 
 /** Parses `FILE:LINE:COL` or `FILE:L1:C1-L2:C2`; the file name may itself contain colons. */
@@ -92,7 +104,7 @@ export function splitAt(text: string, target: Target): Split {
   const start = offsetOf(text, target.start, target.file);
   const end = target.end ? offsetOf(text, target.end, target.file) : start;
   if (end < start) throw new UsageError(`${target.file}: the selection ends before it starts`);
-  return { prefix: text.slice(0, start), suffix: text.slice(end), selected: text.slice(start, end) };
+  return { prefix: toLf(text.slice(0, start)), suffix: toLf(text.slice(end)), selected: text.slice(start, end), lineEnd: dominantLineEnd(text) };
 }
 
 const languageByExtension: Record<string, string> = {
@@ -151,22 +163,6 @@ interface CliOptions {
   progress: boolean;
   json: boolean;
   verbose: boolean;
-}
-
-function positiveInteger(value: string | undefined, name: string, fallback: number, max?: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || (max !== undefined && n > max)) {
-    const range = max === undefined ? '' : ` from 1 to ${max}`;
-    throw new UsageError(`--${name} must be a positive integer${range}, got "${value}"`);
-  }
-  return n;
-}
-
-function pick<T extends string>(value: string | undefined, name: string, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got "${value}"`);
-  return value as T;
 }
 
 const optionSpecs = {
@@ -236,13 +232,13 @@ export function parseCommandLine(argv: string[], base = callerDirectory()): CliO
   return {
     target,
     filePath: path.resolve(base, target.file),
-    sampler: pick(values.sampler, 'sampler', ['saber', 'lowConfidence', 'threshold'] as const, 'saber'),
-    steps: positiveInteger(values.steps, 'steps', 48, engineLimits.steps),
+    sampler: oneOf(values.sampler, 'sampler', samplerKinds, 'saber'),
+    steps: intOption(values.steps, 'steps', 48, 1, engineLimits.steps),
     // No upper bound: the model caps the canvas and the summary says so.
-    maxTokens: positiveInteger(values['max-tokens'], 'max-tokens', 128),
+    maxTokens: intOption(values['max-tokens'], 'max-tokens', 128),
     modelDir: values.model === undefined ? undefined : path.resolve(base, values.model),
-    device: pick(values.device, 'device', ['auto', 'cpu', 'gpu'] as const, 'auto'),
-    threads: values.threads === undefined ? undefined : positiveInteger(values.threads, 'threads', 0, engineLimits.threads),
+    device: oneOf(values.device, 'device', deviceSettings, 'auto'),
+    threads: values.threads === undefined ? undefined : intOption(values.threads, 'threads', 0, 1, engineLimits.threads),
     seed,
     temperature,
     language: values.language,
@@ -372,8 +368,10 @@ async function run(options: CliOptions, serverLog: ServerLogPrinter): Promise<vo
         : undefined,
     );
     if (live) process.stderr.write('\r\x1b[2K');
-    if (options.json) console.log(JSON.stringify({ model: init.model, device: init.device, warnings: init.warnings, startupMs: init.startupMs, ...result }, null, 2));
-    else printResult(options, init, maxTokens, split, result);
+    // The answer in the file's own line ends, as an editor would insert it.
+    const answer = { ...result, text: fromLf(result.text, split.lineEnd) };
+    if (options.json) console.log(JSON.stringify({ model: init.model, device: init.device, warnings: init.warnings, startupMs: init.startupMs, ...answer }, null, 2));
+    else printResult(options, init, maxTokens, split, answer);
   } finally {
     await client?.stop();
   }

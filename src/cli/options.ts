@@ -1,28 +1,31 @@
-/** Command-line parsing helpers shared by eval and bench (on top of node:util parseArgs). */
-import type { DeviceSetting, SamplerKind } from '../protocol/protocol';
+/** Command-line option checks shared by `npm run complete`, eval and bench (on top of node:util parseArgs). */
 
-export function intOption(value: string | undefined, name: string, fallback: number, min = 1): number {
+/** A mistake on the command line: the tools print it with a hint instead of a stack trace. */
+export class UsageError extends Error {}
+
+export function intOption(value: string | undefined, name: string, fallback: number, min = 1, max = Infinity): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got "${value}"`);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    const range = max < Infinity ? `an integer from ${min} to ${max}` : min === 1 ? 'a positive integer' : `an integer ≥ ${min}`;
+    throw new UsageError(`--${name} must be ${range}, got "${value}"`);
+  }
   return n;
 }
 
 export function floatOption(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n)) throw new Error(`--${name} must be a number, got "${value}"`);
+  if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got "${value}"`);
   return n;
 }
 
 export function oneOf<T extends string>(value: string | undefined, name: string, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(value)) throw new Error(`--${name} must be one of ${allowed.join(', ')}; got "${value}"`);
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got "${value}"`);
   return value as T;
 }
 
-export const samplerKinds: readonly SamplerKind[] = ['saber', 'lowConfidence', 'threshold'];
-export const deviceSettings: readonly DeviceSetting[] = ['auto', 'cpu', 'gpu'];
 
 /** Runs `main`, printing an error without a stack trace for the usual mistakes. */
 export function runMain(main: () => Promise<void>): void {

@@ -1,21 +1,23 @@
 /**
- * The text around the cursor that is sent to the engine, cut by characters first: tokenizing
- * costs about 1–2 ms per KB, so a whole large document must never be sent. Windows start and end
- * on line boundaries where possible, and line ends are normalised to `\n` (the model's training).
+ * The one character cut: the text around the cursor that a request carries. The server fits it to
+ * the model's `maxContextTokens` in tokens (src/engine/window.ts); cutting here first keeps a large
+ * document out of the request and the cache key to about the text the model reads. Plain
+ * TypeScript; text in and out has LF line ends (callers convert at the editor's edge).
  */
-import { normalizeEol } from './lines';
+import { prefixShare } from '../protocol/protocol';
+import { isHighSurrogate, isLowSurrogate } from '../protocol/text';
 
-export interface WindowSizes {
-  /** Most characters before the cursor. */
-  prefixChars: number;
-  /** Most characters after the cursor. */
-  suffixChars: number;
+/**
+ * Characters sent per token of the model's context: above the densest text the bundled tokenizer
+ * meets (4.3 characters per token at most over the real-code benchmark's windows, 2.8 typical), so
+ * the cut never removes text the model would read (test/integration/model/window.test.ts).
+ */
+export const CHARS_PER_TOKEN = 6;
+
+/** Most characters a request carries for a model that reads `maxContextTokens` tokens. */
+export function windowChars(maxContextTokens: number): number {
+  return Math.max(0, Math.floor(maxContextTokens)) * CHARS_PER_TOKEN;
 }
-
-/** Inline completions: short windows keep the context pass cheap. */
-export const inlineWindow: WindowSizes = { prefixChars: 3000, suffixChars: 1000 };
-/** Command infills: more context; the server still cuts to the model's context length. */
-export const commandWindow: WindowSizes = { prefixChars: 6000, suffixChars: 3000 };
 
 export interface ContextWindow {
   prefix: string;
@@ -25,32 +27,39 @@ export interface ContextWindow {
   suffixCut: boolean;
 }
 
-/** Cuts windows from `before` (text up to the cursor) and `after` (text from the cursor). */
-export function cutWindow(before: string, after: string, sizes: WindowSizes): ContextWindow {
-  let prefix = before;
-  const prefixCut = prefix.length > sizes.prefixChars;
-  if (prefixCut) {
-    prefix = prefix.slice(prefix.length - sizes.prefixChars);
-    const nl = prefix.indexOf('\n');
-    // Start on a whole line unless that throws away most of the window.
-    if (nl >= 0 && nl < prefix.length / 2) prefix = prefix.slice(nl + 1);
-    else if (isLowSurrogate(prefix.charCodeAt(0))) prefix = prefix.slice(1);
-  }
-  let suffix = after;
-  const suffixCut = suffix.length > sizes.suffixChars;
-  if (suffixCut) {
-    suffix = suffix.slice(0, sizes.suffixChars);
-    const nl = suffix.lastIndexOf('\n');
-    if (nl >= suffix.length / 2) suffix = suffix.slice(0, nl + 1);
-    else if (isHighSurrogate(suffix.charCodeAt(suffix.length - 1))) suffix = suffix.slice(0, -1);
-  }
-  return { prefix: normalizeEol(prefix), suffix: normalizeEol(suffix), prefixCut, suffixCut };
+/**
+ * Cuts `before` (text up to the cursor) and `after` (text from the cursor) to `maxChars` in all,
+ * by the server's rule: when both are long the prefix gets `prefixShare`, and a side that needs
+ * less leaves the rest to the other. A cut side starts (prefix) or ends (suffix) on a line boundary
+ * when one lies in its outer quarter, and never splits a surrogate pair.
+ */
+export function cutWindow(before: string, after: string, maxChars: number): ContextWindow {
+  const total = Math.max(0, Math.floor(maxChars));
+  const keepPrefix = Math.min(before.length, Math.max(Math.floor(total * prefixShare), total - after.length));
+  const keepSuffix = Math.min(after.length, total - keepPrefix);
+  return {
+    prefix: keepPrefix < before.length ? cutPrefix(before, keepPrefix) : before,
+    suffix: keepSuffix < after.length ? cutSuffix(after, keepSuffix) : after,
+    prefixCut: keepPrefix < before.length,
+    suffixCut: keepSuffix < after.length,
+  };
 }
 
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
+/** The last `keep` characters of `text`, from a line start if one lies in their first quarter. */
+function cutPrefix(text: string, keep: number): string {
+  let start = text.length - keep;
+  if (isLowSurrogate(text.charCodeAt(start))) start++;
+  const nl = text.indexOf('\n', start);
+  if (nl >= 0 && nl < start + keep / 4) start = nl + 1;
+  return text.slice(start);
 }
 
-function isLowSurrogate(code: number): boolean {
-  return code >= 0xdc00 && code <= 0xdfff;
+/** The first `keep` characters of `text`, to a line end if one lies in their last quarter. */
+function cutSuffix(text: string, keep: number): string {
+  if (keep === 0) return '';
+  let end = keep;
+  if (isHighSurrogate(text.charCodeAt(end - 1))) end--;
+  const nl = text.lastIndexOf('\n', end - 1);
+  if (nl >= 0 && nl >= end - keep / 4) end = nl + 1;
+  return text.slice(0, end);
 }

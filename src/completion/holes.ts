@@ -5,7 +5,6 @@
  * around the model's middle. Plain TypeScript; offsets are UTF-16 indices into the document text.
  */
 import type { FunctionSpan } from './functionFinder';
-import { normalizeEol } from './lines';
 
 export interface InfillHole {
   /** The document range the result replaces (`start === end` inserts). */
@@ -32,7 +31,7 @@ export function holeContext(text: string, hole: InfillHole): { prefix: string; s
 
 /** The text that replaces `[start, end)`, or undefined when the middle is unusable. */
 export function renderHole(hole: InfillHole, middle: string): string | undefined {
-  const body = formatMiddle(hole.format, normalizeEol(middle));
+  const body = formatMiddle(hole.format, middle);
   return body === undefined ? undefined : hole.before + body + hole.after;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Small line and indentation helpers shared by the completion rules. Plain TypeScript.
- * Text here always uses `\n`; callers normalise CRLF before and after.
+ * Text here always uses `\n` (the request contract; the editor's edge converts).
  */
 
 /** Leading spaces and tabs of a line. */
@@ -43,8 +43,4 @@ export function previousNonBlankLine(prefix: string): string | undefined {
   lines.pop();
   for (let i = lines.length - 1; i >= 0; i--) if (!isBlank(lines[i])) return lines[i];
   return undefined;
-}
-
-export function normalizeEol(text: string): string {
-  return text.replace(/\r\n?/g, '\n');
 }

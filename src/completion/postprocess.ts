@@ -15,7 +15,6 @@ import {
   isBlank,
   leadingWhitespace,
   nextNonBlankLines,
-  normalizeEol,
 } from './lines';
 
 export interface IndentStyle {
@@ -53,7 +52,7 @@ const quotes = new Set(['"', "'", '`']);
 
 export function postProcessInline(input: InlineInput): InlineResult {
   if (input.finishReason === 'cancelled') return none('cancelled before the model finished');
-  const completion = normalizeEol(input.completion);
+  const completion = input.completion;
   if (completion === '') return none('the model left the middle empty');
   if (isBlank(completion)) return none('the model produced only whitespace');
   const lineSuffix = currentLineSuffix(input.suffix);

@@ -2,7 +2,7 @@
  * The engine's public face: what the server (and the command-line tools) call.
  * Plain TypeScript; no `vscode` import.
  */
-import type { DeviceInfo, DeviceSetting, FinishReason, InfillStats, ModelInfo, SamplerOptions } from '../protocol/protocol';
+import type { DeviceInfo, DeviceSetting, InfillProgressNotification, InfillRequest, ModelInfo } from '../protocol/protocol';
 
 export interface EngineLoadOptions {
   /** Folder holding `dllm.json`. */
@@ -14,24 +14,11 @@ export interface EngineLoadOptions {
   log?: (message: string) => void;
 }
 
-export interface InfillInput {
-  prefix: string;
-  suffix: string;
-  language?: string;
-  /** Canvas length in tokens (clamped to the model's maxCanvasTokens). */
-  maxTokens: number;
-  /** Most forward passes to spend. */
-  stepBudget: number;
-  sampler: SamplerOptions;
-}
+/** What the engine fills: the request less its scheduling fields (validated: src/protocol/validate.ts). */
+export type InfillInput = Omit<InfillRequest.Params, 'mode' | 'progressToken'>;
 
-export interface InfillProgress {
-  /** Committed text so far, masked positions shown as the protocol's mask glyph. */
-  text: string;
-  forwardPasses: number;
-  committed: number;
-  canvasTokens: number;
-}
+/** The partly denoised middle after each forward pass, as `$/progress` carries it. */
+export type InfillProgress = InfillProgressNotification.Params['value'];
 
 export interface InfillControl {
   /** Checked between forward passes; when true the loop stops with finishReason `cancelled`. */
@@ -42,11 +29,7 @@ export interface InfillControl {
   onProgress?: (p: InfillProgress) => void;
 }
 
-export interface InfillOutput {
-  text: string;
-  finishReason: FinishReason;
-  stats: InfillStats;
-}
+export type InfillOutput = InfillRequest.Result;
 
 export interface LoadedEngine {
   readonly model: ModelInfo;

@@ -4,44 +4,19 @@
  */
 import { DeviceInfo, maskGlyph } from '../protocol/protocol';
 import type { EngineLoadOptions, InfillControl, InfillInput, InfillOutput, LoadedEngine } from './api';
-import { InfillInputError, ModelLoadError, describeError } from './errors';
-import { graphTokenAxes } from './graphLimits';
-import { ModelManifest, readManifest } from './manifest';
-import { FULL_IO, FullModel } from './runners/full';
+import { type ModelParts, loadParts } from './model/load';
+import type { ModelManifest } from './model/manifest';
+import { bannedTokens, languageToken } from './model/vocabulary';
 import type { CanvasModel, SequenceLayout } from './runners/model';
-import { SPLIT_DENOISE_IO, SplitModel, splitContextIO } from './runners/split';
 import { denoise } from './sampler/denoise';
-import { buildPolicy, resolveSamplerOptions } from './sampler/index';
+import { buildPolicy, withDefaults } from './sampler/policies';
 import { mulberry32 } from './sampler/random';
 import { OnnxScorer } from './runners/scorer';
-import { openSessions } from './session';
-import { detectLineEnd, normalizeForModel, restoreLineEnds } from './text';
-import { TextTokenizer, loadTokenizer } from './tokenizer';
-import { CHARS_PER_TOKEN, cutByCharacters, windowTokens } from './window';
-
-export { BUNDLED_MODEL, bundledModelDir } from './bundled';
+import type { TextTokenizer } from './tokenizer';
+import { windowTokens } from './window';
 
 export async function loadEngine(options: EngineLoadOptions): Promise<LoadedEngine> {
   return engineFrom(await loadParts(options));
-}
-
-/** Manifest, tokenizer and sessions of a model folder: everything but the engine itself. */
-export async function loadParts(options: EngineLoadOptions): Promise<EngineParts> {
-  const manifest = readManifest(options.modelDir);
-  const tokenizer = loadTokenizer(manifest.files.tokenizer);
-  if (tokenizer.size > manifest.vocabSize) {
-    throw new ModelLoadError(manifest.files.tokenizer, `tokenizer has ${tokenizer.size} tokens but dllm.json says vocabSize ${manifest.vocabSize}`);
-  }
-  const opened = await openModel(manifest, options);
-  let scorer: OnnxScorer | undefined;
-  try {
-    // One thread: the softmax is small, and a second spinning thread pool would compete with the model's.
-    scorer = await OnnxScorer.create(bannedTokens(manifest, tokenizer), 1);
-  } catch (e) {
-    // Not fatal: scoring in JavaScript gives the same answers, a little slower.
-    options.log?.(`scoring graph unavailable, scoring in JavaScript: ${describeError(e)}`);
-  }
-  return { manifest, tokenizer, ...opened, scorer };
 }
 
 /**
@@ -57,78 +32,15 @@ export const FILL_TAIL_WITH_PAD = true;
  */
 export const END_AT_FRONTIER = false;
 
-export interface EngineParts {
-  manifest: ModelManifest;
-  tokenizer: TextTokenizer;
-  model: CanvasModel;
-  device: DeviceInfo;
-  warnings: readonly string[];
+/** A loaded model folder, and the engine's own switches (tests turn them). */
+export interface EngineParts extends ModelParts {
   fillTailWithPad?: boolean;
   endAtFrontier?: boolean;
-  /** Softmax on onnxruntime at temperature 0; absent: in JavaScript. */
-  scorer?: OnnxScorer;
 }
 
 /** The engine over already-loaded parts (loadEngine's last step; tests pass a fake model). */
 export function engineFrom(parts: EngineParts): LoadedEngine {
   return new Engine(parts.manifest, parts.tokenizer, parts.model, parts.device, parts.warnings, parts.fillTailWithPad ?? FILL_TAIL_WITH_PAD, parts.endAtFrontier ?? END_AT_FRONTIER, parts.scorer);
-}
-
-async function openModel(m: ModelManifest, options: EngineLoadOptions) {
-  const open = { device: options.device, threads: options.threads, log: options.log };
-  const axes = graphTokenAxes(m);
-  if (m.contract === 'split') {
-    const kv = m.kvCache!;
-    const cache = [kv.layers, 1, kv.heads, null, kv.headDim];
-    const attention = m.contextAttention ?? 'bidirectional';
-    const { sessions, device, warnings } = await openSessions(
-      {
-        context: { file: m.files.context!, ...splitContextIO(attention), dims: { keys: cache, values: cache, past_keys: cache, past_values: cache }, tokenAxes: axes.context },
-        denoise: { file: m.files.denoise!, ...SPLIT_DENOISE_IO, dims: { keys: cache, values: cache, logits: [1, null, m.vocabSize] }, tokenAxes: axes.denoise },
-      },
-      open,
-    );
-    return { model: new SplitModel(sessions.context, sessions.denoise, m.vocabSize, m.kvCache!, attention) as CanvasModel, device, warnings };
-  }
-  const { sessions, device, warnings } = await openSessions({ model: { file: m.files.model!, ...FULL_IO, dims: { logits: [1, null, m.vocabSize] }, tokenAxes: axes.full } }, open);
-  return { model: new FullModel(sessions.model, m.vocabSize, m.shiftedLogits) as CanvasModel, device, warnings };
-}
-
-/**
- * Tokens the sampler may never commit: the mask, bos, language tokens, the tokenizer's other
- * special tokens, and ids the tokenizer cannot decode. Pad and eos stay: they end the middle.
- */
-export function bannedTokens(m: ModelManifest, tokenizer: Pick<TextTokenizer, 'specialIds' | 'idToToken'>): Uint8Array {
-  const banned = new Uint8Array(m.vocabSize);
-  const { mask, pad, bos, eos } = m.specialTokens;
-  for (let id = 0; id < m.vocabSize; id++) if (tokenizer.idToToken(id) === undefined) banned[id] = 1;
-  for (const id of tokenizer.specialIds) if (id < m.vocabSize) banned[id] = 1;
-  for (const id of Object.values(m.languageTokens ?? {})) banned[id] = 1;
-  banned[mask] = 1;
-  if (bos !== null) banned[bos] = 1;
-  banned[pad] = 0;
-  if (eos !== null) banned[eos] = 0;
-  return banned;
-}
-
-/** VS Code language ids that are dialects of a more common one, tried when a manifest lacks them. */
-const LANGUAGE_FALLBACK: Readonly<Record<string, string>> = {
-  typescriptreact: 'typescript',
-  javascriptreact: 'javascript',
-  'objective-c': 'c',
-  'objective-cpp': 'cpp',
-  'cuda-cpp': 'cpp',
-};
-
-/** The language token for a VS Code language id: its own, else its base language's, else `other`, else none. */
-export function languageToken(m: ModelManifest, language: string | undefined): number | undefined {
-  const table = m.languageTokens;
-  if (table === undefined) return undefined;
-  const has = (id: string | undefined): id is string => !!id && Object.prototype.hasOwnProperty.call(table, id);
-  if (has(language)) return table[language];
-  const base = language ? LANGUAGE_FALLBACK[language] : undefined;
-  if (has(base)) return table[base];
-  return table.other;
 }
 
 class Engine implements LoadedEngine {
@@ -162,17 +74,15 @@ class Engine implements LoadedEngine {
   async infill(input: InfillInput, control: InfillControl = {}): Promise<InfillOutput> {
     const started = performance.now();
     const m = this.manifest;
-    const canvasLength = clampInt(input.maxTokens, 1, m.maxCanvasTokens, 'maxTokens');
-    const steps = clampInt(input.stepBudget, 1, Number.MAX_SAFE_INTEGER, 'stepBudget');
-    const sampler = resolveSamplerOptions(input.sampler);
+    // The request was validated (src/protocol/validate.ts); only the model's own limits apply here.
+    const canvasLength = Math.min(input.maxTokens, m.maxCanvasTokens);
+    const sampler = withDefaults(input.sampler);
 
-    // Window and tokenize: LF text, a hard character cap, then tokens outward from the cursor.
-    const lineEnd = detectLineEnd(input.prefix, input.suffix);
+    // Tokens outward from the cursor, as many as the context holds around the head and tail.
     const head = [m.specialTokens.bos, languageToken(m, input.language)].filter((t): t is number => t !== null && t !== undefined);
     const tail = m.specialTokens.eos === null ? [] : [m.specialTokens.eos];
     const budget = Math.max(0, m.maxContextTokens - head.length - tail.length);
-    const cut = cutByCharacters(input.prefix, input.suffix, budget * CHARS_PER_TOKEN);
-    const fitted = windowTokens(normalizeForModel(cut.prefix), normalizeForModel(cut.suffix), budget, (text) => this.tokenizer.encode(text));
+    const fitted = windowTokens(input.prefix, input.suffix, budget, (text) => this.tokenizer.encode(text));
     const tokenized = performance.now();
 
     const layout: SequenceLayout = { head, prefix: fitted.prefixIds, canvasLength, suffix: fitted.suffixIds, tail };
@@ -203,13 +113,13 @@ class Engine implements LoadedEngine {
           temperature: sampler.temperature,
           random: mulberry32(sampler.seed),
         },
-        buildPolicy(sampler, steps),
+        buildPolicy(sampler, input.stepBudget),
         {
           isCancelled: control.isCancelled,
           onPass: control.onProgress
             ? (canvas, forwardPasses) =>
                 control.onProgress?.({
-                  text: restoreLineEnds(canvas.progressText((ids) => this.tokenizer.decode(ids), maskGlyph), lineEnd),
+                  text: canvas.progressText((ids) => this.tokenizer.decode(ids), maskGlyph),
                   forwardPasses,
                   committed: canvas.committedCount(),
                   canvasTokens: canvasLength,
@@ -224,7 +134,7 @@ class Engine implements LoadedEngine {
       // A middle cut short may end inside a multi-byte character: drop the broken tail.
       if (finishReason !== 'stop') text = text.replace(/\uFFFD+$/, '');
       return {
-        text: restoreLineEnds(text, lineEnd),
+        text,
         finishReason,
         stats: {
           ...stats,
@@ -245,9 +155,4 @@ class Engine implements LoadedEngine {
   async dispose(): Promise<void> {
     await Promise.all([this.runner.dispose(), this.scorer?.dispose()]);
   }
-}
-
-function clampInt(value: number, min: number, max: number, name: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new InfillInputError(`${name} must be a number`);
-  return Math.min(max, Math.max(min, Math.floor(value)));
 }

@@ -15,16 +15,14 @@ export class ModelLoadError extends Error {
   }
 }
 
-/** An infill request the engine cannot run (out-of-range numbers and the like). */
-export class InfillInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InfillInputError';
-  }
-}
-
 /** One line for an unknown thrown value. */
 export function describeError(e: unknown): string {
   if (e instanceof Error) return e.message.split('\n')[0] ?? e.message;
   return String(e);
+}
+
+/** The whole message of a thrown value, whatever was thrown. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
 }

@@ -1,59 +1,19 @@
 /**
- * Context windowing: which part of the document the model sees.
+ * Token windowing: which tokens of the request's text the model sees.
  *
- * Everything keeps what is nearest the cursor. `windowTokens` tokenizes outward from the cursor
- * in line-aligned chunks and stops once the token budget is met, so the tokenizer (1–3 ms per
- * KB) never sees more than the window plus one chunk. `cutByCharacters` is the cheap hard cap
- * applied first. Pure functions; the tokenizer is passed in.
+ * The client has already cut the text to about the model's window in characters
+ * (src/completion/contextWindow.ts); this fits it in tokens, keeping what is nearest the cursor.
+ * `windowTokens` tokenizes outward from the cursor in line-aligned chunks and stops once the token
+ * budget is met, so the tokenizer (1–3 ms per KB) never sees more than the window plus one chunk,
+ * however much text a request carries. Pure functions; the tokenizer is passed in.
  */
+import { prefixShare } from '../protocol/protocol';
+import { isLowSurrogate } from '../protocol/text';
 
-/** Hard cap at the character cut, per token of budget: far beyond any real chars/token ratio. */
-export const CHARS_PER_TOKEN = 16;
 
 /** Characters encoded per missing token when growing a side: a little over code's ~3. */
 const CHUNK_CHARS_PER_TOKEN = 4;
 const MIN_CHUNK_CHARS = 256;
-
-/** Share of the token budget the prefix gets when both sides want more than they can have. */
-export const PREFIX_SHARE = 0.75;
-
-export interface TextWindow {
-  prefix: string;
-  suffix: string;
-  /** True if text was dropped before the prefix / after the suffix. */
-  prefixCut: boolean;
-  suffixCut: boolean;
-}
-
-/**
- * Keeps at most `maxChars` characters of the prefix (its end) and of the suffix (its start).
- * A cut prefix starts at a line start and a cut suffix ends at a line end when one lies in the
- * outer quarter of the kept text, so the model sees whole lines; a cut never splits a
- * surrogate pair.
- */
-export function cutByCharacters(prefix: string, suffix: string, maxChars: number): TextWindow {
-  const limit = Math.max(0, Math.floor(maxChars));
-  if (limit === 0) return { prefix: '', suffix: '', prefixCut: prefix.length > 0, suffixCut: suffix.length > 0 };
-  let p = prefix;
-  let s = suffix;
-  const prefixCut = p.length > limit;
-  const suffixCut = s.length > limit;
-  if (prefixCut) {
-    let start = p.length - limit;
-    if (isLowSurrogate(p.charCodeAt(start))) start++;
-    const nl = p.indexOf('\n', start);
-    if (nl >= 0 && nl < start + limit / 4) start = nl + 1;
-    p = p.slice(start);
-  }
-  if (suffixCut) {
-    let end = limit;
-    if (isLowSurrogate(s.charCodeAt(end)) && end > 1) end--;
-    const nl = s.lastIndexOf('\n', end - 1);
-    if (nl >= 0 && nl >= end - limit / 4) end = nl + 1;
-    s = s.slice(0, end);
-  }
-  return { prefix: p, suffix: s, prefixCut, suffixCut };
-}
 
 export interface TokenWindow {
   prefixIds: number[];
@@ -65,19 +25,19 @@ export interface TokenWindow {
 
 /**
  * Fits prefix and suffix tokens into `budget`: the prefix keeps its last tokens, the suffix its
- * first. When both are long the prefix gets `prefixShare` of the budget; a side that needs less
+ * first. When both are long the prefix gets `share` of the budget; a side that needs less
  * than its share leaves the rest to the other.
  */
 export function fitTokens(
   prefixIds: readonly number[],
   suffixIds: readonly number[],
   budget: number,
-  prefixShare = PREFIX_SHARE,
+  share = prefixShare,
 ): TokenWindow {
   const b = Math.max(0, Math.floor(budget));
   const p = prefixIds.length;
   const s = suffixIds.length;
-  const prefixQuota = Math.floor(b * prefixShare);
+  const prefixQuota = Math.floor(b * share);
   const keepPrefix = Math.min(p, Math.max(prefixQuota, b - s));
   const keepSuffix = Math.min(s, b - keepPrefix);
   return {
@@ -99,12 +59,12 @@ export function windowTokens(
   suffix: string,
   budget: number,
   encode: (text: string) => number[],
-  prefixShare = PREFIX_SHARE,
+  share = prefixShare,
 ): TokenWindow {
   const b = Math.max(0, Math.floor(budget));
   const before = new LazyTokens(prefix, 'backward', encode);
   const after = new LazyTokens(suffix, 'forward', encode);
-  const prefixQuota = Math.floor(b * prefixShare);
+  const prefixQuota = Math.floor(b * share);
   const p1 = before.ensure(prefixQuota);
   const s1 = after.ensure(b - p1);
   // The suffix ran out before its share: the prefix may use what it left.
@@ -173,8 +133,4 @@ class LazyTokens {
       this.consumed = end;
     }
   }
-}
-
-function isLowSurrogate(code: number): boolean {
-  return code >= 0xdc00 && code <= 0xdfff;
 }

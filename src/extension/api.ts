@@ -11,25 +11,34 @@ import type { Health } from './statusModel';
 
 export type { CommandOutcome, EngineState, Health, InlineOutcome };
 
+/** The engine as the extension sees it. */
+export interface EngineView {
+  readonly state: EngineState;
+  /** Process id of the inference child, while it runs. */
+  readonly pid: number | undefined;
+  /** Children started after the first (crash restarts, Restart Engine, device/model/threads changes). */
+  readonly restarts: number;
+}
+
+/** What the extension has asked of the engine, and how it ended. */
+export interface ActivityView {
+  /** Inline provider calls, and those of them that reached the model. */
+  readonly inlineCalls: number;
+  readonly inlineRequests: number;
+  readonly commandRequests: number;
+  /** Statistics of the last infill that was not cancelled. */
+  readonly lastStats: InfillStats | undefined;
+  /** How the last inline provider call ended: the shown text and its source, or the reason for nothing. */
+  readonly lastInline: InlineOutcome | undefined;
+}
+
 export interface DllmApi {
   /** Resolves once the engine has loaded its model (starting it if needed); rejects with the reason it failed for good. */
   ready(): Promise<void>;
   /** The status bar's health: loading / ready / busy / error / snoozed / off. */
   readonly health: Health;
-  readonly engineState: EngineState;
-  /** Process id of the inference child, while it runs. */
-  readonly enginePid: number | undefined;
-  /** Children started after the first (crash restarts, Restart Engine, device/model/threads changes). */
-  readonly engineRestarts: number;
-  /** Infill requests sent to the engine: inline + command. */
-  readonly requestCount: number;
-  /** Inline provider calls, and those of them that reached the model. */
-  readonly inlineCalls: number;
-  readonly inlineRequests: number;
-  /** Statistics of the last infill that was not cancelled. */
-  readonly lastStats: InfillStats | undefined;
-  /** How the last inline provider call ended: the shown text and its source, or the reason for nothing. */
-  readonly lastInline: InlineOutcome | undefined;
+  readonly engine: EngineView;
+  readonly activity: ActivityView;
   /** How the last command infill ended. */
   readonly lastCommand: CommandOutcome | undefined;
   /** Milliseconds `activate` took. */

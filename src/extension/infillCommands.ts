@@ -6,13 +6,14 @@
  * user is by then) — only if the document is still at that version and Cancel was not pressed.
  */
 import * as vscode from 'vscode';
-import { cutWindow, commandWindow } from '../completion/contextWindow';
+import { cutWindow, windowChars } from '../completion/contextWindow';
 import { findEnclosingFunction, locateFunctionAt, type FunctionSpan } from '../completion/functionFinder';
 import { docCommentHole, functionBodyHole, holeContext, renderHole, type InfillHole } from '../completion/holes';
-import { normalizeEol } from '../completion/lines';
 import type { InfillProgressNotification, InfillRequest } from '../protocol/protocol';
+import { toLf } from '../protocol/text';
 import type { Activity } from './activity';
 import type { Config } from './config';
+import { documentLineEnd, documentText, fromLf } from './documentText';
 import { WaitCancelledError, type EngineHost } from './engineHost';
 import { errorMessage, type Log } from './log';
 import { progressPreview } from './progressPreview';
@@ -23,7 +24,7 @@ export type CommandOutcome =
   | { command: string; applied: false; reason: string };
 
 export interface InfillDeps {
-  host: Pick<EngineHost, 'readyClient' | 'ready'>;
+  host: Pick<EngineHost, 'readyClient' | 'ready' | 'state'>;
   config: Pick<Config, 'command' | 'sampler'>;
   activity: Activity;
   log: Log;
@@ -52,23 +53,32 @@ export async function insertInfill(deps: InfillDeps, editor: vscode.TextEditor):
 }
 
 export async function regenerateFunctionBody(deps: InfillDeps, editor: vscode.TextEditor): Promise<CommandOutcome> {
-  const command = 'dllm.regenerateFunctionBody';
-  const found = await enclosingFunction(deps, editor);
-  if (found === 'changed') return report(deps, { command, applied: false, reason: changedDuringLookup }, true);
-  if (!found) return report(deps, { command, applied: false, reason: 'no function around the cursor' }, true);
-  const { span, text, version } = found;
-  const title = `Regenerate ${span.name ?? 'function'} body`;
-  return runHole(deps, editor, command, title, inLfText(editor.document, text, version, functionBodyHole(span)));
+  return runFunctionHole(deps, editor, 'dllm.regenerateFunctionBody', (span) => ({
+    title: `Regenerate ${span.name ?? 'function'} body`,
+    hole: functionBodyHole(span),
+  }));
 }
 
 export async function insertDocComment(deps: InfillDeps, editor: vscode.TextEditor): Promise<CommandOutcome> {
-  const command = 'dllm.insertDocComment';
+  return runFunctionHole(deps, editor, 'dllm.insertDocComment', (span, text) => ({
+    title: `Document ${span.name ?? 'function'}`,
+    hole: docCommentHole(text, span, editor.document.languageId),
+  }));
+}
+
+/** Finds the function around the cursor, then fills the hole `place` puts in it. */
+async function runFunctionHole(
+  deps: InfillDeps,
+  editor: vscode.TextEditor,
+  command: string,
+  place: (span: FunctionSpan, text: string) => { title: string; hole: InfillHole },
+): Promise<CommandOutcome> {
   const found = await enclosingFunction(deps, editor);
   if (found === 'changed') return report(deps, { command, applied: false, reason: changedDuringLookup }, true);
   if (!found) return report(deps, { command, applied: false, reason: 'no function around the cursor' }, true);
   const { span, text, version } = found;
-  const hole = docCommentHole(text, span, editor.document.languageId);
-  return runHole(deps, editor, command, `Document ${span.name ?? 'function'}`, inLfText(editor.document, text, version, hole));
+  const { title, hole } = place(span, text);
+  return runHole(deps, editor, command, title, inLfText(editor.document, text, version, hole));
 }
 
 const changedDuringLookup = 'the document changed while looking for the function; run the command again';
@@ -90,7 +100,7 @@ function inDocument(document: vscode.TextDocument, hole: InfillHole): PlacedHole
 }
 
 function inLfText(document: vscode.TextDocument, lfText: string, version: number, hole: InfillHole): PlacedHole {
-  const crlf = document.eol === vscode.EndOfLine.CRLF;
+  const crlf = documentLineEnd(document) === '\r\n';
   return {
     hole,
     text: lfText,
@@ -110,7 +120,7 @@ async function enclosingFunction(
 ): Promise<{ span: FunctionSpan; text: string; version: number } | 'changed' | undefined> {
   const { document } = editor;
   const version = document.version;
-  const text = normalizeEol(document.getText());
+  const text = documentText(document);
   const cursor = editor.selection.active;
   // Offsets of positions in the text read above (positions, not the live document, after the wait).
   const lineStarts = lfLineStarts(text);
@@ -166,7 +176,6 @@ async function runHole(deps: InfillDeps, editor: vscode.TextEditor, command: str
   const { hole, version } = placed;
   if (document.version !== version) return report(deps, { command, applied: false, reason: changedBeforeRun }, true);
   const { prefix, suffix } = holeContext(placed.text, hole);
-  const window = cutWindow(prefix, suffix, commandWindow);
   const settings = deps.config.command;
 
   const ended = await vscode.window.withProgress(
@@ -185,7 +194,11 @@ async function runHole(deps: InfillDeps, editor: vscode.TextEditor, command: str
         client = deps.host.readyClient;
         if (!client) return { command, applied: false, reason: 'the engine stopped while starting' };
       }
+      const engine = deps.host.state;
+      if (engine.kind !== 'ready') return { command, applied: false, reason: 'the engine stopped while starting' };
       if (token.isCancellationRequested) return cancelled;
+      // The request's text: LF line ends, cut to what this model reads.
+      const window = cutWindow(toLf(prefix), toLf(suffix), windowChars(engine.model.maxContextTokens));
       let lastReport = 0;
       const onProgress = (p: InfillProgressNotification.Params['value']): void => {
         const now = Date.now();
@@ -219,7 +232,7 @@ async function runHole(deps: InfillDeps, editor: vscode.TextEditor, command: str
       if (rendered === undefined) {
         return { command, applied: false, reason: `the model left the hole empty (${result.stats.forwardPasses} passes)` };
       }
-      const insert = document.eol === vscode.EndOfLine.CRLF ? rendered.replace(/\r?\n/g, '\r\n') : rendered;
+      const insert = fromLf(rendered, documentLineEnd(document));
       const range = new vscode.Range(document.positionAt(placed.toDocumentOffset(hole.start)), document.positionAt(placed.toDocumentOffset(hole.end)));
       const landed = await landEdit(document, version, range, insert);
       if (landed !== true) return { command, applied: false, reason: landed };

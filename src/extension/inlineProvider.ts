@@ -8,14 +8,16 @@ import { LRUCache } from 'lru-cache';
 import * as vscode from 'vscode';
 import { EngineClientError } from '../client/errors';
 import { cacheKey } from '../completion/cacheKey';
-import { cutWindow, inlineWindow } from '../completion/contextWindow';
+import { cutWindow, windowChars } from '../completion/contextWindow';
 import { documentSkipReason } from '../completion/documentGuards';
 import { postProcessInline, type IndentStyle, type InlineResult } from '../completion/postprocess';
 import { anchorChars, remainingAfterTyping, type ShownSuggestion } from '../completion/typedThrough';
+import { toLf } from '../protocol/text';
 import type { Activity, InlineOutcome } from './activity';
 import { cancellableSleep } from './cancellableSleep';
 import type { Config } from './config';
 import { isCompletionScheme } from './documentFilter';
+import { documentLineEnd, documentText, fromLf } from './documentText';
 import type { EngineHost } from './engineHost';
 import type { SnoozeState } from './inlineGate';
 import { errorMessage, type Log } from './log';
@@ -64,7 +66,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       this.log.info(`inline #${id} ${document.languageId} ${position.line + 1}:${position.character + 1}: nothing shown — ${answer.reason} (${ms} ms)`);
       return undefined;
     }
-    const insert = document.eol === vscode.EndOfLine.CRLF ? answer.text.replace(/\n/g, '\r\n') : answer.text;
+    const insert = fromLf(answer.text, documentLineEnd(document));
     const offset = document.offsetAt(position);
     this.shown = {
       uri: document.uri.toString(),
@@ -114,20 +116,22 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       offset,
       getText: (start, end) => document.getText(new vscode.Range(document.positionAt(start), document.positionAt(end))),
     });
-    if (typed !== undefined) return { text: typed.replace(/\r\n/g, '\n'), source: 'typedThrough' };
+    if (typed !== undefined) return { text: toLf(typed), source: 'typedThrough' };
 
     const client = this.host.readyClient;
-    if (!client) {
+    const engine = this.host.state;
+    if (!client || engine.kind !== 'ready') {
       this.host.start();
-      return { reason: `the engine is not ready (${this.host.state.kind})` };
+      return { reason: `the engine is not ready (${engine.kind})` };
     }
-    const engineState = this.host.state;
-    const modelPath = engineState.kind === 'ready' ? engineState.model.path : '';
+    const modelPath = engine.model.path;
 
+    // What this model reads around the cursor; a little more is read so line ends can shrink and the cut still fill it.
+    const chars = windowChars(engine.model.maxContextTokens);
     const window = cutWindow(
-      document.getText(new vscode.Range(document.positionAt(offset - inlineWindow.prefixChars - 200), position)),
-      document.getText(new vscode.Range(position, document.positionAt(offset + inlineWindow.suffixChars + 200))),
-      inlineWindow,
+      documentText(document, new vscode.Range(document.positionAt(offset - chars - 200), position)),
+      documentText(document, new vscode.Range(position, document.positionAt(offset + chars + 200))),
+      chars,
     );
     const indent = this.indentStyle(document);
     const sampler = this.config.sampler;

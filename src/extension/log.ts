@@ -14,21 +14,7 @@ export function createLog(): Log {
 
 /** A line from the inference process (its LogNotification or stderr), capped: one runaway message must not flood the log. */
 export function logEngine(log: Log, entry: LogNotification.Params): void {
-  const message = `[engine] ${capLength(entry.message)}`;
-  switch (entry.level) {
-    case 'error':
-      log.error(message);
-      break;
-    case 'warn':
-      log.warn(message);
-      break;
-    case 'info':
-      log.info(message);
-      break;
-    case 'debug':
-      log.debug(message);
-      break;
-  }
+  log[entry.level](`[engine] ${capLength(entry.message)}`);
 }
 
 export function errorMessage(error: unknown): string {

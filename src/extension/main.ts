@@ -107,30 +107,8 @@ function wire(context: vscode.ExtensionContext, log: ReturnType<typeof createLog
         busy: activity.inFlight > 0,
       });
     },
-    get engineState() {
-      return engineHost.state;
-    },
-    get enginePid() {
-      return engineHost.pid;
-    },
-    get engineRestarts() {
-      return engineHost.restarts;
-    },
-    get requestCount() {
-      return activity.inlineRequests + activity.commandRequests;
-    },
-    get inlineCalls() {
-      return activity.inlineCalls;
-    },
-    get inlineRequests() {
-      return activity.inlineRequests;
-    },
-    get lastStats() {
-      return activity.lastStats;
-    },
-    get lastInline() {
-      return activity.lastInline;
-    },
+    engine: engineHost,
+    activity,
     get lastCommand() {
       return lastCommand;
     },

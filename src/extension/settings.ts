@@ -6,7 +6,7 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { DeviceSetting, SamplerKind, SamplerOptions } from '../protocol/protocol';
+import { deviceSettings, remaskModes, samplerKinds, type DeviceSetting, type SamplerKind, type SamplerOptions } from '../protocol/protocol';
 
 export interface InlineSettings {
   enabled: boolean;
@@ -59,10 +59,11 @@ export const numericLimits = {
   threads: { min: 0, max: 256, integer: true },
 } as const;
 
+/** The protocol's value lists behind the enum settings (a unit test holds package.json to them). */
 export const enumValues = {
-  'sampler.kind': ['saber', 'lowConfidence', 'threshold'],
-  'sampler.remask': ['always', 'onDrop', 'off'],
-  device: ['auto', 'cpu', 'gpu'],
+  'sampler.kind': samplerKinds,
+  'sampler.remask': remaskModes,
+  device: deviceSettings,
 } as const satisfies Record<string, readonly string[]>;
 
 /** Keys whose change needs the engine restarted (they shape the child's start-up). */

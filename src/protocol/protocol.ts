@@ -2,8 +2,9 @@
  * The messages between the extension host (client) and the inference child process (server).
  *
  * JSON-RPC 2.0 with LSP-style `Content-Length` framing over stdio, provided by `vscode-jsonrpc`.
- * Cancellation uses the library's built-in `$/cancelRequest`. Every message lives in this file;
- * both sides import it and nothing else from each other.
+ * Cancellation uses the library's built-in `$/cancelRequest`. Every message and every value list
+ * lives in this file, and validate.ts checks incoming parameters against it; both sides import
+ * these and nothing else from each other.
  *
  * This module is plain TypeScript: no `vscode`, no onnxruntime.
  */
@@ -11,10 +12,36 @@
 import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-jsonrpc';
 
 /** Which hardware the client asks for. `auto` tries the platform's GPU providers, then CPU. */
-export type DeviceSetting = 'auto' | 'cpu' | 'gpu';
+export const deviceSettings = ['auto', 'cpu', 'gpu'] as const;
+export type DeviceSetting = (typeof deviceSettings)[number];
 
-/** The sampler family; all share one denoising loop (see src/engine/sampler). */
-export type SamplerKind = 'saber' | 'lowConfidence' | 'threshold';
+/**
+ * The sampler family; all share one denoising loop, and src/engine/sampler/policies.ts says which
+ * rules each kind composes. The settings' `dllm.sampler.kind` enum in package.json lists the same
+ * names (a unit test holds them equal).
+ */
+export const samplerKinds = ['saber', 'lowConfidence', 'threshold'] as const;
+export type SamplerKind = (typeof samplerKinds)[number];
+
+/** saber: when backtracking re-masks. */
+export const remaskModes = ['always', 'onDrop', 'off'] as const;
+export type RemaskMode = (typeof remaskModes)[number];
+
+/** How an infill is scheduled (see InfillRequest.Params.mode). */
+export const infillModes = ['inline', 'command'] as const;
+export type InfillMode = (typeof infillModes)[number];
+
+/**
+ * The largest values a request may carry. Larger canvases or budgets are never meaningful; anything
+ * above is a caller bug. Clients (the command line) name their own options after these.
+ */
+export const requestLimits = { tokens: 4096, threads: 1024, temperature: 100 } as const;
+
+/**
+ * When the text on both sides of the cursor is longer than the model reads, the prefix gets this
+ * share of the window: the client's character cut and the server's token fit use the same rule.
+ */
+export const prefixShare = 0.75;
 
 /** Tunables of the sampler. Anything left out takes the engine's default. */
 export interface SamplerOptions {
@@ -24,7 +51,7 @@ export interface SamplerOptions {
   /** saber: re-mask ceil(|committed this pass| / mu) positions (paper: 8). */
   remaskDivisor?: number;
   /** saber: `always` re-masks every pass as published; `onDrop` only positions whose probability fell; `off` disables. */
-  remask?: 'always' | 'onDrop' | 'off';
+  remask?: RemaskMode;
   /** threshold: commit every position whose confidence exceeds this (Fast-dLLM: 0.9). */
   threshold?: number;
   /** Softmax temperature for choosing candidate tokens; 0 = argmax (default). */
@@ -136,15 +163,24 @@ export function statsOfUnrunInfill(device: string): InfillStats {
   };
 }
 
-/** Sent by: client. Fill the middle between `prefix` and `suffix`. */
+/**
+ * Sent by: client. Fill the middle between `prefix` and `suffix`.
+ *
+ * Text in both directions has LF line ends only: a `\r` in `prefix` or `suffix` is rejected, and
+ * `text` never holds one. Clients convert at their edge (the editor's document, a file on disk).
+ * The client sends the text near the cursor, cut to about what the model reads
+ * (src/completion/contextWindow.ts); the server fits it to `maxContextTokens` in tokens.
+ */
 export namespace InfillRequest {
   export const method = 'dllm/infill';
   export interface Params {
+    /** Text before the cursor, LF line ends. */
     prefix: string;
+    /** Text after the cursor, LF line ends. */
     suffix: string;
     /** VS Code language id (`python`, `typescript`, …) or empty. */
     language?: string;
-    /** Canvas length: the most tokens the middle may have. */
+    /** Canvas length: the most tokens the middle may have (the server caps it at the model's maxCanvasTokens). */
     maxTokens: number;
     /** The most forward passes to spend; the sampler finishes the canvas within it. */
     stepBudget: number;
@@ -153,11 +189,12 @@ export namespace InfillRequest {
      * `inline` requests supersede each other: a new one cancels every older inline request,
      * so typing never queues stale work. `command` requests are never superseded.
      */
-    mode: 'inline' | 'command';
+    mode: InfillMode;
     /** When set, the server sends `$/progress` with this token after every forward pass. */
     progressToken?: string;
   }
   export interface Result {
+    /** The middle, LF line ends. */
     text: string;
     finishReason: FinishReason;
     stats: InfillStats;

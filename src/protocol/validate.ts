@@ -1,21 +1,22 @@
 /**
- * Checks the parameters of incoming requests. JSON-RPC gives us untyped data, so every field the
- * engine relies on is checked here and a bad one is named in the error.
+ * Checks the parameters of incoming requests against the protocol. JSON-RPC gives us untyped data,
+ * so every field the engine relies on is checked here, once, and a bad one is named in the error;
+ * the engine then trusts its input and only caps it at the model's own limits.
  */
-import type { DeviceSetting, InfillRequest, InitializeRequest, SamplerKind, SamplerOptions } from '../protocol/protocol';
+import {
+  deviceSettings,
+  infillModes,
+  remaskModes,
+  requestLimits,
+  samplerKinds,
+  type InfillRequest,
+  type InitializeRequest,
+  type SamplerOptions,
+} from './protocol';
 
 export class InvalidParamsError extends Error {}
 
-/**
- * The largest values a request may carry. Larger canvases or budgets are never meaningful; anything
- * above is a caller bug. Exported so clients (the command line) can name their own options in errors.
- */
-export const requestLimits = { tokens: 4096, threads: 1024, temperature: 100 } as const;
 const maxSaneTokens = requestLimits.tokens;
-
-const samplerKinds: readonly SamplerKind[] = ['saber', 'lowConfidence', 'threshold'];
-const remaskModes: readonly NonNullable<SamplerOptions['remask']>[] = ['always', 'onDrop', 'off'];
-const devices: readonly DeviceSetting[] = ['auto', 'cpu', 'gpu'];
 
 type Record_ = Record<string, unknown>;
 
@@ -30,6 +31,14 @@ function fail(message: string): never {
 function requireString(obj: Record_, key: string, where: string): string {
   const value = obj[key];
   if (typeof value !== 'string') fail(`${where}.${key} must be a string, got ${describe(value)}`);
+  return value;
+}
+
+/** Request text has LF line ends only (see InfillRequest): a CR means the client skipped its conversion. */
+function requireLfText(obj: Record_, key: string, where: string): string {
+  const value = requireString(obj, key, where);
+  const cr = value.indexOf('\r');
+  if (cr >= 0) fail(`${where}.${key} has a carriage return at offset ${cr}: line ends must be LF (\\n); convert CRLF before sending`);
   return value;
 }
 
@@ -89,12 +98,12 @@ export function validateInfillParams(params: unknown): InfillRequest.Params {
   if (!isObject(params)) fail(`dllm/infill expects an object of parameters, got ${describe(params)}`);
   const where = 'params';
   const result: InfillRequest.Params = {
-    prefix: requireString(params, 'prefix', where),
-    suffix: requireString(params, 'suffix', where),
+    prefix: requireLfText(params, 'prefix', where),
+    suffix: requireLfText(params, 'suffix', where),
     maxTokens: requireInteger(params, 'maxTokens', where, 1, maxSaneTokens),
     stepBudget: requireInteger(params, 'stepBudget', where, 1, maxSaneTokens),
     sampler: validateSampler(params.sampler),
-    mode: oneOf(params, 'mode', where, ['inline', 'command'] as const),
+    mode: oneOf(params, 'mode', where, infillModes),
   };
   const language = optionalString(params, 'language', where);
   if (language !== undefined) result.language = language;
@@ -106,7 +115,7 @@ export function validateInfillParams(params: unknown): InfillRequest.Params {
 export function validateInitializeParams(params: unknown): InitializeRequest.Params {
   if (!isObject(params)) fail(`initialize expects an object of parameters, got ${describe(params)}`);
   const where = 'params';
-  const result: InitializeRequest.Params = { device: oneOf(params, 'device', where, devices) };
+  const result: InitializeRequest.Params = { device: oneOf(params, 'device', where, deviceSettings) };
   const modelDir = optionalString(params, 'modelDir', where);
   if (modelDir !== undefined) result.modelDir = modelDir;
   if (params.threads !== undefined && params.threads !== null) result.threads = requireInteger(params, 'threads', where, 0, requestLimits.threads);

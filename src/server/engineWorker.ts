@@ -10,7 +10,7 @@
  */
 import { Worker, parentPort } from 'node:worker_threads';
 import type { EngineLoadOptions, InfillControl, InfillInput, InfillOutput, InfillProgress, LoadedEngine } from '../engine/api';
-import { InfillInputError, ModelLoadError } from '../engine/errors';
+import { ModelLoadError } from '../engine/errors';
 import type { DeviceInfo, ModelInfo } from '../protocol/protocol';
 
 type LoadSettings = Omit<EngineLoadOptions, 'log'>;
@@ -18,7 +18,6 @@ type LoadSettings = Omit<EngineLoadOptions, 'log'>;
 /** A thrown error as it crosses the thread boundary; the kinds the server maps to error codes survive. */
 type WireError =
   | { kind: 'modelLoad'; path: string; reason: string }
-  | { kind: 'infillInput'; message: string }
   | { kind: 'other'; message: string; stack?: string };
 
 type ToWorker =
@@ -37,7 +36,6 @@ type FromWorker =
 
 function toWire(error: unknown): WireError {
   if (error instanceof ModelLoadError) return { kind: 'modelLoad', path: error.path, reason: error.reason };
-  if (error instanceof InfillInputError) return { kind: 'infillInput', message: error.message };
   if (error instanceof Error) return { kind: 'other', message: error.message, stack: error.stack };
   return { kind: 'other', message: String(error) };
 }
@@ -46,8 +44,6 @@ function fromWire(error: WireError): Error {
   switch (error.kind) {
     case 'modelLoad':
       return new ModelLoadError(error.path, error.reason);
-    case 'infillInput':
-      return new InfillInputError(error.message);
     default: {
       const rebuilt = new Error(error.message);
       if (error.stack) rebuilt.stack = error.stack;

@@ -5,7 +5,8 @@
 import * as path from 'path';
 import { ErrorCodes as RpcErrorCodes, ResponseError, type MessageConnection } from 'vscode-jsonrpc';
 import type { EngineLoadOptions, InfillInput, InfillProgress, LoadedEngine } from '../engine/api';
-import { InfillInputError, ModelLoadError } from '../engine/errors';
+import { ModelLoadError, errorMessage } from '../engine/errors';
+import { findFolderProblem, resolveModelDir } from '../engine/model/folder';
 import {
   ErrorCodes,
   ExitNotification,
@@ -17,9 +18,8 @@ import {
   statsOfUnrunInfill,
   type LogNotification,
 } from '../protocol/protocol';
-import { errorMessage, findFolderProblem, resolveModelDir } from './modelFolder';
 import { InfillScheduler } from './scheduler';
-import { InvalidParamsError, validateInfillParams, validateInitializeParams } from './validateParams';
+import { InvalidParamsError, validateInfillParams, validateInitializeParams } from '../protocol/validate';
 
 export type ServerLog = (level: LogNotification.Params['level'], message: string) => void;
 
@@ -131,15 +131,13 @@ export function startServer(connection: MessageConnection, deps: ServerDeps): Ru
       progressToken === undefined
         ? undefined
         : (p: InfillProgress) => {
-            const value = { text: p.text, forwardPasses: p.forwardPasses, committed: p.committed, canvasTokens: p.canvasTokens };
-            connection.sendNotification(InfillProgressNotification.type, { token: progressToken, value }).catch((error) => {
+            connection.sendNotification(InfillProgressNotification.type, { token: progressToken, value: p }).catch((error) => {
               deps.log('debug', `Progress notification not sent: ${errorMessage(error)}`);
             });
           };
     try {
       return await scheduler.submit({ input, mode: params.mode, token, onProgress });
     } catch (error) {
-      if (error instanceof InfillInputError) throw new ResponseError(ErrorCodes.InvalidParams, error.message);
       const message = `Infill failed: ${errorMessage(error)}`;
       deps.log('error', error instanceof Error && error.stack ? `${message}\n${error.stack}` : message);
       throw new ResponseError(RpcErrorCodes.InternalError, message);

@@ -37,10 +37,12 @@ export function takeOverStdout(): Writable {
 
 /** Sends the console's output to stderr, tagged with its level. */
 export function routeConsoleToStderr(): void {
+  /* eslint-disable no-console -- replacing the console's methods, not printing */
   console.log = (...args: unknown[]) => writeStderrLine('info', format(...args));
   console.info = (...args: unknown[]) => writeStderrLine('info', format(...args));
   console.debug = (...args: unknown[]) => writeStderrLine('debug', format(...args));
   console.trace = (...args: unknown[]) => writeStderrLine('debug', `${format(...args)}\n${new Error().stack ?? ''}`);
   console.warn = (...args: unknown[]) => writeStderrLine('warn', format(...args));
   console.error = (...args: unknown[]) => writeStderrLine('error', format(...args));
+  /* eslint-enable no-console */
 }

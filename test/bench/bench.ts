@@ -11,16 +11,16 @@ import { parseArgs } from 'node:util';
 import { LRUCache } from 'lru-cache';
 import type { EngineClient } from '../../src/client/types';
 import { cacheKey } from '../../src/completion/cacheKey';
-import { inlineWindow, type WindowSizes } from '../../src/completion/contextWindow';
-import type { InfillRequest, SamplerKind } from '../../src/protocol/protocol';
-import { deviceSettings, intOption, oneOf, runMain } from '../../src/cli/options';
+import { windowChars } from '../../src/completion/contextWindow';
+import { deviceSettings, samplerKinds, type InfillRequest, type SamplerKind } from '../../src/protocol/protocol';
+import { intOption, oneOf, runMain } from '../../src/cli/options';
 import { buildDocument, cursorOffsets, inlineContext, inlineRequest, windowForTokens } from './lib/contexts';
 import { startEngine, type EngineOptions, type StartedEngine } from './lib/engine';
-import { runEval, type EvalConfig, type EvalRun } from './lib/evalRun';
-import { detectSandbox, Pool, type Sandbox } from './lib/harness';
+import { runEval, type EvalConfig, type EvalHooks, type EvalRun } from './lib/evalRun';
+import { detectSandbox, Pool } from './lib/harness';
 import { summarizeCell, type CellSummary, type LatencyCell } from './lib/latency';
 import { fmt, markdownTable } from './lib/markdown';
-import { niceTicks, palette, renderHistogram, renderScatter } from './lib/plot/charts';
+import { renderHistogram, renderScatter } from './lib/plot/charts';
 import { ProgressBar } from './lib/progress';
 import { languageTable, samplerTable, scoreDefinitions } from './lib/report';
 import { runInfo, runInfoMarkdown } from './lib/runInfo';
@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     const long = await calibrateWindow(client, doc, offsets.slice(0, 5), targets.long);
     const windows = { short: short.sizes, long: long.sizes };
     const canvases = [16, 32, 64].filter((n) => n <= init.model.maxCanvasTokens);
-    log(`latency: ${canvases.length * 2} cells × ${reps} requests (+${warmUpRounds} warm-up); windows ${short.sizes.prefixChars}+${short.sizes.suffixChars} and ${long.sizes.prefixChars}+${long.sizes.suffixChars} characters`);
+    log(`latency: ${canvases.length * 2} cells × ${reps} requests (+${warmUpRounds} warm-up); windows ${short.sizes} and ${long.sizes} characters`);
     const cells = await measureLatency(client, doc, offsets, windows, canvases);
     const latency = cells.map(summarizeCell);
 
@@ -137,15 +137,16 @@ async function main(): Promise<void> {
     const repeatParams = inlineRequest(inlineContext(doc, offsets[0], windows.short), 32);
     const repeatMs: number[] = [];
     for (let i = 0; i < reps + 1; i++) repeatMs.push((await timedInfill(client, repeatParams)).ms);
-    const lruHitUs = timeLruHit(inlineContext(doc, offsets[0], inlineWindow));
+    const lruHitUs = timeLruHit(inlineContext(doc, offsets[0], windowChars(init.model.maxContextTokens)));
 
     // Samplers side by side on the same tasks, HumanEval then real code.
     const tasks = selectTasks(allTasks, limit);
     const extraBudgets = !quick && !values['core-only'];
     const sandbox = await detectSandbox();
-    const runs = await compareSamplers(client, 'samplers', tasks, samplerConfigs(samplerCanvas, extraBudgets), sandbox);
+    const hooks = { maxContextTokens: init.model.maxContextTokens, sandbox };
+    const runs = await compareSamplers(client, 'samplers', tasks, samplerConfigs(samplerCanvas, extraBudgets), hooks);
     const realCanvas = Math.min(intOption(values['real-canvas'], 'real-canvas', 64), init.model.maxCanvasTokens);
-    const realRuns = await compareSamplers(client, 'real code', realTasks, samplerConfigs(realCanvas, extraBudgets), sandbox);
+    const realRuns = await compareSamplers(client, 'real code', realTasks, samplerConfigs(realCanvas, extraBudgets), hooks);
     const status = await client.status();
     const wallMs = performance.now() - benchStarted;
 
@@ -163,7 +164,7 @@ async function main(): Promise<void> {
     };
     fs.mkdirSync(outDir, { recursive: true });
     fs.writeFileSync(path.join(outDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
-    const plots = writePlots(outDir, report, cells, runs, realRuns);
+    const plots = await writePlots(outDir, report, cells, runs, realRuns);
     const markdown = renderMarkdown(report, runs, realRuns);
     fs.writeFileSync(path.join(outDir, 'latest.md'), markdown);
     console.log(markdown);
@@ -175,11 +176,17 @@ async function main(): Promise<void> {
 
 const warmUpRounds = 2;
 
-async function compareSamplers(client: EngineClient, name: string, tasks: readonly InfillTask[], configs: EvalConfig[], sandbox: Sandbox): Promise<EvalRun[]> {
+async function compareSamplers(
+  client: EngineClient,
+  name: string,
+  tasks: readonly InfillTask[],
+  configs: EvalConfig[],
+  hooks: Pick<EvalHooks, 'maxContextTokens' | 'sandbox'>,
+): Promise<EvalRun[]> {
   log(`${name}: ${configs.length} settings × ${tasks.length} tasks`);
   const bar = new ProgressBar(name, tasks.length * configs.length);
   try {
-    return await runEval(client, tasks, configs, { pool: new Pool(2), sandbox, onProgress: (done) => bar.update(done) });
+    return await runEval(client, tasks, configs, { ...hooks, pool: new Pool(2), onProgress: (done) => bar.update(done) });
   } finally {
     bar.finish();
   }
@@ -198,7 +205,7 @@ async function timedInfill(client: EngineClient, params: InfillRequest.Params): 
 }
 
 /** Every (context, canvas) cell on the same cursors, cells interleaved per cursor, warm-up rounds dropped. */
-async function measureLatency(client: EngineClient, doc: string, offsets: number[], windows: Record<LatencyCell['context'], WindowSizes>, canvases: number[]): Promise<LatencyCell[]> {
+async function measureLatency(client: EngineClient, doc: string, offsets: number[], windows: Record<LatencyCell['context'], number>, canvases: number[]): Promise<LatencyCell[]> {
   const cells: LatencyCell[] = [];
   for (const context of ['short', 'long'] as const) for (const canvas of canvases) cells.push({ context, canvas, samples: [], latencyMs: [] });
   const bar = new ProgressBar('latency', offsets.length * cells.length);
@@ -225,7 +232,7 @@ async function measureLatency(client: EngineClient, doc: string, offsets: number
  * cursors, and rescale by target / median promptTokens until within 5%. Code has at least one
  * character per token, so a first guess of 1 can never be cut by the engine's own limit.
  */
-async function calibrateWindow(client: EngineClient, doc: string, cursors: readonly number[], targetTokens: number): Promise<{ sizes: WindowSizes; charsPerToken: number; promptTokens: number }> {
+async function calibrateWindow(client: EngineClient, doc: string, cursors: readonly number[], targetTokens: number): Promise<{ sizes: number; charsPerToken: number; promptTokens: number }> {
   let charsPerToken = 1;
   let sizes = windowForTokens(targetTokens, charsPerToken);
   let promptTokens = 0;
@@ -259,7 +266,7 @@ type Report = {
   run: ReturnType<typeof runInfo>;
   data: string;
   realData: string;
-  settings: { limit: number; realLimit: number; realTasks: number; reps: number; spawns: number; samplerCanvas: number; realCanvas: number; targets: Record<'short' | 'long', number>; quick: boolean; windows: Record<'short' | 'long', { prefixChars: number; suffixChars: number }> };
+  settings: { limit: number; realLimit: number; realTasks: number; reps: number; spawns: number; samplerCanvas: number; realCanvas: number; targets: Record<'short' | 'long', number>; quick: boolean; windows: Record<'short' | 'long', number> };
   wallMs: number;
   startup: { spawnToReadyMs: Summary; serverStartupMs: Summary; rssAfterLoadMiB: Summary; rssAtEndMiB: number; heapUsedAtEndMiB: number };
   latency: CellSummary[];
@@ -367,28 +374,29 @@ function renderMarkdown(r: Report, runs: EvalRun[], realRuns: EvalRun[]): string
 const frontierFile = (language: string) => `frontier-${language}.png`;
 
 /** Writes the charts; returns their file names. */
-function writePlots(outDir: string, r: Report, cells: LatencyCell[], runs: EvalRun[], realRuns: EvalRun[]): string[] {
-  const kinds: SamplerKind[] = ['saber', 'lowConfidence', 'threshold'];
-  const color = (x: EvalRun) => palette[kinds.indexOf(x.config.sampler.kind) * 2 + (x.config.sampler.remask === 'onDrop' ? 1 : 0)];
-  const frontier = (file: string, title: string, subtitle: string, yLabel: string, points: { x: number; y: number; label: string; color: (typeof palette)[number] }[]) => {
-    const chart = renderScatter({ title: `Speed vs quality: ${title}`, subtitle: `${subtitle}; dashed: Pareto frontier`, xLabel: 'mean forward passes per completion', yLabel }, points, { yTicks: niceTicks(0, Math.max(0.1, ...points.map((p) => p.y))) });
-    fs.writeFileSync(path.join(outDir, file), chart.toPng());
+async function writePlots(outDir: string, r: Report, cells: LatencyCell[], runs: EvalRun[], realRuns: EvalRun[]): Promise<string[]> {
+  // One colour per sampler family and remask mode, fixed across charts; extra budgets share it.
+  const group = (x: EvalRun) => x.config.sampler.kind + (x.config.sampler.remask === 'onDrop' ? ' remask=onDrop' : '');
+  const groups = samplerKinds.flatMap((k) => [k, `${k} remask=onDrop`]);
+  const frontier = async (file: string, title: string, subtitle: string, yLabel: string, points: { x: number; y: number; label: string; group: string }[]) => {
+    const chart = await renderScatter({ title: `Speed vs quality: ${title}`, subtitle: `${subtitle}; dashed: Pareto frontier`, xLabel: 'mean forward passes per completion', yLabel }, points, { yDomain: [0, 0.1], groups });
+    fs.writeFileSync(path.join(outDir, file), chart);
     return file;
   };
   const files = [
-    frontier('frontier.png', 'HumanEval-infilling', `${r.run.model.name}, ${r.settings.limit} SingleLine tasks, canvas ${r.settings.samplerCanvas}`, 'pass@1', runs.map((x) => ({ x: x.summary.forwardPasses.mean, y: x.summary.pass1 ?? 0, label: x.summary.config, color: color(x) }))),
+    await frontier('frontier.png', 'HumanEval-infilling', `${r.run.model.name}, ${r.settings.limit} SingleLine tasks, canvas ${r.settings.samplerCanvas}`, 'pass@1', runs.map((x) => ({ x: x.summary.forwardPasses.mean, y: x.summary.pass1 ?? 0, label: x.summary.config, group: group(x) }))),
   ];
   for (const language of Object.keys(r.realCode[0]?.byLanguage ?? {})) {
-    const points = r.realCode.map((s, i) => ({ x: s.meanPassesByLanguage[language], y: s.byLanguage[language].editSimilarity, label: s.config, color: color(realRuns[i]) }));
+    const points = r.realCode.map((s, i) => ({ x: s.meanPassesByLanguage[language], y: s.byLanguage[language].editSimilarity, label: s.config, group: group(realRuns[i]) }));
     const n = r.realCode[0].byLanguage[language].tasks;
-    files.push(frontier(frontierFile(language), `${language}, real code`, `${r.run.model.name}, ${n} tasks, canvas ${r.settings.realCanvas}`, 'edit similarity', points));
+    files.push(await frontier(frontierFile(language), `${language}, real code`, `${r.run.model.name}, ${n} tasks, canvas ${r.settings.realCanvas}`, 'edit similarity', points));
   }
   const histCells = cells.filter((c) => c.canvas === 32);
-  const hist = renderHistogram(
+  const hist = await renderHistogram(
     { title: 'Inline latency, canvas 32', subtitle: `${r.run.model.name} on ${r.run.device.provider}, ${histCells[0]?.latencyMs.length ?? 0} requests per context`, xLabel: 'round-trip latency (ms)', yLabel: 'requests' },
-    histCells.map((c, i) => ({ name: `${c.context} (~${fmt(summarize(c.samples.map((s) => s.promptTokens)).p50, 0)} tokens)`, values: c.latencyMs, color: palette[i] })),
+    histCells.map((c) => ({ name: `${c.context} (~${fmt(summarize(c.samples.map((s) => s.promptTokens)).p50, 0)} tokens)`, values: c.latencyMs })),
   );
-  fs.writeFileSync(path.join(outDir, 'latency-histogram.png'), hist.toPng());
+  fs.writeFileSync(path.join(outDir, 'latency-histogram.png'), hist);
   return [...files, 'latency-histogram.png'];
 }
 

@@ -7,8 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { SamplerOptions } from '../../src/protocol/protocol';
-import { deviceSettings, floatOption, intOption, oneOf, runMain, samplerKinds } from '../../src/cli/options';
+import { deviceSettings, samplerKinds, type SamplerOptions } from '../../src/protocol/protocol';
+import { floatOption, intOption, oneOf, runMain } from '../../src/cli/options';
 import { startEngine } from './lib/engine';
 import { runEval, scoreRecords, type EvalConfig, type EvalRun, type TaskRecord } from './lib/evalRun';
 import { detectSandbox, Pool } from './lib/harness';
@@ -21,7 +21,7 @@ const usage = `npm run eval -- [options]
   --data FILE      tasks, .jsonl or .jsonl.gz (default: ../shared/eval/humaneval-infilling/SingleLine.jsonl.gz, or $${dataEnvVar});
                    "realcode" = the real-code benchmark in test/bench/realcode
   --language L     only these languages (comma-separated VS Code ids)
-  --sampler S      saber | lowConfidence | threshold (default saber)
+  --sampler S      ${samplerKinds.join(' | ')} (default saber)
   --canvas N       canvas length = maxTokens (default 32)
   --steps N        step budget (default = canvas)
   --remask M       saber: always | onDrop | off
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   let run: EvalRun;
   try {
-    [run] = await runEval(engine.client, tasks, [config], { pool, sandbox, onProgress });
+    [run] = await runEval(engine.client, tasks, [config], { maxContextTokens: engine.init.model.maxContextTokens, pool, sandbox, onProgress });
   } finally {
     bar.finish();
     await engine.client.stop();

@@ -142,10 +142,8 @@ def run_window_cases(cases: list[dict]) -> list[dict]:
     tok = D.EngineTokenizer(TOKENIZER)
     out = []
     for c in cases:
-        cut = D.cut_by_characters(D.utf16(c["prefix"]), D.utf16(c["suffix"]), c["maxChars"])
-        w = D.window_tokens(D.normalize_for_model(cut.prefix), D.normalize_for_model(cut.suffix), c["budget"], tok.encode)
-        out.append({"cut": [len(cut.prefix), len(cut.suffix), cut.prefix_cut, cut.suffix_cut],
-                    "prefixIds": w.prefix_ids, "suffixIds": w.suffix_ids,
+        w = D.window_tokens(D.utf16(c["prefix"]), D.utf16(c["suffix"]), c["budget"], tok.encode)
+        out.append({"prefixIds": w.prefix_ids, "suffixIds": w.suffix_ids,
                     "droppedPrefix": w.dropped_prefix, "droppedSuffix": w.dropped_suffix,
                     "encoded": tok.encode(c["prefix"]), "decoded": tok.decode(c["ids"]) if c.get("ids") else ""})
     return out
@@ -233,7 +231,7 @@ class Windowing(unittest.TestCase):
 
     def test_lazy_window_equals_fitting_everything(self):
         prefix = "".join(f"line_{i} = value({i})\n" for i in range(400))
-        suffix = "".join(f"    other_{i}()\r\n" for i in range(300))
+        suffix = "".join(f"    other_{i}()\n" for i in range(300))
         for budget in (0, 1, 10, 100, 445, 5000):
             lazy = D.window_tokens(prefix, suffix, budget, self.tok.encode)
             full = D.fit_tokens(self.tok.encode(prefix), self.tok.encode(suffix), budget)
@@ -245,8 +243,7 @@ class Windowing(unittest.TestCase):
         self.assertEqual(len(units), 6)
         self.assertEqual(D.from_utf16(units), text)
         self.assertEqual(D.to_well_formed(units), "a😀b\ufffdc")
-        cut = D.cut_by_characters(D.utf16("x" * 10 + "😀"), "", 2)  # never splits the pair
-        self.assertEqual(D.from_utf16(cut.prefix), "😀")
+        self.assertEqual(D.to_lf("a\r\nb\rc\n"), "a\nb\nc\n")
 
     def test_special_spelling_is_plain_text(self):
         ids = self.tok.encode('x = "<|pad|>"')
@@ -255,13 +252,15 @@ class Windowing(unittest.TestCase):
 
     def test_engine_request(self):
         dec = D.Decoder(D.EngineSpec.from_manifest(MANIFEST), self.tok)
-        p = dec.prepare(D.InfillRequest("a\r\nb", "c\r\n", "typescriptreact", 500, 0))
+        p = dec.prepare(D.InfillRequest("a\nb", "c\n", "typescriptreact", 500, 0))
         self.assertEqual(p.head, [2, 6])
         self.assertEqual(p.tail, [3])
-        self.assertEqual((p.canvas_length, p.steps, p.line_end), (64, 1, "\r\n"))
+        self.assertEqual((p.canvas_length, p.steps), (64, 1))
         self.assertEqual(self.tok.decode(p.prefix_ids), "a\nb")
         self.assertEqual(p.layout.context_ids, p.head + p.prefix_ids + p.suffix_ids + p.tail)
         self.assertEqual(p.layout.canvas_pos[0], len(p.head) + len(p.prefix_ids))
+        with self.assertRaises(ValueError):
+            dec.prepare(D.InfillRequest("a\r\nb", "c", "python", 8, 8))
 
 
 class SplitModelBatching(unittest.TestCase):

@@ -1,11 +1,19 @@
 /**
  * Where the model lives, and the checks that turn "it did not load" into a reason a user can act on.
+ * Free of onnxruntime, so the server's main thread can use it without loading the engine.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import { jsonSyntaxProblem } from '../engine/manifest';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { errorMessage } from '../errors';
+import { MANIFEST_FILE, jsonSyntaxProblem } from './manifest';
 
-export const manifestFileName = 'dllm.json';
+/** Folder name of the model shipped with the extension. */
+export const BUNDLED_MODEL = 'dllm-code-tiny';
+
+/** The bundled model folder under an extension (or package) root. */
+export function bundledModelDir(root: string): string {
+  return path.join(root, 'models', BUNDLED_MODEL);
+}
 
 /**
  * The package root: the nearest folder above `fromDir` holding package.json.
@@ -40,25 +48,20 @@ export async function findFolderProblem(modelDir: string): Promise<string | unde
     return 'the folder does not exist';
   }
   if (!stat.isDirectory()) return 'it is not a folder';
-  const manifestPath = path.join(modelDir, manifestFileName);
+  const manifestPath = path.join(modelDir, MANIFEST_FILE);
   let text: string;
   try {
     text = await fs.promises.readFile(manifestPath, 'utf8');
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT'
-      ? `it has no ${manifestFileName} manifest`
-      : `${manifestFileName} cannot be read: ${errorMessage(error)}`;
+      ? `it has no ${MANIFEST_FILE} manifest`
+      : `${MANIFEST_FILE} cannot be read: ${errorMessage(error)}`;
   }
   try {
     JSON.parse(text);
   } catch (error) {
     // Without the parser's quote of the text: the file may be a link to anything.
-    return `${manifestFileName} is ${jsonSyntaxProblem(error, text)}`;
+    return `${MANIFEST_FILE} is ${jsonSyntaxProblem(error, text)}`;
   }
   return undefined;
-}
-
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
 }

@@ -1,11 +1,12 @@
 /**
  * Reads and validates a model folder's `dllm.json` (see models/README.md). The runtime guesses
  * nothing: every field it relies on is checked here, and every failure is one ModelLoadError
- * naming the path and the reason.
+ * naming the path and the reason. The result is one variant per graph contract, so code holding a
+ * SplitManifest has its graphs and cache shape without checking for them again.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ModelLoadError } from './errors';
+import { ModelLoadError } from '../errors';
 
 export const MANIFEST_FILE = 'dllm.json';
 
@@ -17,8 +18,6 @@ export const MANIFEST_FILE = 'dllm.json';
 export const MAX_CONTEXT_TOKENS_LIMIT = 8192;
 /** The largest canvas the extension's settings can ask for (`dllm.*.maxTokens` maximum). */
 export const MAX_CANVAS_TOKENS_LIMIT = 512;
-
-export type GraphContract = 'split' | 'full';
 
 export interface SpecialTokens {
   mask: number;
@@ -41,8 +40,15 @@ export interface KvCacheShape {
   headDim: number;
 }
 
-/** A validated manifest; file paths are absolute. */
-export interface ModelManifest {
+/** Files every contract names; paths are absolute. */
+export interface SharedFiles {
+  tokenizer: string;
+  /** Optional: the graphs' shared external weights, named so that a missing one is reported as such. */
+  weights?: string;
+}
+
+/** What every contract's manifest holds. */
+export interface ManifestBase {
   /** Absolute model folder. */
   dir: string;
   format: 1;
@@ -50,31 +56,36 @@ export interface ModelManifest {
   description: string;
   license: string;
   provenance: string;
-  contract: GraphContract;
-  files: {
-    tokenizer: string;
-    /** split only */
-    context?: string;
-    /** split only */
-    denoise?: string;
-    /** full only */
-    model?: string;
-    /** Optional: the graphs' shared external weights, named so that a missing one is reported as such. */
-    weights?: string;
-  };
+  files: SharedFiles;
   vocabSize: number;
   specialTokens: SpecialTokens;
   /** By VS Code language id; `other` is the fallback. Absent: no language token. */
   languageTokens?: Readonly<Record<string, number>>;
-  /** full only: logits[i] predicts token i+1. */
-  shiftedLogits: boolean;
   maxContextTokens: number;
   maxCanvasTokens: number;
-  /** split only */
-  kvCache?: KvCacheShape;
-  /** split only; `bidirectional` when the manifest leaves it out. */
-  contextAttention?: ContextAttention;
 }
+
+/** A context graph run once per request, and a denoise graph run per pass against its keys and values. */
+export interface SplitManifest extends ManifestBase {
+  contract: 'split';
+  files: SharedFiles & { context: string; denoise: string };
+  kvCache: KvCacheShape;
+  /** `bidirectional` when dllm.json leaves it out. */
+  contextAttention: ContextAttention;
+}
+
+/** One graph over the whole sequence, run per pass. */
+export interface FullManifest extends ManifestBase {
+  contract: 'full';
+  files: SharedFiles & { model: string };
+  /** logits[i] predicts token i+1 (the Dream family). */
+  shiftedLogits: boolean;
+}
+
+/** A validated manifest: one variant per graph contract. */
+export type ModelManifest = SplitManifest | FullManifest;
+
+export type GraphContract = ModelManifest['contract'];
 
 /** Reads `<modelDir>/dllm.json`, validates it and checks that the files it names exist inside the folder. */
 export function readManifest(modelDir: string): ModelManifest {
@@ -124,15 +135,24 @@ function firstNonJsonCharacter(text: string): string | undefined {
   return start >= 0 && !/[[{"\-0-9tfn]/.test(text[start]!) ? String(start) : undefined;
 }
 
-function outsideFolder(key: string): string {
-  return `"files.${key}" must be a path inside the model folder`;
+type Fail = (reason: string) => never;
+
+/** The manifest JSON and what every field reader needs to resolve and report. */
+interface ManifestJson {
+  root: Record<string, unknown>;
+  files: Record<string, unknown>;
+  dir: string;
+  fail: Fail;
 }
 
-/** Whether `p` lies strictly inside `dir` (both absolute, neither checked on disk). */
-function isInside(dir: string, p: string): boolean {
-  const rel = path.relative(dir, p);
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
-}
+/** Reads the fields of one contract's variant on top of the fields they all share. */
+type VariantReader<C extends GraphContract> = (json: ManifestJson, base: ManifestBase) => Extract<ModelManifest, { contract: C }>;
+
+/** One reader per contract: a new contract is a new variant of ModelManifest and its reader here. */
+const VARIANT_READERS: { readonly [C in GraphContract]: VariantReader<C> } = {
+  split: readSplit,
+  full: readFull,
+};
 
 /**
  * Validates manifest JSON (no file-system access). `file` names the manifest in errors. Fields
@@ -146,33 +166,80 @@ export function parseManifest(json: unknown, dir: string, file = path.join(dir, 
 
   if (root.format === undefined) fail('missing required field "format"');
   if (root.format !== 1) fail(`unsupported "format" ${JSON.stringify(root.format)} (this version reads format 1)`);
-  const contract = root.contract;
-  if (contract === undefined) fail('missing required field "contract"');
-  if (contract !== 'split' && contract !== 'full') {
-    fail(`unknown "contract" ${JSON.stringify(contract)} (expected "split" or "full")`);
-  }
-  const c = contract as GraphContract;
+  const contract = readContract(root, fail);
 
   const name = str(root, 'name', fail);
   const vocabSize = int(root, 'vocabSize', fail, 2);
   const maxContextTokens = atMost(int(root, 'maxContextTokens', fail, 1), 'maxContextTokens', MAX_CONTEXT_TOKENS_LIMIT, fail);
   const maxCanvasTokens = atMost(int(root, 'maxCanvasTokens', fail, 1), 'maxCanvasTokens', MAX_CANVAS_TOKENS_LIMIT, fail);
 
-  const filesObj = asObject(root.files, '"files"', fail);
-  const rel = (key: string): string => {
-    const v = filesObj[key];
-    if (typeof v !== 'string' || v.length === 0) fail(`"files.${key}" must be a non-empty path`);
-    return insidePath(dir, key, v as string, fail);
-  };
-  const files: ModelManifest['files'] = { tokenizer: rel('tokenizer') };
-  if (c === 'split') {
-    files.context = rel('context');
-    files.denoise = rel('denoise');
-  } else {
-    files.model = rel('model');
-  }
-  if (filesObj.weights !== undefined) files.weights = rel('weights');
+  const manifestJson: ManifestJson = { root, files: asObject(root.files, '"files"', fail), dir, fail };
+  const files: SharedFiles = { tokenizer: filePath(manifestJson, 'tokenizer') };
+  if (manifestJson.files.weights !== undefined) files.weights = filePath(manifestJson, 'weights');
 
+  const base: ManifestBase = {
+    dir,
+    format: 1,
+    name,
+    description: optStr(root, 'description', fail),
+    license: optStr(root, 'license', fail),
+    provenance: optStr(root, 'provenance', fail),
+    files,
+    vocabSize,
+    specialTokens: readSpecialTokens(root, vocabSize, fail),
+    languageTokens: readLanguageTokens(root, vocabSize, fail),
+    maxContextTokens,
+    maxCanvasTokens,
+  };
+  return VARIANT_READERS[contract](manifestJson, base);
+}
+
+function readContract(root: Record<string, unknown>, fail: Fail): GraphContract {
+  const contract = root.contract;
+  if (contract === undefined) fail('missing required field "contract"');
+  if (typeof contract !== 'string' || !Object.hasOwn(VARIANT_READERS, contract)) {
+    const expected = Object.keys(VARIANT_READERS).map((c) => `"${c}"`).join(' or ');
+    fail(`unknown "contract" ${JSON.stringify(contract)} (expected ${expected})`);
+  }
+  return contract as GraphContract;
+}
+
+function readSplit(json: ManifestJson, base: ManifestBase): SplitManifest {
+  const { root, fail } = json;
+  const files = { ...base.files, context: filePath(json, 'context', 'split'), denoise: filePath(json, 'denoise', 'split') };
+  if (readShiftedLogits(root, fail)) fail('"shiftedLogits" applies to the full contract only');
+  const kv = asObject(root.kvCache, '"kvCache" (required by the split contract)', fail);
+  const kvCache: KvCacheShape = {
+    layers: int(kv, 'layers', fail, 1, 'kvCache.'),
+    heads: int(kv, 'heads', fail, 1, 'kvCache.'),
+    headDim: int(kv, 'headDim', fail, 1, 'kvCache.'),
+  };
+  let contextAttention: ContextAttention = 'bidirectional';
+  if (root.contextAttention !== undefined) {
+    if (!(CONTEXT_ATTENTIONS as readonly unknown[]).includes(root.contextAttention)) {
+      fail(`unknown "contextAttention" ${JSON.stringify(root.contextAttention)} (expected ${CONTEXT_ATTENTIONS.map((a) => `"${a}"`).join(' or ')})`);
+    }
+    contextAttention = root.contextAttention as ContextAttention;
+  }
+  return { ...base, contract: 'split', files, kvCache, contextAttention };
+}
+
+function readFull(json: ManifestJson, base: ManifestBase): FullManifest {
+  const { root, fail } = json;
+  const files = { ...base.files, model: filePath(json, 'model', 'full') };
+  const shiftedLogits = readShiftedLogits(root, fail);
+  // Refused, not ignored: a full graph has no context pass whose order it could set.
+  if (root.contextAttention !== undefined) fail('"contextAttention" applies to the split contract only');
+  return { ...base, contract: 'full', files, shiftedLogits };
+}
+
+function readShiftedLogits(root: Record<string, unknown>, fail: Fail): boolean {
+  if (root.shiftedLogits === undefined) return false;
+  if (typeof root.shiftedLogits !== 'boolean') fail('"shiftedLogits" must be true or false');
+  return root.shiftedLogits as boolean;
+}
+
+function readSpecialTokens(root: Record<string, unknown>, vocabSize: number, fail: Fail): SpecialTokens {
   const st = asObject(root.specialTokens, '"specialTokens"', fail);
   const tokenId = (key: string, nullable: boolean): number | null => {
     const v = st[key];
@@ -189,69 +256,29 @@ export function parseManifest(json: unknown, dir: string, file = path.join(dir, 
     eos: tokenId('eos', true),
   };
   if (specialTokens.mask === specialTokens.pad) fail('"specialTokens.mask" and "specialTokens.pad" must differ');
-
-  let languageTokens: Record<string, number> | undefined;
-  if (root.languageTokens !== undefined && root.languageTokens !== null) {
-    const lt = asObject(root.languageTokens, '"languageTokens"', fail);
-    languageTokens = {};
-    for (const [lang, id] of Object.entries(lt)) {
-      if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= vocabSize) {
-        fail(`"languageTokens.${lang}" must be a token id in [0, vocabSize=${vocabSize})`);
-      }
-      languageTokens[lang] = id as number;
-    }
-  }
-
-  let shiftedLogits = false;
-  if (root.shiftedLogits !== undefined) {
-    if (typeof root.shiftedLogits !== 'boolean') fail('"shiftedLogits" must be true or false');
-    shiftedLogits = root.shiftedLogits as boolean;
-  }
-  if (c === 'split' && shiftedLogits) fail('"shiftedLogits" applies to the full contract only');
-
-  let kvCache: KvCacheShape | undefined;
-  if (c === 'split') {
-    const kv = asObject(root.kvCache, '"kvCache" (required by the split contract)', fail);
-    kvCache = {
-      layers: int(kv, 'layers', fail, 1, 'kvCache.'),
-      heads: int(kv, 'heads', fail, 1, 'kvCache.'),
-      headDim: int(kv, 'headDim', fail, 1, 'kvCache.'),
-    };
-  }
-
-  let contextAttention: ContextAttention | undefined;
-  if (root.contextAttention !== undefined) {
-    // Refused, not ignored: a full graph has no context pass whose order it could set.
-    if (c !== 'split') fail('"contextAttention" applies to the split contract only');
-    if (!(CONTEXT_ATTENTIONS as readonly unknown[]).includes(root.contextAttention)) {
-      fail(`unknown "contextAttention" ${JSON.stringify(root.contextAttention)} (expected ${CONTEXT_ATTENTIONS.map((a) => `"${a}"`).join(' or ')})`);
-    }
-    contextAttention = root.contextAttention as ContextAttention;
-  } else if (c === 'split') {
-    contextAttention = 'bidirectional';
-  }
-
-  return {
-    dir,
-    format: 1,
-    name,
-    description: optStr(root, 'description', fail),
-    license: optStr(root, 'license', fail),
-    provenance: optStr(root, 'provenance', fail),
-    contract: c,
-    files,
-    vocabSize,
-    specialTokens,
-    languageTokens,
-    shiftedLogits,
-    maxContextTokens,
-    maxCanvasTokens,
-    kvCache,
-    contextAttention,
-  };
+  return specialTokens;
 }
 
-type Fail = (reason: string) => never;
+function readLanguageTokens(root: Record<string, unknown>, vocabSize: number, fail: Fail): Record<string, number> | undefined {
+  if (root.languageTokens === undefined || root.languageTokens === null) return undefined;
+  const lt = asObject(root.languageTokens, '"languageTokens"', fail);
+  const languageTokens: Record<string, number> = {};
+  for (const [lang, id] of Object.entries(lt)) {
+    if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= vocabSize) {
+      fail(`"languageTokens.${lang}" must be a token id in [0, vocabSize=${vocabSize})`);
+    }
+    languageTokens[lang] = id as number;
+  }
+  return languageTokens;
+}
+
+/** `files.<key>` resolved inside the model folder; `requiredBy` names the contract that needs a graph file. */
+function filePath(json: ManifestJson, key: string, requiredBy?: GraphContract): string {
+  const v = json.files[key];
+  if (v === undefined) json.fail(`missing required field "files.${key}"${requiredBy ? ` (required by the ${requiredBy} contract)` : ''}`);
+  if (typeof v !== 'string' || v.length === 0) json.fail(`"files.${key}" must be a non-empty path`);
+  return insidePath(json.dir, key, v as string, json.fail);
+}
 
 function asObject(v: unknown, what: string, fail: Fail): Record<string, unknown> {
   if (v === undefined) fail(`missing required field ${what}`);
@@ -290,8 +317,14 @@ function insidePath(dir: string, key: string, v: string, fail: Fail): string {
   // Both flavours: a manifest written on one system may be read on the other.
   const absolute = path.posix.isAbsolute(v) || path.win32.isAbsolute(v);
   const resolved = path.resolve(dir, v);
-  if (absolute || !isInside(dir, resolved)) fail(`${outsideFolder(key)} (relative to it), not ${JSON.stringify(v)}`);
+  if (absolute || !isInside(dir, resolved)) fail(`"files.${key}" must be a path inside the model folder (relative to it), not ${JSON.stringify(v)}`);
   return resolved;
+}
+
+/** Whether `p` lies strictly inside `dir` (both absolute, neither checked on disk). */
+function isInside(dir: string, p: string): boolean {
+  const rel = path.relative(dir, p);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
 function isFile(p: string): boolean {

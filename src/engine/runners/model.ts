@@ -3,7 +3,7 @@
  * A request first `begin`s with its context (split models encode it once there), then runs
  * `forward` once per denoising pass.
  */
-import type { ContextAttention } from '../manifest';
+import type { ContextAttention } from '../model/manifest';
 
 /**
  * The document layout of a request: `head · prefix · canvas · suffix · tail`, consecutive

@@ -2,8 +2,10 @@
  * Small policies composed around the one denoising loop (denoise.ts):
  * a commit rule (which masked positions to fill), a budget rule (how many at least, so the
  * canvas is done within the step budget), a re-mask rule (which committed positions to undo)
- * and a stop rule.
+ * and a stop rule. At the end: the rules each sampler kind of the protocol composes, and the
+ * engine's defaults for the options a request leaves out.
  */
+import type { SamplerKind, SamplerOptions } from '../../protocol/protocol';
 import type { Canvas } from '../canvas';
 import type { Scores } from './scoring';
 
@@ -144,3 +146,37 @@ export function stepBudget(steps: number): BudgetRule {
 
 /** Stop once every position before the first committed end token (or the whole canvas) is committed. */
 export const middleComplete: StopRule = { shouldStop: (canvas) => canvas.isDone() };
+
+// ── the sampler kinds ───────────────────────────────────────────────────────────────────────
+
+export const SAMPLER_DEFAULTS = {
+  minPerStep: 2,
+  remaskDivisor: 8,
+  remask: 'always',
+  threshold: 0.9,
+  temperature: 0,
+  seed: 0,
+} as const satisfies Omit<Required<SamplerOptions>, 'kind'>;
+
+export type ResolvedSamplerOptions = Required<SamplerOptions>;
+
+/** The request's options with the engine's defaults for those it leaves out (it was validated already). */
+export function withDefaults(options: SamplerOptions): ResolvedSamplerOptions {
+  const set = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as SamplerOptions;
+  return { ...SAMPLER_DEFAULTS, ...set };
+}
+
+/** The commit and re-mask rules of each sampler kind the protocol names (`samplerKinds`). */
+const kindRules: { readonly [K in SamplerKind]: (o: ResolvedSamplerOptions) => Pick<SamplerPolicy, 'commit' | 'remask'> } = {
+  saber: (o) => ({
+    commit: saberCommit(o.minPerStep),
+    remask: o.remask === 'off' ? noRemask : saberRemask(o.remaskDivisor, o.remask === 'onDrop'),
+  }),
+  lowConfidence: () => ({ commit: lowConfidenceCommit(), remask: noRemask }),
+  threshold: (o) => ({ commit: thresholdCommit(o.threshold), remask: noRemask }),
+};
+
+/** The policy set for the options and a step budget. */
+export function buildPolicy(o: ResolvedSamplerOptions, steps: number): SamplerPolicy {
+  return { ...kindRules[o.kind](o), budget: stepBudget(steps), stop: middleComplete };
+}

@@ -3,7 +3,7 @@
  * reference solutions, cursors placed mid-line as if typing, and windows cut the way the
  * extension cuts them (src/completion/contextWindow).
  */
-import { cutWindow, type ContextWindow, type WindowSizes } from '../../../src/completion/contextWindow';
+import { cutWindow, type ContextWindow } from '../../../src/completion/contextWindow';
 import { mulberry32 } from '../../../src/engine/sampler/random';
 import type { InfillRequest } from '../../../src/protocol/protocol';
 import type { InfillTask } from './tasks';
@@ -39,15 +39,14 @@ export function cursorOffsets(doc: string, count: number, seed: number, minOffse
   return Array.from({ length: count }, () => candidates[Math.floor(random() * candidates.length)]);
 }
 
-/** The window the extension would send for a cursor at `offset`. */
-export function inlineContext(doc: string, offset: number, sizes: WindowSizes): ContextWindow {
-  return cutWindow(doc.slice(0, offset), doc.slice(offset), sizes);
+/** The window the extension would send for a cursor at `offset`, `maxChars` characters in all. */
+export function inlineContext(doc: string, offset: number, maxChars: number): ContextWindow {
+  return cutWindow(doc.slice(0, offset), doc.slice(offset), maxChars);
 }
 
-/** Window sizes for about `tokens` context tokens at `charsPerToken`, three quarters before the cursor. */
-export function windowForTokens(tokens: number, charsPerToken: number): WindowSizes {
-  const chars = Math.round(tokens * charsPerToken);
-  return { prefixChars: Math.round(chars * 0.75), suffixChars: chars - Math.round(chars * 0.75) };
+/** Characters for about `tokens` context tokens at `charsPerToken`. */
+export function windowForTokens(tokens: number, charsPerToken: number): number {
+  return Math.round(tokens * charsPerToken);
 }
 
 /** An inline completion request as the extension sends it with default settings: saber, budget = canvas. */

@@ -4,7 +4,8 @@
  * request goes out while earlier completions are still being tested in the pool.
  */
 import type { EngineClient } from '../../../src/client/types';
-import { commandWindow, cutWindow } from '../../../src/completion/contextWindow';
+import { cutWindow, windowChars } from '../../../src/completion/contextWindow';
+import { toLf } from '../../../src/protocol/text';
 import type { FinishReason, InfillRequest, SamplerOptions } from '../../../src/protocol/protocol';
 import { buildProgram, runProgram, type Pool, type ProgramStatus, type Sandbox } from './harness';
 import { editSimilarity, exactMatch } from './scores';
@@ -96,15 +97,20 @@ export interface EvalSummary extends ScoreSummary {
 }
 
 export interface EvalHooks {
+  /** The model's context length (initialize's result): each request is cut to it. */
+  maxContextTokens: number;
   pool: Pool;
   sandbox: Sandbox;
   /** Called after each request is scored, with the count so far. */
   onProgress?: (done: number, record: TaskRecord) => void;
 }
 
-/** The request a command infill of the extension would send: its context window, the task's language. */
-export function infillParams(task: InfillTask, config: EvalConfig): InfillRequest.Params {
-  const { prefix, suffix } = cutWindow(task.prompt, task.suffix, commandWindow);
+/**
+ * The request a command infill of the extension would send: the task's text cut to what a model
+ * of `maxContextTokens` reads, the task's language.
+ */
+export function infillParams(task: InfillTask, config: EvalConfig, maxContextTokens: number): InfillRequest.Params {
+  const { prefix, suffix } = cutWindow(toLf(task.prompt), toLf(task.suffix), windowChars(maxContextTokens));
   return {
     prefix,
     suffix,
@@ -141,7 +147,7 @@ export async function runEval(client: EngineClient, tasks: readonly InfillTask[]
       const started = performance.now();
       let result: InfillRequest.Result;
       try {
-        result = await client.infill(infillParams(task, config));
+        result = await client.infill(infillParams(task, config, hooks.maxContextTokens));
       } catch (err) {
         // A dead child would fail every later task the same way: stop the run and say so.
         if (!client.running) throw err;

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { normalizeEol } from '../../../src/completion/lines';
+import { toLf } from '../../../src/protocol/text';
 import { intOption, runMain } from '../../../src/cli/options';
 import { licenceText, unpackedRelease } from './builder/fetch';
 import { decodeUtf8, skipReason, sourceDigests, walk } from './builder/files';
@@ -53,7 +53,7 @@ function load(spec: ProjectSpec, cacheDir: string): Loaded {
       continue;
     }
     // The editor shows neither a byte-order mark nor `\r`: the tasks hold the text as seen.
-    const text = normalizeEol((decodeUtf8(raw) ?? '').replace(/^\uFEFF/, ''));
+    const text = toLf((decodeUtf8(raw) ?? '').replace(/^\uFEFF/, ''));
     texts.set(rel, text);
     files.push({ project: spec.name, path: rel, holes: findHoles(text, spec.language, seeded(`cuts:${spec.name}/${rel}`)) });
   }

@@ -11,7 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { InfillInput } from '../../../src/engine/api';
-import { engineFrom, loadParts } from '../../../src/engine/engine';
+import { engineFrom } from '../../../src/engine/engine';
+import { loadParts } from '../../../src/engine/model/load';
 import { type CanvasModel, type SequenceLayout, canvasOffset, contextTokens } from '../../../src/engine/runners/model';
 import type { ContextKv, SplitModel } from '../../../src/engine/runners/split';
 import { assertWellFormed, infillParams, serverModule, startHarness, type Harness } from '../server/harness';
@@ -91,6 +92,7 @@ describe('engine with a causalSuffixFirst model (tiny, random, exported at test 
 
   it("lays out each request as layout.py does and reproduces PyTorch's context keys/values and first-pass logits", async () => {
     const parts = await loadParts({ modelDir, device: 'cpu', threads: 1 });
+    assert.ok(parts.manifest.contract === 'split');
     assert.equal(parts.manifest.contextAttention, 'causalSuffixFirst');
     const split = parts.model as SplitModel;
     assert.equal(split.contextAttention, 'causalSuffixFirst');

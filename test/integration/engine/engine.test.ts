@@ -7,9 +7,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { InfillInput, InfillProgress, LoadedEngine } from '../../../src/engine/api';
-import { bannedTokens, bundledModelDir, engineFrom, languageToken, loadEngine, loadParts } from '../../../src/engine/engine';
+import { engineFrom, loadEngine } from '../../../src/engine/engine';
 import { ModelLoadError } from '../../../src/engine/errors';
-import { readManifest } from '../../../src/engine/manifest';
+import { bundledModelDir } from '../../../src/engine/model/folder';
+import { loadParts } from '../../../src/engine/model/load';
+import { type ModelManifest, readManifest } from '../../../src/engine/model/manifest';
+import { bannedTokens, languageToken } from '../../../src/engine/model/vocabulary';
 import { type CanvasModel, type SequenceLayout, canvasOffset, contextTokens } from '../../../src/engine/runners/model';
 import type { InfillStats, SamplerOptions } from '../../../src/protocol/protocol';
 
@@ -257,7 +260,7 @@ describe('engine (real model)', function () {
 });
 
 /** Links the model's files into `dir` (paths in a manifest must stay inside its folder); returns their names. */
-function linkFiles(m: ReturnType<typeof readManifest>, dir: string): Record<string, string> {
+function linkFiles(m: ModelManifest, dir: string): Record<string, string> {
   const names: Record<string, string> = {};
   for (const [key, file] of Object.entries(m.files)) {
     if (file === undefined) continue;
@@ -284,7 +287,7 @@ describe('engine (real model): load failures', function () {
       fs.writeFileSync(path.join(tmp, 'dllm.json'), JSON.stringify(json));
       await assert.rejects(loadEngine({ modelDir: tmp, device: 'cpu' }), (e: unknown) => {
         assert.ok(e instanceof ModelLoadError);
-        assert.equal(e.path, path.join(tmp, files.context!));
+        assert.equal(e.path, path.join(tmp, files.context));
         assert.match(e.reason, /does not match the contract/);
         return true;
       });
@@ -296,12 +299,12 @@ describe('engine (real model): load failures', function () {
   it('a manifest whose vocabSize or cache shape disagrees with the graphs fails clearly', async () => {
     const m = readManifest(modelDir);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dllm-bad-model-'));
-    const graph = path.join(tmp, path.basename(m.contract === 'split' ? m.files.context! : m.files.model!));
+    const graph = path.join(tmp, path.basename(m.contract === 'split' ? m.files.context : m.files.model));
     try {
       const json = JSON.parse(fs.readFileSync(path.join(modelDir, 'dllm.json'), 'utf8'));
       json.files = linkFiles(m, tmp);
       json.vocabSize = m.vocabSize + 1;
-      if (m.contract === 'split') json.kvCache = { ...m.kvCache, layers: m.kvCache!.layers + 1 };
+      if (m.contract === 'split') json.kvCache = { ...m.kvCache, layers: m.kvCache.layers + 1 };
       fs.writeFileSync(path.join(tmp, 'dllm.json'), JSON.stringify(json));
       await assert.rejects(loadEngine({ modelDir: tmp, device: 'cpu' }), (e: unknown) => {
         assert.ok(e instanceof ModelLoadError, String(e));

@@ -79,20 +79,13 @@ describe('the inference child with the bundled model: completions', function () 
     assert.ok(result.stats.promptTokens <= init.model.maxContextTokens, `prompt ${result.stats.promptTokens} tokens`);
   });
 
-  it('treats a CRLF document like its LF twin and answers in CRLF', async () => {
-    const lf = infillParams({
-      prefix: 'def add(a, b):\n    """Add two numbers."""\n',
-      suffix: '\n\nprint(add(1, 2))\n',
-      maxTokens: 32,
-      stepBudget: 16,
-      sampler: { kind: 'saber', seed: 3 },
-    });
-    const crlf = { ...lf, prefix: lf.prefix.replace(/\n/g, '\r\n'), suffix: lf.suffix.replace(/\n/g, '\r\n') };
-    const fromLf = await h.client.infill(lf);
-    const fromCrlf = await h.client.infill(crlf);
-    assertWellFormed(fromCrlf, crlf);
-    assert.strictEqual(fromCrlf.stats.promptTokens, fromLf.stats.promptTokens, 'the model sees the same tokens');
-    assert.strictEqual(fromCrlf.text, fromLf.text.replace(/\n/g, '\r\n'));
+  it('refuses CRLF text with a message saying what to convert (requests carry LF only)', async () => {
+    const crlf = infillParams({ prefix: 'def add(a, b):\r\n    ', suffix: '\r\n' });
+    await assert.rejects(
+      h.client.infill(crlf),
+      (e: unknown) =>
+        e instanceof EngineClientError && e.kind === 'server' && e.code === ErrorCodes.InvalidParams && /params\.prefix has a carriage return.*LF/.test(e.message),
+    );
   });
 
   it('accepts lone surrogates in the document', async () => {

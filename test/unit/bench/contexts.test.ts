@@ -33,14 +33,14 @@ describe('inline-shaped contexts', () => {
 
   it('cuts windows the way the extension does', () => {
     const offset = doc.indexOf('sum(values) + 2');
-    const w = inlineContext(doc, offset, { prefixChars: 40, suffixChars: 20 });
+    const w = inlineContext(doc, offset, 60);
     assert.ok(doc.slice(0, offset).endsWith(w.prefix));
     assert.ok(doc.slice(offset).startsWith(w.suffix));
-    assert.ok(w.prefix.length <= 40 && w.suffix.length <= 20);
+    assert.ok(w.prefix.length <= 45 && w.suffix.length <= 15);
     assert.ok(w.prefixCut && w.suffixCut);
   });
 
   it('sizes windows from a token target', () => {
-    assert.deepEqual(windowForTokens(200, 3.5), { prefixChars: 525, suffixChars: 175 });
+    assert.equal(windowForTokens(200, 3.5), 700);
   });
 });

@@ -1,9 +1,11 @@
 import { strict as assert } from 'node:assert';
 import type { EngineClient } from '../../../src/client/types';
 import type { InfillRequest } from '../../../src/protocol/protocol';
-import { infillParams, runEval } from '../../bench/lib/evalRun';
+import { windowChars } from '../../../src/completion/contextWindow';
+import { configLabel, infillParams, runEval, summarizeRecords } from '../../bench/lib/evalRun';
 import { detectSandbox, Pool } from '../../bench/lib/harness';
 import type { InfillTask } from '../../bench/lib/tasks';
+import { record } from './fixtures';
 
 const task = (id: string, solution: string): InfillTask => ({
   task_id: id,
@@ -49,9 +51,9 @@ describe('runEval', function () {
     const client = scriptedClient(new Map<string, string | Error>([['0', '    y = x + 1\n'], ['1', '    y = x - 1\n'], ['2', new Error('canvas too long')]]), seen);
     const config = { sampler: { kind: 'saber' as const, seed: 0 }, canvas: 32, steps: 16 };
     const progress: number[] = [];
-    const [{ records, summary }] = await runEval(client, tasks, [config], { pool: new Pool(2), sandbox: await detectSandbox(), onProgress: (done) => progress.push(done) });
+    const [{ records, summary }] = await runEval(client, tasks, [config], { maxContextTokens: 448, pool: new Pool(2), sandbox: await detectSandbox(), onProgress: (done) => progress.push(done) });
 
-    assert.deepEqual(seen[0], infillParams(tasks[0], config));
+    assert.deepEqual(seen[0], infillParams(tasks[0], config, 448));
     assert.equal(seen[0].mode, 'command');
     assert.equal(seen[0].maxTokens, 32);
     assert.equal(seen[0].stepBudget, 16);
@@ -73,7 +75,7 @@ describe('runEval', function () {
     const seen: InfillRequest.Params[] = [];
     const client = scriptedClient(new Map<string, string | Error>([['0', 'a + b\n'], ['1', 'a - b'], ['2', new Error('boom')], ['3', '    y = x + 1\n']]), seen);
     const config = { sampler: { kind: 'saber' as const }, canvas: 32, steps: 32 };
-    const [{ records, summary }] = await runEval(client, tasks, [config], { pool: new Pool(1), sandbox: await detectSandbox() });
+    const [{ records, summary }] = await runEval(client, tasks, [config], { maxContextTokens: 448, pool: new Pool(1), sandbox: await detectSandbox() });
 
     assert.deepEqual(seen.map((p) => p.language), ['typescript', 'typescript', 'go', 'python']);
     assert.deepEqual(records.map((r) => [r.task_id, r.status, r.tested, r.exactMatch, r.editSimilarity]), [
@@ -92,11 +94,14 @@ describe('runEval', function () {
     assert.equal(summary.byHole.line.tasks, 2);
   });
 
-  it('sends the context window a command infill of the extension would send', () => {
+  it('sends the context window a command infill of the extension would send: LF text, sized from the model', () => {
     const long: InfillTask = { task_id: 'w', language: 'javascript', prompt: `${'x\r\n'.repeat(5000)}let a = `, suffix: `;\r\n${'y\n'.repeat(5000)}`, canonical_solution: '1' };
-    const params = infillParams(long, { sampler: { kind: 'saber' }, canvas: 16, steps: 16 });
-    assert.ok(params.prefix.length <= 6000 && params.prefix.endsWith('x\nlet a = ') && !params.prefix.includes('\r'));
-    assert.ok(params.suffix.length <= 3000 && params.suffix.startsWith(';\ny\n'));
+    const params = infillParams(long, { sampler: { kind: 'saber' }, canvas: 16, steps: 16 }, 100);
+    const chars = windowChars(100);
+    assert.ok(params.prefix.length <= chars * 0.75 && params.prefix.length > chars * 0.5, `prefix of ${params.prefix.length}`);
+    assert.ok(params.prefix.endsWith('x\nlet a = ') && !params.prefix.includes('\r'));
+    assert.ok(params.suffix.length <= chars * 0.25 && params.suffix.startsWith(';\ny\n') && !params.suffix.includes('\r'));
+    assert.ok(infillParams(long, { sampler: { kind: 'saber' }, canvas: 16, steps: 16 }, 200).prefix.length > params.prefix.length);
   });
 
   it('runs the configurations task by task and keeps their records apart', async () => {
@@ -104,7 +109,7 @@ describe('runEval', function () {
     const client = scriptedClient(new Map([['0', '    y = x + 1\n'], ['1', 'bad'], ['2', '    y = x + 1\n'], ['3', 'bad']]), seen);
     const saber = { sampler: { kind: 'saber' as const }, canvas: 32, steps: 32 };
     const lowConf = { sampler: { kind: 'lowConfidence' as const }, canvas: 32, steps: 8 };
-    const runs = await runEval(client, [task('a', ''), task('b', '')], [saber, lowConf], { pool: new Pool(2), sandbox: await detectSandbox() });
+    const runs = await runEval(client, [task('a', ''), task('b', '')], [saber, lowConf], { maxContextTokens: 448, pool: new Pool(2), sandbox: await detectSandbox() });
     assert.deepEqual(seen.map((p) => [p.sampler.kind, p.stepBudget]), [['saber', 32], ['lowConfidence', 8], ['saber', 32], ['lowConfidence', 8]]);
     assert.deepEqual(runs.map((r) => [r.summary.config, r.summary.pass1, r.records.map((x) => x.task_id).join()]), [
       ['saber', 1, 'a,b'],
@@ -116,8 +121,40 @@ describe('runEval', function () {
     const client = scriptedClient(new Map([['0', new Error('exited')]]), []);
     const dead = { ...client, running: false };
     await assert.rejects(
-      runEval(dead, [task('a', '')], [{ sampler: { kind: 'saber' }, canvas: 32, steps: 32 }], { pool: new Pool(1), sandbox: await detectSandbox() }),
+      runEval(dead, [task('a', '')], [{ sampler: { kind: 'saber' }, canvas: 32, steps: 32 }], { maxContextTokens: 448, pool: new Pool(1), sandbox: await detectSandbox() }),
       /exited/,
     );
+  });
+});
+
+describe('eval summaries', () => {
+  it('names configurations briefly', () => {
+    assert.equal(configLabel({ sampler: { kind: 'saber' }, canvas: 32, steps: 32 }), 'saber');
+    assert.equal(configLabel({ sampler: { kind: 'saber', remask: 'onDrop' }, canvas: 32, steps: 32 }), 'saber remask=onDrop');
+    assert.equal(configLabel({ sampler: { kind: 'saber' }, canvas: 32, steps: 8 }), 'saber S=8');
+    assert.equal(configLabel({ sampler: { kind: 'lowConfidence' }, canvas: 32, steps: 32 }), 'lowConfidence S=32');
+    assert.equal(configLabel({ sampler: { kind: 'threshold', threshold: 0.9 }, canvas: 32, steps: 32 }), 'threshold 0.9');
+  });
+
+  it('counts failed requests as failures but keeps them out of the timing figures', () => {
+    const config = { sampler: { kind: 'saber' as const }, canvas: 32, steps: 32 };
+    const s = summarizeRecords(
+      [
+        record({ exactMatch: true, completion: '    y = 1\n' }),
+        record({ passed: false, status: 'failed', forwardPasses: 20, latencyMs: 210 }),
+        record({ passed: false, status: 'timeout', forwardPasses: 30, latencyMs: 310 }),
+        record({ passed: false, status: 'error', finishReason: 'error', forwardPasses: 0, latencyMs: 5 }),
+      ],
+      config,
+    );
+    assert.equal(s.tasks, 4);
+    assert.equal(s.pass1, 0.25);
+    assert.equal(s.passedBlank, 0);
+    assert.equal(s.exactMatch, 0.25);
+    assert.equal(s.timeouts, 1);
+    assert.equal(s.errors, 1);
+    assert.equal(s.forwardPasses.mean, 20);
+    assert.equal(s.latencyMs.p50, 210);
+    assert.deepEqual(s.finishReasons, { stop: 3, error: 1 });
   });
 });

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { engineFrom, loadEngine } from '../../../src/engine/engine';
 import { ModelLoadError } from '../../../src/engine/errors';
-import { type ContextAttention, parseManifest } from '../../../src/engine/manifest';
+import { type ContextAttention, parseManifest } from '../../../src/engine/model/manifest';
 import { type SequenceLayout, canvasOffset, contextTokens } from '../../../src/engine/runners/model';
 import { TensorType, model, node, valueInfo } from '../../../src/engine/runners/onnxProto';
 import { SPLIT_CAUSAL_CONTEXT_IO, SPLIT_CONTEXT_IO, SplitModel, splitContextIO } from '../../../src/engine/runners/split';
@@ -54,14 +54,21 @@ function expectRefused(json: unknown, reason: RegExp) {
   );
 }
 
+/** The contextAttention a split manifest reads as. */
+function contextAttentionOf(json: unknown): ContextAttention {
+  const m = parseManifest(json, '/models/m');
+  assert.ok(m.contract === 'split');
+  return m.contextAttention;
+}
+
 describe('engine: contextAttention in dllm.json', () => {
   it('absent on a split model: bidirectional, as before the field existed', () => {
-    assert.equal(parseManifest(splitJson(), '/models/m').contextAttention, 'bidirectional');
+    assert.equal(contextAttentionOf(splitJson()), 'bidirectional');
   });
 
   it('reads each value', () => {
     for (const a of ['bidirectional', 'causalSuffixFirst']) {
-      assert.equal(parseManifest(splitJson({ contextAttention: a }), '/models/m').contextAttention, a);
+      assert.equal(contextAttentionOf(splitJson({ contextAttention: a })), a);
     }
   });
 
@@ -75,7 +82,7 @@ describe('engine: contextAttention in dllm.json', () => {
     for (const a of ['bidirectional', 'causalSuffixFirst']) {
       expectRefused(fullJson({ contextAttention: a }), /"contextAttention" applies to the split contract only/);
     }
-    assert.equal(parseManifest(fullJson(), '/models/m').contextAttention, undefined);
+    assert.ok(!('contextAttention' in parseManifest(fullJson(), '/models/m')));
   });
 });
 

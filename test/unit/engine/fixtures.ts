@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ForwardFn } from '../../../src/engine/sampler/denoise';
+import { loadTokenizer, type TextTokenizer } from '../../../src/engine/tokenizer';
 
 /** GPT-2's byte → printable character table. */
 function bytesToUnicode(): string[] {
@@ -50,6 +51,26 @@ export function tinyTokenizerJson(): object {
 export const TINY_VOCAB = SPECIALS.length + 257;
 
 /** A fresh temporary folder, removed by the returned function. */
+/** Writes the tiny tokenizer.json into `dir` and loads it. */
+export function loadTinyTokenizer(dir: string): TextTokenizer {
+  const file = path.join(dir, 'tokenizer.json');
+  fs.writeFileSync(file, JSON.stringify(tinyTokenizerJson()));
+  return loadTokenizer(file);
+}
+
+/** Hooks for a suite: the tiny tokenizer, loaded from a temporary folder that is removed afterwards. */
+export function tinyTokenizerSuite(): { dir: string; tokenizer: TextTokenizer } {
+  const suite = {} as { dir: string; tokenizer: TextTokenizer };
+  let t: ReturnType<typeof tempDir> | undefined;
+  before(() => {
+    t = tempDir();
+    suite.dir = t.dir;
+    suite.tokenizer = loadTinyTokenizer(t.dir);
+  });
+  after(() => t?.remove());
+  return suite;
+}
+
 export function tempDir(): { dir: string; remove: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dllm-engine-test-'));
   return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };

@@ -1,10 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { Canvas } from '../../../src/engine/canvas';
 import { DenoiseHooks, DenoiseResult, denoise } from '../../../src/engine/sampler/denoise';
-import { buildPolicy, resolveSamplerOptions } from '../../../src/engine/sampler/index';
-import type { RemaskRule, SamplerPolicy } from '../../../src/engine/sampler/policies';
+import { buildPolicy, withDefaults, type RemaskRule, type SamplerPolicy } from '../../../src/engine/sampler/policies';
 import { mulberry32 } from '../../../src/engine/sampler/random';
-import type { SamplerOptions } from '../../../src/protocol/protocol';
+import { samplerKinds, type SamplerOptions } from '../../../src/protocol/protocol';
 import { Script, scriptedForward } from './fixtures';
 
 const V = 16;
@@ -28,7 +27,7 @@ interface PassRecord {
 /** Runs the loop, recording each pass's canvas and every re-mask decision. */
 async function run(script: Script, options: SamplerOptions, steps: number, hooks: DenoiseHooks = {}) {
   const n = script.target.length;
-  const policy = buildPolicy(resolveSamplerOptions(options), steps);
+  const policy = buildPolicy(withDefaults(options), steps);
   const remaskCalls: { pass: number; chosen: number[]; committedNow: number[]; commitPassAtSelect: number[] }[] = [];
   const spied: RemaskRule = {
     name: policy.remask.name,
@@ -229,7 +228,7 @@ describe('engine/sampler: stopping, cancellation, tokens', () => {
     const target = [5, PAD, 7, 8, 9, 10];
     const script: Script = { vocabSize: V, allowed: ALLOWED, target, prob: (pos) => (pos === 1 ? 0.99 : 0.5 - pos * 0.01) };
     const { forward, calls } = scriptedForward(script);
-    const policy = buildPolicy(resolveSamplerOptions({ kind: 'lowConfidence' }), 6);
+    const policy = buildPolicy(withDefaults({ kind: 'lowConfidence' }), 6);
     const res = await denoise(forward, { ...setup(6), tailFill: PAD }, policy);
     assert.deepEqual(Array.from(calls[0]!), [MASK, MASK, MASK, MASK, MASK, MASK]);
     assert.deepEqual(Array.from(calls[1]!), [MASK, PAD, PAD, PAD, PAD, PAD]);
@@ -244,7 +243,7 @@ describe('engine/sampler: stopping, cancellation, tokens', () => {
     for (const kind of ['saber', 'lowConfidence', 'threshold'] as const) {
       const { forward, calls } = scriptedForward(script);
       const seen: Int32Array[] = [];
-      const res = await denoise(forward, { ...setup(10), endAtFrontier: true }, buildPolicy(resolveSamplerOptions({ kind }), 10), {
+      const res = await denoise(forward, { ...setup(10), endAtFrontier: true }, buildPolicy(withDefaults({ kind }), 10), {
         onPass: (c) => seen.push(Int32Array.from(c.ids)),
       });
       assert.deepEqual(res.canvas.middleTokens(), [5, 6, 7, 8], kind);
@@ -265,7 +264,7 @@ describe('engine/sampler: stopping, cancellation, tokens', () => {
     const script: Script = { vocabSize: V, allowed: ALLOWED, target, prob: (pos) => (pos >= 6 ? 0.95 : 0.3) };
     for (const steps of [1, 2, 3]) {
       const { forward } = scriptedForward(script);
-      const res = await denoise(forward, { ...setup(12), endAtFrontier: true }, buildPolicy(resolveSamplerOptions({ kind: 'saber' }), steps));
+      const res = await denoise(forward, { ...setup(12), endAtFrontier: true }, buildPolicy(withDefaults({ kind: 'saber' }), steps));
       assert.ok(res.forwardPasses <= steps);
       assert.ok(res.canvas.isDone());
     }
@@ -295,7 +294,7 @@ describe('engine/sampler: stopping, cancellation, tokens', () => {
       }
       return logits;
     };
-    const res = await denoise(forward, setup(n), buildPolicy(resolveSamplerOptions({ kind: 'saber' }), 100));
+    const res = await denoise(forward, setup(n), buildPolicy(withDefaults({ kind: 'saber' }), 100));
     assert.ok(res.canvas.isDone());
     assert.deepEqual(Array.from(res.canvas.ids), [4, 4, 4, 4, 4, 4]);
   });
@@ -308,7 +307,7 @@ describe('engine/sampler: stopping, cancellation, tokens', () => {
       return logits;
     };
     const sample = async (seed: number) => {
-      const policy = buildPolicy(resolveSamplerOptions({ kind: 'saber', temperature: 1, seed }), 100);
+      const policy = buildPolicy(withDefaults({ kind: 'saber', temperature: 1, seed }), 100);
       const res = await denoise(forward, setup(12, 1, seed), policy);
       assert.ok(res.canvas.isDone());
       assert.ok(!res.canvas.middleTokens().includes(MASK));
@@ -330,18 +329,23 @@ describe('engine/sampler: stopping, cancellation, tokens', () => {
 });
 
 describe('engine/sampler: options', () => {
-  it('fills defaults and rejects values out of range', () => {
-    const o = resolveSamplerOptions({ kind: 'saber' });
+  it('fills the defaults of the options a request leaves out, and keeps those it sets', () => {
+    const o = withDefaults({ kind: 'saber' });
     assert.equal(o.minPerStep, 2);
     assert.equal(o.remaskDivisor, 8);
     assert.equal(o.remask, 'always');
     assert.equal(o.threshold, 0.9);
     assert.equal(o.temperature, 0);
-    assert.equal(resolveSamplerOptions({ kind: 'saber', minPerStep: undefined }).minPerStep, 2);
-    assert.throws(() => resolveSamplerOptions({ kind: 'saber', minPerStep: 0 }), /minPerStep/);
-    assert.throws(() => resolveSamplerOptions({ kind: 'threshold', threshold: 1.5 }), /threshold/);
-    assert.throws(() => resolveSamplerOptions({ kind: 'saber', temperature: -1 }), /temperature/);
-    assert.throws(() => resolveSamplerOptions({ kind: 'nope' as 'saber' }), /unknown sampler/);
+    assert.equal(withDefaults({ kind: 'saber', minPerStep: undefined }).minPerStep, 2);
+    assert.deepEqual(withDefaults({ kind: 'threshold', threshold: 0.5, seed: 7 }), { ...o, kind: 'threshold', threshold: 0.5, seed: 7 });
+  });
+
+  it('builds a policy for every sampler kind the protocol names', () => {
+    for (const kind of samplerKinds) {
+      const policy = buildPolicy(withDefaults({ kind }), 4);
+      assert.equal(policy.commit.name, kind);
+      assert.equal(policy.budget.maxPasses, 4);
+    }
   });
 });
 

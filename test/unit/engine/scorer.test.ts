@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { Canvas } from '../../../src/engine/canvas';
 import { OnnxScorer } from '../../../src/engine/runners/scorer';
 import { denoise } from '../../../src/engine/sampler/denoise';
-import { buildPolicy, resolveSamplerOptions } from '../../../src/engine/sampler/index';
+import { buildPolicy, withDefaults } from '../../../src/engine/sampler/policies';
 import { mulberry32 } from '../../../src/engine/sampler/random';
 import { scoreCanvas } from '../../../src/engine/sampler/scoring';
 
@@ -50,7 +50,7 @@ describe('engine/scorer (softmax on onnxruntime)', () => {
     };
     const setup = { canvasLength: N, maskId: 0, endIds: new Set([1]), vocabSize: V, banned, temperature: 0, random: mulberry32(0) };
     for (const kind of ['saber', 'lowConfidence', 'threshold'] as const) {
-      const policy = () => buildPolicy(resolveSamplerOptions({ kind }), N);
+      const policy = () => buildPolicy(withDefaults({ kind }), N);
       const js = await denoise(logitsAt, setup, policy());
       const ox = await denoise(logitsAt, { ...setup, fastScorer: (l, c, lim, com) => scorer.score(l, c, lim, com) }, policy());
       assert.deepEqual(Array.from(ox.canvas.ids), Array.from(js.canvas.ids), kind);

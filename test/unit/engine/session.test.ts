@@ -6,7 +6,7 @@ import { ModelLoadError } from '../../../src/engine/errors';
 import { graphTokenAxes } from '../../../src/engine/graphLimits';
 import { FULL_IO } from '../../../src/engine/runners/full';
 import { floatTensor, model, node, TensorType, valueInfo } from '../../../src/engine/runners/onnxProto';
-import { openSessions } from '../../../src/engine/session';
+import { contractMismatch, dimsMismatch, openSessions } from '../../../src/engine/session';
 import { tempDir } from './fixtures';
 
 /** y = x · W with W [2, 3] in `weights.bin` at a page-aligned offset, as export.py writes model folders. */
@@ -84,5 +84,23 @@ describe('engine/session', () => {
     writeIdentityGraph(file, [1, 'sequence']);
     const { sessions } = await openSessions({ model: { file, ...FULL_IO, tokenAxes } }, { device: 'cpu', threads: 1 });
     await sessions.model.release();
+  });
+});
+
+describe('engine/session: graph checks', () => {
+  it('graph dims are checked against the manifest where the graph states numbers', () => {
+    const want = { keys: [6, 1, 4, null, 64], logits: [1, null, 4096] };
+    const meta = (name: string, shape: (number | string)[]) => ({ name, isTensor: true as const, type: 'float32' as const, shape });
+    assert.equal(dimsMismatch(want, [meta('keys', [6, 'b', 4, 'C', 64]), meta('logits', ['b', 'N', 4096]), meta('other', [1])]), undefined);
+    assert.match(dimsMismatch(want, [meta('logits', ['b', 'N', 4000])])!, /"logits" has shape \[\?, \?, 4000\] but dllm.json implies \[1, \?, 4096\]/);
+    assert.match(dimsMismatch(want, [meta('keys', [8, 1, 4, 'C', 64])])!, /"keys"/);
+    assert.match(dimsMismatch(want, [meta('keys', [6, 1, 4, 64])])!, /"keys"/, 'rank differs');
+  });
+
+  it('graph names are checked against the contract', () => {
+    const spec = { inputs: ['input_ids', 'position_ids'], outputs: ['keys', 'values'] };
+    assert.equal(contractMismatch(spec, ['position_ids', 'input_ids'], ['keys', 'values', 'extra']), undefined);
+    assert.match(contractMismatch(spec, ['input_ids'], ['keys', 'values'])!, /inputs \[input_ids\].*expected inputs \[input_ids, position_ids\]/);
+    assert.match(contractMismatch(spec, ['input_ids', 'position_ids'], ['logits'])!, /outputs \[logits\]/);
   });
 });

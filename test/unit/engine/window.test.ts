@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { detectLineEnd, normalizeForModel, restoreLineEnds, toWellFormed } from '../../../src/engine/text';
 import { mulberry32 } from '../../../src/engine/sampler/random';
-import { cutByCharacters, fitTokens, windowTokens } from '../../../src/engine/window';
+import { fitTokens, windowTokens } from '../../../src/engine/window';
 
 const ids = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 
@@ -111,53 +110,5 @@ describe('engine/window: lazy token window', () => {
     };
     windowTokens('😀'.repeat(5000), '😀'.repeat(5000), 600, encode);
     for (const piece of seen) assert.equal(piece, piece.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, ''));
-  });
-});
-
-describe('engine/window: character cut', () => {
-  it('leaves short text alone', () => {
-    assert.deepEqual(cutByCharacters('abc', 'def', 10), { prefix: 'abc', suffix: 'def', prefixCut: false, suffixCut: false });
-    assert.deepEqual(cutByCharacters('', '', 10), { prefix: '', suffix: '', prefixCut: false, suffixCut: false });
-  });
-
-  it('keeps the prefix end and the suffix start of huge inputs, aligned to whole lines', () => {
-    const line = (i: number) => `line ${String(i).padStart(4, '0')}\n`; // 10 characters
-    const prefix = Array.from({ length: 10000 }, (_, i) => line(i)).join('');
-    const suffix = Array.from({ length: 10000 }, (_, i) => line(i)).join('');
-    const w = cutByCharacters(prefix, suffix, 95);
-    assert.equal(w.prefix, [9991, 9992, 9993, 9994, 9995, 9996, 9997, 9998, 9999].map(line).join(''));
-    assert.equal(w.suffix, [0, 1, 2, 3, 4, 5, 6, 7, 8].map(line).join(''));
-    assert.ok(w.prefixCut && w.suffixCut);
-  });
-
-  it('without a nearby newline cuts at the exact limit', () => {
-    const w = cutByCharacters('x'.repeat(1000), 'y'.repeat(1000), 100);
-    assert.equal(w.prefix.length, 100);
-    assert.equal(w.suffix.length, 100);
-  });
-
-  it('never splits a surrogate pair', () => {
-    const emoji = '😀'; // two UTF-16 units
-    const w = cutByCharacters('a' + emoji.repeat(10), emoji.repeat(10) + 'b', 5);
-    assert.equal(w.prefix, emoji.repeat(2));
-    assert.equal(w.suffix, emoji.repeat(2));
-    assert.equal(toWellFormed(w.prefix), w.prefix);
-    assert.equal(toWellFormed(w.suffix), w.suffix);
-  });
-});
-
-describe('engine/text', () => {
-  it('normalizes CRLF and lone CR to LF, lone surrogates to U+FFFD', () => {
-    assert.equal(normalizeForModel('a\r\nb\rc\nd'), 'a\nb\nc\nd');
-    assert.equal(normalizeForModel('x\uD800y\uDC00z😀'), 'x\uFFFDy\uFFFDz😀');
-    assert.equal(normalizeForModel('\uD83D'), '\uFFFD');
-  });
-
-  it('detects the dominant line end and restores it', () => {
-    assert.equal(detectLineEnd('a\r\nb\r\n', 'c\n'), '\r\n');
-    assert.equal(detectLineEnd('a\nb\n', 'c\r\n'), '\n');
-    assert.equal(detectLineEnd('', ''), '\n');
-    assert.equal(restoreLineEnds('a\nb\n', '\r\n'), 'a\r\nb\r\n');
-    assert.equal(restoreLineEnds('a\nb', '\n'), 'a\nb');
   });
 });

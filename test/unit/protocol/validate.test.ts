@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { InvalidParamsError, validateInfillParams, validateInitializeParams } from '../../../src/server/validateParams';
+import { InvalidParamsError, validateInfillParams, validateInitializeParams } from '../../../src/protocol/validate';
 
 const good = { prefix: 'a', suffix: 'b', maxTokens: 32, stepBudget: 8, sampler: { kind: 'saber' }, mode: 'inline' };
 
@@ -25,6 +25,10 @@ describe('parameter validation', () => {
       [{ ...good, sampler: { kind: 'saber', temperature: -1 } }, /temperature must be a number from 0/],
       [{ ...good, sampler: { kind: 'saber', seed: 1.5 } }, /seed must be an integer/],
       [{ ...good, language: 3 }, /params\.language must be a string/],
+      [{ ...good, prefix: 'a\r\nb' }, /params\.prefix has a carriage return at offset 1/],
+      [{ ...good, suffix: 'x\ry' }, /params\.suffix has a carriage return at offset 1/],
+      [{ ...good, sampler: { kind: 'saber', minPerStep: 0 } }, /params\.sampler\.minPerStep must be an integer from 1/],
+      [{ ...good, sampler: { kind: 'threshold', threshold: 1.5 } }, /params\.sampler\.threshold must be a number from 0 to 1/],
     ];
     for (const [params, pattern] of bad) {
       assert.throws(() => validateInfillParams(params), (e: unknown) => e instanceof InvalidParamsError && pattern.test(e.message), String(pattern));

@@ -33,10 +33,10 @@ describe('activation', () => {
     const api = await dllmApi();
     const started = Date.now();
     await api.ready();
-    const state = api.engineState;
+    const state = api.engine.state;
     assert.equal(state.kind, 'ready');
     if (state.kind !== 'ready') return;
-    assert.equal(typeof api.enginePid, 'number');
+    assert.equal(typeof api.engine.pid, 'number');
     assert.ok(['cpu', 'gpu'].includes(state.device.kind), `device ${JSON.stringify(state.device)}`);
     assert.equal(api.health, 'ready');
     report(

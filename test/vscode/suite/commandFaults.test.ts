@@ -18,12 +18,23 @@ import {
   type CommandOutcome,
   type InfillDeps,
 } from '../../../src/extension/infillCommands';
+import type { EngineState } from '../../../src/extension/engineState';
 import type { InfillRequest } from '../../../src/protocol/protocol';
 import { closeAllEditors, openEditor, sleep, waitFor } from './helpers';
 
 type Answer = (params: InfillRequest.Params, cancel: CancelSignal | undefined) => Promise<string>;
 
 const log = vscode.window.createOutputChannel('dLLM command fault tests', { log: true });
+
+/** The engine state a ready host reports: the model's context length sizes each request. */
+const readyState: EngineState = {
+  kind: 'ready',
+  pid: 1,
+  model: { name: 'scripted', path: '/scripted', contract: 'split', vocabSize: 4096, maxContextTokens: 448, maxCanvasTokens: 64 },
+  device: { provider: 'cpu', kind: 'cpu' },
+  warnings: [],
+  startupMs: 0,
+};
 
 /** Command dependencies whose engine answers with `answer`. */
 function depsAnswering(answer: Answer): InfillDeps {
@@ -52,7 +63,7 @@ function depsAnswering(answer: Answer): InfillDeps {
     },
   } as Partial<EngineClient> as EngineClient;
   return {
-    host: { readyClient: client, ready: async () => undefined },
+    host: { readyClient: client, ready: async () => undefined, state: readyState },
     config: {
       command: { maxTokens: 32, stepBudget: 8 },
       sampler: { kind: 'saber' },
@@ -184,6 +195,7 @@ describe('a command under faults', () => {
     let waited: CancelSignal | undefined;
     deps.host = {
       readyClient: undefined,
+      state: { kind: 'starting', attempt: 1 },
       // An engine that never becomes ready, like a load that hangs.
       ready: (cancel) =>
         new Promise<void>((_resolve, reject) => {

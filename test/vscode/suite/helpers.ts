@@ -89,13 +89,13 @@ function sameValue(a: unknown, b: unknown): boolean {
  * the trigger key (dllm.triggerInline) and returns how the extension's provider call ended.
  */
 export async function triggerInline(api: DllmApi): Promise<InlineOutcome> {
-  const before = api.lastInline?.id ?? 0;
+  const before = api.activity.lastInline?.id ?? 0;
   // Hide whatever is showing so the trigger asks the provider again.
   await vscode.commands.executeCommand('editor.action.inlineSuggest.hide');
   await vscode.commands.executeCommand('dllm.triggerInline');
   // Calls the editor itself superseded (a newer trigger came) do not count.
   return waitFor('an inline provider call to end', () => {
-    const last = api.lastInline;
+    const last = api.activity.lastInline;
     return last && last.id > before && !/superseded|cancelled/.test(last.reason ?? '') ? last : undefined;
   });
 }

@@ -23,7 +23,7 @@ describe('inline completion provider', () => {
 
   it('returns a suggestion from the model for a Python document', async () => {
     const api = await readyApi();
-    const requestsBefore = api.inlineRequests;
+    const requestsBefore = api.activity.inlineRequests;
     const outcome = await firstSuggestion(api, 'python', [
       'def add(a, b):\n    """Return the sum of a and b."""\n    return ',
       'import os\n\n\ndef list_python_files(folder):\n    """Return the .py files in folder."""\n    ',
@@ -31,8 +31,8 @@ describe('inline completion provider', () => {
       'class Point:\n    def __init__(self, x, y):\n        self.x = x\n        ',
     ]);
     assert.equal(outcome.source, 'model');
-    assert.ok(api.inlineRequests > requestsBefore, 'the model was not asked');
-    const stats = api.lastStats;
+    assert.ok(api.activity.inlineRequests > requestsBefore, 'the model was not asked');
+    const stats = api.activity.lastStats;
     assert.ok(stats, 'no statistics');
     const budget = vscode.workspace.getConfiguration('dllm').get<number>('inline.stepBudget')!;
     assert.ok(stats.forwardPasses >= 1 && stats.forwardPasses <= budget, `${stats.forwardPasses} passes, budget ${budget}`);
@@ -53,8 +53,8 @@ describe('inline completion provider', () => {
   it('typing a 40-character line at 8 characters per second runs the model only a handful of times', async () => {
     const api = await readyApi();
     await openEditor('python', 'def greet(name):\n    ');
-    const callsBefore = api.inlineCalls;
-    const runsBefore = api.inlineRequests;
+    const callsBefore = api.activity.inlineCalls;
+    const runsBefore = api.activity.inlineRequests;
     const line = 'message = "Hello, " + name + "! Welcome"';
     assert.equal(line.length, 40);
     for (const ch of line) {
@@ -62,8 +62,8 @@ describe('inline completion provider', () => {
       await sleep(125);
     }
     await sleep(1500); // the last keystroke's debounce and model run
-    const calls = api.inlineCalls - callsBefore;
-    const runs = api.inlineRequests - runsBefore;
+    const calls = api.activity.inlineCalls - callsBefore;
+    const runs = api.activity.inlineRequests - runsBefore;
     report(`typing 40 characters at 8/s: the provider was asked ${calls} times, the model ran ${runs} times`);
     // Without the provider being asked at all this test would prove nothing.
     assert.ok(calls >= 10, `VS Code asked the provider only ${calls} times while typing`);

@@ -25,11 +25,11 @@ describe('settings', () => {
     const api = await readyApi();
     restore.push(await withSetting('inline.enabled', false));
     const editor = await openEditor('python', 'def greet(name):\n    return ');
-    const before = api.lastInline?.id ?? 0;
+    const before = api.activity.lastInline?.id ?? 0;
     // Typing triggers the provider automatically, as in the editor.
     await vscode.commands.executeCommand('type', { text: 'f' });
     const off = await waitFor('the provider to answer the typing', () => {
-      const last = api.lastInline;
+      const last = api.activity.lastInline;
       return last && last.id > before && !/superseded/.test(last.reason ?? '') ? last : undefined;
     });
     assert.equal(off.text, undefined);
@@ -48,10 +48,10 @@ describe('settings', () => {
     const passes = async (budget: number): Promise<number> => {
       restore.push(await withSetting('inline.stepBudget', budget));
       await openEditor('python', 'def fibonacci(n):\n    """Return the n-th Fibonacci number."""\n    ');
-      const requests = api.inlineRequests;
+      const requests = api.activity.inlineRequests;
       await triggerInline(api);
-      assert.ok(api.inlineRequests > requests, `budget ${budget}: the model was not asked`);
-      const stats = api.lastStats;
+      assert.ok(api.activity.inlineRequests > requests, `budget ${budget}: the model was not asked`);
+      const stats = api.activity.lastStats;
       assert.ok(stats, 'no statistics');
       return stats.forwardPasses;
     };

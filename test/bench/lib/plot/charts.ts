@@ -1,62 +1,11 @@
 /**
- * The two benchmark charts — a labelled scatter with its Pareto frontier, and a grouped
- * histogram — drawn on a Raster. Layout numbers are in pixels; text uses the bitmap font.
+ * The two benchmark charts as vega-lite specs — a labelled scatter with its Pareto frontier, and a
+ * grouped histogram — and their rendering to PNG.
  */
-import { Raster, type Color } from './raster';
-
-export const palette: readonly Color[] = [
-  [31, 119, 180],
-  [214, 39, 40],
-  [44, 160, 44],
-  [255, 127, 14],
-  [148, 103, 189],
-  [140, 86, 75],
-  [227, 119, 194],
-  [23, 190, 207],
-];
-
-const ink: Color = [33, 33, 33];
-const grid: Color = [225, 225, 225];
-const muted: Color = [110, 110, 110];
-
-/** Round tick values (steps of 1, 2 or 5 × 10^k) covering [min, max] with about `target` intervals. */
-export function niceTicks(min: number, max: number, target = 5): number[] {
-  if (!Number.isFinite(min) || !Number.isFinite(max)) throw new RangeError(`ticks need finite bounds, got ${min}..${max}`);
-  if (min > max) [min, max] = [max, min];
-  if (min === max) {
-    const pad = min === 0 ? 1 : Math.abs(min) * 0.1;
-    min -= pad;
-    max += pad;
-  }
-  const raw = (max - min) / Math.max(1, target);
-  const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const norm = raw / magnitude;
-  const step = (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * magnitude;
-  const first = Math.floor(min / step + 1e-9);
-  const last = Math.ceil(max / step - 1e-9);
-  const ticks: number[] = [];
-  for (let i = first; i <= last; i++) ticks.push(Number((i * step).toPrecision(12)));
-  return ticks;
-}
-
-function formatTick(value: number, step: number): string {
-  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
-  return value.toFixed(decimals);
-}
-
-interface Frame {
-  left: number;
-  top: number;
-  width: number;
-  height: number;
-  xTicks: number[];
-  yTicks: number[];
-}
-
-const lo = (ticks: number[]) => ticks[0];
-const hi = (ticks: number[]) => ticks[ticks.length - 1];
-const px = (f: Frame, x: number) => f.left + ((x - lo(f.xTicks)) / (hi(f.xTicks) - lo(f.xTicks))) * f.width;
-const py = (f: Frame, y: number) => f.top + f.height - ((y - lo(f.yTicks)) / (hi(f.yTicks) - lo(f.yTicks))) * f.height;
+import type { Config, TopLevelSpec } from 'vega-lite';
+import { binEdges, groupedBars, mergeCoincident, paretoFrontier, type Dot, type ScatterPoint, type Series } from './data';
+import { placeLabels } from './labels';
+import { fontFamily, runView, svgToPng, textWidth } from './render';
 
 export interface ChartText {
   title: string;
@@ -71,161 +20,173 @@ export interface ChartSize {
   height: number;
 }
 
-const defaultSize: ChartSize = { width: 960, height: 600 };
+/** The size of the whole image, titles and axes included. */
+export const defaultSize: ChartSize = { width: 960, height: 600 };
 
-/** Background, title, grid, ticks and axis labels; returns the plot area. */
-function drawFrame(r: Raster, text: ChartText, xTicks: number[], yTicks: number[]): Frame {
-  const f: Frame = { left: 90, top: text.subtitle ? 78 : 56, width: r.width - 90 - 30, height: 0, xTicks, yTicks };
-  f.height = r.height - f.top - 74;
-  r.text(r.width / 2, 14, text.title, ink, 3, 'center');
-  if (text.subtitle) r.text(r.width / 2, 46, text.subtitle, muted, 2, 'center');
-  const xStep = xTicks.length > 1 ? xTicks[1] - xTicks[0] : 1;
-  const yStep = yTicks.length > 1 ? yTicks[1] - yTicks[0] : 1;
-  for (const t of xTicks) {
-    const x = px(f, t);
-    r.line(x, f.top, x, f.top + f.height, grid);
-    r.line(x, f.top + f.height, x, f.top + f.height + 5, ink);
-    r.text(x, f.top + f.height + 10, formatTick(t, xStep), ink, 2, 'center');
+const ink = '#212121';
+const muted = '#6e6e6e';
+const labelFontSize = 13;
+const dotRadius = 6;
+/** Dots closer than this many pixels become one dot. */
+const mergePixels = 4;
+
+const config: Config = {
+  font: fontFamily,
+  background: 'white',
+  view: { stroke: null },
+  title: { fontSize: 20, color: ink, subtitleFontSize: 14, subtitleColor: muted, subtitlePadding: 6, offset: 14 },
+  axis: { labelFontSize: 13, labelColor: ink, titleFontSize: 14, titleFontWeight: 'normal', titleColor: ink, titlePadding: 10, domainColor: ink, tickColor: ink, gridColor: '#e1e1e1' },
+  legend: { labelFontSize: 13, labelLimit: 0, labelColor: ink, symbolSize: 160, symbolType: 'square', fillColor: 'white', padding: 8, strokeColor: '#d0d0d0' },
+};
+
+/** What every chart shares: size (the whole image), titles, fonts and colours. */
+function frame(text: ChartText, size: ChartSize) {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    width: size.width,
+    height: size.height,
+    autosize: { type: 'fit', contains: 'padding' },
+    padding: 16,
+    title: { text: text.title, ...(text.subtitle ? { subtitle: text.subtitle } : {}) },
+    config,
+  } as const;
+}
+
+/** A dot with its label's anchor (left end, vertical middle), all in data units. */
+export interface LabelledDot extends Dot {
+  labelX: number;
+  labelY: number;
+}
+
+export interface ScatterOptions {
+  /** The y range to show at least (say [0, 1] for a rate); otherwise the points' own range. */
+  yDomain?: [number, number];
+  /** Groups in colour order, so that a group keeps its colour across charts; others follow in order of appearance. */
+  groups?: readonly string[];
+  size?: ChartSize;
+}
+
+const extent = (values: readonly number[], fallback: [number, number]): [number, number] => (values.length ? [Math.min(...values), Math.max(...values)] : fallback);
+
+/** The scales' domains, fixed up front so that the dots and labels, added later, leave them alone. */
+function scatterDomains(points: readonly ScatterPoint[], yDomain?: [number, number]) {
+  const [, xMax] = extent(
+    points.map((p) => p.x),
+    [0, 1],
+  );
+  const [yLo, yHi] = extent(
+    points.map((p) => p.y),
+    yDomain ?? [0, 1],
+  );
+  // Room to the right of the rightmost dot for its label.
+  const x: [number, number] = [0, xMax > 0 ? xMax * 1.08 : 1];
+  const y: [number, number] = yDomain ? [Math.min(yDomain[0], yLo), Math.max(yDomain[1], yHi)] : [yLo, yHi];
+  // A flat range still needs some height to place the dots in.
+  if (y[0] === y[1]) {
+    const pad = y[0] === 0 ? 1 : Math.abs(y[0]) * 0.1;
+    y[0] -= pad;
+    y[1] += pad;
   }
-  for (const t of yTicks) {
-    const y = py(f, t);
-    r.line(f.left, y, f.left + f.width, y, grid);
-    r.line(f.left - 5, y, f.left, y, ink);
-    r.text(f.left - 10, y - Raster.textHeight(2) / 2, formatTick(t, yStep), ink, 2, 'right');
-  }
-  r.line(f.left, f.top, f.left, f.top + f.height, ink, 2);
-  r.line(f.left, f.top + f.height, f.left + f.width, f.top + f.height, ink, 2);
-  r.text(f.left + f.width / 2, r.height - 28, text.xLabel, ink, 2, 'center');
-  r.textVertical(12, f.top + f.height / 2, text.yLabel, ink, 2);
-  return f;
-}
-
-export interface ScatterPoint {
-  x: number;
-  y: number;
-  label: string;
-  color: Color;
-}
-
-/** Points not beaten by another on both counts: fewer-or-equal x with strictly higher y. Sorted by x. */
-export function paretoFrontier<P extends { x: number; y: number }>(points: readonly P[]): P[] {
-  const sorted = [...points].sort((a, b) => a.x - b.x || b.y - a.y);
-  const front: P[] = [];
-  for (const p of sorted) if (front.length === 0 || p.y > front[front.length - 1].y) front.push(p);
-  return front;
-}
-
-interface Box {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
-
-const overlaps = (a: Box, b: Box) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
-
-/** Scatter of labelled points; the dashed line joins the Pareto frontier (fewer x, more y). */
-export function renderScatter(text: ChartText, points: readonly ScatterPoint[], options: { yTicks?: number[]; size?: ChartSize } = {}): Raster {
-  const size = options.size ?? defaultSize;
-  const r = new Raster(size.width, size.height);
-  const xs = points.map((p) => p.x);
-  const ys = points.map((p) => p.y);
-  const xTicks = niceTicks(0, xs.length ? Math.max(...xs) * 1.08 : 1);
-  const yTicks = options.yTicks ?? niceTicks(ys.length ? Math.min(...ys) : 0, ys.length ? Math.max(...ys) : 1);
-  const f = drawFrame(r, text, xTicks, yTicks);
-  const front = paretoFrontier(points);
-  for (let i = 1; i < front.length; i++) r.line(px(f, front[i - 1].x), py(f, front[i - 1].y), px(f, front[i].x), py(f, front[i].y), muted, 2, [8, 6]);
-  // Points drawn on top of each other become one dot with one label naming them all.
-  const dots = mergeCoincident(points.map((p) => ({ ...p, x: px(f, p.x), y: py(f, p.y) })), 4);
-  const taken: Box[] = dots.map((p) => ({ x: p.x - 7, y: p.y - 7, w: 14, h: 14 }));
-  for (const p of dots) r.fillCircle(p.x, p.y, 6, p.color);
-  const h = Raster.textHeight(2);
-  for (const p of dots) {
-    const { x, y } = p;
-    const w = Raster.textWidth(p.label, 2);
-    // Beside the point first, then stacked further and further above and below it.
-    const candidates: Box[] = [
-      { x: x + 11, y: y - h / 2, w, h },
-      { x: x - 11 - w, y: y - h / 2, w, h },
-    ];
-    for (let level = 0; level < 4; level++) {
-      const lift = 12 + level * (h + 6);
-      for (const bx of [x - w / 2, x - w + 6, x - 6]) candidates.push({ x: bx, y: y - lift - h, w, h }, { x: bx, y: y + lift, w, h });
-    }
-    const inside = (b: Box) => b.x >= f.left && b.x + b.w <= f.left + f.width && b.y >= f.top && b.y + b.h <= f.top + f.height;
-    const box = candidates.find((b) => inside(b) && !taken.some((t) => overlaps(b, t))) ?? candidates.find(inside) ?? candidates[0];
-    taken.push(box);
-    r.text(box.x, box.y, p.label, p.color, 2);
-  }
-  return r;
+  return { x, y };
 }
 
 /**
- * Groups points lying within `tolerance` (in their own units) of a group's first point; each
- * group keeps the first point's place, the labels joined with " = ", and the first colour when
- * alone or a neutral ink when shared.
+ * Scatter of labelled points coloured by group; the dashed line joins the Pareto frontier (fewer
+ * x, more y). `dots` are the points as drawn, with their labels placed (see renderScatter); none
+ * draws the axes and the frontier only.
  */
-export function mergeCoincident(points: readonly ScatterPoint[], tolerance: number): ScatterPoint[] {
-  const groups: ScatterPoint[][] = [];
-  for (const p of points) {
-    const group = groups.find((g) => Math.abs(g[0].x - p.x) <= tolerance && Math.abs(g[0].y - p.y) <= tolerance);
-    if (group) group.push(p);
-    else groups.push([p]);
-  }
-  return groups.map((g) => ({ x: g[0].x, y: g[0].y, label: g.map((p) => p.label).join(' = '), color: g.length === 1 ? g[0].color : ink }));
+export function scatterSpec(text: ChartText, points: readonly ScatterPoint[], dots: readonly LabelledDot[], options: ScatterOptions = {}): TopLevelSpec {
+  const domains = scatterDomains(points, options.yDomain);
+  const groups = [...new Set([...(options.groups ?? []), ...points.map((p) => p.group)])];
+  // Every layer repeats the scales and axis titles: layers share them, and vega-lite merges them.
+  const x = (field: string) => ({ field, type: 'quantitative', title: text.xLabel, scale: { domain: domains.x, nice: true, zero: false } }) as const;
+  const y = (field: string) => ({ field, type: 'quantitative', title: text.yLabel, scale: { domain: domains.y, nice: true, zero: false } }) as const;
+  // A dot shared by several groups is drawn in ink rather than in one group's colour.
+  const color = { condition: { test: 'datum.group === null', value: ink }, field: 'group', type: 'nominal', scale: { domain: groups, scheme: 'category10' }, legend: null } as const;
+  return {
+    ...frame(text, options.size ?? defaultSize),
+    layer: [
+      {
+        data: { values: paretoFrontier(points).map((p) => ({ x: p.x, y: p.y })) },
+        mark: { type: 'line', color: muted, strokeWidth: 2, strokeDash: [8, 6] },
+        encoding: { x: x('x'), y: y('y') },
+      },
+      {
+        data: { values: dots.map((d) => ({ ...d })) },
+        mark: { type: 'circle', size: Math.PI * dotRadius ** 2, opacity: 1 },
+        encoding: { x: x('x'), y: y('y'), color },
+      },
+      {
+        data: { values: dots.map((d) => ({ ...d })) },
+        mark: { type: 'text', align: 'left', baseline: 'middle', fontSize: labelFontSize },
+        encoding: { x: x('labelX'), y: y('labelY'), text: { field: 'label' }, color },
+      },
+    ],
+  };
 }
 
-/** Equal-width bin edges on round numbers covering every value. */
-export function binEdges(values: readonly number[], bins: number): number[] {
-  if (values.length === 0) return [0, 1];
-  const ticks = niceTicks(Math.min(...values), Math.max(...values), bins);
-  return ticks.length >= 2 ? ticks : [ticks[0], ticks[0] + 1];
+/** A linear scale of a run vega view: data to pixels and back. */
+interface PixelScale {
+  (value: number): number;
+  invert(pixel: number): number;
 }
 
-/** Counts per bin; a value on an inner edge goes to the upper bin, the last bin includes its right edge. */
-export function histogram(values: readonly number[], edges: readonly number[]): number[] {
-  const counts = new Array<number>(edges.length - 1).fill(0);
-  for (const v of values) {
-    if (v < edges[0] || v > edges[edges.length - 1]) continue;
-    let i = 0;
-    while (i < counts.length - 1 && v >= edges[i + 1]) i++;
-    counts[i]++;
-  }
-  return counts;
+/**
+ * Renders the scatter to PNG. A first layout, without dots, gives the scales; the dots are then
+ * merged and their labels placed in pixels, and the chart is drawn with them.
+ */
+export async function renderScatter(text: ChartText, points: readonly ScatterPoint[], options: ScatterOptions = {}): Promise<Buffer> {
+  const bare = await runView(scatterSpec(text, points, [], options));
+  const xScale: PixelScale = bare.scale('x');
+  const yScale: PixelScale = bare.scale('y');
+  const dots = mergeCoincident(
+    points.map((p) => ({ ...p, x: xScale(p.x), y: yScale(p.y) })),
+    mergePixels,
+  );
+  const lineHeight = Math.ceil(labelFontSize * 1.25);
+  const spots = dots.map((d) => ({ x: d.x, y: d.y, w: textWidth(d.label, labelFontSize), h: lineHeight }));
+  const boxes = placeLabels(spots, { width: bare.width(), height: bare.height() }, dotRadius);
+  const labelled = dots.map((d, i) => ({
+    ...d,
+    x: xScale.invert(d.x),
+    y: yScale.invert(d.y),
+    labelX: xScale.invert(boxes[i].x),
+    labelY: yScale.invert(boxes[i].y + boxes[i].h / 2),
+  }));
+  const view = await runView(scatterSpec(text, points, labelled, options));
+  return svgToPng(await view.toSVG());
 }
 
-export interface HistogramSeries {
-  name: string;
-  values: readonly number[];
-  color: Color;
+export interface HistogramOptions {
+  /** The most bins; the edges fall on round numbers. */
+  bins?: number;
+  size?: ChartSize;
 }
 
 /** Grouped histogram: one bar per series in each bin, shared bins, legend top right. */
-export function renderHistogram(text: ChartText, series: readonly HistogramSeries[], options: { bins?: number; size?: ChartSize } = {}): Raster {
-  const size = options.size ?? defaultSize;
-  const r = new Raster(size.width, size.height);
-  const edges = binEdges(series.flatMap((s) => s.values), options.bins ?? 16);
-  const counts = series.map((s) => histogram(s.values, edges));
-  // Headroom above the tallest bar keeps the legend clear; counts are whole, so steps are too.
-  const yTicks = niceTicks(0, Math.max(5, 1.3 * Math.max(...counts.flat())));
-  const f = drawFrame(r, text, edges.length > 12 ? niceTicks(edges[0], edges[edges.length - 1]) : edges, yTicks);
-  // Bars use the bin edges; the tick row may be coarser when there are many bins.
-  const binPx = (i: number) => px(f, edges[i]);
-  for (let b = 0; b < edges.length - 1; b++) {
-    const x0 = binPx(b) + 2;
-    const barWidth = (binPx(b + 1) - binPx(b) - 4) / Math.max(1, series.length);
-    counts.forEach((c, s) => {
-      if (c[b] === 0) return;
-      const top = py(f, c[b]);
-      r.fillRect(x0 + s * barWidth, top, Math.max(1, barWidth - 1), f.top + f.height - top, series[s].color);
-    });
-  }
-  const legendWidth = Math.max(...series.map((s) => Raster.textWidth(s.name, 2))) + 40;
-  const lx = f.left + f.width - legendWidth - 10;
-  series.forEach((s, i) => {
-    const ly = f.top + 10 + i * 24;
-    r.fillRect(lx, ly, 16, 16, s.color);
-    r.text(lx + 24, ly, s.name, ink, 2);
-  });
-  return r;
+export function histogramSpec(text: ChartText, series: readonly Series[], options: HistogramOptions = {}): TopLevelSpec {
+  const edges = binEdges(
+    series.flatMap((s) => s.values),
+    options.bins ?? 16,
+  );
+  const bars = groupedBars(series, edges);
+  // Headroom above the tallest bar keeps the legend clear.
+  const top = Math.max(5, 1.3 * Math.max(0, ...bars.map((b) => b.count)));
+  return {
+    ...frame(text, options.size ?? defaultSize),
+    data: { values: bars.map((b) => ({ ...b })) },
+    mark: { type: 'bar', orient: 'vertical' },
+    encoding: {
+      // Ticks on the bin edges, unless there are so many that they would crowd.
+      x: { field: 'x0', type: 'quantitative', title: text.xLabel, scale: { domain: [edges[0], edges[edges.length - 1]], nice: false, zero: false }, axis: edges.length <= 13 ? { values: edges } : {} },
+      x2: { field: 'x1' },
+      y: { field: 'count', type: 'quantitative', stack: null, title: text.yLabel, scale: { domain: [0, top], nice: true }, axis: { tickMinStep: 1, format: 'd' } },
+      color: { field: 'series', type: 'nominal', scale: { domain: series.map((s) => s.name), scheme: 'category10' }, legend: { title: null, orient: 'top-right' } },
+    },
+  };
+}
+
+export async function renderHistogram(text: ChartText, series: readonly Series[], options: HistogramOptions = {}): Promise<Buffer> {
+  const view = await runView(histogramSpec(text, series, options));
+  return svgToPng(await view.toSVG());
 }

@@ -4,14 +4,14 @@
  * the README. Everything is sorted and gzip gets no timestamp, so a rebuild is byte-identical.
  */
 import * as zlib from 'node:zlib';
-import { cutWindow, type WindowSizes } from '../../../../src/completion/contextWindow';
+import { cutWindow } from '../../../../src/completion/contextWindow';
 import type { Hole, HoleKind } from './holes';
 import { holeKinds } from './holes';
 import type { Language } from './language';
 import { safeName, type ProjectSpec } from './projects';
 
 /** The context a task keeps around its hole, cut the way the extension cuts it. */
-export const taskWindow: WindowSizes = { prefixChars: 4000, suffixChars: 2000 };
+export const taskWindow = { prefixChars: 4000, suffixChars: 2000 } as const;
 
 export interface RealCodeTask {
   task_id: string;
@@ -29,9 +29,13 @@ export interface RealCodeTask {
 
 /** The task for `hole` in `text` (`\n` line ends), its context cut as the extension cuts it. */
 export function makeTask(text: string, hole: Hole, where: { language: Language; project: string; path: string }): RealCodeTask {
-  const window = cutWindow(text.slice(0, hole.start), text.slice(hole.end), taskWindow);
+  // Each side cut on its own (the other side empty), with the extension's line and surrogate rules.
+  const window = {
+    prefix: cutWindow(text.slice(0, hole.start), '', taskWindow.prefixChars).prefix,
+    suffix: cutWindow('', text.slice(hole.end), taskWindow.suffixChars).suffix,
+  };
   const line = hole.line + 1;
-  // The three parts must be a window of the file, exactly (cutWindow also normalises line ends).
+  // The three parts must be a window of the file, exactly.
   if (text.slice(hole.start - window.prefix.length, hole.start) !== window.prefix || text.slice(hole.end, hole.end + window.suffix.length) !== window.suffix) {
     throw new Error(`${where.project}/${where.path}:${line}: the cut context is not the file's text around the hole`);
   }

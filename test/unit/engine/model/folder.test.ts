@@ -2,19 +2,24 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { bundledModelDir } from '../../../src/engine/engine';
-import { findFolderProblem, findPackageRoot, resolveModelDir } from '../../../src/server/modelFolder';
+import { BUNDLED_MODEL, bundledModelDir, findFolderProblem, findPackageRoot, resolveModelDir } from '../../../../src/engine/model/folder';
 
-describe('model folder', () => {
+describe('engine/model/folder', () => {
   let dir: string;
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dllm-folder-'))));
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('finds the package root from the bundle and from the sources', () => {
-    const root = path.resolve(__dirname, '../../..');
+    const root = path.resolve(__dirname, '../../../..');
     assert.strictEqual(findPackageRoot(path.join(root, 'dist')), root);
     assert.strictEqual(findPackageRoot(path.join(root, 'src', 'server')), root);
     assert.strictEqual(bundledModelDir(root), path.join(root, 'models', 'dllm-code-tiny'));
+    assert.ok(fs.existsSync(path.join(bundledModelDir(root), 'dllm.json')), 'the bundled model is in the repository');
+  });
+
+  it('resolves the bundled model folder under a root', () => {
+    assert.strictEqual(BUNDLED_MODEL, 'dllm-code-tiny');
+    assert.strictEqual(bundledModelDir('/ext'), path.join('/ext', 'models', 'dllm-code-tiny'));
   });
 
   it('uses the bundled model when no folder is named', () => {

@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ModelLoadError } from '../../../src/engine/errors';
-import { MAX_CANVAS_TOKENS_LIMIT, MAX_CONTEXT_TOKENS_LIMIT, readManifest } from '../../../src/engine/manifest';
-import { loadTokenizer } from '../../../src/engine/tokenizer';
-import { tempDir } from './fixtures';
+import { ModelLoadError } from '../../../../src/engine/errors';
+import { MAX_CANVAS_TOKENS_LIMIT, MAX_CONTEXT_TOKENS_LIMIT, type ModelManifest, parseManifest, readManifest } from '../../../../src/engine/model/manifest';
+import { loadTokenizer } from '../../../../src/engine/tokenizer';
+import { tempDir } from '../fixtures';
 
 function splitManifest(): Record<string, unknown> {
   return {
@@ -39,7 +39,7 @@ function expectLoadError(fn: () => unknown, where: string, reason: RegExp) {
   });
 }
 
-describe('engine/manifest', () => {
+describe('engine/model/manifest', () => {
   let t: ReturnType<typeof tempDir>;
   beforeEach(() => (t = tempDir()));
   afterEach(() => t.remove());
@@ -47,11 +47,11 @@ describe('engine/manifest', () => {
   it('reads a valid split manifest with absolute file paths', () => {
     writeModel(t.dir, splitManifest());
     const m = readManifest(t.dir);
-    assert.equal(m.contract, 'split');
+    assert.ok(m.contract === 'split');
     assert.equal(m.files.context, path.join(t.dir, 'context.onnx'));
     assert.deepEqual(m.specialTokens, { mask: 0, pad: 1, bos: 2, eos: 3 });
     assert.deepEqual(m.kvCache, { layers: 2, heads: 2, headDim: 8 });
-    assert.equal(m.shiftedLogits, false);
+    assert.equal(m.contextAttention, 'bidirectional');
     assert.equal(m.dir, t.dir);
   });
 
@@ -60,10 +60,65 @@ describe('engine/manifest', () => {
     delete (j as Record<string, unknown>).kvCache;
     writeModel(t.dir, j, ['tokenizer.json', 'model.onnx']);
     const m = readManifest(t.dir);
-    assert.equal(m.contract, 'full');
+    assert.ok(m.contract === 'full');
     assert.equal(m.shiftedLogits, true);
     assert.equal(m.specialTokens.bos, null);
     assert.equal(m.files.model, path.join(t.dir, 'model.onnx'));
+  });
+
+  describe('one variant per contract', () => {
+    /** The manifest `json` describes, or the reason it is refused. */
+    const parse = (json: Record<string, unknown>): ModelManifest => parseManifest(json, t.dir);
+    const refusal = (json: Record<string, unknown>): string => {
+      try {
+        parse(json);
+      } catch (e) {
+        assert.ok(e instanceof ModelLoadError, String(e));
+        return e.reason;
+      }
+      assert.fail('the manifest was accepted');
+    };
+    const fullJson = (): Record<string, unknown> => ({ ...splitManifest(), contract: 'full', files: { tokenizer: 'tokenizer.json', model: 'model.onnx' } });
+
+    it('refuses a split manifest without its cache shape or one of its graphs, naming the field and the contract', () => {
+      const noCache = splitManifest();
+      delete noCache.kvCache;
+      assert.equal(refusal(noCache), 'missing required field "kvCache" (required by the split contract)');
+      for (const graph of ['context', 'denoise']) {
+        const files: Record<string, unknown> = { ...(splitManifest().files as object) };
+        delete files[graph];
+        assert.equal(refusal({ ...splitManifest(), files }), `missing required field "files.${graph}" (required by the split contract)`);
+      }
+      assert.equal(refusal({ ...splitManifest(), files: { ...(splitManifest().files as object), context: '' } }), '"files.context" must be a non-empty path');
+    });
+
+    it('refuses a full manifest without its graph, and one that names split-only settings', () => {
+      assert.equal(refusal({ ...fullJson(), files: { tokenizer: 'tokenizer.json', context: 'context.onnx' } }), 'missing required field "files.model" (required by the full contract)');
+      assert.equal(refusal({ ...fullJson(), files: { model: 'model.onnx' } }), 'missing required field "files.tokenizer"');
+      assert.equal(refusal({ ...splitManifest(), shiftedLogits: true }), '"shiftedLogits" applies to the full contract only');
+    });
+
+    it('a full manifest holds no split fields, even where dllm.json names them', () => {
+      const m = parse({ ...fullJson(), files: { tokenizer: 'tokenizer.json', model: 'model.onnx', context: 'context.onnx', denoise: 'denoise.onnx' } });
+      assert.ok(m.contract === 'full');
+      assert.deepEqual(Object.keys(m.files).sort(), ['model', 'tokenizer']);
+      assert.ok(!('kvCache' in m), 'no kvCache');
+      assert.ok(!('contextAttention' in m), 'no contextAttention');
+      assert.equal(m.shiftedLogits, false, 'unshifted when dllm.json leaves it out');
+    });
+
+    it('a split manifest holds no full fields', () => {
+      const m = parse({ ...splitManifest(), shiftedLogits: false });
+      assert.ok(m.contract === 'split');
+      assert.deepEqual(Object.keys(m.files).sort(), ['context', 'denoise', 'tokenizer']);
+      assert.ok(!('shiftedLogits' in m), 'no shiftedLogits');
+    });
+
+    it('names the accepted contracts when it meets another, even one named like an object key', () => {
+      for (const contract of ['weird', 'toString', 'constructor', 1, null]) {
+        assert.equal(refusal({ ...splitManifest(), contract }), `unknown "contract" ${JSON.stringify(contract)} (expected "split" or "full")`);
+      }
+    });
   });
 
   it('missing folder', () => {

@@ -12,7 +12,7 @@ import {
   readSource,
   splitAt,
 } from '../../../src/cli/complete';
-import { validateInfillParams, validateInitializeParams } from '../../../src/server/validateParams';
+import { validateInfillParams, validateInitializeParams } from '../../../src/protocol/validate';
 
 const script = path.join(__dirname, '../../../src/cli/complete.ts');
 
@@ -34,17 +34,18 @@ describe('npm run complete: positions and options', () => {
     assert.throws(() => parseTarget('a.py:3'), /is not FILE:LINE:COL/);
   });
 
-  it('splits at a 1-based line and column; CRLF is not part of the line', () => {
+  it('splits at a 1-based line and column; CRLF is not part of the line, and the request gets LF', () => {
     const text = 'def f():\r\n    pass\r\n';
-    assert.deepStrictEqual(splitAt(text, parseTarget('f.py:2:5')), { prefix: 'def f():\r\n    ', suffix: 'pass\r\n', selected: '' });
-    assert.deepStrictEqual(splitAt(text, parseTarget('f.py:1:9')), { prefix: 'def f():', suffix: '\r\n    pass\r\n', selected: '' });
-    assert.deepStrictEqual(splitAt(text, parseTarget('f.py:3:1')), { prefix: text, suffix: '', selected: '' });
-    assert.deepStrictEqual(splitAt('', parseTarget('empty.py:1:1')), { prefix: '', suffix: '', selected: '' });
+    const crlf = { selected: '', lineEnd: '\r\n' };
+    assert.deepStrictEqual(splitAt(text, parseTarget('f.py:2:5')), { prefix: 'def f():\n    ', suffix: 'pass\n', ...crlf });
+    assert.deepStrictEqual(splitAt(text, parseTarget('f.py:1:9')), { prefix: 'def f():', suffix: '\n    pass\n', ...crlf });
+    assert.deepStrictEqual(splitAt(text, parseTarget('f.py:3:1')), { prefix: 'def f():\n    pass\n', suffix: '', ...crlf });
+    assert.deepStrictEqual(splitAt('', parseTarget('empty.py:1:1')), { prefix: '', suffix: '', selected: '', lineEnd: '\n' });
   });
 
   it('splits a selection into prefix, selected text and suffix', () => {
     const text = 'a = 1\nb = 2\nc = 3\n';
-    assert.deepStrictEqual(splitAt(text, parseTarget('x.py:1:5-2:6')), { prefix: 'a = ', suffix: '\nc = 3\n', selected: '1\nb = 2' });
+    assert.deepStrictEqual(splitAt(text, parseTarget('x.py:1:5-2:6')), { prefix: 'a = ', suffix: '\nc = 3\n', selected: '1\nb = 2', lineEnd: '\n' });
     assert.throws(() => splitAt(text, parseTarget('x.py:2:1-1:1')), /ends before it starts/);
   });
 
@@ -119,15 +120,15 @@ describe('npm run complete: files, ranges and devices', () => {
   });
 
   it('explains a negative number instead of calling it ambiguous', () => {
-    assert.throws(() => parseCommandLine(['f.py:1:1', '--steps', '-3']), /--steps must be a positive integer from 1 to 4096, got "-3"/);
+    assert.throws(() => parseCommandLine(['f.py:1:1', '--steps', '-3']), /--steps must be an integer from 1 to 4096, got "-3"/);
     assert.throws(() => parseCommandLine(['f.py:1:1', '--temperature', '-0.5']), /--temperature must be a number from 0 to 100, got "-0\.5"/);
-    assert.throws(() => parseCommandLine(['f.py:1:1', '--threads', '-1']), /--threads must be a positive integer/);
+    assert.throws(() => parseCommandLine(['f.py:1:1', '--threads', '-1']), /--threads must be an integer from 1 to 1024/);
   });
 
   it('names its own option and range for values the engine would refuse', () => {
     for (const [args, expected] of [
-      [['--steps', '100000'], /--steps must be a positive integer from 1 to 4096, got "100000"/],
-      [['--threads', '5000'], /--threads must be a positive integer from 1 to 1024/],
+      [['--steps', '100000'], /--steps must be an integer from 1 to 4096, got "100000"/],
+      [['--threads', '5000'], /--threads must be an integer from 1 to 1024/],
       [['--temperature', '1000'], /--temperature must be a number from 0 to 100/],
       [['--seed', '1e20'], /--seed must be an integer from 0 to/],
     ] as const) {

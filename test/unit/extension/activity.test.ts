@@ -1,19 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { Activity } from '../../../src/extension/activity';
-import { SnoozeState, type KeyValueStore } from '../../../src/extension/inlineGate';
 import type { InfillRequest } from '../../../src/protocol/protocol';
-
-function memoryStore(): KeyValueStore & { data: Map<string, unknown> } {
-  const data = new Map<string, unknown>();
-  return {
-    data,
-    get: <T>(key: string) => data.get(key) as T | undefined,
-    update: async (key: string, value: unknown) => {
-      if (value === undefined) data.delete(key);
-      else data.set(key, value);
-    },
-  };
-}
 
 function result(finishReason: InfillRequest.Result['finishReason'], forwardPasses: number): InfillRequest.Result {
   return {
@@ -25,32 +12,6 @@ function result(finishReason: InfillRequest.Result['finishReason'], forwardPasse
     },
   };
 }
-
-describe('SnoozeState', () => {
-  it('snoozes until the deadline, survives a new instance on the same store, and resumes', async () => {
-    let now = 1_000_000;
-    const store = memoryStore();
-    const snooze = new SnoozeState(store, () => now);
-    let changes = 0;
-    snooze.onDidChange(() => changes++);
-    assert.equal(snooze.snoozed, false);
-    await snooze.snooze(15);
-    assert.equal(snooze.until, 1_000_000 + 15 * 60_000);
-    assert.equal(changes, 1);
-
-    const reloaded = new SnoozeState(store, () => now);
-    assert.equal(reloaded.snoozed, true, 'a window reload keeps the snooze');
-
-    now += 15 * 60_000;
-    assert.equal(snooze.snoozed, false, 'ends at the deadline');
-    now -= 60_000;
-    await snooze.resume();
-    assert.equal(snooze.snoozed, false);
-    assert.equal(changes, 2);
-    snooze.dispose();
-    reloaded.dispose();
-  });
-});
 
 describe('Activity', () => {
   it('counts requests by mode, tracks in-flight work, and keeps stats of uncancelled results only', async () => {

@@ -1,0 +1,46 @@
+/**
+ * The manifest's rules about token ids, whatever the contract: which ids the sampler may never
+ * commit, and which language token a request starts with.
+ */
+import type { TextTokenizer } from '../tokenizer';
+import type { ManifestBase } from './manifest';
+
+/** The manifest fields the vocabulary rules read. */
+export type VocabularyManifest = Pick<ManifestBase, 'vocabSize' | 'specialTokens' | 'languageTokens'>;
+
+/**
+ * Tokens the sampler may never commit: the mask, bos, language tokens, the tokenizer's other
+ * special tokens, and ids the tokenizer cannot decode. Pad and eos stay: they end the middle.
+ */
+export function bannedTokens(m: VocabularyManifest, tokenizer: Pick<TextTokenizer, 'specialIds' | 'idToToken'>): Uint8Array {
+  const banned = new Uint8Array(m.vocabSize);
+  const { mask, pad, bos, eos } = m.specialTokens;
+  for (let id = 0; id < m.vocabSize; id++) if (tokenizer.idToToken(id) === undefined) banned[id] = 1;
+  for (const id of tokenizer.specialIds) if (id < m.vocabSize) banned[id] = 1;
+  for (const id of Object.values(m.languageTokens ?? {})) banned[id] = 1;
+  banned[mask] = 1;
+  if (bos !== null) banned[bos] = 1;
+  banned[pad] = 0;
+  if (eos !== null) banned[eos] = 0;
+  return banned;
+}
+
+/** VS Code language ids that are dialects of a more common one, tried when a manifest lacks them. */
+const LANGUAGE_FALLBACK: Readonly<Record<string, string>> = {
+  typescriptreact: 'typescript',
+  javascriptreact: 'javascript',
+  'objective-c': 'c',
+  'objective-cpp': 'cpp',
+  'cuda-cpp': 'cpp',
+};
+
+/** The language token for a VS Code language id: its own, else its base language's, else `other`, else none. */
+export function languageToken(m: Pick<ManifestBase, 'languageTokens'>, language: string | undefined): number | undefined {
+  const table = m.languageTokens;
+  if (table === undefined) return undefined;
+  const has = (id: string | undefined): id is string => !!id && Object.prototype.hasOwnProperty.call(table, id);
+  if (has(language)) return table[language];
+  const base = language ? LANGUAGE_FALLBACK[language] : undefined;
+  if (has(base)) return table[base];
+  return table.other;
+}

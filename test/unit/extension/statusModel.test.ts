@@ -1,0 +1,44 @@
+import { strict as assert } from 'node:assert';
+import type { EngineState } from '../../../src/extension/engineState';
+import { describeStatus, healthOf, type StatusInput } from '../../../src/extension/statusModel';
+
+describe('status model', () => {
+  const ready: EngineState = {
+    kind: 'ready',
+    pid: 42,
+    model: { name: 'tiny', path: '/m', contract: 'split', vocabSize: 4096, maxContextTokens: 1024, maxCanvasTokens: 128 },
+    device: { provider: 'cpu', kind: 'cpu', threads: 2 },
+    warnings: [],
+    startupMs: 300,
+  };
+  const base: StatusInput = { engine: ready, inlineEnabled: true, now: 1_000_000, busy: false };
+
+  it('orders health: error, loading, busy, snoozed, off, ready', () => {
+    assert.equal(healthOf({ ...base, engine: { kind: 'failed', message: 'x' }, busy: true }), 'error');
+    assert.equal(healthOf({ ...base, engine: { kind: 'starting', attempt: 1 } }), 'loading');
+    assert.equal(healthOf({ ...base, engine: { kind: 'restarting', reason: 'crash', delayMs: 500, attempt: 2 } }), 'loading');
+    assert.equal(healthOf({ ...base, busy: true, inlineEnabled: false }), 'busy');
+    assert.equal(healthOf({ ...base, snoozedUntil: base.now + 1000, inlineEnabled: false }), 'snoozed');
+    assert.equal(healthOf({ ...base, snoozedUntil: base.now - 1 }), 'ready');
+    assert.equal(healthOf({ ...base, inlineEnabled: false }), 'off');
+    assert.equal(healthOf(base), 'ready');
+  });
+
+  it('shows the device, last latency and forward passes when ready', () => {
+    const v = describeStatus({ ...base, last: { totalMs: 141.6, forwardPasses: 9 } });
+    assert.equal(v.text, '$(sparkle) dLLM CPU · 142 ms · 9 passes');
+    assert.match(v.tooltip, /Model: tiny/);
+    assert.equal(v.background, undefined);
+  });
+
+  it('shows the failure with an error background', () => {
+    const v = describeStatus({ ...base, engine: { kind: 'failed', message: 'gave up after 5 crashes' } });
+    assert.equal(v.background, 'error');
+    assert.match(v.tooltip, /gave up after 5 crashes/);
+  });
+
+  it('counts snooze minutes up', () => {
+    const v = describeStatus({ ...base, snoozedUntil: base.now + 14 * 60_000 + 1 });
+    assert.equal(v.text, '$(clock) dLLM 15 min');
+  });
+});
