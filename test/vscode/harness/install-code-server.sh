@@ -10,7 +10,7 @@ CODE_SERVER_VERSION=4.100.3   # newest release whose engines.node is 20 (VS Code
 RIPGREP_VERSION=1.15.11       # the @vscode/ripgrep that code-server pins
 RIPGREP_ASSET=ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz
 
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 prefix="${CODE_SERVER_PREFIX:-$repo_root/.cache/code-server}"
 server_main="$prefix/node_modules/code-server/lib/vscode/out/server-main.js"
 stamp="$prefix/.installed-$CODE_SERVER_VERSION"
