@@ -26,7 +26,6 @@ export function oneOf<T extends string>(value: string | undefined, name: string,
   return value as T;
 }
 
-
 /** Runs `main`, printing an error without a stack trace for the usual mistakes. */
 export function runMain(main: () => Promise<void>): void {
   main().then(

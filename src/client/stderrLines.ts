@@ -7,6 +7,7 @@
  * Colour codes are removed and every line is capped, so one runaway library cannot flood the log.
  */
 import type { LogNotification } from '../protocol/protocol';
+import { isHighSurrogate } from '../protocol/text';
 
 type Level = LogNotification.Params['level'];
 
@@ -58,10 +59,6 @@ export function capLength(text: string, max = maxLogLineLength, alreadyCut = 0):
 
 function cutNote(cut: number): string {
   return ` … [${cut} more characters cut]`;
-}
-
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
 }
 
 /**

@@ -4,7 +4,7 @@
  * document out of the request and the cache key to about the text the model reads. Plain
  * TypeScript; text in and out has LF line ends (callers convert at the editor's edge).
  */
-import { prefixShare } from '../protocol/protocol';
+import { splitWindow } from '../protocol/protocol';
 import { isHighSurrogate, isLowSurrogate } from '../protocol/text';
 
 /**
@@ -29,14 +29,12 @@ export interface ContextWindow {
 
 /**
  * Cuts `before` (text up to the cursor) and `after` (text from the cursor) to `maxChars` in all,
- * by the server's rule: when both are long the prefix gets `prefixShare`, and a side that needs
- * less leaves the rest to the other. A cut side starts (prefix) or ends (suffix) on a line boundary
+ * by the server's rule (`splitWindow`): when both are long the prefix gets three quarters, and a
+ * side that needs less leaves the rest to the other. A cut side starts (prefix) or ends (suffix) on a line boundary
  * when one lies in its outer quarter, and never splits a surrogate pair.
  */
 export function cutWindow(before: string, after: string, maxChars: number): ContextWindow {
-  const total = Math.max(0, Math.floor(maxChars));
-  const keepPrefix = Math.min(before.length, Math.max(Math.floor(total * prefixShare), total - after.length));
-  const keepSuffix = Math.min(after.length, total - keepPrefix);
+  const { prefix: keepPrefix, suffix: keepSuffix } = splitWindow(maxChars, before.length, after.length);
   return {
     prefix: keepPrefix < before.length ? cutPrefix(before, keepPrefix) : before,
     suffix: keepSuffix < after.length ? cutSuffix(after, keepSuffix) : after,

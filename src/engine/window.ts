@@ -7,9 +7,8 @@
  * budget is met, so the tokenizer (1–3 ms per KB) never sees more than the window plus one chunk,
  * however much text a request carries. Pure functions; the tokenizer is passed in.
  */
-import { prefixShare } from '../protocol/protocol';
+import { prefixShare, splitWindow } from '../protocol/protocol';
 import { isLowSurrogate } from '../protocol/text';
-
 
 /** Characters encoded per missing token when growing a side: a little over code's ~3. */
 const CHUNK_CHARS_PER_TOKEN = 4;
@@ -24,22 +23,13 @@ export interface TokenWindow {
 }
 
 /**
- * Fits prefix and suffix tokens into `budget`: the prefix keeps its last tokens, the suffix its
- * first. When both are long the prefix gets `share` of the budget; a side that needs less
- * than its share leaves the rest to the other.
+ * Fits prefix and suffix tokens into `budget` by `splitWindow`: the prefix keeps its last tokens,
+ * the suffix its first.
  */
-export function fitTokens(
-  prefixIds: readonly number[],
-  suffixIds: readonly number[],
-  budget: number,
-  share = prefixShare,
-): TokenWindow {
-  const b = Math.max(0, Math.floor(budget));
+export function fitTokens(prefixIds: readonly number[], suffixIds: readonly number[], budget: number): TokenWindow {
   const p = prefixIds.length;
   const s = suffixIds.length;
-  const prefixQuota = Math.floor(b * share);
-  const keepPrefix = Math.min(p, Math.max(prefixQuota, b - s));
-  const keepSuffix = Math.min(s, b - keepPrefix);
+  const { prefix: keepPrefix, suffix: keepSuffix } = splitWindow(budget, p, s);
   return {
     prefixIds: prefixIds.slice(p - keepPrefix),
     suffixIds: suffixIds.slice(0, keepSuffix),
@@ -59,12 +49,11 @@ export function windowTokens(
   suffix: string,
   budget: number,
   encode: (text: string) => number[],
-  share = prefixShare,
 ): TokenWindow {
   const b = Math.max(0, Math.floor(budget));
   const before = new LazyTokens(prefix, 'backward', encode);
   const after = new LazyTokens(suffix, 'forward', encode);
-  const prefixQuota = Math.floor(b * share);
+  const prefixQuota = Math.floor(b * prefixShare);
   const p1 = before.ensure(prefixQuota);
   const s1 = after.ensure(b - p1);
   // The suffix ran out before its share: the prefix may use what it left.

@@ -43,6 +43,16 @@ export const requestLimits = { tokens: 4096, threads: 1024, temperature: 100 } a
  */
 export const prefixShare = 0.75;
 
+/**
+ * How much of each side fits in a window of `total` (characters or tokens): the prefix keeps up to
+ * its share, a side that needs less than its share leaves the rest to the other.
+ */
+export function splitWindow(total: number, prefixLength: number, suffixLength: number): { prefix: number; suffix: number } {
+  const t = Math.max(0, Math.floor(total));
+  const prefix = Math.min(prefixLength, Math.max(Math.floor(t * prefixShare), t - suffixLength));
+  return { prefix, suffix: Math.min(suffixLength, t - prefix) };
+}
+
 /** Tunables of the sampler. Anything left out takes the engine's default. */
 export interface SamplerOptions {
   kind: SamplerKind;

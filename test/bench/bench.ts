@@ -12,10 +12,10 @@ import { LRUCache } from 'lru-cache';
 import type { EngineClient } from '../../src/client/types';
 import { cacheKey } from '../../src/completion/cacheKey';
 import { windowChars } from '../../src/completion/contextWindow';
-import { deviceSettings, samplerKinds, type InfillRequest, type SamplerKind } from '../../src/protocol/protocol';
-import { intOption, oneOf, runMain } from '../../src/cli/options';
+import { samplerKinds, type InfillRequest, type SamplerKind } from '../../src/protocol/protocol';
+import { intOption, runMain } from '../../src/cli/options';
 import { buildDocument, cursorOffsets, inlineContext, inlineRequest, windowForTokens } from './lib/contexts';
-import { startEngine, type EngineOptions, type StartedEngine } from './lib/engine';
+import { engineOptions, startEngine, type EngineOptions, type StartedEngine } from './lib/engine';
 import { runEval, type EvalConfig, type EvalHooks, type EvalRun } from './lib/evalRun';
 import { detectSandbox, Pool } from './lib/harness';
 import { summarizeCell, type CellSummary, type LatencyCell } from './lib/latency';
@@ -111,11 +111,11 @@ async function main(): Promise<void> {
   const outDir = path.resolve(values.out ?? (quick ? path.join('test-results', 'bench-quick') : path.join(repoRoot, 'test', 'bench', 'results')));
   const dataFile = values.data ? path.resolve(values.data) : defaultDataFile();
   const allTasks = loadTasks(dataFile);
-  const engineOptions: EngineOptions = { modelDir: values.model, device: oneOf(values.device, 'device', deviceSettings, 'auto'), threads: values.threads ? intOption(values.threads, 'threads', 0) : undefined };
+  const engineSettings = engineOptions(values);
   const benchStarted = performance.now();
 
   log(`start-up: ${spawns} child start(s)`);
-  const { engine, figures: startup } = await timeStartups(spawns, engineOptions);
+  const { engine, figures: startup } = await timeStartups(spawns, engineSettings);
   const { client, init } = engine;
   const info = runInfo(init);
   try {

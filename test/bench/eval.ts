@@ -7,9 +7,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { deviceSettings, samplerKinds, type SamplerOptions } from '../../src/protocol/protocol';
+import { remaskModes, samplerKinds, type SamplerOptions } from '../../src/protocol/protocol';
 import { floatOption, intOption, oneOf, runMain } from '../../src/cli/options';
-import { startEngine } from './lib/engine';
+import { engineOptions, startEngine } from './lib/engine';
 import { runEval, scoreRecords, type EvalConfig, type EvalRun, type TaskRecord } from './lib/evalRun';
 import { detectSandbox, Pool } from './lib/harness';
 import { ProgressBar } from './lib/progress';
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   }
   const canvas = intOption(values.canvas, 'canvas', 32);
   const sampler: SamplerOptions = { kind: oneOf(values.sampler, 'sampler', samplerKinds, 'saber'), seed: intOption(values.seed, 'seed', 0, 0) };
-  if (values.remask) sampler.remask = oneOf(values.remask, 'remask', ['always', 'onDrop', 'off'] as const, 'always');
+  if (values.remask) sampler.remask = oneOf(values.remask, 'remask', remaskModes, 'always');
   if (sampler.kind === 'threshold') sampler.threshold = floatOption(values.threshold, 'threshold', 0.9);
   const config: EvalConfig = { sampler, canvas, steps: intOption(values.steps, 'steps', canvas) };
   const dataFile = values.data === 'realcode' ? realCodeDataFile : values.data ? path.resolve(values.data) : defaultDataFile();
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   const testedTasks = tasks.filter((t) => t.tests).length;
   const sandbox = await detectSandbox();
   const pool = new Pool(intOption(values.jobs, 'jobs', 2));
-  const engine = await startEngine({ modelDir: values.model, device: oneOf(values.device, 'device', deviceSettings, 'auto'), threads: values.threads ? intOption(values.threads, 'threads', 0) : undefined });
+  const engine = await startEngine(engineOptions(values));
   const info = runInfo(engine.init);
   console.log(`${tasks.length} tasks (${testedTasks} with tests) from ${dataFile}`);
   console.log(`model ${info.model.name} on ${info.device.provider}, ready in ${engine.spawnToReadyMs.toFixed(0)} ms; tests: ${sandbox.python}, network ${sandbox.network === 'namespace' ? 'cut off (unshare -n)' : 'blocked by proxy settings only'}`);

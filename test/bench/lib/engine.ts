@@ -5,7 +5,8 @@
 import * as path from 'node:path';
 import { startEngineClient } from '../../../src/client/engineClient';
 import type { EngineClient } from '../../../src/client/types';
-import type { DeviceSetting, InitializeRequest, LogNotification } from '../../../src/protocol/protocol';
+import { intOption, oneOf } from '../../../src/cli/options';
+import { deviceSettings, type DeviceSetting, type InitializeRequest, type LogNotification } from '../../../src/protocol/protocol';
 import { repoRoot } from './tasks';
 
 export const serverModule = path.join(repoRoot, 'dist', 'server.js');
@@ -15,6 +16,15 @@ export interface EngineOptions {
   modelDir?: string;
   device: DeviceSetting;
   threads?: number;
+}
+
+/** The engine options of bench and eval: `--model`, `--device`, `--threads`. */
+export function engineOptions(values: { model?: string; device?: string; threads?: string }): EngineOptions {
+  return {
+    modelDir: values.model,
+    device: oneOf(values.device, 'device', deviceSettings, 'auto'),
+    threads: values.threads ? intOption(values.threads, 'threads', 0) : undefined,
+  };
 }
 
 export interface StartedEngine {

@@ -15,7 +15,7 @@ import { TensorType, model, node, valueInfo } from '../../../src/engine/runners/
 import { SPLIT_CAUSAL_CONTEXT_IO, SPLIT_CONTEXT_IO, SplitModel, splitContextIO } from '../../../src/engine/runners/split';
 import { contractMismatch } from '../../../src/engine/session';
 import { loadTokenizer } from '../../../src/engine/tokenizer';
-import { TINY_VOCAB, tempDir, tinyTokenizerJson } from './fixtures';
+import { TINY_VOCAB, idsAsLogitsNodes, tempDir, tinyTokenizerJson } from './fixtures';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
@@ -203,13 +203,7 @@ function flatDenoiseGraph(vocab: number): Uint8Array {
   return model(
     {
       name: 'denoise',
-      nodes: [
-        node('Constant', [], ['col'], [{ name: 'value_ints', ints: [1, -1, 1] }]),
-        node('Constant', [], ['wide'], [{ name: 'value_ints', ints: [1, 1, vocab] }]),
-        node('Cast', ['canvas_ids'], ['ids_f'], [{ name: 'to', int: TensorType.float }]),
-        node('Reshape', ['ids_f', 'col'], ['ids_col']),
-        node('Expand', ['ids_col', 'wide'], ['logits']),
-      ],
+      nodes: idsAsLogitsNodes('canvas_ids', vocab),
       inputs: [
         valueInfo('canvas_ids', TensorType.int64, [1, 'N']),
         valueInfo('canvas_position_ids', TensorType.int64, [1, 'N']),

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ForwardFn } from '../../../src/engine/sampler/denoise';
+import { TensorType, node } from '../../../src/engine/runners/onnxProto';
 import { loadTokenizer, type TextTokenizer } from '../../../src/engine/tokenizer';
 
 /** GPT-2's byte → printable character table. */
@@ -56,6 +57,20 @@ export function loadTinyTokenizer(dir: string): TextTokenizer {
   const file = path.join(dir, 'tokenizer.json');
   fs.writeFileSync(file, JSON.stringify(tinyTokenizerJson()));
   return loadTokenizer(file);
+}
+
+/**
+ * Graph nodes writing `logits` [1, T, vocab] whose row i is `ids`[i] in every column: a test graph
+ * that shows which ids reached which logits row.
+ */
+export function idsAsLogitsNodes(ids: string, vocab: number): ReturnType<typeof node>[] {
+  return [
+    node('Constant', [], ['col'], [{ name: 'value_ints', ints: [1, -1, 1] }]),
+    node('Constant', [], ['wide'], [{ name: 'value_ints', ints: [1, 1, vocab] }]),
+    node('Cast', [ids], ['ids_f'], [{ name: 'to', int: TensorType.float }]),
+    node('Reshape', ['ids_f', 'col'], ['ids_col']),
+    node('Expand', ['ids_col', 'wide'], ['logits']),
+  ];
 }
 
 /** Hooks for a suite: the tiny tokenizer, loaded from a temporary folder that is removed afterwards. */

@@ -5,9 +5,9 @@ import { ModelLoadError } from '../../../../src/engine/errors';
 import { bundledModelDir } from '../../../../src/engine/model/folder';
 import { type ModelParts, loadParts } from '../../../../src/engine/model/load';
 import { FullModel } from '../../../../src/engine/runners/full';
-import { TensorType, model, node, valueInfo } from '../../../../src/engine/runners/onnxProto';
+import { TensorType, model, valueInfo } from '../../../../src/engine/runners/onnxProto';
 import { SplitModel } from '../../../../src/engine/runners/split';
-import { TINY_VOCAB, tempDir, tinyTokenizerJson } from '../fixtures';
+import { TINY_VOCAB, idsAsLogitsNodes, tempDir, tinyTokenizerJson } from '../fixtures';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
 
@@ -16,13 +16,7 @@ function echoFullGraph(vocab: number): Uint8Array {
   return model(
     {
       name: 'model',
-      nodes: [
-        node('Constant', [], ['col'], [{ name: 'value_ints', ints: [1, -1, 1] }]),
-        node('Constant', [], ['wide'], [{ name: 'value_ints', ints: [1, 1, vocab] }]),
-        node('Cast', ['input_ids'], ['ids_f'], [{ name: 'to', int: TensorType.float }]),
-        node('Reshape', ['ids_f', 'col'], ['ids_col']),
-        node('Expand', ['ids_col', 'wide'], ['logits']),
-      ],
+      nodes: idsAsLogitsNodes('input_ids', vocab),
       inputs: [valueInfo('input_ids', TensorType.int64, [1, 'T'])],
       outputs: [valueInfo('logits', TensorType.float, [1, 'T', vocab])],
     },
