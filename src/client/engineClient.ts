@@ -19,6 +19,7 @@ import {
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
 import {
+  DocumentClosedNotification,
   ExitNotification,
   InfillRequest,
   InitializeRequest,
@@ -176,6 +177,13 @@ class ChildEngineClient implements EngineClient {
 
   status(): Promise<StatusRequest.Result> {
     return this.request(StatusRequest.method, this.deadlines.status, (token) => this.connection.sendRequest(StatusRequest.type, token));
+  }
+
+  documentClosed(document: string): void {
+    if (!this.running) return;
+    this.connection.sendNotification(DocumentClosedNotification.type, { document }).catch((error: unknown) => {
+      this.log({ level: 'debug', message: `${DocumentClosedNotification.method} not sent: ${messageOf(error)}` });
+    });
   }
 
   stop(): Promise<void> {

@@ -64,6 +64,8 @@ export interface EngineClient {
     onProgress?: (value: InfillProgressNotification.Params['value']) => void,
   ): Promise<InfillRequest.Result>;
   status(): Promise<StatusRequest.Result>;
+  /** Tells the server the document closed, so it drops what it kept for it; nothing to wait for. */
+  documentClosed(document: string): void;
   /** shutdown + exit, then kill after a short grace period. */
   stop(): Promise<void>;
   /** Kill the child at once (tests, crash simulation). */

@@ -12,6 +12,8 @@ export interface EngineLoadOptions {
   threads?: number;
   /** Detail lines for the log while loading (e.g. each execution provider tried). */
   log?: (message: string) => void;
+  /** Memory for documents' cached contexts, bytes; 0 turns the cache off; absent: the protocol's default. */
+  contextCacheBytes?: number;
 }
 
 /** What the engine fills: the request less its scheduling fields (validated: src/protocol/validate.ts). */
@@ -36,6 +38,8 @@ export interface LoadedEngine {
   readonly device: DeviceInfo;
   readonly warnings: readonly string[];
   infill(input: InfillInput, control?: InfillControl): Promise<InfillOutput>;
+  /** Drops what is kept for `document` (its cached context); a document never seen is ignored. */
+  forgetDocument(document: string): void;
   dispose(): Promise<void>;
   /**
    * An engine that runs elsewhere (a worker thread) calls `listener` if it dies; it cannot serve

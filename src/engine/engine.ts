@@ -2,12 +2,13 @@
  * The engine: a model folder loaded into onnxruntime sessions, and `infill` = window the text,
  * tokenize, encode the context, denoise the canvas, decode.
  */
-import { DeviceInfo, maskGlyph } from '../protocol/protocol';
+import { DeviceInfo, contextCacheDefaultMiB, maskGlyph, statsOfUnrunInfill } from '../protocol/protocol';
 import type { EngineLoadOptions, InfillControl, InfillInput, InfillOutput, LoadedEngine } from './api';
 import { type ModelParts, loadParts } from './model/load';
 import type { ModelManifest } from './model/manifest';
 import { bannedTokens, languageToken } from './model/vocabulary';
-import type { CanvasModel, SequenceLayout } from './runners/model';
+import { ContextCache } from './contextCache';
+import type { CanvasModel, CanvasPass, SequenceLayout } from './runners/model';
 import { denoise } from './sampler/denoise';
 import { buildPolicy, withDefaults } from './sampler/policies';
 import { mulberry32 } from './sampler/random';
@@ -16,7 +17,7 @@ import type { TextTokenizer } from './tokenizer';
 import { windowTokens } from './window';
 
 export async function loadEngine(options: EngineLoadOptions): Promise<LoadedEngine> {
-  return engineFrom(await loadParts(options));
+  return engineFrom({ ...(await loadParts(options)), contextCacheBytes: options.contextCacheBytes });
 }
 
 /**
@@ -36,15 +37,33 @@ export const END_AT_FRONTIER = false;
 export interface EngineParts extends ModelParts {
   fillTailWithPad?: boolean;
   endAtFrontier?: boolean;
+  /** Memory for documents' cached contexts (contextCache.ts); 0 turns it off; absent: the protocol's default. */
+  contextCacheBytes?: number;
 }
 
 /** The engine over already-loaded parts (loadEngine's last step; tests pass a fake model). */
 export function engineFrom(parts: EngineParts): LoadedEngine {
-  return new Engine(parts.manifest, parts.tokenizer, parts.model, parts.device, parts.warnings, parts.fillTailWithPad ?? FILL_TAIL_WITH_PAD, parts.endAtFrontier ?? END_AT_FRONTIER, parts.scorer);
+  const engine = new Engine(parts.manifest, parts.tokenizer, parts.model, parts.device, parts.warnings, parts.fillTailWithPad ?? FILL_TAIL_WITH_PAD, parts.endAtFrontier ?? END_AT_FRONTIER, parts.scorer);
+  engine.documents = documentCache(parts);
+  return engine;
+}
+
+/** A context cache where the model can extend its context and leaves room for typing before the suffix. */
+function documentCache(parts: EngineParts): ContextCache | undefined {
+  const { manifest, model } = parts;
+  const maxBytes = parts.contextCacheBytes ?? contextCacheDefaultMiB * 2 ** 20;
+  if (manifest.contract !== 'split' || manifest.maxSuffixGap === 0 || model.extendable === undefined || maxBytes <= 0) return undefined;
+  return new ContextCache(model.extendable, (text) => parts.tokenizer.encode(text), {
+    maxContextTokens: manifest.maxContextTokens,
+    maxSuffixGap: manifest.maxSuffixGap,
+    maxBytes,
+  });
 }
 
 class Engine implements LoadedEngine {
   readonly model;
+  /** Each document's last context, where the model allows reusing it. */
+  documents: ContextCache | undefined;
   private readonly banned: Uint8Array;
   private readonly endIds: ReadonlySet<number>;
 
@@ -81,22 +100,32 @@ class Engine implements LoadedEngine {
     // Tokens outward from the cursor, as many as the context holds around the head and tail.
     const head = [m.specialTokens.bos, languageToken(m, input.language)].filter((t): t is number => t !== null && t !== undefined);
     const tail = m.specialTokens.eos === null ? [] : [m.specialTokens.eos];
-    const budget = Math.max(0, m.maxContextTokens - head.length - tail.length);
-    const fitted = windowTokens(input.prefix, input.suffix, budget, (text) => this.tokenizer.encode(text));
-    const tokenized = performance.now();
+    if (control.isCancelled?.()) return cancelledBeforeStart(started, canvasLength, this.device.provider);
 
-    const layout: SequenceLayout = { head, prefix: fitted.prefixIds, canvasLength, suffix: fitted.suffixIds, tail };
-    const stats = {
-      promptTokens: head.length + fitted.prefixIds.length + fitted.suffixIds.length + tail.length,
-      canvasTokens: canvasLength,
-      tokenizeMs: tokenized - started,
-      device: this.device.provider,
-    };
-    if (control.isCancelled?.()) {
-      return { text: '', finishReason: 'cancelled', stats: { ...stats, forwardPasses: 0, tokens: 0, tokensPerForward: 0, remasked: 0, encodeMs: 0, denoiseMs: 0, totalMs: performance.now() - started } };
+    const cached = input.document !== undefined && this.documents !== undefined && this.runner.extendable !== undefined;
+    let pass: CanvasPass;
+    let stats: Pick<InfillOutput['stats'], 'promptTokens' | 'contextEncoded' | 'contextReused' | 'canvasTokens' | 'tokenizeMs' | 'device'>;
+    if (cached) {
+      const context = await this.documents!.prepare(input.document!, { head, tail, prefix: input.prefix, suffix: input.suffix, canvasLength });
+      pass = this.runner.extendable!.beginWith(context.layout, context.kv, context.encodeMs);
+      stats = { promptTokens: context.kv.tokens, contextEncoded: context.encoded, contextReused: context.reused, canvasTokens: canvasLength, tokenizeMs: context.tokenizeMs, device: this.device.provider };
+    } else {
+      const budget = Math.max(0, m.maxContextTokens - head.length - tail.length);
+      const fitted = windowTokens(input.prefix, input.suffix, budget, (text) => this.tokenizer.encode(text));
+      const tokenized = performance.now();
+      const layout: SequenceLayout = { head, prefix: fitted.prefixIds, canvasLength, suffix: fitted.suffixIds, tail };
+      const promptTokens = head.length + fitted.prefixIds.length + fitted.suffixIds.length + tail.length;
+      stats = {
+        promptTokens,
+        contextEncoded: m.contract === 'split' ? promptTokens : 0,
+        contextReused: 0,
+        canvasTokens: canvasLength,
+        tokenizeMs: tokenized - started,
+        device: this.device.provider,
+      };
+      if (control.isCancelled?.()) return cancelledBeforeStart(started, canvasLength, this.device.provider);
+      pass = await this.runner.begin(layout);
     }
-
-    const pass = await this.runner.begin(layout);
     const denoiseStarted = performance.now();
     try {
       const result = await denoise(
@@ -152,7 +181,16 @@ class Engine implements LoadedEngine {
     }
   }
 
+  forgetDocument(document: string): void {
+    this.documents?.forget(document);
+  }
+
   async dispose(): Promise<void> {
     await Promise.all([this.runner.dispose(), this.scorer?.dispose()]);
   }
+}
+
+/** The answer to a request cancelled before the model ran. */
+function cancelledBeforeStart(started: number, canvasLength: number, device: string): InfillOutput {
+  return { text: '', finishReason: 'cancelled', stats: { ...statsOfUnrunInfill(device), canvasTokens: canvasLength, totalMs: performance.now() - started } };
 }

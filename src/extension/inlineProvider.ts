@@ -31,6 +31,8 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
   /** Post-processed answers by context hash; an empty answer is cached too (the model is deterministic at temperature 0). */
   private readonly cache = new LRUCache<string, InlineResult>({ max: 300 });
   private shown: ShownSuggestion | undefined;
+  /** Documents the engine may hold a context for (their URIs went with a request). */
+  private readonly sentDocuments = new Set<string>();
 
   constructor(
     private readonly host: EngineHost,
@@ -39,6 +41,12 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     private readonly activity: Activity,
     private readonly log: Log,
   ) {}
+
+  /** A closed document's context is of no more use to the engine. */
+  documentClosed(document: vscode.TextDocument): void {
+    const uri = document.uri.toString();
+    if (this.sentDocuments.delete(uri)) this.host.readyClient?.documentClosed(uri);
+  }
 
   /** Forget cached answers (settings or model changed). */
   clearCache(): void {
@@ -150,9 +158,10 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     }
 
     let result;
+    this.sentDocuments.add(uri);
     try {
       result = await this.activity.track('inline', () =>
-        client.infill({ prefix: window.prefix, suffix: window.suffix, language: document.languageId, mode: 'inline', ...request }, token),
+        client.infill({ prefix: window.prefix, suffix: window.suffix, language: document.languageId, mode: 'inline', document: uri, ...request }, token),
       );
     } catch (error) {
       if (token.isCancellationRequested) return { reason: 'cancelled while the model ran' };

@@ -74,6 +74,7 @@ function wire(context: vscode.ExtensionContext, log: ReturnType<typeof createLog
       completionSchemes.map((scheme) => ({ scheme })),
       provider,
     ),
+    vscode.workspace.onDidCloseTextDocument((document) => provider.documentClosed(document)),
     ...registerCommands({
       host: engineHost,
       config,

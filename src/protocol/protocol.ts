@@ -35,7 +35,14 @@ export type InfillMode = (typeof infillModes)[number];
  * The largest values a request may carry. Larger canvases or budgets are never meaningful; anything
  * above is a caller bug. Clients (the command line) name their own options after these.
  */
-export const requestLimits = { tokens: 4096, threads: 1024, temperature: 100 } as const;
+export const requestLimits = { tokens: 4096, threads: 1024, temperature: 100, contextCacheMiB: 65536 } as const;
+
+/**
+ * The context cache's memory when `initialize` does not say: a document's keys and values take
+ * 2 × layers × heads × headDim × 4 bytes per context token (12 KiB for 6 layers of 4 × 64; a
+ * 1536-token window, 18 MiB), so this keeps the few documents being edited.
+ */
+export const contextCacheDefaultMiB = 64;
 
 /**
  * When the text on both sides of the cursor is longer than the model reads, the prefix gets this
@@ -100,6 +107,8 @@ export namespace InitializeRequest {
     /** CPU intra-op threads; 0 or absent = engine's choice. */
     threads?: number;
     clientName?: string;
+    /** Memory for documents' cached context keys and values, MiB; 0 turns the cache off; absent = `contextCacheDefaultMiB`. */
+    contextCacheMiB?: number;
   }
   export interface Result {
     model: ModelInfo;
@@ -147,6 +156,13 @@ export interface InfillStats {
   /** Positions re-masked by backtracking over the whole run. */
   remasked: number;
   promptTokens: number;
+  /**
+   * Of the prompt tokens, those run through the context graph for this request, and those whose
+   * keys and values came from the document's context cache (`InfillRequest.Params.document`).
+   * Without the cache every prompt token is encoded (the full contract: 0 and 0).
+   */
+  contextEncoded: number;
+  contextReused: number;
   canvasTokens: number;
   tokenizeMs: number;
   /** Time of the context pass (split) — 0 for the full contract. */
@@ -164,6 +180,8 @@ export function statsOfUnrunInfill(device: string): InfillStats {
     tokensPerForward: 0,
     remasked: 0,
     promptTokens: 0,
+    contextEncoded: 0,
+    contextReused: 0,
     canvasTokens: 0,
     tokenizeMs: 0,
     encodeMs: 0,
@@ -202,6 +220,13 @@ export namespace InfillRequest {
     mode: InfillMode;
     /** When set, the server sends `$/progress` with this token after every forward pass. */
     progressToken?: string;
+    /**
+     * The document the request completes in (its URI). A model whose context can be extended
+     * (`contextAttention` `causalSuffixFirst`) keeps the keys and values of the document's last
+     * request and encodes only the tokens that changed since; `DocumentClosedNotification`
+     * releases them. Absent: nothing is kept.
+     */
+    document?: string;
   }
   export interface Result {
     /** The middle, LF line ends. */
@@ -210,6 +235,15 @@ export namespace InfillRequest {
     stats: InfillStats;
   }
   export const type = new RequestType<Params, Result, void>(method);
+}
+
+/** Sent by: client. The document was closed: the server forgets its cached context. */
+export namespace DocumentClosedNotification {
+  export const method = 'dllm/documentClosed';
+  export interface Params {
+    document: string;
+  }
+  export const type = new NotificationType<Params>(method);
 }
 
 /** Sent by: client. The server's health and counters, for "Show Statistics" and the tests. */

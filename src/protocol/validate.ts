@@ -9,6 +9,7 @@ import {
   remaskModes,
   requestLimits,
   samplerKinds,
+  type DocumentClosedNotification,
   type InfillRequest,
   type InitializeRequest,
   type SamplerOptions,
@@ -109,6 +110,8 @@ export function validateInfillParams(params: unknown): InfillRequest.Params {
   if (language !== undefined) result.language = language;
   const progressToken = optionalString(params, 'progressToken', where);
   if (progressToken !== undefined) result.progressToken = progressToken;
+  const document = optionalString(params, 'document', where);
+  if (document !== undefined) result.document = document;
   return result;
 }
 
@@ -121,5 +124,13 @@ export function validateInitializeParams(params: unknown): InitializeRequest.Par
   if (params.threads !== undefined && params.threads !== null) result.threads = requireInteger(params, 'threads', where, 0, requestLimits.threads);
   const clientName = optionalString(params, 'clientName', where);
   if (clientName !== undefined) result.clientName = clientName;
+  if (params.contextCacheMiB !== undefined && params.contextCacheMiB !== null) {
+    result.contextCacheMiB = requireInteger(params, 'contextCacheMiB', where, 0, requestLimits.contextCacheMiB);
+  }
   return result;
+}
+
+export function validateDocumentClosedParams(params: unknown): DocumentClosedNotification.Params {
+  if (!isObject(params)) fail(`dllm/documentClosed expects an object of parameters, got ${describe(params)}`);
+  return { document: requireString(params, 'document', 'params') };
 }

@@ -23,6 +23,7 @@ type WireError =
 type ToWorker =
   | { type: 'load'; options: LoadSettings }
   | { type: 'infill'; id: number; input: InfillInput; cancelFlag: SharedArrayBuffer; progress: boolean }
+  | { type: 'forget'; document: string }
   | { type: 'dispose' };
 
 type FromWorker =
@@ -140,6 +141,9 @@ export function engineInWorker(workerScript: string): (options: EngineLoadOption
           worker.postMessage({ type: 'infill', id, input, cancelFlag, progress: control.onProgress !== undefined } satisfies ToWorker);
         });
       },
+      forgetDocument(document: string): void {
+        if (!exitError) worker.postMessage({ type: 'forget', document } satisfies ToWorker);
+      },
       onLost(listener: (reason: string) => void): void {
         lostListeners.push(listener);
       },
@@ -205,6 +209,10 @@ export function serveEngine(loadEngine: (options: EngineLoadOptions) => Promise<
         });
         return;
       }
+      case 'forget':
+        // After the infill running now, which may still be filling the document's entry.
+        queue = queue.then(() => engine?.forgetDocument(message.document));
+        return;
       case 'dispose':
         queue = queue.then(async () => {
           try {

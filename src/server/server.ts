@@ -8,6 +8,7 @@ import type { EngineLoadOptions, InfillInput, InfillProgress, LoadedEngine } fro
 import { ModelLoadError, errorMessage } from '../engine/errors';
 import { findFolderProblem, resolveModelDir } from '../engine/model/folder';
 import {
+  DocumentClosedNotification,
   ErrorCodes,
   ExitNotification,
   InfillProgressNotification,
@@ -19,7 +20,7 @@ import {
   type LogNotification,
 } from '../protocol/protocol';
 import { InfillScheduler } from './scheduler';
-import { InvalidParamsError, validateInfillParams, validateInitializeParams } from '../protocol/validate';
+import { InvalidParamsError, validateDocumentClosedParams, validateInfillParams, validateInitializeParams } from '../protocol/validate';
 
 export type ServerLog = (level: LogNotification.Params['level'], message: string) => void;
 
@@ -74,6 +75,7 @@ export function startServer(connection: MessageConnection, deps: ServerDeps): Ru
         modelDir,
         device: params.device,
         threads: params.threads,
+        contextCacheBytes: params.contextCacheMiB === undefined ? undefined : params.contextCacheMiB * 2 ** 20,
         log: (message) => deps.log('info', message),
       });
     } catch (error) {
@@ -125,6 +127,7 @@ export function startServer(connection: MessageConnection, deps: ServerDeps): Ru
       maxTokens: params.maxTokens,
       stepBudget: params.stepBudget,
       sampler: params.sampler,
+      document: params.document,
     };
     const progressToken = params.progressToken;
     const onProgress =
@@ -141,6 +144,16 @@ export function startServer(connection: MessageConnection, deps: ServerDeps): Ru
       const message = `Infill failed: ${errorMessage(error)}`;
       deps.log('error', error instanceof Error && error.stack ? `${message}\n${error.stack}` : message);
       throw new ResponseError(RpcErrorCodes.InternalError, message);
+    }
+  });
+
+  connection.onNotification(DocumentClosedNotification.type, (raw) => {
+    if (state.kind !== 'ready') return;
+    try {
+      state.engine.forgetDocument(validateDocumentClosedParams(raw).document);
+    } catch (error) {
+      // A notification has no answer: a malformed one is only logged.
+      deps.log('warn', `Ignored ${DocumentClosedNotification.method}: ${errorMessage(error)}`);
     }
   });
 

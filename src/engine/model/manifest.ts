@@ -18,6 +18,8 @@ export const MANIFEST_FILE = 'dllm.json';
 export const MAX_CONTEXT_TOKENS_LIMIT = 8192;
 /** The largest canvas the extension's settings can ask for (`dllm.*.maxTokens` maximum). */
 export const MAX_CANVAS_TOKENS_LIMIT = 512;
+/** Positions left unused between canvas and suffix: a gap longer than a window is never meaningful. */
+export const MAX_SUFFIX_GAP_LIMIT = MAX_CONTEXT_TOKENS_LIMIT;
 
 export interface SpecialTokens {
   mask: number;
@@ -72,6 +74,12 @@ export interface SplitManifest extends ManifestBase {
   kvCache: KvCacheShape;
   /** `bidirectional` when dllm.json leaves it out. */
   contextAttention: ContextAttention;
+  /**
+   * The most unused positions between the canvas's end and the suffix's start the model was trained
+   * with (0 when dllm.json leaves it out). Room there lets typing extend a causal context without
+   * moving the suffix (src/engine/contextCache.ts).
+   */
+  maxSuffixGap: number;
 }
 
 /** One graph over the whole sequence, run per pass. */
@@ -221,7 +229,8 @@ function readSplit(json: ManifestJson, base: ManifestBase): SplitManifest {
     }
     contextAttention = root.contextAttention as ContextAttention;
   }
-  return { ...base, contract: 'split', files, kvCache, contextAttention };
+  const maxSuffixGap = root.maxSuffixGap === undefined ? 0 : atMost(int(root, 'maxSuffixGap', fail, 0), 'maxSuffixGap', MAX_SUFFIX_GAP_LIMIT, fail);
+  return { ...base, contract: 'split', files, kvCache, contextAttention, maxSuffixGap };
 }
 
 function readFull(json: ManifestJson, base: ManifestBase): FullManifest {
@@ -230,6 +239,7 @@ function readFull(json: ManifestJson, base: ManifestBase): FullManifest {
   const shiftedLogits = readShiftedLogits(root, fail);
   // Refused, not ignored: a full graph has no context pass whose order it could set.
   if (root.contextAttention !== undefined) fail('"contextAttention" applies to the split contract only');
+  if (root.maxSuffixGap !== undefined) fail('"maxSuffixGap" applies to the split contract only');
   return { ...base, contract: 'full', files, shiftedLogits };
 }
 

@@ -3,10 +3,10 @@
  * A request first `begin`s with its context (split models encode it once there), then runs
  * `forward` once per denoising pass.
  */
-import type { ContextAttention } from '../model/manifest';
+import type { ContextAttention, KvCacheShape } from '../model/manifest';
 
 /**
- * The document layout of a request: `head · prefix · canvas · suffix · tail`, consecutive
+ * The document layout of a request: `head · prefix · canvas · (gap) · suffix · tail`, consecutive
  * positions. head = [bos] [language], tail = [eos] (each left out when the manifest has none).
  * A causal split model takes the context tokens in another order, at these same positions.
  */
@@ -14,6 +14,11 @@ export interface SequenceLayout {
   head: readonly number[];
   prefix: readonly number[];
   canvasLength: number;
+  /**
+   * Positions skipped between the canvas and the suffix (0 when absent), at most the manifest's
+   * maxSuffixGap: the context cache leaves room there so typing does not move the suffix.
+   */
+  suffixGap?: number;
   suffix: readonly number[];
   tail: readonly number[];
 }
@@ -31,6 +36,27 @@ export interface CanvasModel {
   readonly vocabSize: number;
   begin(layout: SequenceLayout): Promise<CanvasPass>;
   dispose(): Promise<void>;
+  /** Present when the context can be encoded a few tokens at a time (a causal split model). */
+  readonly extendable?: ExtendableContext;
+}
+
+/** Keys and values `[layers, 1, heads, tokens, headDim]` of `tokens` context tokens, in JavaScript memory. */
+export interface KvBlock {
+  keys: Float32Array;
+  values: Float32Array;
+  tokens: number;
+}
+
+/**
+ * A context whose tokens attend only to earlier ones (`causalSuffixFirst`): tokens appended later
+ * leave the earlier tokens' keys and values as they were, so a request can reuse them.
+ */
+export interface ExtendableContext {
+  readonly kv: KvCacheShape;
+  /** Keys and values of new context tokens `ids` at `positions`, which also attend to `past`. */
+  extend(ids: readonly number[], positions: readonly number[], past: KvBlock): Promise<KvBlock>;
+  /** A request's forward function against a context already encoded (in `contextTokens` order). */
+  beginWith(layout: SequenceLayout, context: KvBlock, encodeMs: number): CanvasPass;
 }
 
 /** Position of the first canvas token: everything before it is head and prefix. */
@@ -38,9 +64,14 @@ export function canvasOffset(layout: SequenceLayout): number {
   return layout.head.length + layout.prefix.length;
 }
 
+/** Position of the first suffix token (of the tail when there is no suffix). */
+export function suffixStart(layout: SequenceLayout): number {
+  return canvasOffset(layout) + layout.canvasLength + (layout.suffixGap ?? 0);
+}
+
 /**
  * Context tokens (everything but the canvas) in the order the context graph takes them, each at
- * its position in the document layout (positions skip the canvas whatever the order):
+ * its position in the document layout (positions skip the canvas and the gap whatever the order):
  * - `bidirectional`: head, prefix, suffix, tail;
  * - `causalSuffixFirst`: head, suffix, tail, prefix. Each token attends only to those before it,
  *   so typing, which appends to the prefix, only appends context tokens.
@@ -48,7 +79,7 @@ export function canvasOffset(layout: SequenceLayout): number {
  */
 export function contextTokens(layout: SequenceLayout, attention: ContextAttention = 'bidirectional'): { ids: number[]; positions: number[] } {
   const { head, prefix, suffix, tail } = layout;
-  const after = head.length + prefix.length + layout.canvasLength; // first position after the canvas
+  const after = suffixStart(layout);
   const headPos = head.map((_, i) => i);
   const prefixPos = prefix.map((_, i) => head.length + i);
   const afterPos = [...suffix, ...tail].map((_, i) => after + i);

@@ -7,7 +7,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { ContextAttention, KvCacheShape } from '../model/manifest';
-import { CanvasModel, CanvasPass, SequenceLayout, canvasOffset, contextTokens } from './model';
+import { CanvasModel, CanvasPass, ExtendableContext, KvBlock, SequenceLayout, canvasOffset, contextTokens } from './model';
 
 export const SPLIT_CONTEXT_IO = { inputs: ['input_ids', 'position_ids'], outputs: ['keys', 'values'] } as const;
 export const SPLIT_CAUSAL_CONTEXT_IO = { inputs: ['input_ids', 'position_ids', 'past_keys', 'past_values'], outputs: ['keys', 'values'] } as const;
@@ -24,14 +24,18 @@ export interface ContextKv {
   values: ort.Tensor;
 }
 
-export class SplitModel implements CanvasModel {
+export class SplitModel implements CanvasModel, ExtendableContext {
   constructor(
     private readonly context: ort.InferenceSession,
     private readonly denoise: ort.InferenceSession,
     readonly vocabSize: number,
-    private readonly kv: KvCacheShape,
+    readonly kv: KvCacheShape,
     readonly contextAttention: ContextAttention = 'bidirectional',
   ) {}
+
+  get extendable(): ExtendableContext | undefined {
+    return this.contextAttention === 'causalSuffixFirst' ? this : undefined;
+  }
 
   /**
    * Keys and values of context tokens `ids` at document `positions`, given in the model's order
@@ -57,12 +61,23 @@ export class SplitModel implements CanvasModel {
     return { keys, values };
   }
 
+  async extend(ids: readonly number[], positions: readonly number[], past: KvBlock): Promise<KvBlock> {
+    const kv = await this.encodeContext(ids, positions, { keys: this.kvTensor(past.keys, past.tokens), values: this.kvTensor(past.values, past.tokens) });
+    return { keys: kv.keys.data as Float32Array, values: kv.values.data as Float32Array, tokens: ids.length };
+  }
+
   async begin(layout: SequenceLayout): Promise<CanvasPass> {
     const started = performance.now();
     const { ids, positions } = contextTokens(layout, this.contextAttention);
     const { keys, values } = await this.encodeContext(ids, positions);
-    const encodeMs = performance.now() - started;
+    return this.passOver(layout, keys, values, performance.now() - started);
+  }
 
+  beginWith(layout: SequenceLayout, context: KvBlock, encodeMs: number): CanvasPass {
+    return this.passOver(layout, this.kvTensor(context.keys, context.tokens), this.kvTensor(context.values, context.tokens), encodeMs);
+  }
+
+  private passOver(layout: SequenceLayout, keys: ort.Tensor, values: ort.Tensor, encodeMs: number): CanvasPass {
     const n = layout.canvasLength;
     const offset = canvasOffset(layout);
     const canvasPositions = int64Tensor(Array.from({ length: n }, (_, j) => offset + j));
@@ -95,7 +110,12 @@ export class SplitModel implements CanvasModel {
   }
 
   private emptyKv(): ort.Tensor {
-    return new ort.Tensor('float32', new Float32Array(0), [this.kv.layers, 1, this.kv.heads, 0, this.kv.headDim]);
+    return this.kvTensor(new Float32Array(0), 0);
+  }
+
+  /** A tensor over `data` (not copied), `tokens` context tokens long. */
+  private kvTensor(data: Float32Array, tokens: number): ort.Tensor {
+    return new ort.Tensor('float32', data, [this.kv.layers, 1, this.kv.heads, tokens, this.kv.headDim]);
   }
 }
 

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { InfillInput } from '../../../src/engine/api';
 import { engineFrom } from '../../../src/engine/engine';
+import { ContextCache } from '../../../src/engine/contextCache';
 import { loadParts } from '../../../src/engine/model/load';
 import { type CanvasModel, type SequenceLayout, canvasOffset, contextTokens } from '../../../src/engine/runners/model';
 import type { ContextKv, SplitModel } from '../../../src/engine/runners/split';
@@ -27,6 +28,9 @@ const REQUESTS: InfillInput[] = [
   // A language the model has no token for: the head ends with `other`.
   { prefix: 'SELECT ', suffix: ' FROM t;', language: 'sql', maxTokens: 3, stepBudget: 1, sampler: { kind: 'lowConfidence' } },
 ];
+
+/** Computed by PyTorch too, and laid out by hand: unused positions between canvas and suffix. */
+const GAP_REQUEST = { prefix: 'for i in range(3):\n    ', suffix: '\nprint(i)\n', language: 'python', canvas: 6, gap: 20 };
 
 interface ExpectedCase {
   contextIds: number[];
@@ -80,7 +84,7 @@ describe('engine with a causalSuffixFirst model (tiny, random, exported at test 
     }
     this.timeout(180_000);
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'dllm-causal-model-'));
-    const requests = REQUESTS.map((r) => ({ prefix: r.prefix, suffix: r.suffix, language: r.language, canvas: r.maxTokens }));
+    const requests = [...REQUESTS.map((r) => ({ prefix: r.prefix, suffix: r.suffix, language: r.language, canvas: r.maxTokens })), GAP_REQUEST];
     const run = spawnSync(PYTHON, [FIXTURE_SCRIPT, work, JSON.stringify(requests)], { encoding: 'utf8' });
     assert.equal(run.status, 0, `${FIXTURE_SCRIPT} failed:\n${run.stderr}`);
     modelDir = path.join(work, 'model');
@@ -149,6 +153,90 @@ describe('engine with a causalSuffixFirst model (tiny, random, exported at test 
     }
   });
 
+  it('places the suffix after a gap as layout.py does, with PyTorch\'s logits', async () => {
+    const parts = await loadParts({ modelDir, device: 'cpu', threads: 1 });
+    const split = parts.model as SplitModel;
+    try {
+      assert.ok(parts.manifest.contract === 'split');
+      assert.equal(parts.manifest.maxSuffixGap, 64);
+      const { bos, eos, mask } = parts.manifest.specialTokens;
+      const want = expected[REQUESTS.length]!;
+      const layout: SequenceLayout = {
+        head: [bos!, parts.manifest.languageTokens!.python!],
+        prefix: parts.tokenizer.encode(GAP_REQUEST.prefix),
+        canvasLength: GAP_REQUEST.canvas,
+        suffixGap: GAP_REQUEST.gap,
+        suffix: parts.tokenizer.encode(GAP_REQUEST.suffix),
+        tail: [eos!],
+      };
+      assert.deepEqual(contextTokens(layout, 'causalSuffixFirst'), { ids: want.contextIds, positions: want.contextPositions });
+      const pass = await split.begin(layout);
+      assertClose(await pass.forward(new Int32Array(GAP_REQUEST.canvas).fill(mask)), floats(want.logits), 'logits with a gap');
+      pass.release();
+    } finally {
+      await split.dispose();
+    }
+  });
+
+  it('while typing, reuses each document\'s context and gives the canvas logits of recomputing it (to 1e-4)', async () => {
+    const parts = await loadParts({ modelDir, device: 'cpu', threads: 1 });
+    const split = parts.model as SplitModel;
+    const cache = new ContextCache(split, (text) => parts.tokenizer.encode(text), { maxContextTokens: parts.manifest.maxContextTokens, maxSuffixGap: 64, maxBytes: 64 << 20 });
+    const { bos, eos, mask } = parts.manifest.specialTokens;
+    const head = [bos!, parts.manifest.languageTokens!.python!];
+    // A real file, long enough to fill the window, typed into near its end.
+    const source = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'models', 'train', 'data.py'), 'utf8');
+    const cursor = source.indexOf('def pack_rows');
+    const typed = 'def count_rows(batch: dict) -> int:\n    return len(batch["ids"])\n\n\n';
+    let reusedRequests = 0;
+    let encodedWhenReused = 0;
+    try {
+      for (let i = 0; i <= typed.length; i += 3) {
+        const prefix = source.slice(Math.max(0, cursor - 6000), cursor) + typed.slice(0, i);
+        const suffix = source.slice(cursor, cursor + 2000);
+        const prepared = await cache.prepare('file:///data.py', { head, tail: [eos!], prefix, suffix, canvasLength: 16 });
+        const canvas = new Int32Array(16).fill(mask);
+        const reused = split.beginWith(prepared.layout, prepared.kv, prepared.encodeMs);
+        const recomputed = await split.begin(prepared.layout);
+        const got = await reused.forward(canvas);
+        const want = await recomputed.forward(canvas);
+        let worst = 0;
+        for (let j = 0; j < want.length; j++) worst = Math.max(worst, Math.abs(got[j]! - want[j]!));
+        assert.ok(worst <= 1e-4, `request ${i}: canvas logits differ by ${worst}`);
+        reused.release();
+        recomputed.release();
+        if (prepared.reused > 0) {
+          reusedRequests++;
+          encodedWhenReused += prepared.encoded;
+        }
+      }
+      const requests = Math.floor(typed.length / 3) + 1;
+      assert.ok(reusedRequests >= requests - 4, `${reusedRequests} of ${requests} requests reused their document's context`);
+      assert.ok(encodedWhenReused / reusedRequests < 6, `${encodedWhenReused / reusedRequests} tokens encoded per reusing request`);
+    } finally {
+      await split.dispose();
+    }
+  });
+
+  it('reports reused context tokens in its stats when a request names its document, and forgets it', async () => {
+    const engine = engineFrom(await loadParts({ modelDir, device: 'cpu', threads: 1 }));
+    try {
+      const at = (prefix: string, document?: string): InfillInput => ({ ...REQUESTS[0]!, prefix, document });
+      const first = await engine.infill(at('def add(a, b):\n    return ', 'file:///a.py'));
+      assert.equal(first.stats.contextReused, 0);
+      assert.equal(first.stats.contextEncoded, first.stats.promptTokens);
+      const second = await engine.infill(at('def add(a, b):\n    return a', 'file:///a.py'));
+      assert.ok(second.stats.contextReused > 0 && second.stats.contextEncoded <= 2, JSON.stringify(second.stats));
+      engine.forgetDocument('file:///a.py');
+      const third = await engine.infill(at('def add(a, b):\n    return a ', 'file:///a.py'));
+      assert.equal(third.stats.contextReused, 0);
+      const anonymous = await engine.infill(at('def add(a, b):\n    return a '));
+      assert.equal(anonymous.stats.contextReused, 0);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
   describe('in the real inference child', function () {
     let h: Harness;
     before(async function () {
@@ -164,6 +252,14 @@ describe('engine with a causalSuffixFirst model (tiny, random, exported at test 
       assert.equal(init.model.contract, 'split');
       const params = infillParams({ maxTokens: 8, stepBudget: 4 });
       assertWellFormed(await h.client.infill(params), params);
+    });
+
+    it("keeps a document's context between requests until the client says it closed", async () => {
+      const params = (prefix: string) => infillParams({ prefix, maxTokens: 8, stepBudget: 4, document: 'file:///typed.py' });
+      assert.equal((await h.client.infill(params('def f(x):\n    return x'))).stats.contextReused, 0);
+      assert.ok((await h.client.infill(params('def f(x):\n    return x +'))).stats.contextReused > 0);
+      h.client.documentClosed('file:///typed.py');
+      assert.equal((await h.client.infill(params('def f(x):\n    return x + 1'))).stats.contextReused, 0);
     });
   });
 });

@@ -26,6 +26,7 @@ function scriptedClient(answers: Map<string, string | Error>, seen: InfillReques
     running: true,
     initialize: () => Promise.reject(new Error('not used')),
     status: () => Promise.reject(new Error('not used')),
+    documentClosed: () => undefined,
     stop: () => Promise.resolve(),
     kill: () => undefined,
     infill: async (params) => {
@@ -36,7 +37,7 @@ function scriptedClient(answers: Map<string, string | Error>, seen: InfillReques
       return {
         text,
         finishReason: 'stop',
-        stats: { forwardPasses: 4, tokens: 5, tokensPerForward: 8, remasked: 0, promptTokens: 20, canvasTokens: 32, tokenizeMs: 1, encodeMs: 3, denoiseMs: 12, totalMs: 16, device: 'cpu' },
+        stats: { forwardPasses: 4, tokens: 5, tokensPerForward: 8, remasked: 0, promptTokens: 20, contextEncoded: 20, contextReused: 0, canvasTokens: 32, tokenizeMs: 1, encodeMs: 3, denoiseMs: 12, totalMs: 16, device: 'cpu' },
       };
     },
   };

@@ -8,6 +8,8 @@ const stats = (forwardPasses: number, encodeMs: number, denoiseMs: number): Infi
   tokensPerForward: 32 / forwardPasses,
   remasked: 0,
   promptTokens: 200,
+  contextEncoded: 200,
+  contextReused: 0,
   canvasTokens: 32,
   tokenizeMs: 1,
   encodeMs,

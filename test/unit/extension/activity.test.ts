@@ -7,7 +7,7 @@ function result(finishReason: InfillRequest.Result['finishReason'], forwardPasse
     text: 'x',
     finishReason,
     stats: {
-      forwardPasses, tokens: 1, tokensPerForward: 1, remasked: 0, promptTokens: 1, canvasTokens: 1,
+      forwardPasses, tokens: 1, tokensPerForward: 1, remasked: 0, promptTokens: 1, contextEncoded: 1, contextReused: 0, canvasTokens: 1,
       tokenizeMs: 0, encodeMs: 0, denoiseMs: 0, totalMs: 1, device: 'cpu',
     },
   };

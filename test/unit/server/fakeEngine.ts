@@ -22,17 +22,22 @@ export interface FakeEngine extends LoadedEngine {
   /** How many infills ran at the same time, at most. */
   readonly maxConcurrent: number;
   readonly disposed: boolean;
+  /** Documents the server asked to forget, in order. */
+  readonly forgotten: string[];
+  /** The options it was loaded with. */
+  readonly loadOptions: EngineLoadOptions | undefined;
 }
 
 export function fakeCompletion(input: InfillInput): string {
   return `<middle of ${input.prefix.length}|${input.suffix.length}>`;
 }
 
-export function createFakeEngine(modelDir: string, options: FakeEngineOptions = {}): FakeEngine {
+export function createFakeEngine(modelDir: string, options: FakeEngineOptions = {}, loadOptions?: EngineLoadOptions): FakeEngine {
   const passes = options.passes ?? 4;
   const passDelayMs = options.passDelayMs ?? 5;
   const complete = options.complete ?? fakeCompletion;
   const inputs: InfillInput[] = [];
+  const forgotten: string[] = [];
   let running = 0;
   let maxConcurrent = 0;
   let disposed = false;
@@ -71,6 +76,8 @@ export function createFakeEngine(modelDir: string, options: FakeEngineOptions = 
           tokensPerForward: 1,
           remasked: 0,
           promptTokens: input.prefix.length + input.suffix.length,
+          contextEncoded: input.prefix.length + input.suffix.length,
+          contextReused: 0,
           canvasTokens: input.maxTokens,
           tokenizeMs: 0,
           encodeMs: 0,
@@ -90,6 +97,11 @@ export function createFakeEngine(modelDir: string, options: FakeEngineOptions = 
     warnings: ['fake engine: completions are scripted'],
     infill,
     inputs,
+    forgotten,
+    loadOptions,
+    forgetDocument(document: string) {
+      forgotten.push(document);
+    },
     get maxConcurrent() {
       return maxConcurrent;
     },
@@ -110,7 +122,7 @@ export function fakeLoader(options: FakeEngineOptions = {}): {
   let last: FakeEngine | undefined;
   return {
     load: async (o) => {
-      last = createFakeEngine(o.modelDir, options);
+      last = createFakeEngine(o.modelDir, options, o);
       return last;
     },
     get last() {

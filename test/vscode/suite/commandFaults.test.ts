@@ -52,6 +52,8 @@ function depsAnswering(answer: Answer): InfillDeps {
           tokensPerForward: 1,
           remasked: 0,
           promptTokens: 10,
+          contextEncoded: 10,
+          contextReused: 0,
           canvasTokens: 8,
           tokenizeMs: 0,
           encodeMs: 0,
