@@ -46,7 +46,7 @@ class TrainConfig:
     canvas_copies: int = 1  # extra copies of each canvas, masked at other rates (0: none)
     dense_p_start: float = 0.5  # share of dense examples (one canvas over 30-90% of the window) at the start
     dense_p_end: float = 0.15  # the same at the end of the run (linear in between)
-    suffix_gap_p: float = 0.0  # probability of 1-64 unused positions between canvas and suffix
+    suffix_gap_p: float = 0.0  # probability of 1..data.MAX_SUFFIX_GAP unused positions between canvas and suffix
     context_lm_weight: float = 0.0  # weight of the context next-token loss (causal context only; 0: off)
     lang_weights: dict[str, float] | None = None  # document weight per language ("*": the rest); None: by tokens
     # validation

@@ -36,6 +36,9 @@ MIDDLE_KINDS = ("rest_of_line", "line", "lines", "block", "span", "empty")
 MIDDLE_KIND_P = (0.25, 0.23, 0.2, 0.1, 0.17, 0.05)
 MIN_T = 0.05
 MIN_EXAMPLE = 48  # a row's leftover shorter than this stays padding
+# Most unused positions between canvas and suffix in a training example (suffix_gap_p); an
+# exported model promises the engine no more (manifest maxSuffixGap, export.py).
+MAX_SUFFIX_GAP = 64
 
 # loss kinds per position
 IGNORE, CANVAS, CONTEXT_LM = 0, 1, 2
@@ -139,7 +142,7 @@ class Example:
 class ExampleBuilder:
     def __init__(self, shard: Shard, vocab: Vocab, causal: bool, canvas_copies: int = 0,
                  lang_other_p: float = 0.1, doc_start_p: float = 0.1, suffix_gap_p: float = 0.0,
-                 max_suffix_gap: int = 64, context_lm: bool = False):
+                 max_suffix_gap: int = MAX_SUFFIX_GAP, context_lm: bool = False):
         self.shard, self.v = shard, vocab
         self.causal = causal
         self.canvas_copies = canvas_copies

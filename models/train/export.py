@@ -7,6 +7,12 @@ compares onnxruntime-node against PyTorch: random requests at several (C, N) and
 real code, with the logits of the model as stored (what the graphs must reproduce) and of the
 fp32 model (the storage's drift).
 
+What the manifest promises follows the training run when the checkpoint's train config can be
+found (in the checkpoint, or the run's run.json beside it, or in the logs `run.py join` unpacks
+beside joined weights): `maxSuffixGap` (causalSuffixFirst only) is data.MAX_SUFFIX_GAP if the run
+trained with suffix gaps, and `maxContextTokens` is the longest trained example less the largest
+canvas and that gap. Without a train config: no gap, and 448 context tokens.
+
     /usr/bin/python3 export.py --checkpoint work/runs/cpu1/best.pt --out ../dllm-code-tiny \
         --fixture ../../test/fixtures/model/shipped-example.json
 """
@@ -31,6 +37,7 @@ import torch.nn as nn
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from bpe import Tokenizer  # noqa: E402
+from data import MAX_SUFFIX_GAP  # noqa: E402
 from layout import MAX_CANVAS, TRAINED_SEQUENCE, request_layout  # noqa: E402
 from model import DiffusionLM, load_model  # noqa: E402
 from quantize import STORAGES, WEIGHTS_FILE, pack, rounded  # noqa: E402
@@ -104,7 +111,9 @@ def export_graphs(model: DiffusionLM, out_dir: str, storage: str) -> dict:
 
 
 def write_manifest(out_dir: str, model: DiffusionLM, special: dict, name: str, description: str,
-                   max_context: int, max_canvas: int, storage: str) -> dict:
+                   max_context: int, max_canvas: int, storage: str, max_suffix_gap: int = 0) -> dict:
+    """dllm.json; `max_suffix_gap` is written for a causalSuffixFirst model only (the engine keeps a
+    document's context keys/values only with a causal context)."""
     cfg = model.cfg
     manifest = {
         "format": 1,
@@ -126,6 +135,7 @@ def write_manifest(out_dir: str, model: DiffusionLM, special: dict, name: str, d
     }
     if model.causal_context:
         manifest["contextAttention"] = cfg.context_attention
+        manifest["maxSuffixGap"] = max_suffix_gap
     manifest["architecture"] = {"family": "dllm-split", **cfg.to_dict(), "storage": storage,
                                 "parameters": model.num_parameters()}
     with open(os.path.join(out_dir, "dllm.json"), "w") as f:
@@ -232,6 +242,44 @@ def write_verify_cases(out: str, stored: DiffusionLM, fp32: DiffusionLM, tok: To
         json.dump(cases, f)
 
 
+def recorded_train_config(checkpoint: str, ck: dict) -> tuple[dict | None, str]:
+    """The train section of the config the checkpoint was trained with, and where it was found.
+    train.py records it in last.pt and in the run's run.json; its weights.pt/best.pt carry only
+    the model, and `run.py join` unpacks run.json into logs/ beside the joined weights. A run.json
+    whose model differs from the checkpoint's is another run's and is not used."""
+    if isinstance(ck.get("config"), dict) and "train" in ck["config"]:
+        return ck["config"]["train"], checkpoint
+    folder = os.path.dirname(os.path.abspath(checkpoint))
+    for path in (os.path.join(folder, "run.json"), os.path.join(folder, "logs", "run_run.json")):
+        try:
+            with open(path) as f:
+                run = json.load(f)
+        except (OSError, ValueError):
+            continue
+        if run.get("model") == ck.get("model_config") and "train" in run.get("config", {}):
+            return run["config"]["train"], path
+    return None, ""
+
+
+def trained_suffix_gap(train: dict | None, causal: bool) -> int:
+    """The suffix gap a model trained with this train config can promise: data.py's largest if it
+    trained with gaps (a manifest carries it for a causal context only), else none."""
+    if train is None or not causal:
+        return 0
+    return MAX_SUFFIX_GAP if float(train.get("suffix_gap_p", 0.0)) > 0 else 0
+
+
+def trained_max_context(train: dict | None, gap: int, max_canvas: int = MAX_CANVAS) -> int:
+    """Context tokens that fit beside the largest canvas promised (--max-canvas) and the suffix gap
+    in the longest trained example (positions beyond were never seen together); without a train
+    config, 448."""
+    if train is None:
+        return TRAINED_SEQUENCE - MAX_CANVAS
+    longest = max(int(length) for length, _ in train["example_lens"])
+    longest = min(longest, int(train.get("row_len", longest)))  # pack_rows cuts examples to the row
+    return longest - max_canvas - gap
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--checkpoint", required=True)
@@ -243,14 +291,29 @@ def main() -> None:
                                               "(split contract: context encoded once, canvas denoised).")
     ap.add_argument("--fixture", default="", help="write the Node test's golden example here")
     ap.add_argument("--max-canvas", type=int, default=MAX_CANVAS, help="longest canvas trained for")
-    ap.add_argument("--max-context", type=int, default=TRAINED_SEQUENCE - MAX_CANVAS,
-                    help="context tokens promised; with the largest canvas, within the trained positions")
+    ap.add_argument("--max-context", type=int, default=None,
+                    help="context tokens promised (default: the longest trained example less the largest canvas "
+                         "and the suffix gap; 448 without a recorded train config)")
+    ap.add_argument("--max-suffix-gap", type=int, default=None,
+                    help=f"causalSuffixFirst: most unused positions between canvas and suffix the engine may leave "
+                         f"(default: {MAX_SUFFIX_GAP} if the recorded train config has suffix_gap_p > 0, else 0)")
     ap.add_argument("--verify-dir", default=os.path.join(HERE, "work", "verify"))
     ap.add_argument("--no-verify-cases", action="store_true", help="graphs and manifest only")
     args = ap.parse_args()
 
     torch.set_num_threads(2)
     model, ck = load_model(args.checkpoint)
+    train, train_source = recorded_train_config(args.checkpoint, ck)
+    if args.max_suffix_gap is None:
+        args.max_suffix_gap = trained_suffix_gap(train, model.causal_context)
+    elif args.max_suffix_gap < 0:
+        ap.error("--max-suffix-gap must be >= 0")
+    elif args.max_suffix_gap and not model.causal_context:
+        ap.error("--max-suffix-gap: only a causalSuffixFirst model's manifest carries a suffix gap")
+    if args.max_context is None:
+        args.max_context = trained_max_context(train, args.max_suffix_gap, args.max_canvas)
+    if args.max_context < 1:
+        ap.error(f"--max-context {args.max_context}: must be at least 1")
     special = json.load(open(os.path.join(args.tokenizer_dir, "special_tokens.json")))
     tok = Tokenizer.from_file(os.path.join(args.tokenizer_dir, "tokenizer.json"))
     os.makedirs(args.out, exist_ok=True)
@@ -260,7 +323,7 @@ def main() -> None:
     packed = export_graphs(model, args.out, args.storage)
     shutil.copyfile(os.path.join(args.tokenizer_dir, "tokenizer.json"), os.path.join(args.out, "tokenizer.json"))
     write_manifest(args.out, model, special, args.name, args.description, args.max_context, args.max_canvas,
-                   args.storage)
+                   args.storage, args.max_suffix_gap)
     stored = with_storage(model, args.storage)
     if args.fixture:
         write_fixture(args.fixture, stored, tok, special)
@@ -269,6 +332,8 @@ def main() -> None:
     sizes = {f: os.path.getsize(os.path.join(args.out, f)) for f in sorted(os.listdir(args.out))}
     print(json.dumps({"checkpoint": args.checkpoint, "step": ck.get("step"), "tokens_seen": ck.get("tokens_seen"),
                       "parameters": model.num_parameters(), "storage": args.storage, "strays": packed["strays"],
+                      "train_config": train_source or None, "max_context": args.max_context,
+                      "max_suffix_gap": args.max_suffix_gap if model.causal_context else None,
                       "files": sizes, "folder_bytes": sum(sizes.values())}, indent=1))
 
 

@@ -74,7 +74,7 @@ class RoundTrip(unittest.TestCase):
             model2, tc2 = load_config(path)
         self.assertEqual(model2, model)
         self.assertEqual(tc2, tc)
-        self.assertEqual(tc.to_dict()["example_lens"], [[256, 0.2], [512, 0.4], [1024, 0.4]])  # JSON's shape
+        self.assertEqual(tc.to_dict()["example_lens"], [[256, 0.15], [512, 0.25], [1024, 0.3], [2048, 0.3]])  # JSON's shape
 
     def test_empty_file_gives_the_defaults(self):
         with tempfile.TemporaryDirectory() as d:

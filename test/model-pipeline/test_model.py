@@ -23,7 +23,7 @@ TRAIN = os.path.join(ROOT, "models", "train")
 sys.path.insert(0, TRAIN)
 
 import bpe  # noqa: E402
-from data import CANVAS, CONTEXT_LM, ExampleBuilder, Shard, Vocab, pack_rows  # noqa: E402
+from data import CANVAS, CONTEXT_LM, MAX_SUFFIX_GAP, ExampleBuilder, Shard, Vocab, pack_rows  # noqa: E402
 from layout import request_layout  # noqa: E402
 from model import DiffusionLM, ModelConfig, TrainingMask, allowed_pairs  # noqa: E402
 
@@ -130,6 +130,26 @@ class ModelTest(unittest.TestCase):
             self.assertEqual(ctx_pos, want.context_pos)
             self.assertEqual(canvas_pos, want.canvas_pos)
             self.assertEqual(ctx_ids[h + s], self.vocab.eos)
+
+    def test_suffix_gaps_are_laid_out_as_requests(self):
+        """A training example's gap is request_layout's: the suffix from h+P+N+gap, 1..MAX_SUFFIX_GAP."""
+        rng = np.random.default_rng(5)
+        b = self.builder(True, canvas_copies=0, lang_other_p=0.0, suffix_gap_p=1.0)
+        gaps = []
+        for _ in range(20):
+            ex = b.build(rng, 200)
+            c = int((ex.segment == 0).sum())
+            ctx_ids, ctx_pos = ex.ids[:c].tolist(), ex.pos[:c].tolist()
+            canvas_pos = ex.pos[c:].tolist()
+            h, n = 2, len(canvas_pos)
+            p = canvas_pos[0] - h
+            s = c - h - 1 - p
+            gap = ctx_pos[h] - (h + p + n)
+            head, suffix, prefix = ctx_ids[:h], ctx_ids[h:h + s], ctx_ids[h + s + 1:]
+            want = request_layout(head, prefix, suffix, [self.vocab.eos], n, "causalSuffixFirst", gap=gap)
+            self.assertEqual((ctx_ids, ctx_pos, canvas_pos), (want.context_ids, want.context_pos, want.canvas_pos))
+            gaps.append(gap)
+        self.assertTrue(all(1 <= g <= MAX_SUFFIX_GAP for g in gaps), gaps)
 
     def test_canvas_size_does_not_follow_the_middle(self):
         rng = np.random.default_rng(4)

@@ -3,9 +3,11 @@
     /usr/bin/python3 causal_fixture.py WORK_DIR REQUESTS_JSON
 
 Writes WORK_DIR/model (exported by models/train/export.py, fp32 so that onnxruntime must match
-PyTorch to float rounding) and WORK_DIR/expected.json: for each request ({prefix, suffix,
-language, canvas}), the context in the model's order with document positions, the context keys
-and values, and the logits of a denoise pass over an all-mask canvas, each from PyTorch.
+PyTorch to float rounding; its manifest allows a suffix gap of up to 64) and WORK_DIR/expected.json:
+for each request ({prefix, suffix, language, canvas, and optionally gap: unused positions between
+the canvas and the suffix, 0 if absent}), the context in the model's order with document
+positions, the context keys and values, and the logits of a denoise pass over an all-mask canvas,
+each from PyTorch.
 """
 from __future__ import annotations
 
@@ -51,7 +53,7 @@ def main() -> None:
     torch.save({"model": model.state_dict(), "model_config": cfg.to_dict()}, checkpoint)
     subprocess.run([sys.executable, os.path.join(TRAIN, "export.py"), "--checkpoint", checkpoint,
                     "--out", os.path.join(work, "model"), "--tokenizer-dir", tok_dir, "--storage", "fp32",
-                    "--name", "causal-test", "--no-verify-cases"],
+                    "--name", "causal-test", "--no-verify-cases", "--max-suffix-gap", "64"],
                    check=True, stdout=subprocess.DEVNULL)
 
     tok = Tokenizer.from_file(os.path.join(tok_dir, "tokenizer.json"))
@@ -60,7 +62,8 @@ def main() -> None:
     for r in requests:
         head = [special["bos"], langs.get(r["language"], langs["other"])]
         prefix, suffix = tok.encode_ordinary(r["prefix"]), tok.encode_ordinary(r["suffix"])
-        lay = request_layout(head, prefix, suffix, [special["eos"]], r["canvas"], cfg.context_attention)
+        lay = request_layout(head, prefix, suffix, [special["eos"]], r["canvas"], cfg.context_attention,
+                             gap=int(r.get("gap", 0)))
         with torch.no_grad():
             keys, values = model.encode_context(torch.tensor([lay.context_ids]), torch.tensor([lay.context_pos]))
             canvas = torch.full((1, r["canvas"]), special["mask"], dtype=torch.long)
