@@ -106,6 +106,26 @@ class Attention(nn.Module):
             y = mask.attend(q, k, v)
         else:
             y = plain_attention(q, k, v, mask, 1.0 / math.sqrt(self.head_dim))  # [B,H,Tq,D]
+        return self.merge_heads(y)
+
+    def attend_two(self, q: torch.Tensor, k1: torch.Tensor, v1: torch.Tensor, k2: torch.Tensor, v2: torch.Tensor,
+                   additive: torch.Tensor | None) -> torch.Tensor:
+        """`attend` over the keys/values of k1, v1 then k2, v2 without joining them: the canvas (a few
+        queries) reads a long cached context on every denoising pass, and joining the scores costs
+        less than copying the context's keys and values into one tensor each time (measured: 4-7 %
+        of a pass at 448-2048 context tokens). For many queries (a context pass) the scores are the
+        larger copy, so encode_context joins the keys and values instead.
+        additive [B|1,1,Tq,T1+T2] or None."""
+        scale = 1.0 / math.sqrt(self.head_dim)
+        scores = torch.cat([torch.matmul(q, k1.transpose(-1, -2)), torch.matmul(q, k2.transpose(-1, -2))], dim=-1) * scale
+        if additive is not None:
+            scores = scores + additive
+        p = torch.softmax(scores.float(), dim=-1).to(v1.dtype)
+        t1 = k1.shape[2]
+        return self.merge_heads(torch.matmul(p[..., :t1], v1) + torch.matmul(p[..., t1:], v2))
+
+    def merge_heads(self, y: torch.Tensor) -> torch.Tensor:
+        """y [B,H,T,D] -> the output projection [B,T,d]."""
         b, h, tq, d = y.shape
         return self.out(y.transpose(1, 2).reshape(b, tq, h * d))
 
@@ -220,8 +240,8 @@ class DiffusionLM(nn.Module):
                 values: torch.Tensor, key_valid: torch.Tensor | None = None) -> torch.Tensor:
         """canvas_ids, canvas_pos [B,N]; keys, values [L,B,H,C,D] -> logits [B,N,V].
 
-        Canvas queries attend over concat(context K/V, canvas K/V); key_valid [B,C] hides
-        padded context slots of a batch.
+        Canvas queries attend over the context K/V and the canvas K/V (attend_two); key_valid [B,C]
+        hides padded context slots of a batch.
         """
         mask = None
         if key_valid is not None:
@@ -232,9 +252,7 @@ class DiffusionLM(nn.Module):
         x = self.embed(canvas_ids)
         for i, blk in enumerate(self.blocks):
             q, k, v = blk.attn.project(blk.attn_norm(x), cos, sin)
-            k_all = torch.cat([keys[i], k], dim=2)
-            v_all = torch.cat([values[i], v], dim=2)
-            x = x + blk.attn.attend(q, k_all, v_all, mask)
+            x = x + blk.attn.attend_two(q, keys[i], values[i], k, v, mask)
             x = x + blk.ffn(blk.ffn_norm(x))
         return self.logits(x)
 
