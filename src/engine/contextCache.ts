@@ -80,7 +80,8 @@ interface Window {
 interface DocumentContext extends Window {
   head: readonly number[];
   tail: readonly number[];
-  kv: KvBlock;
+  /** Keys and values of the context before the line being typed on (model order). */
+  settled: KvBlock;
 }
 
 /** How much of the window's first line is searched for in a later request's prefix. */
@@ -96,7 +97,7 @@ export class ContextCache {
     private readonly encode: (text: string) => number[],
     private readonly options: ContextCacheOptions,
   ) {
-    this.entries = new LRUCache({ maxSize: Math.max(1, options.maxBytes), sizeCalculation: (e) => Math.max(1, kvBytes(e.kv)) });
+    this.entries = new LRUCache({ maxSize: Math.max(1, options.maxBytes), sizeCalculation: (e) => Math.max(1, kvBytes(e.settled)) });
     // Most of the gap for typing; the rest lets a few deletions keep the window too.
     this.room = Math.max(1, Math.min(Math.floor((options.maxSuffixGap * 3) / 4), Math.floor(options.maxContextTokens / 8)));
   }
@@ -127,15 +128,26 @@ export class ContextCache {
       tail,
     };
     const { ids, positions } = contextTokens(layout, 'causalSuffixFirst');
-    // Head, suffix and tail come first in the model's order: with a follow-on window they are the
-    // last request's, so what differs starts in the prefix.
-    const keep = reusable && last ? ids.length - window.prefixIds.length + commonLength(last.prefixIds, window.prefixIds) : 0;
-    const past = last && keep > 0 ? firstTokens(last.kv, keep, this.model) : emptyKv();
-    const added = keep < ids.length ? await this.model.extend(ids.slice(keep), positions.slice(keep), past) : emptyKv();
+    const past = reusable && last ? this.reusable(last, window, ids.length) : emptyKv();
+    const added = await this.model.extend(ids.slice(past.tokens), positions.slice(past.tokens), past);
     const kv = joinTokens(past, added, this.model);
     // Kept before denoising: a request superseded while it denoises still leaves its context.
-    this.entries.set(document, { ...window, head, tail, kv });
+    const settled = ids.length - cursorLineTokens(window);
+    this.entries.set(document, { ...window, head, tail, settled: settled === past.tokens ? past : firstTokens(kv, settled, this.model) });
     return { layout, kv, encoded: added.tokens, reused: past.tokens, tokenizeMs: tokenized - started, encodeMs: performance.now() - tokenized };
+  }
+
+  /**
+   * The keys and values of `last` that a follow-on window keeps: the longest run of context tokens
+   * both have, but while that run reaches the line being typed on, only up to that line's start.
+   * Typing changes that line on every keystroke; encoding it again (a few tokens) spares cutting
+   * the kept keys and values out of a longer copy, which costs more.
+   */
+  private reusable(last: DocumentContext, window: Window, contextLength: number): KvBlock {
+    // Head, suffix and tail come first in the model's order and are the last request's, so what
+    // differs starts in the prefix.
+    const common = contextLength - window.prefixIds.length + commonLength(last.prefixIds, window.prefixIds);
+    return common >= last.settled.tokens ? last.settled : firstTokens(last.settled, common, this.model);
   }
 
   /** The last request's window carried on to this request, or undefined when it cannot be. */
@@ -263,6 +275,12 @@ class Lines {
     this.lines.push({ text, ids });
     this.count += ids.length;
   }
+}
+
+/** Tokens of the window's prefix on the cursor's line. */
+function cursorLineTokens(window: Window): number {
+  const line = window.prefixLines[window.prefixLines.length - 1];
+  return line === undefined ? 0 : Math.min(line.ids.length, window.prefixIds.length);
 }
 
 /** `text` cut into lines, each with its `\n`; the last is what follows the last `\n` (maybe ''). */

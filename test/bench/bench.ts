@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the performance picture of the real inference child process — start-up and
  * memory, latency of inline-shaped requests, repeated requests and the split model's context
- * cache, and the samplers side by side on the same tasks: HumanEval-infilling (pass@1) and the
+ * cache, typing into a real file with each document's context reused across keystrokes (cache on
+ * and off), and the samplers side by side on the same tasks: HumanEval-infilling (pass@1) and the
  * real-code set (exact match, edit similarity, per language). Every timing is a median (p50) and
  * p95. Writes latest.md, latest.json and PNG charts to --out (default test/bench/results).
  */
@@ -23,6 +24,7 @@ import { fmt, markdownTable } from './lib/markdown';
 import { renderHistogram, renderScatter } from './lib/plot/charts';
 import { ProgressBar } from './lib/progress';
 import { languageTable, samplerTable, scoreDefinitions } from './lib/report';
+import { extensionDefaults, randomModels, runTyping, typingMarkdown, typingText, type TypingRun } from './lib/typing';
 import { runInfo, runInfoMarkdown } from './lib/runInfo';
 import { mean, percentile, summarize, type Summary } from './lib/stats';
 import { dataEnvVar, defaultDataFile, loadTasks, realCodeDataFile, repoRoot, selectTasks, type InfillTask } from './lib/tasks';
@@ -148,6 +150,11 @@ async function main(): Promise<void> {
     const realCanvas = Math.min(intOption(values['real-canvas'], 'real-canvas', 64), init.model.maxCanvasTokens);
     const realRuns = await compareSamplers(client, 'real code', realTasks, samplerConfigs(realCanvas, extraBudgets), hooks);
     const status = await client.status();
+
+    // Typing into a real file, on models of the shipped shape that can extend their context.
+    const made = randomModels(typingContexts);
+    const typing = 'skipped' in made ? made : await runTyping(made.dirs, engineSettings, typingText(quick ? 40 : 200), extensionDefaults(typingIntervalMs), log);
+    if ('skipped' in typing) log(`typing: skipped (${typing.skipped})`);
     const wallMs = performance.now() - benchStarted;
 
     const report: Report = {
@@ -161,6 +168,7 @@ async function main(): Promise<void> {
       repeat: { firstMs: repeatMs[0], repeatsMs: summarize(repeatMs.slice(1)), lruHitUs },
       samplers: runs.map((r) => r.summary),
       realCode: realRuns.map((r) => ({ ...r.summary, meanPassesByLanguage: meanPassesByLanguage(r) })),
+      typing,
     };
     fs.mkdirSync(outDir, { recursive: true });
     fs.writeFileSync(path.join(outDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
@@ -175,6 +183,9 @@ async function main(): Promise<void> {
 }
 
 const warmUpRounds = 2;
+/** The typing benchmark: context lengths of its models, and one keystroke every this many ms. */
+const typingContexts = [448, 1536];
+const typingIntervalMs = 200;
 
 async function compareSamplers(
   client: EngineClient,
@@ -273,6 +284,7 @@ type Report = {
   repeat: { firstMs: number; repeatsMs: Summary; lruHitUs: Summary };
   samplers: EvalRun['summary'][];
   realCode: (EvalRun['summary'] & { meanPassesByLanguage: Record<string, number> })[];
+  typing: TypingRun[] | { skipped: string };
 };
 
 const pair = (s: Summary, d = 1) => [fmt(s.p50, d), fmt(s.p95, d)];
@@ -341,6 +353,12 @@ function renderMarkdown(r: Report, runs: EvalRun[], realRuns: EvalRun[]): string
       : `This model uses the ${r.run.model.contract} contract: every pass runs the whole sequence, so there is no context cache to compare.`,
     '',
     split ? cacheTable : '',
+    '',
+    '## Typing: a document\'s context reused across keystrokes',
+    '',
+    'skipped' in r.typing
+      ? `Skipped: ${r.typing.skipped}.`
+      : `On randomly initialised models of the shipped training config's shape (models/train/configs/gpu.json: a causalSuffixFirst context with room for typing before the suffix), whatever --model says: the bundled model's context is bidirectional and cannot be extended. Random weights are never confident, so every request runs the whole step budget; the timings, not the completions, are what counts. \`npm run bench:typing -- --model DIR\` types into any model folder.\n\n${typingMarkdown(r.typing)}`,
     '',
     '## Samplers side by side',
     '',

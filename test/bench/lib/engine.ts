@@ -16,6 +16,8 @@ export interface EngineOptions {
   modelDir?: string;
   device: DeviceSetting;
   threads?: number;
+  /** The server's context cache, MiB (0: off); absent: the server's default. */
+  contextCacheMiB?: number;
 }
 
 /** The engine options of bench and eval: `--model`, `--device`, `--threads`. */
@@ -47,6 +49,7 @@ export async function startEngine(options: EngineOptions): Promise<StartedEngine
       modelDir: options.modelDir ? path.resolve(options.modelDir) : undefined,
       device: options.device,
       threads: options.threads,
+      contextCacheMiB: options.contextCacheMiB,
       clientName: 'dllm-bench',
     });
     return { client, init, spawnToReadyMs: performance.now() - started };

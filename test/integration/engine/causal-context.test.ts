@@ -188,6 +188,7 @@ describe('engine with a causalSuffixFirst model (tiny, random, exported at test 
     const source = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'models', 'train', 'data.py'), 'utf8');
     const cursor = source.indexOf('def pack_rows');
     const typed = 'def count_rows(batch: dict) -> int:\n    return len(batch["ids"])\n\n\n';
+    let previous = '';
     let reusedRequests = 0;
     let encodedWhenReused = 0;
     try {
@@ -208,25 +209,31 @@ describe('engine with a causalSuffixFirst model (tiny, random, exported at test 
         if (prepared.reused > 0) {
           reusedRequests++;
           encodedWhenReused += prepared.encoded;
+          // At most what follows the start of the line the last request was typed on.
+          const since = prefix.slice(previous.lastIndexOf('\n') + 1);
+          assert.ok(prepared.encoded <= parts.tokenizer.encode(since).length, `request ${i}: ${prepared.encoded} tokens encoded`);
         }
+        previous = prefix;
       }
       const requests = Math.floor(typed.length / 3) + 1;
       assert.ok(reusedRequests >= requests - 4, `${reusedRequests} of ${requests} requests reused their document's context`);
-      assert.ok(encodedWhenReused / reusedRequests < 6, `${encodedWhenReused / reusedRequests} tokens encoded per reusing request`);
+      assert.ok(encodedWhenReused / reusedRequests < 20, `${encodedWhenReused / reusedRequests} tokens encoded per reusing request`);
     } finally {
       await split.dispose();
     }
   });
 
   it('reports reused context tokens in its stats when a request names its document, and forgets it', async () => {
-    const engine = engineFrom(await loadParts({ modelDir, device: 'cpu', threads: 1 }));
+    const parts = await loadParts({ modelDir, device: 'cpu', threads: 1 });
+    const engine = engineFrom(parts);
     try {
       const at = (prefix: string, document?: string): InfillInput => ({ ...REQUESTS[0]!, prefix, document });
       const first = await engine.infill(at('def add(a, b):\n    return ', 'file:///a.py'));
       assert.equal(first.stats.contextReused, 0);
       assert.equal(first.stats.contextEncoded, first.stats.promptTokens);
       const second = await engine.infill(at('def add(a, b):\n    return a', 'file:///a.py'));
-      assert.ok(second.stats.contextReused > 0 && second.stats.contextEncoded <= 2, JSON.stringify(second.stats));
+      assert.ok(second.stats.contextReused > 0, JSON.stringify(second.stats));
+      assert.equal(second.stats.contextEncoded, parts.tokenizer.encode('    return a').length, 'the line typed on is encoded again');
       engine.forgetDocument('file:///a.py');
       const third = await engine.infill(at('def add(a, b):\n    return a ', 'file:///a.py'));
       assert.equal(third.stats.contextReused, 0);

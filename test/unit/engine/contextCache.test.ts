@@ -79,7 +79,7 @@ describe('engine/contextCache', () => {
     return prepared;
   }
 
-  it('typing at the end of a long prefix encodes only the changed tokens, exactly, until the room is used', async () => {
+  it('typing at the end of a long prefix encodes only the line typed on, exactly, until the room is used', async () => {
     const before = lines(0, 40) + '    total = ';
     const suffix = '\n' + lines(40, 60);
     const first = await prepareChecked('a', request(before, suffix));
@@ -97,8 +97,8 @@ describe('engine/contextCache', () => {
         fresh++;
         continue;
       }
-      // The last word may change with each letter; everything before it is kept.
-      assert.ok(p.encoded <= 2, `typing "${c}" encoded ${p.encoded} tokens`);
+      // The line typed on is encoded again; everything before it is kept.
+      assert.equal(p.encoded, encode('    total = ' + typed).length, `typing "${c}"`);
       assert.equal(contextTokens(p.layout, 'causalSuffixFirst').positions[HEAD.length], suffixAt, 'the suffix stays where it was');
     }
     // 36 characters are 16 tokens: more than the room (12), so the window moved exactly once.
@@ -111,9 +111,14 @@ describe('engine/contextCache', () => {
     const suffix = '\n' + lines(40, 60);
     await prepareChecked('a', request(before, suffix));
     const deleted = await prepareChecked('a', request(before.slice(0, -7), suffix));
-    assert.ok(deleted.reused > 0 && deleted.encoded <= 1, `after deleting: reused ${deleted.reused}, encoded ${deleted.encoded}`);
+    assert.equal(deleted.encoded, encode('    total = count(').length, 'after deleting');
     const newline = await prepareChecked('a', request(before.slice(0, -7) + '\n    ', suffix));
-    assert.ok(newline.reused > 0 && newline.encoded <= 6, `after a new line: encoded ${newline.encoded}`);
+    assert.equal(newline.encoded, encode('    total = count(\n    ').length, 'after a new line');
+    const next = await prepareChecked('a', request(before.slice(0, -7) + '\n    x', suffix));
+    assert.equal(next.encoded, encode('    x').length, 'the completed line is kept');
+    // Deleting back over the line break: only what the two requests still have in common is kept.
+    const joined = await prepareChecked('a', request(before.slice(0, -7), suffix));
+    assert.ok(joined.reused > 0 && joined.encoded <= encode('    total = count(').length + 1, `after joining the lines: encoded ${joined.encoded}`);
   });
 
   it('opens a fresh window when the suffix changes, the cursor moves, or the language does', async () => {
@@ -134,7 +139,7 @@ describe('engine/contextCache', () => {
     await prepareChecked('a', request(body, suffix));
     // The client's cut moved down by a few lines: the engine's window starts further down anyway.
     const p = await prepareChecked('a', request(body.slice(body.indexOf('line 5 ')) + 'x', suffix));
-    assert.ok(p.reused > 0 && p.encoded <= 2, `reused ${p.reused}, encoded ${p.encoded}`);
+    assert.ok(p.reused > 0 && p.encoded === encode('    total = x').length, `reused ${p.reused}, encoded ${p.encoded}`);
   });
 
   it('fits short texts whole and a prefix of one huge line by its last tokens', async () => {

@@ -90,6 +90,18 @@ describe('engine/engine (fake model)', () => {
     assert.equal(s.device, 'cpu');
     assert.equal(s.promptTokens, 2 + tokenizer.encode(input().prefix).length + tokenizer.encode(input().suffix).length + 1);
     for (const k of ['tokenizeMs', 'encodeMs', 'denoiseMs', 'totalMs'] as const) assert.ok(s[k] >= 0, k);
+    assert.equal(s.contextEncoded, s.promptTokens, 'a split model encodes its whole context');
+    assert.equal(s.contextReused, 0);
+  });
+
+  it("keeps nothing for a request's document when the model cannot extend its context", async () => {
+    for (let i = 0; i < 2; i++) {
+      const out = await engine.infill(input({ document: 'file:///a.py' }));
+      assert.equal(out.stats.contextReused, 0);
+      assert.equal(out.stats.contextEncoded, out.stats.promptTokens);
+    }
+    assert.equal(model.layouts.length, 2, 'both requests laid out their whole context');
+    engine.forgetDocument('file:///a.py');
   });
 
   it('lays out [bos] [language] prefix · canvas · suffix [eos]', async () => {

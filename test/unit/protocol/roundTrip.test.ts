@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CancellationTokenSource, ProgressType, ResponseError } from 'vscode-jsonrpc/node';
 import {
+  DocumentClosedNotification,
   ErrorCodes,
   ExitNotification,
   InfillRequest,
@@ -76,6 +77,15 @@ describe('protocol round trip (in-memory streams, real framing)', () => {
       const broken = makeModelDir('{"format": 1,');
       await rejectsWith(channel.client.sendRequest(InitializeRequest.type, { device: 'cpu', modelDir: broken }), ErrorCodes.ModelLoadFailed, /dllm\.json is not valid JSON/);
       for (const dir of [empty, broken]) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("initialize's context cache size reaches the engine in bytes; absent, the engine's default", async () => {
+      await channel.client.sendRequest(InitializeRequest.type, { device: 'auto', contextCacheMiB: 3 });
+      assert.strictEqual(channel.loader.last?.loadOptions?.contextCacheBytes, 3 * 2 ** 20);
+      channel.dispose();
+      channel = openChannel();
+      await channel.client.sendRequest(InitializeRequest.type, { device: 'auto' });
+      assert.strictEqual(channel.loader.last?.loadOptions?.contextCacheBytes, undefined);
     });
 
     it('bad initialize parameters are InvalidParams', async () => {
@@ -234,6 +244,17 @@ describe('protocol round trip (in-memory streams, real framing)', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
       assert.deepStrictEqual(channel.exits.map((e) => e.code), [1]);
       assert.match(channel.exits[0].reason, /stdin ended/);
+    });
+
+    it("passes the document's URI to the engine, and tells it when the document closes; a malformed notification is only logged", async () => {
+      await channel.client.sendRequest(InfillRequest.type, infillParams({ mode: 'inline', document: 'file:///a.py' }));
+      assert.strictEqual(channel.loader.last?.inputs.at(-1)?.document, 'file:///a.py');
+      await channel.client.sendNotification(DocumentClosedNotification.type, { document: 'file:///a.py' });
+      await channel.client.sendNotification(DocumentClosedNotification.method, { uri: 'file:///b.py' });
+      // Notifications have no answer: a request after them is answered after they were handled.
+      await channel.client.sendRequest(StatusRequest.type);
+      assert.deepStrictEqual(channel.loader.last?.forgotten, ['file:///a.py']);
+      assert.ok(channel.logs.some((l) => l.level === 'warn' && /Ignored dllm\/documentClosed: params\.document must be a string/.test(l.message)), JSON.stringify(channel.logs));
     });
 
     it('logs the loaded model for the client', () => {

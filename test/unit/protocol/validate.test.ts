@@ -1,16 +1,17 @@
 import * as assert from 'assert';
-import { InvalidParamsError, validateInfillParams, validateInitializeParams } from '../../../src/protocol/validate';
+import { InvalidParamsError, validateDocumentClosedParams, validateInfillParams, validateInitializeParams } from '../../../src/protocol/validate';
 
 const good = { prefix: 'a', suffix: 'b', maxTokens: 32, stepBudget: 8, sampler: { kind: 'saber' }, mode: 'inline' };
 
 describe('parameter validation', () => {
   it('passes good infill parameters through, keeping only known sampler keys that are set', () => {
-    const params = validateInfillParams({ ...good, sampler: { kind: 'saber', minPerStep: 2, remask: 'onDrop', seed: 7, extra: 1 }, language: 'python', progressToken: 't' });
+    const params = validateInfillParams({ ...good, sampler: { kind: 'saber', minPerStep: 2, remask: 'onDrop', seed: 7, extra: 1 }, language: 'python', progressToken: 't', document: 'file:///a.py' });
     assert.deepStrictEqual(params, {
       ...good,
       sampler: { kind: 'saber', minPerStep: 2, remask: 'onDrop', seed: 7 },
       language: 'python',
       progressToken: 't',
+      document: 'file:///a.py',
     });
   });
 
@@ -25,6 +26,7 @@ describe('parameter validation', () => {
       [{ ...good, sampler: { kind: 'saber', temperature: -1 } }, /temperature must be a number from 0/],
       [{ ...good, sampler: { kind: 'saber', seed: 1.5 } }, /seed must be an integer/],
       [{ ...good, language: 3 }, /params\.language must be a string/],
+      [{ ...good, document: {} }, /params\.document must be a string/],
       [{ ...good, prefix: 'a\r\nb' }, /params\.prefix has a carriage return at offset 1/],
       [{ ...good, suffix: 'x\ry' }, /params\.suffix has a carriage return at offset 1/],
       [{ ...good, sampler: { kind: 'saber', minPerStep: 0 } }, /params\.sampler\.minPerStep must be an integer from 1/],
@@ -39,5 +41,13 @@ describe('parameter validation', () => {
     assert.deepStrictEqual(validateInitializeParams({ device: 'gpu', modelDir: '/m', threads: 2 }), { device: 'gpu', modelDir: '/m', threads: 2 });
     assert.throws(() => validateInitializeParams({ device: 'gpu', threads: -1 }), /threads must be an integer from 0/);
     assert.throws(() => validateInitializeParams({}), /params\.device must be one of/);
+    assert.deepStrictEqual(validateInitializeParams({ device: 'cpu', contextCacheMiB: 0 }), { device: 'cpu', contextCacheMiB: 0 });
+    assert.throws(() => validateInitializeParams({ device: 'cpu', contextCacheMiB: 1.5 }), /params\.contextCacheMiB must be an integer from 0/);
+  });
+
+  it('checks dllm/documentClosed parameters', () => {
+    assert.deepStrictEqual(validateDocumentClosedParams({ document: 'file:///a.py', extra: 1 }), { document: 'file:///a.py' });
+    assert.throws(() => validateDocumentClosedParams({}), /params\.document must be a string/);
+    assert.throws(() => validateDocumentClosedParams('x'), /expects an object/);
   });
 });

@@ -52,6 +52,7 @@ describe('engine/model/manifest', () => {
     assert.deepEqual(m.specialTokens, { mask: 0, pad: 1, bos: 2, eos: 3 });
     assert.deepEqual(m.kvCache, { layers: 2, heads: 2, headDim: 8 });
     assert.equal(m.contextAttention, 'bidirectional');
+    assert.equal(m.maxSuffixGap, 0, 'no gap when dllm.json leaves it out');
     assert.equal(m.dir, t.dir);
   });
 
@@ -105,6 +106,15 @@ describe('engine/model/manifest', () => {
       assert.ok(!('kvCache' in m), 'no kvCache');
       assert.ok(!('contextAttention' in m), 'no contextAttention');
       assert.equal(m.shiftedLogits, false, 'unshifted when dllm.json leaves it out');
+    });
+
+    it('reads maxSuffixGap on a split manifest, refuses a bad one and one on a full manifest', () => {
+      const m = parse({ ...splitManifest(), contextAttention: 'causalSuffixFirst', maxSuffixGap: 64 });
+      assert.ok(m.contract === 'split');
+      assert.equal(m.maxSuffixGap, 64);
+      assert.equal(refusal({ ...splitManifest(), maxSuffixGap: -1 }), '"maxSuffixGap" must be an integer >= 0');
+      assert.equal(refusal({ ...splitManifest(), maxSuffixGap: 100_000 }), '"maxSuffixGap" is 100000, above the limit of 8192: lower it in dllm.json');
+      assert.equal(refusal({ ...fullJson(), maxSuffixGap: 8 }), '"maxSuffixGap" applies to the split contract only');
     });
 
     it('a split manifest holds no full fields', () => {
