@@ -11,7 +11,7 @@ import { engineRestartKeys, isLanguageEnabled, readSettings, type Settings } fro
 export const section = 'dllm';
 
 export interface ConfigChange {
-  /** device, modelPath or threads changed: the engine must restart. */
+  /** device, modelPath, threads or contextCacheMiB changed: the engine must restart. */
   affectsEngine: boolean;
 }
 

@@ -25,6 +25,8 @@ export interface EngineSettings {
   device: DeviceSetting;
   /** 0: the engine's choice. */
   threads: number;
+  /** Memory for documents' cached contexts, MiB; 0: none; absent: the engine's default. */
+  contextCacheMiB?: number;
 }
 
 /** What the host shows the user; the extension implements it with VS Code's notifications. */
@@ -253,6 +255,7 @@ export class EngineHost {
         modelDir: engine.modelPath || undefined,
         device: engine.device,
         threads: engine.threads || undefined,
+        contextCacheMiB: engine.contextCacheMiB,
         clientName: this.options.clientName,
       });
       if (!current()) return;

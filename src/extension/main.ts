@@ -86,7 +86,7 @@ function wire(context: vscode.ExtensionContext, log: ReturnType<typeof createLog
     }),
     config.onDidChange((change) => {
       provider.clearCache();
-      if (change.affectsEngine) void engineHost.restart('device, model or threads setting changed');
+      if (change.affectsEngine) void engineHost.restart('an engine setting (device, model, threads or context cache) changed');
     }),
     engineHost.onDidChangeState((state) => {
       if (state.kind === 'ready') provider.clearCache();

@@ -27,6 +27,8 @@ export interface EngineSettings {
   modelPath: string;
   /** 0 = the engine chooses. */
   threads: number;
+  /** Memory for documents' cached contexts; 0 = none. */
+  contextCacheMiB: number;
 }
 
 export interface Settings {
@@ -57,6 +59,7 @@ export const numericLimits = {
   'sampler.threshold': { min: 0, max: 1, integer: false },
   'sampler.temperature': { min: 0, max: 2, integer: false },
   threads: { min: 0, max: 256, integer: true },
+  contextCacheMiB: { min: 0, max: 4096, integer: true },
 } as const;
 
 /** The protocol's value lists behind the enum settings (a unit test holds package.json to them). */
@@ -67,7 +70,7 @@ export const enumValues = {
 } as const satisfies Record<string, readonly string[]>;
 
 /** Keys whose change needs the engine restarted (they shape the child's start-up). */
-export const engineRestartKeys = ['device', 'modelPath', 'threads'] as const;
+export const engineRestartKeys = ['device', 'modelPath', 'threads', 'contextCacheMiB'] as const;
 
 export type NumericKey = keyof typeof numericLimits;
 export type EnumKey = keyof typeof enumValues;
@@ -176,6 +179,7 @@ export function readSettings(read: SettingReader, home = os.homedir()): { settin
       device: r.oneOf('device'),
       modelPath: r.absoluteFolder('modelPath', 'the bundled model', home),
       threads: r.number('threads'),
+      contextCacheMiB: r.number('contextCacheMiB'),
     },
   };
   return { settings, problems: r.problems };

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { contextCacheDefaultMiB } from '../../../src/protocol/protocol';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -69,6 +70,7 @@ describe('settings', () => {
       assert.equal(settings.inline.debounceMs, schema['dllm.inline.debounceMs'].default);
       assert.equal(settings.engine.modelPath, '');
       assert.equal(settings.inline.languages.markdown, false);
+      assert.equal(settings.engine.contextCacheMiB, contextCacheDefaultMiB, "the setting's default is the server's");
     });
   });
 
