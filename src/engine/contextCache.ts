@@ -3,10 +3,11 @@
  *
  * With a `causalSuffixFirst` model the context graph takes head, suffix, tail, then prefix, and each
  * token attends only to those before it: typing, which appends to the prefix, leaves the keys and
- * values of every earlier context token as they were. A request reuses the longest run of context
- * tokens its document's last request had in common with it, and encodes the rest against them.
- * This is exact by construction: a reused token has the same id, the same position and the same
- * tokens before it as when it was encoded.
+ * values of every earlier context token as they were. A request reuses the keys and values of the
+ * context its document's last request had in common with it, up to the start of the line being
+ * typed on, and encodes the rest (that line, a few tokens) against them. This is exact by
+ * construction: a reused token has the same id, the same position and the same tokens before it
+ * as when it was encoded.
  *
  * Two things keep that run long while the user types:
  * - The window is cut at line starts and tokenized line by line (the line is the unit the prefix
@@ -16,8 +17,9 @@
  *   maxSuffixGap there). Typing fills that room; only when it is used up, or the text has changed
  *   elsewhere (the suffix edited, the window's first line gone), is a fresh window cut.
  *
- * Memory is bounded: entries are held least-recently-used first out, by the bytes of their keys
- * and values, and a closed document's entry is dropped (`forget`).
+ * Memory is bounded: an entry holds the keys and values of the context before the line typed on,
+ * entries are held least-recently-used first out by those bytes, and a closed document's entry is
+ * dropped (`forget`).
  */
 import { LRUCache } from 'lru-cache';
 import { prefixShare } from '../protocol/protocol';
@@ -114,8 +116,8 @@ export class ContextCache {
   async prepare(document: string, request: ContextRequest): Promise<PreparedContext> {
     const started = performance.now();
     const last = this.entries.get(document);
-    const reusable = last !== undefined ? this.followOn(last, request) : undefined;
-    const window = reusable ?? this.freshWindow(request);
+    const carried = last !== undefined ? this.followOn(last, request) : undefined;
+    const window = carried ?? this.freshWindow(request);
     const tokenized = performance.now();
 
     const { head, tail, canvasLength } = request;
@@ -128,7 +130,7 @@ export class ContextCache {
       tail,
     };
     const { ids, positions } = contextTokens(layout, 'causalSuffixFirst');
-    const past = reusable && last ? this.reusable(last, window, ids.length) : emptyKv();
+    const past = carried && last ? this.keptContext(last, window, ids.length) : emptyKv();
     const added = await this.model.extend(ids.slice(past.tokens), positions.slice(past.tokens), past);
     const kv = joinTokens(past, added, this.model);
     // Kept before denoising: a request superseded while it denoises still leaves its context.
@@ -143,7 +145,7 @@ export class ContextCache {
    * Typing changes that line on every keystroke; encoding it again (a few tokens) spares cutting
    * the kept keys and values out of a longer copy, which costs more.
    */
-  private reusable(last: DocumentContext, window: Window, contextLength: number): KvBlock {
+  private keptContext(last: DocumentContext, window: Window, contextLength: number): KvBlock {
     // Head, suffix and tail come first in the model's order and are the last request's, so what
     // differs starts in the prefix.
     const common = contextLength - window.prefixIds.length + commonLength(last.prefixIds, window.prefixIds);
