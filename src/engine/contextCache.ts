@@ -22,9 +22,9 @@
  * dropped (`forget`).
  */
 import { LRUCache } from 'lru-cache';
-import { prefixShare } from '../protocol/protocol';
 import type { ExtendableContext, KvBlock, SequenceLayout } from './runners/model';
-import { contextTokens } from './runners/model';
+import { type CanvasPass, contextTokens } from './runners/model';
+import { type LazySide, fitLazily } from './window';
 
 /** What a request brings: the text around the cursor and the special tokens around it. */
 export interface ContextRequest {
@@ -113,6 +113,11 @@ export class ContextCache {
     this.entries.delete(document);
   }
 
+  /** The request's forward function over its prepared context. */
+  begin(context: PreparedContext): CanvasPass {
+    return this.model.beginWith(context.layout, context.kv, context.encodeMs);
+  }
+
   async prepare(document: string, request: ContextRequest): Promise<PreparedContext> {
     const started = performance.now();
     const last = this.entries.get(document);
@@ -182,7 +187,7 @@ export class ContextCache {
 
   /**
    * A new window: as many tokens as the budget less `room` holds, outward from the cursor, split
-   * between the sides as the server always splits them (`prefixShare`); whole lines, but for the
+   * between the sides as the server always splits them (`fitLazily`); whole lines, but for the
    * farthest line of each side, which may be cut to fill the budget.
    */
   private freshWindow(request: ContextRequest): Window {
@@ -190,11 +195,7 @@ export class ContextCache {
     const total = Math.max(0, this.options.maxContextTokens - head.length - tail.length - this.room);
     const before = new Lines(request.prefix, 'backward', this.encode);
     const after = new Lines(request.suffix, 'forward', this.encode);
-    const p1 = before.ensure(Math.floor(total * prefixShare));
-    const s1 = after.ensure(total - p1);
-    // The suffix ran out before its share: the prefix may use what it left.
-    const keepPrefix = s1 < total - p1 ? before.ensure(total - s1) : p1;
-    const keepSuffix = Math.min(s1, total - keepPrefix);
+    const { keepPrefix, keepSuffix } = fitLazily(before, after, total);
 
     const prefixLines = before.taken();
     const prefixAll = prefixLines.flatMap((l) => l.ids);
@@ -214,7 +215,7 @@ export class ContextCache {
 }
 
 /** One side's lines, encoded one at a time outward from the cursor. */
-class Lines {
+class Lines implements LazySide {
   private readonly lines: Line[] = [];
   private count = 0;
   /** Characters of the text not yet split off, counted from the far end. */

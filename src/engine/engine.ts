@@ -6,7 +6,7 @@ import { DeviceInfo, contextCacheDefaultMiB, maskGlyph, statsOfUnrunInfill } fro
 import type { EngineLoadOptions, InfillControl, InfillInput, InfillOutput, LoadedEngine } from './api';
 import { type ModelParts, loadParts } from './model/load';
 import type { ModelManifest } from './model/manifest';
-import { bannedTokens, languageToken } from './model/vocabulary';
+import { bannedTokens, sequenceEnds } from './model/vocabulary';
 import { ContextCache } from './contextCache';
 import type { CanvasModel, CanvasPass, SequenceLayout } from './runners/model';
 import { denoise } from './sampler/denoise';
@@ -43,9 +43,7 @@ export interface EngineParts extends ModelParts {
 
 /** The engine over already-loaded parts (loadEngine's last step; tests pass a fake model). */
 export function engineFrom(parts: EngineParts): LoadedEngine {
-  const engine = new Engine(parts.manifest, parts.tokenizer, parts.model, parts.device, parts.warnings, parts.fillTailWithPad ?? FILL_TAIL_WITH_PAD, parts.endAtFrontier ?? END_AT_FRONTIER, parts.scorer);
-  engine.documents = documentCache(parts);
-  return engine;
+  return new Engine(parts.manifest, parts.tokenizer, parts.model, parts.device, parts.warnings, parts.fillTailWithPad ?? FILL_TAIL_WITH_PAD, parts.endAtFrontier ?? END_AT_FRONTIER, parts.scorer, documentCache(parts));
 }
 
 /** A context cache where the model can extend its context and leaves room for typing before the suffix. */
@@ -62,8 +60,6 @@ function documentCache(parts: EngineParts): ContextCache | undefined {
 
 class Engine implements LoadedEngine {
   readonly model;
-  /** Each document's last context, where the model allows reusing it. */
-  documents: ContextCache | undefined;
   private readonly banned: Uint8Array;
   private readonly endIds: ReadonlySet<number>;
 
@@ -76,6 +72,8 @@ class Engine implements LoadedEngine {
     private readonly fillTailWithPad: boolean,
     private readonly endAtFrontier: boolean,
     private readonly scorer: OnnxScorer | undefined,
+    /** Each document's last context, where the model allows reusing it. */
+    private readonly documents: ContextCache | undefined,
   ) {
     this.model = {
       name: manifest.name,
@@ -98,16 +96,14 @@ class Engine implements LoadedEngine {
     const sampler = withDefaults(input.sampler);
 
     // Tokens outward from the cursor, as many as the context holds around the head and tail.
-    const head = [m.specialTokens.bos, languageToken(m, input.language)].filter((t): t is number => t !== null && t !== undefined);
-    const tail = m.specialTokens.eos === null ? [] : [m.specialTokens.eos];
+    const { head, tail } = sequenceEnds(m, input.language);
     if (control.isCancelled?.()) return cancelledBeforeStart(started, canvasLength, this.device.provider);
 
-    const cached = input.document !== undefined && this.documents !== undefined && this.runner.extendable !== undefined;
     let pass: CanvasPass;
     let stats: Pick<InfillOutput['stats'], 'promptTokens' | 'contextEncoded' | 'contextReused' | 'canvasTokens' | 'tokenizeMs' | 'device'>;
-    if (cached) {
-      const context = await this.documents!.prepare(input.document!, { head, tail, prefix: input.prefix, suffix: input.suffix, canvasLength });
-      pass = this.runner.extendable!.beginWith(context.layout, context.kv, context.encodeMs);
+    if (input.document !== undefined && this.documents !== undefined) {
+      const context = await this.documents.prepare(input.document, { head, tail, prefix: input.prefix, suffix: input.suffix, canvasLength });
+      pass = this.documents.begin(context);
       stats = { promptTokens: context.kv.tokens, contextEncoded: context.encoded, contextReused: context.reused, canvasTokens: canvasLength, tokenizeMs: context.tokenizeMs, device: this.device.provider };
     } else {
       const budget = Math.max(0, m.maxContextTokens - head.length - tail.length);

@@ -50,15 +50,9 @@ export function windowTokens(
   budget: number,
   encode: (text: string) => number[],
 ): TokenWindow {
-  const b = Math.max(0, Math.floor(budget));
   const before = new LazyTokens(prefix, 'backward', encode);
   const after = new LazyTokens(suffix, 'forward', encode);
-  const prefixQuota = Math.floor(b * prefixShare);
-  const p1 = before.ensure(prefixQuota);
-  const s1 = after.ensure(b - p1);
-  // The suffix ran out before its share: the prefix may use what it left.
-  const keepPrefix = s1 < b - p1 ? before.ensure(b - s1) : p1;
-  const keepSuffix = Math.min(s1, b - keepPrefix);
+  const { keepPrefix, keepSuffix } = fitLazily(before, after, budget);
   return {
     prefixIds: before.take(keepPrefix),
     suffixIds: after.take(keepSuffix),
@@ -67,8 +61,26 @@ export function windowTokens(
   };
 }
 
+/** A side whose tokens are encoded on demand: `ensure(n)` encodes until `n` are known and returns min(n, known). */
+export interface LazySide {
+  ensure(n: number): number;
+}
+
+/**
+ * `splitWindow` over sides encoded on demand: how many tokens of each side to keep in `budget`,
+ * encoding no further than the split needs.
+ */
+export function fitLazily(before: LazySide, after: LazySide, budget: number): { keepPrefix: number; keepSuffix: number } {
+  const b = Math.max(0, Math.floor(budget));
+  const p1 = before.ensure(Math.floor(b * prefixShare));
+  const s1 = after.ensure(b - p1);
+  // The suffix ran out before its share: the prefix may use what it left.
+  const keepPrefix = s1 < b - p1 ? before.ensure(b - s1) : p1;
+  return { keepPrefix, keepSuffix: Math.min(s1, b - keepPrefix) };
+}
+
 /** The tokens of one side, encoded on demand from the cursor outward. */
-class LazyTokens {
+class LazyTokens implements LazySide {
   /** Tokens of the consumed part, in text order. */
   private ids: number[] = [];
   /** Characters consumed, counted from the cursor. */

@@ -15,7 +15,7 @@ import { intOption, runMain } from '../../src/cli/options';
 import { cutWindow, windowChars } from '../../src/completion/contextWindow';
 import { engineFrom } from '../../src/engine/engine';
 import { loadParts } from '../../src/engine/model/load';
-import { languageToken } from '../../src/engine/model/vocabulary';
+import { sequenceEnds } from '../../src/engine/model/vocabulary';
 import { type CanvasModel, type CanvasPass, type KvBlock, type SequenceLayout, contextTokens } from '../../src/engine/runners/model';
 import { SplitModel } from '../../src/engine/runners/split';
 import { windowTokens } from '../../src/engine/window';
@@ -43,8 +43,7 @@ async function main(): Promise<void> {
   const m = parts.manifest;
   if (m.contract !== 'split' || !(parts.model instanceof SplitModel)) throw new Error(`${modelDir} is not a split model`);
   const split = parts.model;
-  const head = [m.specialTokens.bos, languageToken(m, text.language)].filter((t): t is number => t !== null);
-  const tail = m.specialTokens.eos === null ? [] : [m.specialTokens.eos];
+  const { head, tail } = sequenceEnds(m, text.language);
   const canvasLength = Math.min(settings.maxTokens, m.maxCanvasTokens);
   const chars = windowChars(m.maxContextTokens);
   const layoutAt = (typed: number): SequenceLayout => {

@@ -1,6 +1,6 @@
 /**
  * The manifest's rules about token ids, whatever the contract: which ids the sampler may never
- * commit, and which language token a request starts with.
+ * commit, and which special tokens a request's sequence starts and ends with.
  */
 import type { TextTokenizer } from '../tokenizer';
 import type { ManifestBase } from './manifest';
@@ -43,4 +43,10 @@ export function languageToken(m: Pick<ManifestBase, 'languageTokens'>, language:
   const base = language ? LANGUAGE_FALLBACK[language] : undefined;
   if (has(base)) return table[base];
   return table.other;
+}
+
+/** The tokens around a request's text: head = [bos] [language], tail = [eos], each left out when the manifest has none. */
+export function sequenceEnds(m: Pick<ManifestBase, 'specialTokens' | 'languageTokens'>, language: string | undefined): { head: number[]; tail: number[] } {
+  const head = [m.specialTokens.bos, languageToken(m, language)].filter((t): t is number => t !== null && t !== undefined);
+  return { head, tail: m.specialTokens.eos === null ? [] : [m.specialTokens.eos] };
 }

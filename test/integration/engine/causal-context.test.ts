@@ -9,12 +9,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import type { InfillInput } from '../../../src/engine/api';
 import { engineFrom } from '../../../src/engine/engine';
-import { ContextCache } from '../../../src/engine/contextCache';
+import { ContextCache, joinTokens } from '../../../src/engine/contextCache';
 import { loadParts } from '../../../src/engine/model/load';
-import { type CanvasModel, type SequenceLayout, canvasOffset, contextTokens } from '../../../src/engine/runners/model';
+import { type CanvasModel, type KvBlock, type SequenceLayout, canvasOffset, contextTokens } from '../../../src/engine/runners/model';
 import type { ContextKv, SplitModel } from '../../../src/engine/runners/split';
 import { assertWellFormed, infillParams, serverModule, startHarness, type Harness } from '../server/harness';
 
@@ -59,18 +58,8 @@ function assertClose(got: ArrayLike<number>, want: Float32Array, what: string, r
   }
 }
 
-/** [L,1,H,A,D] ++ [L,1,H,B,D] along the token axis. */
-function concatTokens(a: ort.Tensor, b: ort.Tensor): Float32Array {
-  const [layers, , heads, na, d] = a.dims as number[];
-  const nb = b.dims[3]!;
-  const [x, y] = [a.data as Float32Array, b.data as Float32Array];
-  const out = new Float32Array(x.length + y.length);
-  for (let lh = 0; lh < layers! * heads!; lh++) {
-    out.set(x.subarray(lh * na! * d!, (lh + 1) * na! * d!), lh * (na! + nb) * d!);
-    out.set(y.subarray(lh * nb * d!, (lh + 1) * nb * d!), (lh * (na! + nb) + na!) * d!);
-  }
-  return out;
-}
+/** A context graph's keys and values as the engine holds them. */
+const block = (kv: ContextKv): KvBlock => ({ keys: kv.keys.data as Float32Array, values: kv.values.data as Float32Array, tokens: kv.keys.dims[3]! });
 
 describe('engine with a causalSuffixFirst model (tiny, random, exported at test time)', function () {
   let work: string;
@@ -145,8 +134,9 @@ describe('engine with a causalSuffixFirst model (tiny, random, exported at test 
         const at = context.ids.length - 3;
         const first: ContextKv = await split.encodeContext(context.ids.slice(0, at), context.positions.slice(0, at));
         const rest = await split.encodeContext(context.ids.slice(at), context.positions.slice(at), first);
-        assertClose(concatTokens(first.keys, rest.keys), floats(want.keys), `request ${i}: keys in two passes`);
-        assertClose(concatTokens(first.values, rest.values), floats(want.values), `request ${i}: values in two passes`);
+        const joined = joinTokens(block(first), block(rest), split);
+        assertClose(joined.keys, floats(want.keys), `request ${i}: keys in two passes`);
+        assertClose(joined.values, floats(want.values), `request ${i}: values in two passes`);
       }
     } finally {
       await engine.dispose();
