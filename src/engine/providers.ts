@@ -10,15 +10,20 @@ import type { DeviceSetting } from '../protocol/protocol';
 
 export type ProviderName = 'cpu' | 'cuda' | 'webgpu' | 'dml' | 'coreml';
 
+/** What WebGPU's Vulkan backend (Dawn) asks the dynamic loader for on Linux. */
+export const VULKAN_LOADER = 'libvulkan.so.1';
+
 export interface PlatformFacts {
   platform: NodeJS.Platform;
   arch: string;
   /** CUDA provider binaries are installed next to onnxruntime-node's binding. */
   cudaInstalled: boolean;
+  /** Linux only: the Vulkan loader (VULKAN_LOADER) is where the dynamic loader would look. */
+  vulkanLoader: boolean;
 }
 
-/** The GPU providers worth trying on a platform, best first. */
-export function gpuProviders(facts: PlatformFacts): ProviderName[] {
+/** The GPU providers this platform's onnxruntime-node build has, best first. */
+function platformGpuProviders(facts: PlatformFacts): ProviderName[] {
   switch (facts.platform) {
     case 'linux':
       return facts.arch === 'x64' && facts.cudaInstalled ? ['cuda', 'webgpu'] : ['webgpu'];
@@ -31,9 +36,39 @@ export function gpuProviders(facts: PlatformFacts): ProviderName[] {
   }
 }
 
+/**
+ * Why `provider` cannot start on this machine, known without trying it; undefined when it may.
+ * On Linux WebGPU runs on Dawn's Vulkan backend, its only one there: without the loader, trying
+ * it only makes Dawn print "Couldn't load Vulkan" on stderr before failing.
+ */
+export function providerUnavailable(provider: ProviderName, facts: PlatformFacts): string | undefined {
+  if (provider === 'webgpu' && facts.platform === 'linux' && !facts.vulkanLoader) return `no Vulkan loader (${VULKAN_LOADER}) found`;
+  return undefined;
+}
+
+export interface ProviderPlan {
+  /** Providers to try in order; always ends with `cpu`. */
+  candidates: ProviderName[];
+  /** GPU providers left out, each with why (`webgpu not tried: no Vulkan loader …`). */
+  skipped: string[];
+}
+
+/** Which providers to try for a device setting, and which GPU providers are not worth trying. */
+export function providerPlan(setting: DeviceSetting, facts: PlatformFacts): ProviderPlan {
+  if (setting === 'cpu') return { candidates: ['cpu'], skipped: [] };
+  const candidates: ProviderName[] = [];
+  const skipped: string[] = [];
+  for (const provider of platformGpuProviders(facts)) {
+    const why = providerUnavailable(provider, facts);
+    if (why === undefined) candidates.push(provider);
+    else skipped.push(`${provider} not tried: ${why}`);
+  }
+  return { candidates: [...candidates, 'cpu'], skipped };
+}
+
 /** Providers to try in order; the list always ends with `cpu`. */
 export function providerCandidates(setting: DeviceSetting, facts: PlatformFacts): ProviderName[] {
-  return setting === 'cpu' ? ['cpu'] : [...gpuProviders(facts), 'cpu'];
+  return providerPlan(setting, facts).candidates;
 }
 
 export function isGpuProvider(p: ProviderName): boolean {
@@ -60,8 +95,57 @@ export function cudaBinariesInstalled(folder = bindingFolder()): boolean {
   }
 }
 
+export interface LibrarySearch {
+  /** LD_LIBRARY_PATH's folders, searched first. */
+  libraryPath: readonly string[];
+  /** The dynamic loader's cache (ldconfig's /etc/ld.so.cache), which lists the configured folders' libraries. */
+  cacheFile: string;
+  /** Folders searched last: the loader's defaults, and the binding's own folder (its RUNPATH is $ORIGIN). */
+  folders: readonly string[];
+}
+
+export function defaultLibrarySearch(env: NodeJS.ProcessEnv = process.env): LibrarySearch {
+  const binding = bindingFolder();
+  return {
+    libraryPath: (env.LD_LIBRARY_PATH ?? '').split(':').filter((d) => d !== ''),
+    cacheFile: '/etc/ld.so.cache',
+    folders: ['/lib', '/usr/lib', '/lib64', '/usr/lib64', ...(binding === undefined ? [] : [binding])],
+  };
+}
+
+/**
+ * Whether dlopen(`name`) would find a file, looked up the way the loader does (without loading
+ * it: loading is what prints the warning). A false "found" only costs the attempt, as before.
+ */
+export function sharedLibraryFound(name: string, search: LibrarySearch): boolean {
+  const inFolder = (dir: string): boolean => fs.existsSync(path.join(dir, name));
+  return search.libraryPath.some(inFolder) || inLoaderCache(name, search.cacheFile) || search.folders.some(inFolder);
+}
+
+/** The cache's string table holds each library's name and full path, each ending in a NUL. */
+function inLoaderCache(name: string, cacheFile: string): boolean {
+  let cache: Buffer;
+  try {
+    cache = fs.readFileSync(cacheFile);
+  } catch {
+    return false;
+  }
+  const needle = Buffer.from(`${name}\0`, 'latin1');
+  for (let at = cache.indexOf(needle); at !== -1; at = cache.indexOf(needle, at + 1)) {
+    // A whole name, not the end of a longer one such as libfoo-libvulkan.so.1.
+    const before = at === 0 ? 0 : cache[at - 1];
+    if (before === 0 || before === 0x2f) return true;
+  }
+  return false;
+}
+
 export function currentPlatform(): PlatformFacts {
-  return { platform: process.platform, arch: process.arch, cudaInstalled: cudaBinariesInstalled() };
+  return {
+    platform: process.platform,
+    arch: process.arch,
+    cudaInstalled: cudaBinariesInstalled(),
+    vulkanLoader: process.platform === 'linux' && sharedLibraryFound(VULKAN_LOADER, defaultLibrarySearch()),
+  };
 }
 
 /** Most CPU threads worth using: intra-op scaling flattens beyond a few cores for a small model. */

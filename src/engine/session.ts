@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node';
 import type { DeviceInfo, DeviceSetting } from '../protocol/protocol';
 import { ModelLoadError, describeError } from './errors';
 import { TokenAxes, tokenAxisShortfall } from './graphLimits';
-import { PlatformFacts, ProviderName, cpuThreads, currentPlatform, isGpuProvider, providerCandidates } from './providers';
+import { PlatformFacts, ProviderName, cpuThreads, currentPlatform, isGpuProvider, providerPlan } from './providers';
 
 /** One graph to open and the names its contract requires. */
 export interface GraphSpec {
@@ -23,7 +23,7 @@ export interface GraphSpec {
 export interface OpenedSessions<K extends string> {
   sessions: Record<K, ort.InferenceSession>;
   device: DeviceInfo;
-  /** Non-fatal: GPU providers that failed before the one in use. */
+  /** Non-fatal: with device `gpu`, why no GPU provider runs (those that failed or were not tried). */
   warnings: string[];
 }
 
@@ -38,9 +38,11 @@ export interface OpenOptions {
 
 /** Creates one session per graph, all on the same provider. */
 export async function openSessions<K extends string>(graphs: Record<K, GraphSpec>, options: OpenOptions): Promise<OpenedSessions<K>> {
-  const candidates = providerCandidates(options.device, options.platform ?? currentPlatform());
+  const { candidates, skipped } = providerPlan(options.device, options.platform ?? currentPlatform());
   const threads = cpuThreads(options.threads);
-  const failures: string[] = [];
+  // A provider left out for a known reason is reported like one that failed.
+  const failures: string[] = [...skipped];
+  for (const why of skipped) options.log?.(`execution provider ${why}`);
   for (const provider of candidates) {
     try {
       const sessions = await createAll(graphs, provider, threads);

@@ -85,6 +85,18 @@ describe('engine/session', () => {
     const { sessions } = await openSessions({ model: { file, ...FULL_IO, tokenAxes } }, { device: 'cpu', threads: 1 });
     await sessions.model.release();
   });
+
+  it("'gpu' on Linux without a Vulkan loader runs on the CPU without trying WebGPU, and the warning says why", async () => {
+    const file = path.join(t.dir, 'model.onnx');
+    writeIdentityGraph(file, [1, 'sequence']);
+    const logged: string[] = [];
+    const platform = { platform: 'linux' as const, arch: 'x64', cudaInstalled: false, vulkanLoader: false };
+    const { sessions, device, warnings } = await openSessions({ model: { file, ...FULL_IO } }, { device: 'gpu', threads: 1, platform, log: (m) => logged.push(m) });
+    await sessions.model.release();
+    assert.deepEqual(device, { provider: 'cpu', kind: 'cpu', threads: 1 });
+    assert.deepEqual(warnings, ['no GPU provider could start (webgpu not tried: no Vulkan loader (libvulkan.so.1) found); using CPU']);
+    assert.deepEqual(logged, ['execution provider webgpu not tried: no Vulkan loader (libvulkan.so.1) found', 'execution provider cpu started']);
+  });
 });
 
 describe('engine/session: graph checks', () => {

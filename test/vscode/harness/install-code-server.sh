@@ -56,8 +56,10 @@ echo "[install-code-server] npm install code-server@$CODE_SERVER_VERSION into $p
 mkdir -p "$prefix"
 # As root, npm needs unsafe_perm for the native builds, and yes=true so a nested `npx node-gyp`
 # does not stop to ask. The prefix gets its own package.json so npm does not climb to the repo.
+# Run from `npm test`, this script inherits the repository's ignore-scripts=true (.npmrc), which
+# would skip the install scripts that build code-server's native modules: turn it back on.
 [[ -f "$prefix/package.json" ]] || echo '{"name":"code-server-cache","private":true}' >"$prefix/package.json"
-(cd "$prefix" && npm_config_unsafe_perm=true npm_config_yes=true \
+(cd "$prefix" && npm_config_unsafe_perm=true npm_config_yes=true npm_config_ignore_scripts=false \
   npm install --no-audit --no-fund --prefix "$prefix" "code-server@$CODE_SERVER_VERSION")
 
 [[ -f "$server_main" ]] || { echo "[install-code-server] $server_main missing after install" >&2; exit 1; }
