@@ -113,13 +113,18 @@ async function runE2e(vsix: string | undefined): Promise<Tally> {
   return tally;
 }
 
+/** The newest package built for this machine's platform: the other targets' would not load here. */
 function latestVsix(): string {
+  const target = `${process.platform}-${process.arch}`;
+  const prefix = `dllm-complete-${target}-`;
   const candidates = fs
     .readdirSync(repoRoot)
-    .filter((f) => /^dllm-complete-.*\.vsix$/.test(f))
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.vsix'))
     .map((f) => path.join(repoRoot, f))
     .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
-  if (!candidates[0]) throw new Error('no dllm-complete-*.vsix in the repository root: run npm run package');
+  if (!candidates[0]) {
+    throw new Error(`no ${prefix}*.vsix in the repository root: run \`npm run package\` (every target) or \`npm run package -- --target ${target}\` first`);
+  }
   return candidates[0];
 }
 
