@@ -41,6 +41,8 @@ export interface InlineInput {
 export type InlineResult = { text: string; reason?: undefined } | { text?: undefined; reason: string };
 
 export const defaultMaxLines = 6;
+/** Lines a suggestion asked for by hand may have. */
+export const manualMaxLines = 16;
 
 function none(reason: string): InlineResult {
   return { reason };

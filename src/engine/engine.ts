@@ -5,7 +5,7 @@
 import { DeviceInfo, contextCacheDefaultMiB, maskGlyph, statsOfUnrunInfill } from '../protocol/protocol';
 import type { EngineLoadOptions, InfillControl, InfillInput, InfillOutput, LoadedEngine } from './api';
 import { type ModelParts, loadParts } from './model/load';
-import type { ModelManifest } from './model/manifest';
+import { modelFilesBytes, type ModelManifest } from './model/manifest';
 import { bannedTokens, sequenceEnds } from './model/vocabulary';
 import { ContextCache } from './contextCache';
 import type { CanvasModel, CanvasPass, SequenceLayout } from './runners/model';
@@ -82,6 +82,7 @@ class Engine implements LoadedEngine {
       vocabSize: manifest.vocabSize,
       maxContextTokens: manifest.maxContextTokens,
       maxCanvasTokens: manifest.maxCanvasTokens,
+      sizeBytes: modelFilesBytes(manifest),
     };
     this.banned = bannedTokens(manifest, tokenizer);
     const { pad, eos } = manifest.specialTokens;

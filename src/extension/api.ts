@@ -16,8 +16,10 @@ export interface EngineView {
   readonly state: EngineState;
   /** Process id of the inference child, while it runs. */
   readonly pid: number | undefined;
-  /** Children started after the first (crash restarts, Restart Engine, device/model/threads changes). */
+  /** Children started after the first (crash restarts, Restart Engine, device/model/threads changes), not reloads after an unload. */
   readonly restarts: number;
+  /** Times the engine was unloaded (idle, snoozed, turned off). */
+  readonly unloads: number;
 }
 
 /** What the extension has asked of the engine, and how it ended. */
@@ -35,7 +37,7 @@ export interface ActivityView {
 export interface DllmApi {
   /** Resolves once the engine has loaded its model (starting it if needed); rejects with the reason it failed for good. */
   ready(): Promise<void>;
-  /** The status bar's health: loading / ready / busy / error / snoozed / off. */
+  /** The status bar's health: loading / ready / busy / error / snoozed / off (in the active editor) / idle (not running). */
   readonly health: Health;
   readonly engine: EngineView;
   readonly activity: ActivityView;

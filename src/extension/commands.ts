@@ -1,15 +1,19 @@
 /**
  * Every `dllm.*` command except the infills' own logic (infillCommands.ts).
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DeviceSetting } from '../protocol/protocol';
 import type { Activity } from './activity';
 import type { Config } from './config';
 import type { EngineHost } from './engineHost';
+import { describeMinutes } from './engineIdle';
 import { fillSelection, insertDocComment, insertInfill, regenerateFunctionBody, type CommandOutcome, type InfillDeps } from './infillCommands';
 import type { SnoozeState } from './inlineGate';
 import type { InlineProvider } from './inlineProvider';
 import { errorMessage, type Log } from './log';
+import { formatBytes, type RecentModels } from './modelChoice';
+import { selectModel, useBundledModel } from './modelCommands';
 
 export interface CommandDeps {
   host: EngineHost;
@@ -17,9 +21,12 @@ export interface CommandDeps {
   snooze: SnoozeState;
   activity: Activity;
   provider: InlineProvider;
+  recentModels: RecentModels;
   log: Log;
   onCommandOutcome(outcome: CommandOutcome): void;
 }
+
+const extensionId = 'dllm-complete.dllm-complete';
 
 type EditorCommand = (deps: InfillDeps, editor: vscode.TextEditor) => Promise<CommandOutcome>;
 
@@ -49,11 +56,17 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     vscode.commands.registerCommand('dllm.triggerInline', () => vscode.commands.executeCommand('editor.action.inlineSuggest.trigger')),
     vscode.commands.registerCommand('dllm.toggleInline', () => toggleInline(deps)),
     vscode.commands.registerCommand('dllm.snooze', (minutes?: number) => snooze(deps, minutes)),
+    vscode.commands.registerCommand('dllm.toggleLanguage', (languageId?: string) => toggleLanguage(deps, languageId)),
     vscode.commands.registerCommand('dllm.selectDevice', (device?: DeviceSetting) => selectDevice(deps, device)),
+    vscode.commands.registerCommand('dllm.selectModel', (folder?: string) => selectModel(deps, folder)),
+    vscode.commands.registerCommand('dllm.useBundledModel', () => useBundledModel(deps)),
     vscode.commands.registerCommand('dllm.restartEngine', () => deps.host.restart('requested by the user')),
     vscode.commands.registerCommand('dllm.showLog', () => deps.log.show(true)),
     vscode.commands.registerCommand('dllm.showStatistics', () => showStatistics(deps)),
     vscode.commands.registerCommand('dllm.showMenu', () => showMenu(deps)),
+    vscode.commands.registerCommand('dllm.gettingStarted', () =>
+      vscode.commands.executeCommand('workbench.action.openWalkthrough', `${extensionId}#gettingStarted`, false),
+    ),
   ];
 }
 
@@ -63,6 +76,22 @@ async function toggleInline(deps: CommandDeps): Promise<boolean> {
   if (deps.snooze.snoozed) await deps.snooze.resume();
   if (deps.config.inline.enabled !== on) await deps.config.setInlineEnabled(on);
   deps.log.info(`Inline completions ${on ? 'on' : 'off'}.`);
+  return on;
+}
+
+/**
+ * Turns automatic inline completions off for a language, or back on (the active editor's language
+ * unless one is given). Returns whether they are now on, or undefined without a language.
+ */
+async function toggleLanguage(deps: CommandDeps, languageId?: string): Promise<boolean | undefined> {
+  languageId ??= vscode.window.activeTextEditor?.document.languageId;
+  if (!languageId) {
+    void vscode.window.showInformationMessage('dLLM: open an editor in the language to turn inline completions on or off for.');
+    return undefined;
+  }
+  const on = deps.config.inlineOffReason(languageId) !== undefined;
+  await deps.config.setLanguageEnabled(languageId, on);
+  deps.log.info(`Inline completions ${on ? 'on' : 'off'} for ${languageId}.`);
   return on;
 }
 
@@ -123,11 +152,11 @@ async function showStatistics(deps: CommandDeps): Promise<string> {
     lines.push(
       `| | |`,
       `| --- | --- |`,
-      `| Model | ${state.model.name} (${state.model.contract}) |`,
-      `| Model folder | \`${state.model.path}\` |`,
+      `| Model | ${state.model.name} (${formatBytes(state.model.sizeBytes)}, ${state.model.contract} contract) |`,
+      `| Model folder | \`${state.model.path}\`${deps.config.engine.modelPath ? '' : ' (bundled)'} |`,
       `| Limits | context ${state.model.maxContextTokens} tokens, canvas ${state.model.maxCanvasTokens} tokens, vocabulary ${state.model.vocabSize} |`,
       `| Device | ${state.device.kind.toUpperCase()} via ${state.device.provider}${state.device.threads ? `, ${state.device.threads} threads` : ''} |`,
-      `| Process | ${state.pid}, start-up ${Math.round(state.startupMs)} ms, restarts ${host.restarts} |`,
+      `| Process | ${state.pid}, start-up ${Math.round(state.startupMs)} ms, restarts ${host.restarts}, unloads ${host.unloads} |`,
     );
     if (state.warnings.length) lines.push('', `Warnings: ${state.warnings.join('; ')}`);
     try {
@@ -138,7 +167,7 @@ async function showStatistics(deps: CommandDeps): Promise<string> {
           '',
           '| Server | |',
           '| --- | --- |',
-          `| Memory | RSS ${mib(s.rssBytes)}, heap ${mib(s.heapUsedBytes)} |`,
+          `| Memory | RSS ${mib(s.rssBytes)}, heap ${mib(s.heapUsedBytes)}; unloaded after ${idleText(deps)} |`,
           `| Infills | received ${s.received}, completed ${s.completed}, cancelled ${s.cancelled}, in flight ${s.inFlight} |`,
           `| Uptime | ${Math.round(s.uptimeMs / 1000)} s |`,
         );
@@ -146,6 +175,12 @@ async function showStatistics(deps: CommandDeps): Promise<string> {
     } catch (error) {
       lines.push('', `Server status unavailable: ${errorMessage(error)}`);
     }
+  } else if (state.kind === 'stopped') {
+    lines.push(
+      state.unloaded ? `Not running: unloaded (${state.unloaded}). It loads with the next completion.` : 'Not running yet: it starts with the first completion.',
+      '',
+      `Memory: none in use (the model loads into the engine process when it starts; unloaded after ${idleText(deps)}).`,
+    );
   } else {
     lines.push(`State: **${state.kind}**${state.kind === 'failed' ? ` — ${state.message}` : ''}`);
   }
@@ -178,6 +213,11 @@ async function showStatistics(deps: CommandDeps): Promise<string> {
   return markdown;
 }
 
+function idleText(deps: CommandDeps): string {
+  const minutes = deps.config.engine.idleUnloadMinutes;
+  return minutes > 0 ? `${describeMinutes(minutes)} without a request, and while snoozed or off` : 'never when idle (dllm.idleUnloadMinutes 0), only while snoozed or off';
+}
+
 function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
@@ -189,17 +229,32 @@ function ms(value: number): string {
 /** The status bar's quick menu. */
 async function showMenu(deps: CommandDeps): Promise<void> {
   const enabled = deps.config.inline.enabled && !deps.snooze.snoozed;
+  const languageId = vscode.window.activeTextEditor?.document.languageId;
+  const languageOn = languageId !== undefined && deps.config.inlineOffReason(languageId) === undefined;
+  const state = deps.host.state;
+  const modelPath = deps.config.engine.modelPath;
+  const model = state.kind === 'ready' ? state.model.name : modelPath ? path.basename(modelPath) : 'bundled';
   const items: Array<vscode.QuickPickItem & { command?: string }> = [
     { label: enabled ? '$(circle-slash) Turn inline completions off' : '$(check) Turn inline completions on', command: 'dllm.toggleInline' },
+  ];
+  if (languageId !== undefined) {
+    items.push({ label: languageOn ? `$(circle-slash) Disable for ${languageId}` : `$(check) Enable for ${languageId}`, command: 'dllm.toggleLanguage' });
+  }
+  items.push(
     { label: '$(clock) Snooze…', command: 'dllm.snooze' },
     { label: '$(lightbulb-sparkle) Trigger inline completion', command: 'dllm.triggerInline' },
     { label: '', kind: vscode.QuickPickItemKind.Separator },
+    { label: '$(file-binary) Select model…', command: 'dllm.selectModel', description: model },
+  );
+  if (modelPath) items.push({ label: '$(package) Use the bundled model', command: 'dllm.useBundledModel' });
+  items.push(
     { label: '$(chip) Select device…', command: 'dllm.selectDevice', description: deps.config.engine.device },
     { label: '$(debug-restart) Restart engine', command: 'dllm.restartEngine' },
     { label: '$(output) Show log', command: 'dllm.showLog' },
     { label: '$(graph) Show statistics', command: 'dllm.showStatistics' },
     { label: '$(settings-gear) Settings', command: 'workbench.action.openSettings' },
-  ];
+    { label: '$(book) Getting started', command: 'dllm.gettingStarted' },
+  );
   const picked = await vscode.window.showQuickPick(items, { title: 'dLLM Complete' });
   if (!picked?.command) return;
   if (picked.command === 'workbench.action.openSettings') await vscode.commands.executeCommand(picked.command, '@ext:dllm-complete.dllm-complete');

@@ -51,8 +51,49 @@ export class Config implements vscode.Disposable {
     return this.current.engine;
   }
 
-  languageEnabled(languageId: string): boolean {
-    return isLanguageEnabled(this.current.inline.languages, languageId);
+  /**
+   * Why automatic inline completions are off for a language, or undefined when they are on:
+   * `dllm.inline.enabled` (which may be set per language, `"[python]": {...}`) and then the
+   * `dllm.inline.languages` map.
+   */
+  inlineOffReason(languageId: string | undefined): string | undefined {
+    if (languageId === undefined) return this.current.inline.enabled ? undefined : 'inline completions are off (dllm.inline.enabled)';
+    const scoped = vscode.workspace.getConfiguration(section, { languageId });
+    const value = scoped.get('inline.enabled');
+    const enabled = typeof value === 'boolean' ? value : this.current.inline.enabled;
+    if (!enabled) {
+      return hasLanguageValue(scoped.inspect('inline.enabled'))
+        ? `off for language "${languageId}" ([${languageId}] dllm.inline.enabled)`
+        : 'inline completions are off (dllm.inline.enabled)';
+    }
+    if (!isLanguageEnabled(this.current.inline.languages, languageId)) return `off for language "${languageId}" (dllm.inline.languages)`;
+    return undefined;
+  }
+
+  /**
+   * Turns automatic inline completions on or off for one language. Off writes the language into
+   * `dllm.inline.languages`, where the per-language choices are listed; on also lifts a
+   * `[language]` `dllm.inline.enabled: false`, or the global switch for this language alone.
+   */
+  async setLanguageEnabled(languageId: string, on: boolean): Promise<void> {
+    const config = vscode.workspace.getConfiguration(section);
+    if (!on || !isLanguageEnabled(this.current.inline.languages, languageId)) {
+      const info = config.inspect<Record<string, boolean>>('inline.languages');
+      const inWorkspace = info?.workspaceValue !== undefined;
+      const own = (inWorkspace ? info?.workspaceValue : info?.globalValue) ?? info?.defaultValue ?? {};
+      await config.update('inline.languages', { ...own, [languageId]: on }, inWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
+    }
+    if (!on) return;
+    const scoped = vscode.workspace.getConfiguration(section, { languageId });
+    if (scoped.get('inline.enabled') !== false) return;
+    const info = scoped.inspect<boolean>('inline.enabled');
+    const target = info?.workspaceLanguageValue === false ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await scoped.update('inline.enabled', true, target, true);
+  }
+
+  /** '' or undefined: the bundled model. */
+  async setModelPath(folder: string | undefined): Promise<void> {
+    await vscode.workspace.getConfiguration(section).update('modelPath', folder || undefined, vscode.ConfigurationTarget.Global);
   }
 
   async setInlineEnabled(enabled: boolean): Promise<void> {
@@ -80,4 +121,9 @@ export class Config implements vscode.Disposable {
     for (const p of problems) this.log.warn(`Setting ignored: ${p}`);
     return settings;
   }
+}
+
+/** Whether a language-overridable setting has a value for the language at some level. */
+function hasLanguageValue(info: { globalLanguageValue?: unknown; workspaceLanguageValue?: unknown; workspaceFolderLanguageValue?: unknown } | undefined): boolean {
+  return info?.globalLanguageValue !== undefined || info?.workspaceLanguageValue !== undefined || info?.workspaceFolderLanguageValue !== undefined;
 }

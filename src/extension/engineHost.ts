@@ -108,8 +108,10 @@ export class EngineHost {
   private readonly crashes: CrashPolicy;
   /** Starts in a row that did not reach ready. */
   private failedStarts = 0;
-  /** Children started after the first one (crash restarts, user restarts, settings changes). */
+  /** Children started after the first one (crash restarts, user restarts, settings changes), not counting reloads after an unload. */
   restarts = 0;
+  /** Times the engine was unloaded (idle, snoozed, turned off). */
+  unloads = 0;
   private starts = 0;
 
   constructor(private readonly options: EngineHostOptions) {
@@ -179,6 +181,18 @@ export class EngineHost {
     void this.launch(1);
   }
 
+  /**
+   * Stops a running engine to free its memory, without counting a crash; the next `start()` or
+   * `ready()` loads it again. `why` is shown in the status bar (e.g. "idle for 15 minutes").
+   */
+  async unload(why: string): Promise<void> {
+    if (this.disposed || this.stateValue.kind === 'stopped' || this.stateValue.kind === 'failed') return;
+    this.options.log.info(`Unloading the engine: ${why}.`);
+    this.unloads++;
+    await this.stopChild();
+    if (!this.disposed) this.setState({ kind: 'stopped', unloaded: why });
+  }
+
   /** Stops the engine for good (deactivation). */
   async stop(): Promise<void> {
     this.disposed = true;
@@ -210,7 +224,8 @@ export class EngineHost {
   private async launch(attempt: number): Promise<void> {
     const generation = ++this.generation;
     const current = (): boolean => generation === this.generation && !this.disposed;
-    if (this.starts++ > 0) this.restarts++;
+    const reload = this.stateValue.kind === 'stopped' && this.stateValue.unloaded !== undefined;
+    if (this.starts++ > 0 && !reload) this.restarts++;
     this.killReason = undefined;
     this.setState({ kind: 'starting', attempt });
     const started = Date.now();

@@ -4,8 +4,11 @@
 import type { DeviceInfo, ModelInfo } from '../protocol/protocol';
 
 export type EngineState =
-  /** Not started yet, or stopped on purpose (deactivation). */
-  | { kind: 'stopped' }
+  /**
+   * Not running: not needed yet (it starts on first use), unloaded (`unloaded` says why: idle,
+   * snoozed, turned off) or stopped on purpose (deactivation). The next request starts it.
+   */
+  | { kind: 'stopped'; unloaded?: string }
   /** The child is starting or loading the model. */
   | { kind: 'starting'; attempt: number }
   | { kind: 'ready'; pid: number; model: ModelInfo; device: DeviceInfo; warnings: string[]; startupMs: number }

@@ -10,7 +10,7 @@ import { EngineClientError } from '../client/errors';
 import { cacheKey } from '../completion/cacheKey';
 import { cutWindow, windowChars } from '../completion/contextWindow';
 import { documentSkipReason } from '../completion/documentGuards';
-import { postProcessInline, type IndentStyle, type InlineResult } from '../completion/postprocess';
+import { defaultMaxLines, manualMaxLines, postProcessInline, type IndentStyle, type InlineResult } from '../completion/postprocess';
 import { anchorChars, remainingAfterTyping, type ShownSuggestion } from '../completion/typedThrough';
 import { toLf } from '../protocol/text';
 import type { Activity, InlineOutcome } from './activity';
@@ -18,7 +18,7 @@ import { cancellableSleep } from './cancellableSleep';
 import type { Config } from './config';
 import { isCompletionScheme } from './documentFilter';
 import { documentLineEnd, documentText, fromLf } from './documentText';
-import type { EngineHost } from './engineHost';
+import { WaitCancelledError, type EngineHost } from './engineHost';
 import type { SnoozeState } from './inlineGate';
 import { errorMessage, type Log } from './log';
 
@@ -96,13 +96,11 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
   ): Promise<Answer> {
     const inline = this.config.inline;
     const manual = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
-    if (!inline.enabled && !manual) return { reason: 'inline completions are off (dllm.inline.enabled)' };
+    const off = manual ? undefined : this.config.inlineOffReason(document.languageId);
+    if (off) return { reason: off };
     const until = this.snooze.until;
     if (until !== undefined && !manual) return { reason: `snoozed until ${new Date(until).toLocaleTimeString()}` };
     if (!isCompletionScheme(document.uri.scheme)) return { reason: `"${document.uri.scheme}" documents are not code editors` };
-    if (!this.config.languageEnabled(document.languageId) && !manual) {
-      return { reason: `off for language "${document.languageId}" (dllm.inline.languages)` };
-    }
     if (context.selectedCompletionInfo) return { reason: 'the suggestion widget is open' };
     if (token.isCancellationRequested) return { reason: 'cancelled before start' };
 
@@ -126,12 +124,18 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     });
     if (typed !== undefined) return { text: toLf(typed), source: 'typedThrough' };
 
+    // The engine starts on first use, and again after an idle unload: wait for it (typing on cancels the wait).
+    if (this.host.state.kind !== 'ready') {
+      try {
+        await this.host.ready(token);
+      } catch (error) {
+        if (error instanceof WaitCancelledError) return { reason: 'superseded while the engine started' };
+        return { reason: `the engine is not available: ${errorMessage(error)}` };
+      }
+    }
     const client = this.host.readyClient;
     const engine = this.host.state;
-    if (!client || engine.kind !== 'ready') {
-      this.host.start();
-      return { reason: `the engine is not ready (${engine.kind})` };
-    }
+    if (!client || engine.kind !== 'ready') return { reason: `the engine is not ready (${engine.kind})` };
     const modelPath = engine.model.path;
 
     // What this model reads around the cursor; a little more is read so line ends can shrink and the cut still fill it.
@@ -143,12 +147,14 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     );
     const indent = this.indentStyle(document);
     const sampler = this.config.sampler;
-    const request = { maxTokens: inline.maxTokens, stepBudget: inline.stepBudget, sampler };
+    // Asked for by hand: a longer canvas and more lines, as a person who asks expects more than a line.
+    const request = { maxTokens: manual ? inline.manualMaxTokens : inline.maxTokens, stepBudget: inline.stepBudget, sampler };
+    const maxLines = manual ? manualMaxLines : defaultMaxLines;
     const key = cacheKey({
       prefix: window.prefix,
       suffix: window.suffix,
       language: document.languageId,
-      settings: { ...request, modelPath, indent },
+      settings: { ...request, modelPath, indent, maxLines },
     });
     const cached = this.cache.get(key);
     if (cached) return cached.text !== undefined ? { text: cached.text, source: 'cache' } : { reason: `cached: ${cached.reason}` };
@@ -177,6 +183,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       completion: result.text,
       finishReason: result.finishReason,
       indent,
+      maxLines,
     });
     this.cache.set(key, processed);
     const stats = `${result.stats.forwardPasses} passes, ${Math.round(result.stats.totalMs)} ms`;

@@ -1,7 +1,8 @@
 /**
- * Entry point: wires the parts together and nothing else. Activation is cheap; the inference
- * child starts in the background right after it. A failure to activate is shown to the user,
- * because VS Code itself stays silent about it.
+ * Entry point: wires the parts together and nothing else. Activation is cheap and starts no
+ * process: the inference child starts with the first request and is unloaded when idle
+ * (engineIdle.ts). A failure to activate is shown to the user, because VS Code itself stays
+ * silent about it.
  */
 import * as vscode from 'vscode';
 import { Activity } from './activity';
@@ -10,8 +11,10 @@ import { registerCommands } from './commands';
 import { Config } from './config';
 import { completionSchemes } from './documentFilter';
 import { EngineHost } from './engineHost';
+import { EngineIdle } from './engineIdle';
 import { SnoozeState } from './inlineGate';
 import { InlineProvider } from './inlineProvider';
+import { RecentModels } from './modelChoice';
 import { createLog, errorMessage, logEngine } from './log';
 import { StatusBar } from './statusBar';
 import { healthOf } from './statusModel';
@@ -24,7 +27,7 @@ export function activate(context: vscode.ExtensionContext): DllmApi {
   context.subscriptions.push(log);
   try {
     const api = wire(context, log, started);
-    log.info(`Activated in ${api.activationMs.toFixed(1)} ms; the engine starts in the background.`);
+    log.info(`Activated in ${api.activationMs.toFixed(1)} ms; the engine starts with the first request.`);
     return api;
   } catch (error) {
     const message = `dLLM Complete failed to activate: ${errorMessage(error)}`;
@@ -48,28 +51,41 @@ function wire(context: vscode.ExtensionContext, log: ReturnType<typeof createLog
   const engineHost: EngineHost = new EngineHost({
     serverModule: context.asAbsolutePath('dist/server.js'),
     clientName: `vscode ${vscode.version}`,
+    execArgv: engineInspectArgs(process.env.DLLM_ENGINE_INSPECT),
     settings: () => config.engine,
     log,
     onEngineLog: (entry) => logEngine(log, entry),
     ui: {
       warn: (message) => void vscode.window.showWarningMessage(`dLLM Complete: ${message}`),
-      failed: (message) =>
-        void vscode.window.showErrorMessage(`dLLM Complete: ${message}`, 'Show Log', 'Restart Engine').then((choice) => {
+      failed: (message) => {
+        // A chosen model that does not load: going back to the bundled one is one click.
+        const actions = config.engine.modelPath ? ['Use Bundled Model', 'Show Log'] : ['Show Log', 'Restart Engine'];
+        void vscode.window.showErrorMessage(`dLLM Complete: ${message}`, ...actions).then((choice) => {
           if (choice === 'Show Log') log.show(true);
           else if (choice === 'Restart Engine') void engineHost.restart('requested after a failure');
-        }),
+          else if (choice === 'Use Bundled Model') void vscode.commands.executeCommand('dllm.useBundledModel');
+        });
+      },
     },
   });
   host = engineHost;
   const provider = new InlineProvider(engineHost, config, snooze, activity, log);
   const statusBar = new StatusBar(engineHost, config, snooze, activity);
+  const idle = new EngineIdle({
+    host: engineHost,
+    activity,
+    idleMinutes: () => config.engine.idleUnloadMinutes,
+    pausedReason: () => (snooze.snoozed ? 'inline completions are snoozed' : config.inline.enabled ? undefined : 'inline completions are turned off'),
+  });
   let lastCommand: CommandOutcome | undefined;
 
   context.subscriptions.push(
     config,
     engineHost,
     statusBar,
+    idle,
     snooze,
+    snooze.onDidChange(() => idle.settingsChanged()),
     vscode.languages.registerInlineCompletionItemProvider(
       completionSchemes.map((scheme) => ({ scheme })),
       provider,
@@ -81,20 +97,22 @@ function wire(context: vscode.ExtensionContext, log: ReturnType<typeof createLog
       snooze,
       activity,
       provider,
+      recentModels: new RecentModels(context.globalState),
       log,
       onCommandOutcome: (o) => (lastCommand = o),
     }),
     config.onDidChange((change) => {
       provider.clearCache();
-      if (change.affectsEngine) void engineHost.restart('an engine setting (device, model, threads or context cache) changed');
+      idle.settingsChanged();
+      // A stopped engine picks the new settings up when it next starts.
+      if (change.affectsEngine && engineHost.state.kind !== 'stopped') {
+        void engineHost.restart('an engine setting (device, model, threads or context cache) changed');
+      }
     }),
     engineHost.onDidChangeState((state) => {
       if (state.kind === 'ready') provider.clearCache();
     }),
   );
-
-  // Out of activation's way: spawning the child costs a few milliseconds we need not charge to it.
-  setTimeout(() => engineHost.start(), 0);
 
   const activationMs = performance.now() - started;
   return {
@@ -102,7 +120,7 @@ function wire(context: vscode.ExtensionContext, log: ReturnType<typeof createLog
     get health() {
       return healthOf({
         engine: engineHost.state,
-        inlineEnabled: config.inline.enabled,
+        inlineOff: config.inlineOffReason(vscode.window.activeTextEditor?.document.languageId),
         snoozedUntil: snooze.until,
         now: Date.now(),
         busy: activity.inFlight > 0,
@@ -115,4 +133,9 @@ function wire(context: vscode.ExtensionContext, log: ReturnType<typeof createLog
     },
     activationMs,
   };
+}
+
+/** `--inspect=<port>` for the inference child when DLLM_ENGINE_INSPECT names a port (.vscode/launch.json's "Attach to Engine"). */
+export function engineInspectArgs(port: string | undefined): string[] | undefined {
+  return port && /^\d{1,5}$/.test(port) ? [`--inspect=${port}`] : undefined;
 }

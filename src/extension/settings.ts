@@ -14,6 +14,8 @@ export interface InlineSettings {
   debounceMs: number;
   stepBudget: number;
   maxTokens: number;
+  /** Canvas length when the user asks for a suggestion (a manual trigger): room for several lines. */
+  manualMaxTokens: number;
 }
 
 export interface CommandSettings {
@@ -29,6 +31,8 @@ export interface EngineSettings {
   threads: number;
   /** Memory for documents' cached contexts; 0 = none. */
   contextCacheMiB: number;
+  /** Minutes without a request before the engine is unloaded; 0 = never. */
+  idleUnloadMinutes: number;
 }
 
 export interface Settings {
@@ -52,6 +56,7 @@ export const numericLimits = {
   'inline.debounceMs': { min: 0, max: 2000, integer: true },
   'inline.stepBudget': { min: 1, max: 128, integer: true },
   'inline.maxTokens': { min: 4, max: 128, integer: true },
+  'inline.manualMaxTokens': { min: 4, max: 512, integer: true },
   'command.stepBudget': { min: 1, max: 512, integer: true },
   'command.maxTokens': { min: 8, max: 512, integer: true },
   'sampler.minPerStep': { min: 1, max: 64, integer: true },
@@ -60,6 +65,7 @@ export const numericLimits = {
   'sampler.temperature': { min: 0, max: 2, integer: false },
   threads: { min: 0, max: 256, integer: true },
   contextCacheMiB: { min: 0, max: 4096, integer: true },
+  idleUnloadMinutes: { min: 0, max: 1440, integer: false },
 } as const;
 
 /** The protocol's value lists behind the enum settings (a unit test holds package.json to them). */
@@ -162,6 +168,7 @@ export function readSettings(read: SettingReader, home = os.homedir()): { settin
       debounceMs: r.number('inline.debounceMs'),
       stepBudget: r.number('inline.stepBudget'),
       maxTokens: r.number('inline.maxTokens'),
+      manualMaxTokens: r.number('inline.manualMaxTokens'),
     },
     command: {
       stepBudget: r.number('command.stepBudget'),
@@ -180,6 +187,7 @@ export function readSettings(read: SettingReader, home = os.homedir()): { settin
       modelPath: r.absoluteFolder('modelPath', 'the bundled model', home),
       threads: r.number('threads'),
       contextCacheMiB: r.number('contextCacheMiB'),
+      idleUnloadMinutes: r.number('idleUnloadMinutes'),
     },
   };
   return { settings, problems: r.problems };

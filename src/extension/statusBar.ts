@@ -29,6 +29,11 @@ export class StatusBar implements vscode.Disposable {
     this.subscriptions.push(
       host.onDidChangeState(() => this.render()),
       config.onDidChange(() => this.render()),
+      // The status reflects the active editor's language (completions may be off for it alone).
+      vscode.window.onDidChangeActiveTextEditor(() => this.render()),
+      vscode.workspace.onDidOpenTextDocument((d) => {
+        if (d === vscode.window.activeTextEditor?.document) this.render();
+      }),
       snooze.onDidChange(() => this.render()),
       activity.onDidChange(() => this.onActivity()),
     );
@@ -39,7 +44,7 @@ export class StatusBar implements vscode.Disposable {
   render(): void {
     const view = describeStatus({
       engine: this.host.state,
-      inlineEnabled: this.config.inline.enabled,
+      inlineOff: this.config.inlineOffReason(vscode.window.activeTextEditor?.document.languageId),
       snoozedUntil: this.snooze.until,
       now: Date.now(),
       busy: this.showBusy && this.activity.inFlight > 0,

@@ -3,12 +3,14 @@
  * and for each one the text, tooltip and colour. `statusBar.ts` only copies this into VS Code.
  */
 import type { EngineState } from './engineState';
+import { formatBytes } from './modelChoice';
 
-export type Health = 'loading' | 'ready' | 'busy' | 'error' | 'snoozed' | 'off';
+export type Health = 'loading' | 'ready' | 'busy' | 'error' | 'snoozed' | 'off' | 'idle';
 
 export interface StatusInput {
   engine: EngineState;
-  inlineEnabled: boolean;
+  /** Why automatic inline completions are off in the active editor (its language, or everywhere), if they are. */
+  inlineOff?: string;
   /** Epoch ms until which inline completions are snoozed, if snoozed. */
   snoozedUntil?: number;
   now: number;
@@ -26,10 +28,11 @@ export interface StatusView {
 
 export function healthOf(s: StatusInput): Health {
   if (s.engine.kind === 'failed') return 'error';
-  if (s.engine.kind !== 'ready') return 'loading';
+  if (s.engine.kind === 'starting' || s.engine.kind === 'restarting') return 'loading';
   if (s.busy) return 'busy';
   if (s.snoozedUntil !== undefined && s.snoozedUntil > s.now) return 'snoozed';
-  if (!s.inlineEnabled) return 'off';
+  if (s.inlineOff !== undefined) return 'off';
+  if (s.engine.kind === 'stopped') return 'idle';
   return 'ready';
 }
 
@@ -67,7 +70,11 @@ export function describeStatus(s: StatusInput): StatusView {
       };
     }
     case 'off':
-      return { health, text: '$(circle-slash) dLLM', tooltip: `Inline completions are off (commands still work).\n${readyTooltip(s)}` };
+      return { health, text: '$(circle-slash) dLLM', tooltip: `Inline completions are off: ${s.inlineOff} (commands still work).\n${readyTooltip(s)}` };
+    case 'idle': {
+      const why = e.kind === 'stopped' && e.unloaded ? `The engine was unloaded (${e.unloaded}) to free its memory` : 'The engine is not running yet';
+      return { health, text: '$(sparkle) dLLM', tooltip: `${why}; it loads with the next completion.\n${clickHint}` };
+    }
     case 'ready':
       return { health, text: `$(sparkle) dLLM ${device}${last}`, tooltip: readyTooltip(s) };
   }
@@ -77,7 +84,7 @@ function readyTooltip(s: StatusInput): string {
   const e = s.engine;
   if (e.kind !== 'ready') return clickHint;
   const lines = [
-    `Model: ${e.model.name} (${e.model.contract})`,
+    `Model: ${e.model.name} (${formatBytes(e.model.sizeBytes)}, ${e.model.contract} contract)`,
     `Device: ${e.device.kind.toUpperCase()} via ${e.device.provider}${e.device.threads ? `, ${e.device.threads} threads` : ''}`,
   ];
   if (s.last) lines.push(`Last completion: ${Math.round(s.last.totalMs)} ms, ${s.last.forwardPasses} forward passes`);

@@ -86,6 +86,8 @@ export interface ModelInfo {
   vocabSize: number;
   maxContextTokens: number;
   maxCanvasTokens: number;
+  /** Bytes on disk of the files the manifest names (graphs, their weights, the tokenizer). */
+  sizeBytes: number;
 }
 
 /** The execution provider actually in use. */

@@ -125,6 +125,13 @@ export function readManifest(modelDir: string): ModelManifest {
   return manifest;
 }
 
+/** Bytes on disk of the files a manifest names (graphs, their shared weights, the tokenizer); a missing file counts 0. */
+export function modelFilesBytes(manifest: Pick<ManifestBase, 'files'>): number {
+  let bytes = 0;
+  for (const f of Object.values(manifest.files)) if (f !== undefined) bytes += fs.statSync(f, { throwIfNoEntry: false })?.size ?? 0;
+  return bytes;
+}
+
 /**
  * Why JSON.parse failed on `text`, without the snippet of the input that V8 quotes in its message:
  * the file may hold something that must not end up in a log or a notification.

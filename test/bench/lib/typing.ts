@@ -174,8 +174,8 @@ export function typingLine(r: TypingRun): string {
 
 /** The extension's defaults (package.json), so the benchmark sends what a user's editor sends. */
 export function extensionDefaults(intervalMs: number): TypingSettings {
-  const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { default?: unknown }> } } };
-  const setting = (key: string) => manifest.contributes.configuration.properties[key]?.default;
+  const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { default?: unknown }> }[] } };
+  const setting = (key: string): unknown => manifest.contributes.configuration.find((section) => key in section.properties)?.properties[key]?.default;
   return {
     intervalMs,
     debounceMs: Number(setting('dllm.inline.debounceMs')),

@@ -122,6 +122,21 @@ describe('engine supervision under faults (real child processes)', function () {
     await answers(host);
   });
 
+  it('an unloaded engine ends its process without counting a crash, and the next request loads it again', async () => {
+    const { host, failures } = supervise();
+    await answers(host);
+    const pid = host.pid!;
+    await host.unload('idle for a test');
+    assert.deepEqual(host.state, { kind: 'stopped', unloaded: 'idle for a test' });
+    assert.equal(host.pid, undefined);
+    await waitFor('the old process to end', () => !isAlive(pid));
+    await answers(host);
+    assert.notEqual(host.pid, pid);
+    assert.equal(host.restarts, 0, 'a reload is not a restart');
+    assert.equal(host.unloads, 1);
+    assert.deepEqual(failures, []);
+  });
+
   it('a status check answers while a pass runs (the engine has its own thread)', async () => {
     const { host } = supervise();
     await answers(host);
@@ -207,3 +222,12 @@ describe('engine supervision under faults (real child processes)', function () {
     }
   });
 });
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

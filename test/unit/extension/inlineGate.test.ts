@@ -1,17 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { SnoozeState, type KeyValueStore } from '../../../src/extension/inlineGate';
-
-function memoryStore(): KeyValueStore & { data: Map<string, unknown> } {
-  const data = new Map<string, unknown>();
-  return {
-    data,
-    get: <T>(key: string) => data.get(key) as T | undefined,
-    update: async (key: string, value: unknown) => {
-      if (value === undefined) data.delete(key);
-      else data.set(key, value);
-    },
-  };
-}
+import { SnoozeState } from '../../../src/extension/inlineGate';
+import { memoryStore } from './memoryStore';
 
 describe('SnoozeState', () => {
   it('snoozes until the deadline, survives a new instance on the same store, and resumes', async () => {

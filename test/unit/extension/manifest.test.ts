@@ -1,21 +1,23 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { contributedSettings } from './contributedSettings';
 
 const root = path.join(__dirname, '../../..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
   main: string;
   activationEvents: string[];
+  extensionKind?: string[];
   capabilities?: {
     untrustedWorkspaces?: { supported?: unknown; description?: unknown; restrictedConfigurations?: unknown };
   };
   contributes: {
-    configuration: { properties: Record<string, { scope?: string }> };
     commands: { command: string; title: string; category: string }[];
     keybindings: { command: string; key: string; mac?: string; when?: string }[];
     menus: Record<string, { command: string }[]>;
   };
 };
+const settings = contributedSettings();
 const commandsSource = fs.readFileSync(path.join(root, 'src/extension/commands.ts'), 'utf8');
 
 describe('package.json contributions', () => {
@@ -34,8 +36,11 @@ describe('package.json contributions', () => {
     }
   });
 
-  it('binds and lists only contributed commands', () => {
-    for (const k of pkg.contributes.keybindings) assert.ok(ids.includes(k.command), k.command);
+  it('binds and lists only contributed commands, and VS Code\'s accept-next-line while a suggestion shows', () => {
+    for (const k of pkg.contributes.keybindings) {
+      if (k.command === 'editor.action.inlineSuggest.acceptNextLine') assert.match(k.when ?? '', /\binlineSuggestionVisible\b/);
+      else assert.ok(ids.includes(k.command), k.command);
+    }
     for (const items of Object.values(pkg.contributes.menus)) for (const i of items) assert.ok(ids.includes(i.command), i.command);
   });
 
@@ -53,7 +58,6 @@ describe('package.json contributions', () => {
     assert.ok(trust, 'capabilities.untrustedWorkspaces is missing');
     assert.ok(trust.supported === true || trust.supported === false || trust.supported === 'limited', `supported: ${String(trust.supported)}`);
     assert.ok(typeof trust.description === 'string' && trust.description.length > 40, 'a description says why');
-    const settings = pkg.contributes.configuration.properties;
     const restricted = trust.restrictedConfigurations ?? [];
     assert.ok(Array.isArray(restricted) && restricted.every((key) => typeof key === 'string' && key in settings), 'restricted settings are contributed ones');
     if (trust.supported === 'limited') assert.ok(restricted.length > 0, 'limited support names what it restricts');
@@ -62,5 +66,10 @@ describe('package.json contributions', () => {
       assert.ok(key in settings, `${key} is not a contributed setting`);
       assert.equal(settings[key].scope, 'machine', `${key} must be machine-scoped`);
     }
+  });
+
+  it('runs where the code is (a workspace extension), and dllm.inline.enabled can be set per language', () => {
+    assert.deepEqual(pkg.extensionKind, ['workspace']);
+    assert.equal(settings['dllm.inline.enabled'].scope, 'language-overridable');
   });
 });

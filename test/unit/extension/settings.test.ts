@@ -1,6 +1,5 @@
 import { strict as assert } from 'node:assert';
 import { contextCacheDefaultMiB } from '../../../src/protocol/protocol';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   engineRestartKeys,
@@ -11,22 +10,9 @@ import {
   readSettings,
   type SettingReader,
 } from '../../../src/extension/settings';
+import { contributedSettings, settingsSections } from './contributedSettings';
 
-interface PropertySchema {
-  type: string;
-  default: unknown;
-  minimum?: number;
-  maximum?: number;
-  enum?: string[];
-  enumDescriptions?: string[];
-  markdownDescription?: string;
-  scope?: string;
-}
-
-const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../package.json'), 'utf8')) as {
-  contributes: { configuration: { properties: Record<string, PropertySchema> } };
-};
-const schema = pkg.contributes.configuration.properties;
+const schema = contributedSettings();
 
 /** A reader over package.json defaults, with `user` values layered on top. */
 function reader(user: Record<string, unknown> = {}): SettingReader {
@@ -61,6 +47,18 @@ describe('settings', () => {
         assert.ok('default' in p, `${key} needs a default`);
       }
       for (const key of engineRestartKeys) assert.equal(schema[`dllm.${key}`].scope, 'machine', key);
+    });
+
+    it('groups the settings in sections: Inline, Commands, Sampler (advanced), Engine', () => {
+      const sections = settingsSections();
+      assert.deepEqual(sections.map((s) => s.title), ['Inline', 'Commands', 'Sampler (advanced)', 'Engine']);
+      const prefixes = ['dllm.inline.', 'dllm.command.', 'dllm.sampler.'];
+      sections.forEach((section, i) => {
+        for (const key of Object.keys(section.properties)) {
+          if (i < prefixes.length) assert.ok(key.startsWith(prefixes[i]), `${key} is in ${section.title}`);
+          else assert.ok(!prefixes.some((p) => key.startsWith(p)), `${key} is in ${section.title}`);
+        }
+      });
     });
 
     it('reads the package.json defaults without problems', () => {

@@ -6,28 +6,44 @@ describe('status model', () => {
   const ready: EngineState = {
     kind: 'ready',
     pid: 42,
-    model: { name: 'tiny', path: '/m', contract: 'split', vocabSize: 4096, maxContextTokens: 1024, maxCanvasTokens: 128 },
+    model: { name: 'tiny', path: '/m', contract: 'split', vocabSize: 4096, maxContextTokens: 1024, maxCanvasTokens: 128, sizeBytes: 22_000_000 },
     device: { provider: 'cpu', kind: 'cpu', threads: 2 },
     warnings: [],
     startupMs: 300,
   };
-  const base: StatusInput = { engine: ready, inlineEnabled: true, now: 1_000_000, busy: false };
+  const base: StatusInput = { engine: ready, now: 1_000_000, busy: false };
+  const off = 'inline completions are off (dllm.inline.enabled)';
 
-  it('orders health: error, loading, busy, snoozed, off, ready', () => {
+  it('orders health: error, loading, busy, snoozed, off, idle, ready', () => {
     assert.equal(healthOf({ ...base, engine: { kind: 'failed', message: 'x' }, busy: true }), 'error');
     assert.equal(healthOf({ ...base, engine: { kind: 'starting', attempt: 1 } }), 'loading');
     assert.equal(healthOf({ ...base, engine: { kind: 'restarting', reason: 'crash', delayMs: 500, attempt: 2 } }), 'loading');
-    assert.equal(healthOf({ ...base, busy: true, inlineEnabled: false }), 'busy');
-    assert.equal(healthOf({ ...base, snoozedUntil: base.now + 1000, inlineEnabled: false }), 'snoozed');
+    assert.equal(healthOf({ ...base, busy: true, inlineOff: off }), 'busy');
+    assert.equal(healthOf({ ...base, snoozedUntil: base.now + 1000, inlineOff: off }), 'snoozed');
     assert.equal(healthOf({ ...base, snoozedUntil: base.now - 1 }), 'ready');
-    assert.equal(healthOf({ ...base, inlineEnabled: false }), 'off');
+    assert.equal(healthOf({ ...base, inlineOff: off }), 'off');
+    assert.equal(healthOf({ ...base, engine: { kind: 'stopped' }, inlineOff: off }), 'off');
+    assert.equal(healthOf({ ...base, engine: { kind: 'stopped', unloaded: 'idle' } }), 'idle');
     assert.equal(healthOf(base), 'ready');
+  });
+
+  it('says why inline completions are off in the active editor', () => {
+    const v = describeStatus({ ...base, inlineOff: 'off for language "python" (dllm.inline.languages)' });
+    assert.equal(v.text, '$(circle-slash) dLLM');
+    assert.match(v.tooltip, /off for language "python"/);
+  });
+
+  it('says when the engine is unloaded and that it loads on demand', () => {
+    const v = describeStatus({ ...base, engine: { kind: 'stopped', unloaded: 'no request for 15 minutes' } });
+    assert.equal(v.health, 'idle');
+    assert.match(v.tooltip, /unloaded \(no request for 15 minutes\).*loads with the next completion/);
+    assert.match(describeStatus({ ...base, engine: { kind: 'stopped' } }).tooltip, /not running yet/);
   });
 
   it('shows the device, last latency and forward passes when ready', () => {
     const v = describeStatus({ ...base, last: { totalMs: 141.6, forwardPasses: 9 } });
     assert.equal(v.text, '$(sparkle) dLLM CPU · 142 ms · 9 passes');
-    assert.match(v.tooltip, /Model: tiny/);
+    assert.match(v.tooltip, /Model: tiny \(22 MB, split contract\)/);
     assert.equal(v.background, undefined);
   });
 

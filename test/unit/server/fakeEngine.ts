@@ -92,7 +92,7 @@ export function createFakeEngine(modelDir: string, options: FakeEngineOptions = 
   };
 
   return {
-    model: { name: 'fake-model', path: modelDir, contract: 'split', vocabSize: 64, maxContextTokens: 256, maxCanvasTokens: 64 },
+    model: { name: 'fake-model', path: modelDir, contract: 'split', vocabSize: 64, maxContextTokens: 256, maxCanvasTokens: 64, sizeBytes: 22_000_000 },
     device: { provider: 'cpu', kind: 'cpu', threads: 1 },
     warnings: ['fake engine: completions are scripted'],
     infill,

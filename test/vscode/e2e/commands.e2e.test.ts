@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { sleep } from '../harness/harness';
 import { useSession } from './session';
-import { isReadyItem, notificationMessages, openFile, runCommand, saveAndRead, waitForEngineReady, workspaceFile } from './workbench';
+import { isIdleItem, isReadyItem, notificationMessages, openFile, runCommand, saveAndRead, waitForEngineReady, waitForExtension, workspaceFile } from './workbench';
 
 const fillSelectionTitle = 'Fill Selection';
 const placeholder = 'ZZZZ_FILL_ME';
@@ -15,11 +15,12 @@ const placeholder = 'ZZZZ_FILL_ME';
 describe('commands and status bar (e2e)', function () {
   const session = useSession('e2e-commands');
 
-  it('status bar item shows the engine ready and its device', async function () {
-    const item = await waitForEngineReady(session().page);
+  it('status bar item says the engine is not running before its first use', async function () {
+    const item = await waitForExtension(session().page);
     assert.equal(item.id, 'dllm-complete.dllm-complete.dllm.status');
-    assert.ok(isReadyItem(item));
-    console.log(`      status bar: "${item.text}" [${item.icons.join(', ')}]`);
+    assert.ok(isIdleItem(item), JSON.stringify(item));
+    assert.equal(item.label, 'dLLM Complete: idle');
+    console.log(`      status bar before first use: "${item.text}" [${item.icons.join(', ')}]`);
   });
 
   it('Fill Selection from the command palette replaces the selection', async function () {
@@ -65,5 +66,11 @@ describe('commands and status bar (e2e)', function () {
       return;
     }
     assert.fail(`Fill Selection changed nothing in ${holes.length} tries: ${misses.join(' | ')}`);
+  });
+
+  it('after the first command, the status bar item shows the engine ready and its device', async function () {
+    const item = await waitForEngineReady(session().page);
+    assert.ok(isReadyItem(item));
+    console.log(`      status bar: "${item.text}" [${item.icons.join(', ')}]`);
   });
 });

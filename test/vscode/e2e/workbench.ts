@@ -109,17 +109,31 @@ export async function statusBarItems(page: Page): Promise<StatusBarItem[]> {
 const ourItem = (i: StatusBarItem): boolean => i.id.startsWith('dllm-complete.dllm-complete');
 /** Ready is `$(sparkle) dLLM CPU` (or GPU), possibly followed by the last latency. */
 export const isReadyItem = (i: StatusBarItem): boolean => i.icons.includes('sparkle') && /dLLM (CPU|GPU)/.test(i.text);
+/** Idle (no engine process: before first use, or unloaded) is `$(sparkle) dLLM` alone. */
+export const isIdleItem = (i: StatusBarItem): boolean => i.icons.includes('sparkle') && i.text === 'dLLM';
+
+/**
+ * Waits until the extension is active: its status bar item is there, idle (the engine starts on
+ * first use) or ready. Fails at once if it says error.
+ */
+export async function waitForExtension(page: Page, timeoutMs = 90_000): Promise<StatusBarItem> {
+  return waitForItem(page, (i) => isIdleItem(i) || isReadyItem(i), 'active', timeoutMs);
+}
 
 /**
  * Waits until the extension's status bar item says the engine is ready and returns it; fails
  * at once, with the item's text, if it says error (no point waiting for ghost text then).
  */
 export async function waitForEngineReady(page: Page, timeoutMs = 90_000): Promise<StatusBarItem> {
+  return waitForItem(page, isReadyItem, 'ready', timeoutMs);
+}
+
+async function waitForItem(page: Page, wanted: (i: StatusBarItem) => boolean, what: string, timeoutMs: number): Promise<StatusBarItem> {
   const deadline = Date.now() + timeoutMs;
   let item: StatusBarItem | undefined;
   while (Date.now() < deadline) {
     item = (await statusBarItems(page)).find(ourItem);
-    if (item && isReadyItem(item)) return item;
+    if (item && wanted(item)) return item;
     if (item?.icons.includes('error')) {
       // The tooltip says why; hovering shows it.
       await page.locator(`[id="${item.id}"]`).hover();
@@ -128,7 +142,7 @@ export async function waitForEngineReady(page: Page, timeoutMs = 90_000): Promis
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`the status bar never said ready: ${JSON.stringify(item ?? 'no dLLM item')}`);
+  throw new Error(`the status bar never said ${what}: ${JSON.stringify(item ?? 'no dLLM item')}`);
 }
 
 export function workspaceFile(workspace: string, name: string): string {

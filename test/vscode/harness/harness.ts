@@ -69,6 +69,9 @@ const quietSettings = {
   'editor.autoClosingQuotes': 'never',
   'editor.autoIndent': 'none',
   'editor.minimap.enabled': false,
+  // Both ask the document symbol providers on their own, which races the tests' symbol hooks.
+  'editor.stickyScroll.enabled': false,
+  'breadcrumbs.enabled': false,
   'editor.inlineSuggest.enabled': true,
   'files.autoSave': 'off',
   'workbench.startupEditor': 'none',

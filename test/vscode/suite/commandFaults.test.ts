@@ -30,7 +30,7 @@ const log = vscode.window.createOutputChannel('dLLM command fault tests', { log:
 const readyState: EngineState = {
   kind: 'ready',
   pid: 1,
-  model: { name: 'scripted', path: '/scripted', contract: 'split', vocabSize: 4096, maxContextTokens: 448, maxCanvasTokens: 64 },
+  model: { name: 'scripted', path: '/scripted', contract: 'split', vocabSize: 4096, maxContextTokens: 448, maxCanvasTokens: 64, sizeBytes: 22_000_000 },
   device: { provider: 'cpu', kind: 'cpu' },
   warnings: [],
   startupMs: 0,

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { DllmApi, InlineOutcome } from '../../../src/extension/api';
-import { closeAllEditors, openEditor, readyApi, report, sleep, triggerInline } from './helpers';
+import { closeAllEditors, openEditor, readyApi, report, sleep, triggerInline, waitFor } from './helpers';
 
 /**
  * Asks for a suggestion at the end of each document in turn until one comes back with text: a
@@ -68,5 +68,26 @@ describe('inline completion provider', () => {
     // Without the provider being asked at all this test would prove nothing.
     assert.ok(calls >= 10, `VS Code asked the provider only ${calls} times while typing`);
     assert.ok(runs <= 5, `the model ran ${runs} times for one typed line`);
+  });
+
+  it('a suggestion asked for by hand gets the longer canvas (dllm.inline.manualMaxTokens), typing the short one', async () => {
+    const api = await readyApi();
+    const modelCanvas = (api.engine.state.kind === 'ready' && api.engine.state.model.maxCanvasTokens) || 0;
+    const config = vscode.workspace.getConfiguration('dllm');
+    const manual = Math.min(config.get<number>('inline.manualMaxTokens')!, modelCanvas);
+    const typing = Math.min(config.get<number>('inline.maxTokens')!, modelCanvas);
+    assert.ok(manual > typing, `the defaults give no longer canvas (${manual} vs ${typing})`);
+
+    await openEditor('python', 'def area(w, h):\n    """Return the area."""\n    ');
+    const requests = api.activity.inlineRequests;
+    await triggerInline(api);
+    assert.ok(api.activity.inlineRequests > requests, 'the model was not asked');
+    assert.equal(api.activity.lastStats?.canvasTokens, manual);
+
+    const before = api.activity.lastInline?.id ?? 0;
+    await vscode.commands.executeCommand('type', { text: 'r' });
+    await waitFor('a request for the typing', () => api.activity.lastInline && api.activity.lastInline.id > before && api.activity.inlineRequests > requests + 1);
+    assert.equal(api.activity.lastStats?.canvasTokens, typing);
+    report(`canvas: ${manual} tokens asked for by hand, ${typing} while typing`);
   });
 });

@@ -11,7 +11,8 @@ describe('settings', () => {
 
   it('declares a default for every dllm.* setting, as the extension reads them', () => {
     const ext = vscode.extensions.getExtension('dllm-complete.dllm-complete')!;
-    const declared = ext.packageJSON.contributes.configuration.properties as Record<string, { default?: unknown }>;
+    const sections = ext.packageJSON.contributes.configuration as { properties: Record<string, { default?: unknown }> }[];
+    const declared = Object.assign({}, ...sections.map((s) => s.properties)) as Record<string, { default?: unknown }>;
     const config = vscode.workspace.getConfiguration();
     const keys = Object.keys(declared);
     assert.ok(keys.includes('dllm.inline.stepBudget'), 'dllm.inline.stepBudget is not declared');

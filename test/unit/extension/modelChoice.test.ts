@@ -1,0 +1,90 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { checkModelFolder, formatBytes, RecentModels } from '../../../src/extension/modelChoice';
+import { memoryStore } from './memoryStore';
+
+const bundled = path.join(__dirname, '../../../models/dllm-code-tiny');
+
+describe('model choice', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dllm-model-choice-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** A copy of the bundled model's folder in `dir`, with `change` applied. */
+  function copyOfBundled(change: (folder: string) => void = () => {}): string {
+    const folder = path.join(dir, 'model');
+    fs.cpSync(bundled, folder, { recursive: true });
+    change(folder);
+    return folder;
+  }
+
+  describe('checkModelFolder', () => {
+    it('accepts the bundled model and a copy of it, with its name, contract and size', () => {
+      const check = checkModelFolder(copyOfBundled());
+      assert.ok(check.ok, JSON.stringify(check));
+      assert.equal(check.name, 'dllm-code-tiny');
+      assert.equal(check.contract, 'split');
+      const files = ['context.onnx', 'denoise.onnx', 'tokenizer.json'].map((f) => fs.statSync(path.join(bundled, f)).size);
+      assert.equal(check.sizeBytes, files.reduce((a, b) => a + b));
+    });
+
+    it('refuses a missing folder, a file, and a folder without a manifest, saying which', () => {
+      assert.deepEqual(checkModelFolder(path.join(dir, 'nope')), { ok: false, problem: 'model folder does not exist' });
+      fs.writeFileSync(path.join(dir, 'file'), 'x');
+      assert.deepEqual(checkModelFolder(path.join(dir, 'file')), { ok: false, problem: 'not a folder' });
+      const check = checkModelFolder(dir);
+      assert.ok(!check.ok);
+      assert.match(check.problem, /dllm\.json: missing dllm\.json/);
+    });
+
+    it('refuses a manifest that is not JSON or misses a field, and a missing graph', () => {
+      let check = checkModelFolder(copyOfBundled((f) => fs.writeFileSync(path.join(f, 'dllm.json'), '{ "format": 1,')));
+      assert.ok(!check.ok);
+      assert.match(check.problem, /^dllm\.json: /);
+      fs.rmSync(path.join(dir, 'model'), { recursive: true });
+      check = checkModelFolder(copyOfBundled((f) => fs.rmSync(path.join(f, 'denoise.onnx'))));
+      assert.deepEqual(check, { ok: false, problem: 'denoise.onnx: missing file named in dllm.json' });
+    });
+
+    it('refuses a tokenizer that is not one and a graph that is not ONNX', () => {
+      let check = checkModelFolder(copyOfBundled((f) => fs.writeFileSync(path.join(f, 'tokenizer.json'), '{"version": "1.0"}')));
+      assert.deepEqual(check, { ok: false, problem: 'tokenizer.json is not a tokenizer (it has no "model")' });
+      fs.rmSync(path.join(dir, 'model'), { recursive: true });
+      check = checkModelFolder(copyOfBundled((f) => fs.writeFileSync(path.join(f, 'context.onnx'), '<html>not found</html>')));
+      assert.deepEqual(check, { ok: false, problem: 'context.onnx is not an ONNX graph' });
+      fs.rmSync(path.join(dir, 'model'), { recursive: true });
+      check = checkModelFolder(copyOfBundled((f) => fs.writeFileSync(path.join(f, 'denoise.onnx'), '')));
+      assert.deepEqual(check, { ok: false, problem: 'denoise.onnx is empty' });
+    });
+  });
+
+  describe('RecentModels', () => {
+    it('keeps the newest first, without duplicates, up to its maximum, across instances', async () => {
+      const store = memoryStore();
+      const recent = new RecentModels(store, 3);
+      for (const f of ['/m/a', '/m/b', '/m/c', '/m/b/', '/m/d']) await recent.add(f);
+      assert.deepEqual(recent.list(), ['/m/d', '/m/b/', '/m/c']);
+      await recent.remove('/m/c');
+      assert.deepEqual(new RecentModels(store, 3).list(), ['/m/d', '/m/b/']);
+    });
+
+    it('ignores what is not a list of strings in the store', () => {
+      const store = memoryStore();
+      store.data.set('dllm.recentModels', ['/m/a', 3, null]);
+      assert.deepEqual(new RecentModels(store).list(), ['/m/a']);
+      store.data.set('dllm.recentModels', 'oops');
+      assert.deepEqual(new RecentModels(store).list(), []);
+    });
+  });
+
+  it('formatBytes reads like a file manager', () => {
+    assert.equal(formatBytes(512), '512 B');
+    assert.equal(formatBytes(21_650_000), '22 MB');
+    assert.equal(formatBytes(3_400_000), '3.4 MB');
+    assert.equal(formatBytes(1_900_000_000), '1.9 GB');
+  });
+});
