@@ -12,7 +12,7 @@ import { fillSelection, insertDocComment, insertInfill, regenerateFunctionBody, 
 import type { SnoozeState } from './inlineGate';
 import type { InlineProvider } from './inlineProvider';
 import { errorMessage, type Log } from './log';
-import { formatBytes, type RecentModels } from './modelChoice';
+import { describeModel, type RecentModels } from './modelChoice';
 import { selectModel, useBundledModel } from './modelCommands';
 
 export interface CommandDeps {
@@ -152,7 +152,7 @@ async function showStatistics(deps: CommandDeps): Promise<string> {
     lines.push(
       `| | |`,
       `| --- | --- |`,
-      `| Model | ${state.model.name} (${formatBytes(state.model.sizeBytes)}, ${state.model.contract} contract) |`,
+      `| Model | ${describeModel(state.model)} |`,
       `| Model folder | \`${state.model.path}\`${deps.config.engine.modelPath ? '' : ' (bundled)'} |`,
       `| Limits | context ${state.model.maxContextTokens} tokens, canvas ${state.model.maxCanvasTokens} tokens, vocabulary ${state.model.vocabSize} |`,
       `| Device | ${state.device.kind.toUpperCase()} via ${state.device.provider}${state.device.threads ? `, ${state.device.threads} threads` : ''} |`,
@@ -257,6 +257,6 @@ async function showMenu(deps: CommandDeps): Promise<void> {
   );
   const picked = await vscode.window.showQuickPick(items, { title: 'dLLM Complete' });
   if (!picked?.command) return;
-  if (picked.command === 'workbench.action.openSettings') await vscode.commands.executeCommand(picked.command, '@ext:dllm-complete.dllm-complete');
+  if (picked.command === 'workbench.action.openSettings') await vscode.commands.executeCommand(picked.command, `@ext:${extensionId}`);
   else await vscode.commands.executeCommand(picked.command);
 }

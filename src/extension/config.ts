@@ -57,16 +57,17 @@ export class Config implements vscode.Disposable {
    * `dllm.inline.languages` map.
    */
   inlineOffReason(languageId: string | undefined): string | undefined {
-    if (languageId === undefined) return this.current.inline.enabled ? undefined : 'inline completions are off (dllm.inline.enabled)';
-    const scoped = vscode.workspace.getConfiguration(section, { languageId });
-    const value = scoped.get('inline.enabled');
+    const scoped = languageId === undefined ? undefined : vscode.workspace.getConfiguration(section, { languageId });
+    const value = scoped?.get('inline.enabled');
     const enabled = typeof value === 'boolean' ? value : this.current.inline.enabled;
     if (!enabled) {
-      return hasLanguageValue(scoped.inspect('inline.enabled'))
+      return scoped && hasLanguageValue(scoped.inspect('inline.enabled'))
         ? `off for language "${languageId}" ([${languageId}] dllm.inline.enabled)`
         : 'inline completions are off (dllm.inline.enabled)';
     }
-    if (!isLanguageEnabled(this.current.inline.languages, languageId)) return `off for language "${languageId}" (dllm.inline.languages)`;
+    if (languageId !== undefined && !isLanguageEnabled(this.current.inline.languages, languageId)) {
+      return `off for language "${languageId}" (dllm.inline.languages)`;
+    }
     return undefined;
   }
 

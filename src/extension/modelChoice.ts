@@ -98,6 +98,11 @@ function samePath(a: string, b: string): boolean {
   return path.resolve(a) === path.resolve(b);
 }
 
+/** `dllm-code-tiny (22 MB, split contract)`: how the status tooltip, statistics and log name a model. */
+export function describeModel(model: { name: string; sizeBytes: number; contract: ModelManifest['contract'] }): string {
+  return `${model.name} (${formatBytes(model.sizeBytes)}, ${model.contract} contract)`;
+}
+
 /** `21.7 MB`: sizes as the file manager shows them. */
 export function formatBytes(bytes: number): string {
   if (bytes < 1000) return `${bytes} B`;

@@ -9,7 +9,7 @@ import { BUNDLED_MODEL } from '../engine/model/folder';
 import type { Config } from './config';
 import type { EngineHost } from './engineHost';
 import type { Log } from './log';
-import { checkModelFolder, formatBytes, type RecentModels } from './modelChoice';
+import { checkModelFolder, describeModel, type RecentModels } from './modelChoice';
 
 export interface ModelCommandDeps {
   host: Pick<EngineHost, 'start' | 'restart' | 'state'>;
@@ -51,7 +51,7 @@ export async function selectModel(deps: ModelCommandDeps, folder?: string): Prom
     return { problem: check.problem };
   }
   await deps.recentModels.add(folder);
-  deps.log.info(`Model chosen: ${check.name} (${check.contract}, ${formatBytes(check.sizeBytes)}) in ${folder}.`);
+  deps.log.info(`Model chosen: ${describeModel(check)} in ${folder}.`);
   await switchTo(deps, folder);
   return { modelPath: folder };
 }

@@ -3,7 +3,7 @@
  * and for each one the text, tooltip and colour. `statusBar.ts` only copies this into VS Code.
  */
 import type { EngineState } from './engineState';
-import { formatBytes } from './modelChoice';
+import { describeModel } from './modelChoice';
 
 export type Health = 'loading' | 'ready' | 'busy' | 'error' | 'snoozed' | 'off' | 'idle';
 
@@ -84,7 +84,7 @@ function readyTooltip(s: StatusInput): string {
   const e = s.engine;
   if (e.kind !== 'ready') return clickHint;
   const lines = [
-    `Model: ${e.model.name} (${formatBytes(e.model.sizeBytes)}, ${e.model.contract} contract)`,
+    `Model: ${describeModel(e.model)}`,
     `Device: ${e.device.kind.toUpperCase()} via ${e.device.provider}${e.device.threads ? `, ${e.device.threads} threads` : ''}`,
   ];
   if (s.last) lines.push(`Last completion: ${Math.round(s.last.totalMs)} ms, ${s.last.forwardPasses} forward passes`);

@@ -12,6 +12,7 @@ import { EngineClientError } from '../../../src/client/errors';
 import { EngineHost, WaitCancelledError, type SupervisionOptions } from '../../../src/extension/engineHost';
 import type { EngineState } from '../../../src/extension/engineState';
 import type { InfillRequest, LogNotification } from '../../../src/protocol/protocol';
+import { isAlive } from '../../support/process';
 import { makeModelDir } from '../../unit/protocol/inMemoryChannel';
 
 const serverModule = path.join(__dirname, 'fixtures', 'faultyServer.ts');
@@ -222,12 +223,3 @@ describe('engine supervision under faults (real child processes)', function () {
     }
   });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

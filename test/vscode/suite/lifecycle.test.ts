@@ -6,16 +6,8 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { DllmApi } from '../../../src/extension/api';
+import { isAlive } from '../../support/process';
 import { closeAllEditors, openEditor, readyApi, report, triggerInline, waitFor, withSetting } from './helpers';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A request in a Python editor: the engine must answer it (whatever the model makes of it). */
 async function askTheModel(api: DllmApi): Promise<void> {

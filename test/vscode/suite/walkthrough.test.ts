@@ -78,7 +78,7 @@ describe('walkthrough', () => {
     }
   });
 
-  it('opens from workbench.action.openWalkthrough', async () => {
+  it('opens from dLLM: Getting Started', async () => {
     // The tab says which walkthrough it shows ("Walkthrough: <extension's display name>"; a
     // walkthrough it cannot find leaves "Welcome", or another one's name), but the page names it
     // after opening without telling the extension host, which sees the name when the tab closes.
@@ -89,7 +89,7 @@ describe('walkthrough', () => {
     const started = Date.now();
     await closeAllEditors();
     while (Date.now() - started < 30_000) {
-      await vscode.commands.executeCommand('workbench.action.openWalkthrough', `${extensionId}#gettingStarted`, false);
+      await vscode.commands.executeCommand('dllm.gettingStarted');
       const tab = await waitFor('the walkthrough tab', () => allTabs()[0], 10_000);
       await sleep(1_000);
       const closed = new Promise<string[]>((resolve) => {
