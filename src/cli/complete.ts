@@ -22,7 +22,7 @@ import {
   type SamplerKind,
 } from '../protocol/protocol';
 import { dominantLineEnd, fromLf, toLf, type LineEnd } from '../protocol/text';
-import { UsageError, intOption, oneOf } from './options';
+import { UsageError, engineChoice, engineOptionSpecs, intOption, oneOf, type EngineChoice } from './options';
 
 const usage = `Usage: npm run complete -- FILE:LINE:COL [options]
        npm run complete -- FILE:L1:C1-L2:C2 [options]   (regenerate the span)
@@ -147,16 +147,13 @@ export function readSource(file: string, shownAs = file): string {
 /** The server's own limits, checked here so errors name the CLI's options. */
 export const engineLimits = { steps: requestLimits.tokens, threads: requestLimits.threads, temperature: requestLimits.temperature } as const;
 
-interface CliOptions {
+interface CliOptions extends EngineChoice {
   target: Target;
   /** The target's file, resolved against the caller's directory. */
   filePath: string;
   sampler: SamplerKind;
   steps: number;
   maxTokens: number;
-  modelDir?: string;
-  device: DeviceSetting;
-  threads?: number;
   seed?: number;
   temperature?: number;
   language?: string;
@@ -169,9 +166,7 @@ const optionSpecs = {
   sampler: { type: 'string' },
   steps: { type: 'string' },
   'max-tokens': { type: 'string' },
-  model: { type: 'string' },
-  device: { type: 'string' },
-  threads: { type: 'string' },
+  ...engineOptionSpecs,
   seed: { type: 'string' },
   temperature: { type: 'string' },
   language: { type: 'string' },
@@ -236,9 +231,7 @@ export function parseCommandLine(argv: string[], base = callerDirectory()): CliO
     steps: intOption(values.steps, 'steps', 48, 1, engineLimits.steps),
     // No upper bound: the model caps the canvas and the summary says so.
     maxTokens: intOption(values['max-tokens'], 'max-tokens', 128),
-    modelDir: values.model === undefined ? undefined : path.resolve(base, values.model),
-    device: oneOf(values.device, 'device', deviceSettings, 'auto'),
-    threads: values.threads === undefined ? undefined : intOption(values.threads, 'threads', 0, 1, engineLimits.threads),
+    ...engineChoice(values, base),
     seed,
     temperature,
     language: values.language,

@@ -1,4 +1,7 @@
 /** Command-line option checks shared by `npm run complete`, eval and bench (on top of node:util parseArgs). */
+import * as path from 'path';
+import type { ParseArgsConfig } from 'util';
+import { deviceSettings, requestLimits, type DeviceSetting } from '../protocol/protocol';
 
 /** A mistake on the command line: the tools print it with a hint instead of a stack trace. */
 export class UsageError extends Error {}
@@ -24,6 +27,30 @@ export function oneOf<T extends string>(value: string | undefined, name: string,
   if (value === undefined) return fallback;
   if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got "${value}"`);
   return value as T;
+}
+
+/** `--model`, `--device` and `--threads`: the engine choice that complete, eval and bench share. */
+export const engineOptionSpecs = {
+  model: { type: 'string' },
+  device: { type: 'string' },
+  threads: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+export interface EngineChoice {
+  /** Model folder; absent = the bundled model. */
+  modelDir?: string;
+  device: DeviceSetting;
+  /** CPU intra-op threads; absent = the engine's choice. */
+  threads?: number;
+}
+
+/** Reads the engine choice; a relative `--model` folder is taken from `base`. */
+export function engineChoice(values: { model?: string; device?: string; threads?: string }, base = process.cwd()): EngineChoice {
+  return {
+    modelDir: values.model === undefined ? undefined : path.resolve(base, values.model),
+    device: oneOf(values.device, 'device', deviceSettings, 'auto'),
+    threads: values.threads === undefined ? undefined : intOption(values.threads, 'threads', 0, 1, requestLimits.threads),
+  };
 }
 
 /** Runs `main`, printing an error without a stack trace for the usual mistakes. */

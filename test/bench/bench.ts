@@ -14,9 +14,9 @@ import type { EngineClient } from '../../src/client/types';
 import { cacheKey } from '../../src/completion/cacheKey';
 import { windowChars } from '../../src/completion/contextWindow';
 import { samplerKinds, type InfillRequest, type SamplerKind } from '../../src/protocol/protocol';
-import { intOption, runMain } from '../../src/cli/options';
+import { engineChoice, engineOptionSpecs, intOption, runMain } from '../../src/cli/options';
 import { buildDocument, cursorOffsets, inlineContext, inlineRequest, windowForTokens } from './lib/contexts';
-import { engineOptions, startEngine, type EngineOptions, type StartedEngine } from './lib/engine';
+import { startEngine, type EngineOptions, type StartedEngine } from './lib/engine';
 import { runEval, type EvalConfig, type EvalHooks, type EvalRun } from './lib/evalRun';
 import { detectSandbox, Pool } from './lib/harness';
 import { summarizeCell, type CellSummary, type LatencyCell } from './lib/latency';
@@ -91,9 +91,7 @@ async function main(): Promise<void> {
       canvas: { type: 'string' },
       'core-only': { type: 'boolean' },
       data: { type: 'string' },
-      model: { type: 'string' },
-      device: { type: 'string' },
-      threads: { type: 'string' },
+      ...engineOptionSpecs,
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -113,7 +111,7 @@ async function main(): Promise<void> {
   const outDir = path.resolve(values.out ?? (quick ? path.join('test-results', 'bench-quick') : path.join(repoRoot, 'test', 'bench', 'results')));
   const dataFile = values.data ? path.resolve(values.data) : defaultDataFile();
   const allTasks = loadTasks(dataFile);
-  const engineSettings = engineOptions(values);
+  const engineSettings = engineChoice(values);
   const benchStarted = performance.now();
 
   log(`start-up: ${spawns} child start(s)`);

@@ -8,8 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { remaskModes, samplerKinds, type SamplerOptions } from '../../src/protocol/protocol';
-import { floatOption, intOption, oneOf, runMain } from '../../src/cli/options';
-import { engineOptions, startEngine } from './lib/engine';
+import { engineChoice, engineOptionSpecs, floatOption, intOption, oneOf, runMain } from '../../src/cli/options';
+import { startEngine } from './lib/engine';
 import { runEval, scoreRecords, type EvalConfig, type EvalRun, type TaskRecord } from './lib/evalRun';
 import { detectSandbox, Pool } from './lib/harness';
 import { ProgressBar } from './lib/progress';
@@ -46,9 +46,7 @@ async function main(): Promise<void> {
       threshold: { type: 'string' },
       seed: { type: 'string' },
       limit: { type: 'string' },
-      model: { type: 'string' },
-      device: { type: 'string' },
-      threads: { type: 'string' },
+      ...engineOptionSpecs,
       jobs: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -72,7 +70,7 @@ async function main(): Promise<void> {
   const testedTasks = tasks.filter((t) => t.tests).length;
   const sandbox = await detectSandbox();
   const pool = new Pool(intOption(values.jobs, 'jobs', 2));
-  const engine = await startEngine(engineOptions(values));
+  const engine = await startEngine(engineChoice(values));
   const info = runInfo(engine.init);
   console.log(`${tasks.length} tasks (${testedTasks} with tests) from ${dataFile}`);
   console.log(`model ${info.model.name} on ${info.device.provider}, ready in ${engine.spawnToReadyMs.toFixed(0)} ms; tests: ${sandbox.python}, network ${sandbox.network === 'namespace' ? 'cut off (unshare -n)' : 'blocked by proxy settings only'}`);

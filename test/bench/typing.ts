@@ -7,8 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { intOption, runMain } from '../../src/cli/options';
-import { engineOptions } from './lib/engine';
+import { engineChoice, engineOptionSpecs, intOption, runMain } from '../../src/cli/options';
 import { repoRoot } from './lib/tasks';
 import { extensionDefaults, randomModels, runTyping, typingMarkdown, typingText } from './lib/typing';
 
@@ -31,9 +30,8 @@ async function main(): Promise<void> {
       chars: { type: 'string' },
       interval: { type: 'string' },
       contexts: { type: 'string' },
+      ...engineOptionSpecs,
       model: { type: 'string', multiple: true },
-      device: { type: 'string' },
-      threads: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -51,7 +49,7 @@ async function main(): Promise<void> {
     if ('skipped' in made) throw new Error(`${made.skipped}; give --model DIR`);
     dirs = made.dirs;
   }
-  const runs = await runTyping(dirs, engineOptions({ device: values.device, threads: values.threads }), typingText(chars), extensionDefaults(interval), (line) => process.stderr.write(`${line}\n`));
+  const runs = await runTyping(dirs, engineChoice({ device: values.device, threads: values.threads }), typingText(chars), extensionDefaults(interval), (line) => process.stderr.write(`${line}\n`));
   const out = path.resolve(values.out ?? path.join(repoRoot, 'test-results', 'typing'));
   fs.mkdirSync(out, { recursive: true });
   const markdown = `# Typing\n\n${typingMarkdown(runs)}\n`;

@@ -5,28 +5,15 @@
 import * as path from 'node:path';
 import { startEngineClient } from '../../../src/client/engineClient';
 import type { EngineClient } from '../../../src/client/types';
-import { intOption, oneOf } from '../../../src/cli/options';
-import { deviceSettings, type DeviceSetting, type InitializeRequest, type LogNotification } from '../../../src/protocol/protocol';
+import type { EngineChoice } from '../../../src/cli/options';
+import type { InitializeRequest, LogNotification } from '../../../src/protocol/protocol';
 import { repoRoot } from './tasks';
 
 export const serverModule = path.join(repoRoot, 'dist', 'server.js');
 
-export interface EngineOptions {
-  /** Model folder; empty = the bundled model. */
-  modelDir?: string;
-  device: DeviceSetting;
-  threads?: number;
+export interface EngineOptions extends EngineChoice {
   /** The server's context cache, MiB (0: off); absent: the server's default. */
   contextCacheMiB?: number;
-}
-
-/** The engine options of bench and eval: `--model`, `--device`, `--threads`. */
-export function engineOptions(values: { model?: string; device?: string; threads?: string }): EngineOptions {
-  return {
-    modelDir: values.model,
-    device: oneOf(values.device, 'device', deviceSettings, 'auto'),
-    threads: values.threads ? intOption(values.threads, 'threads', 0) : undefined,
-  };
 }
 
 export interface StartedEngine {
