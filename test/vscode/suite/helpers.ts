@@ -3,6 +3,7 @@
  * change settings for a test and put them back, ask for an inline completion the way the
  * editor does, and wait for a condition.
  */
+import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { DllmApi, InlineOutcome } from '../../../src/extension/api';
 
@@ -50,7 +51,18 @@ export function sleep(ms: number): Promise<void> {
 
 /** Opens an untitled document in an editor, with the cursor at `cursor` (default: the end). */
 export async function openEditor(language: string, content: string, cursor?: number): Promise<vscode.TextEditor> {
-  const document = await vscode.workspace.openTextDocument({ language, content });
+  // Each document gets a name never used before. Left to itself VS Code names a new untitled
+  // document after the lowest free "Untitled-N", and one opened just after the last of that name
+  // was closed can come back holding the closed document's text instead of `content`. (Each test
+  // file is its own bundle, so a module-level counter would repeat names across files.)
+  const uri = vscode.Uri.from({ scheme: 'untitled', path: `/dllm-suite-${randomUUID()}` });
+  const document = await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), language);
+  const fill = new vscode.WorkspaceEdit();
+  const eol = content.includes('\r\n') ? vscode.EndOfLine.CRLF : vscode.EndOfLine.LF;
+  fill.set(uri, [vscode.TextEdit.setEndOfLine(eol), vscode.TextEdit.insert(new vscode.Position(0, 0), content)]);
+  if (!(await vscode.workspace.applyEdit(fill)) || document.getText() !== content) {
+    throw new Error(`${uri.toString()} did not open with the text asked for: ${JSON.stringify(document.getText())}`);
+  }
   const editor = await vscode.window.showTextDocument(document, { preview: false });
   const at = document.positionAt(cursor ?? content.length);
   editor.selection = new vscode.Selection(at, at);
