@@ -20,7 +20,7 @@ import {
 } from '../../../src/extension/infillCommands';
 import type { EngineState } from '../../../src/extension/engineState';
 import type { InfillRequest } from '../../../src/protocol/protocol';
-import { closeAllEditors, openEditor, sleep, waitFor } from './helpers';
+import { closeAllEditors, openDocument, openEditor, sleep, waitFor } from './helpers';
 
 type Answer = (params: InfillRequest.Params, cancel: CancelSignal | undefined) => Promise<string>;
 
@@ -217,7 +217,7 @@ describe('a command under faults', () => {
   it('a tab switch before the answer lands: the edit goes into the original document', async () => {
     const editor = await editorWithHole();
     const original = editor.document;
-    const other = await vscode.workspace.openTextDocument({ language: 'python', content: 'x = 1\n' });
+    const other = await openDocument('python', 'x = 1\n');
     const outcome: CommandOutcome = await fillSelection(
       depsAnswering(async () => {
         await vscode.window.showTextDocument(other, { preview: false });

@@ -49,12 +49,12 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Opens an untitled document in an editor, with the cursor at `cursor` (default: the end). */
-export async function openEditor(language: string, content: string, cursor?: number): Promise<vscode.TextEditor> {
-  // Each document gets a name never used before. Left to itself VS Code names a new untitled
-  // document after the lowest free "Untitled-N", and one opened just after the last of that name
-  // was closed can come back holding the closed document's text instead of `content`. (Each test
-  // file is its own bundle, so a module-level counter would repeat names across files.)
+/** Opens an untitled document of `language` holding `content`, under a name never used before. */
+export async function openDocument(language: string, content: string): Promise<vscode.TextDocument> {
+  // Left to itself VS Code names a new untitled document after the lowest free "Untitled-N", and
+  // one opened just after the last of that name was closed can come back holding the closed
+  // document's text instead of `content`. (Each test file is its own bundle, so a module-level
+  // counter would repeat names across files.)
   const uri = vscode.Uri.from({ scheme: 'untitled', path: `/dllm-suite-${randomUUID()}` });
   const document = await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), language);
   const fill = new vscode.WorkspaceEdit();
@@ -63,6 +63,12 @@ export async function openEditor(language: string, content: string, cursor?: num
   if (!(await vscode.workspace.applyEdit(fill)) || document.getText() !== content) {
     throw new Error(`${uri.toString()} did not open with the text asked for: ${JSON.stringify(document.getText())}`);
   }
+  return document;
+}
+
+/** Opens an untitled document in an editor, with the cursor at `cursor` (default: the end). */
+export async function openEditor(language: string, content: string, cursor?: number): Promise<vscode.TextEditor> {
+  const document = await openDocument(language, content);
   const editor = await vscode.window.showTextDocument(document, { preview: false });
   const at = document.positionAt(cursor ?? content.length);
   editor.selection = new vscode.Selection(at, at);
