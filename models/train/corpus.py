@@ -33,8 +33,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 WORK = os.path.join(HERE, "work")
 REPO = os.path.dirname(os.path.dirname(HERE))
 REPO_REAL = os.path.realpath(REPO)
-# The evaluation tasks, kept out of the corpus: the shared data set next to the checkout.
-HUMANEVAL_DIR = os.environ.get("DLLM_EVAL_DIR", os.path.join(REPO, "..", "shared", "eval", "humaneval-infilling"))
+# The evaluation tasks, kept out of the corpus: the repository's copy (eval/humaneval-infilling), or DLLM_EVAL_DIR.
+HUMANEVAL_DIR = os.environ.get("DLLM_EVAL_DIR") or os.path.join(REPO, "eval", "humaneval-infilling")
 # entry-point names of all HumanEval tasks (also those whose data is not here), one per line
 HUMANEVAL_NAMES = "entry-points-all.txt"
 # The real-code benchmark's projects (test/bench/realcode): never corpus, by path or by content.

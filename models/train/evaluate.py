@@ -35,16 +35,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import decode as D  # noqa: E402
 from bpe import special_tokens_json  # noqa: E402
+from corpus import HUMANEVAL_DIR  # noqa: E402  (the repository's eval/humaneval-infilling, or DLLM_EVAL_DIR)
 from layout import MAX_CANVAS, TRAINED_SEQUENCE  # noqa: E402
 from model import load_model  # noqa: E402
 
 SUBSETS = ("SingleLine", "MultiLine", "RandomSpan")
 # `npm run eval` defaults (test/bench/eval.ts): canvas 32, step budget = canvas.
 DEFAULT_CANVAS = 32
-
-
-def default_data_dir() -> str:
-    return os.environ.get("DLLM_EVAL_DIR") or os.path.join(HERE, "..", "..", "..", "shared", "eval", "humaneval-infilling")
 
 
 def load_tasks(data_dir: str, subset: str, limit: int) -> list[dict]:
@@ -164,8 +161,8 @@ def main() -> None:
     ap.add_argument("--checkpoint", "--weights", dest="checkpoint", required=True,
                     help="PyTorch checkpoint ({'model': state_dict, 'model_config': ...})")
     ap.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    ap.add_argument("--data", default=default_data_dir(), help="humaneval-infilling folder (default $DLLM_EVAL_DIR or "
-                                                               "../shared/eval/humaneval-infilling next to the checkout)")
+    ap.add_argument("--data", default=HUMANEVAL_DIR, help="humaneval-infilling folder (default $DLLM_EVAL_DIR, else "
+                                                         "eval/humaneval-infilling in the repository)")
     ap.add_argument("--subsets", default=",".join(SUBSETS))
     ap.add_argument("--limit", type=int, default=50, help="tasks per subset, evenly spaced (0: all)")
     ap.add_argument("--sampler", choices=list(D.SAMPLER_KINDS), default="saber")

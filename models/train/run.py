@@ -41,6 +41,7 @@ EVAL_SUBSETS = ("SingleLine", "MultiLine", "RandomSpan")
 PY = sys.executable
 
 sys.path.insert(0, HERE)
+from corpus import HUMANEVAL_DIR  # noqa: E402
 from shards import sha256  # noqa: E402
 
 
@@ -362,8 +363,8 @@ def main() -> None:
     p.add_argument("--bundle", default=DEFAULT_BUNDLE)
     p.add_argument("--config", default=os.path.join(HERE, "configs", "gpu.json"))
     p.add_argument("--tokenizer", default=os.path.join(REPO, "models", "dllm-code-tiny", "tokenizer.json"))
-    p.add_argument("--eval-dir", default=os.environ.get("DLLM_EVAL_DIR",
-                                                        os.path.join(REPO, "..", "shared", "eval", "humaneval-infilling")))
+    p.add_argument("--eval-dir", default=HUMANEVAL_DIR, help="humaneval-infilling folder (default $DLLM_EVAL_DIR, "
+                                                              "else eval/humaneval-infilling in the repository)")
     p.add_argument("--init-from", default="", help="warm start: a model folder or a checkpoint")
     p.set_defaults(fn=cmd_pack)
 

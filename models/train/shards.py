@@ -336,7 +336,7 @@ def build_local(args) -> dict:
             os.remove(archive)
             raise SystemExit(f"shards: {archive} is {mb:.2f} MB > {limit_mb} MB; lower the corpus target")
     if names_file:
-        # the GPU build has no ../shared: it reads the entry points from here (--humaneval-names)
+        # the GPU build reads the entry points from the bundle (--humaneval-names)
         shutil.copyfile(names_file, os.path.join(args.out, corpus.HUMANEVAL_NAMES))
     old = {}
     mpath = os.path.join(args.out, "shards.json")

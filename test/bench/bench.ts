@@ -27,7 +27,7 @@ import { languageTable, samplerTable, scoreDefinitions } from './lib/report';
 import { extensionDefaults, randomModels, runTyping, typingMarkdown, typingText, type TypingRun } from './lib/typing';
 import { runInfo, runInfoMarkdown } from './lib/runInfo';
 import { mean, percentile, summarize, type Summary } from './lib/stats';
-import { dataEnvVar, defaultDataFile, loadTasks, realCodeDataFile, repoRoot, selectTasks, type InfillTask } from './lib/tasks';
+import { evalDirEnvVar, defaultDataFile, loadTasks, realCodeDataFile, repoRoot, selectTasks, type InfillTask } from './lib/tasks';
 
 const usage = `npm run bench -- [options]
   --quick          smoke run: few repetitions, 10 tasks, written to test-results/bench-quick
@@ -39,7 +39,7 @@ const usage = `npm run bench -- [options]
   --canvas N       canvas of the sampler comparison (default 32)
   --core-only      only the five headline sampler settings, no extra budgets on the frontier
   --real-data F    real-code tasks (default test/bench/realcode/tasks.jsonl.gz)
-  --data FILE      tasks (default: ../shared/eval/humaneval-infilling/SingleLine.jsonl.gz, or $${dataEnvVar})
+  --data FILE      tasks (default: SingleLine.jsonl.gz in eval/humaneval-infilling, or in $${evalDirEnvVar})
   --model DIR      model folder (default: the bundled model)
   --device D       auto | cpu | gpu (default auto)
   --threads N      CPU threads of the engine

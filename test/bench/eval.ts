@@ -15,10 +15,10 @@ import { detectSandbox, Pool } from './lib/harness';
 import { ProgressBar } from './lib/progress';
 import { breakdownTable, samplerTable, scoreDefinitions } from './lib/report';
 import { runInfo, runInfoMarkdown } from './lib/runInfo';
-import { dataEnvVar, defaultDataFile, filterLanguages, loadTasks, realCodeDataFile, selectTasks } from './lib/tasks';
+import { evalDirEnvVar, defaultDataFile, filterLanguages, loadTasks, realCodeDataFile, selectTasks } from './lib/tasks';
 
 const usage = `npm run eval -- [options]
-  --data FILE      tasks, .jsonl or .jsonl.gz (default: ../shared/eval/humaneval-infilling/SingleLine.jsonl.gz, or $${dataEnvVar});
+  --data FILE      tasks, .jsonl or .jsonl.gz (default: SingleLine.jsonl.gz in eval/humaneval-infilling, or in $${evalDirEnvVar});
                    "realcode" = the real-code benchmark in test/bench/realcode
   --language L     only these languages (comma-separated VS Code ids)
   --sampler S      ${samplerKinds.join(' | ')} (default saber)

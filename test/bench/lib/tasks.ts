@@ -49,14 +49,21 @@ const languageId = /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/;
 /** The repository root (this file is test/bench/lib/tasks.ts). */
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
-/** Environment variable naming the default data file, for checkouts not placed next to `shared/`. */
-export const dataEnvVar = 'DLLM_EVAL_DATA';
+/** Environment variable naming another folder of the HumanEval-infilling files (the Python pipeline reads it too). */
+export const evalDirEnvVar = 'DLLM_EVAL_DIR';
 
-/** The checkout sits next to `shared/`; HumanEval's single-line split is the default. */
+/** The development split committed with the repository (eval/humaneval-infilling/README.md). */
+export const repoEvalDir = path.join(repoRoot, 'eval', 'humaneval-infilling');
+
+/** The HumanEval-infilling folder: `DLLM_EVAL_DIR` when set, else the repository's own copy. */
+export function evalDir(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env[evalDirEnvVar];
+  return fromEnv ? path.resolve(fromEnv) : repoEvalDir;
+}
+
+/** The single-line split is the default task file. */
 export function defaultDataFile(env: NodeJS.ProcessEnv = process.env): string {
-  const fromEnv = env[dataEnvVar];
-  if (fromEnv) return path.resolve(fromEnv);
-  return path.resolve(repoRoot, '..', 'shared', 'eval', 'humaneval-infilling', 'SingleLine.jsonl.gz');
+  return path.join(evalDir(env), 'SingleLine.jsonl.gz');
 }
 
 /** The real-code benchmark committed with the repository (test/bench/realcode). */

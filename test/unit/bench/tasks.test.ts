@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { dataEnvVar, defaultDataFile, evenlySpaced, filterLanguages, loadTasks, parseTasks, realCodeDataFile, repoRoot, selectTasks, type InfillTask } from '../../bench/lib/tasks';
+import { defaultDataFile, evalDir, evalDirEnvVar, evenlySpaced, filterLanguages, loadTasks, parseTasks, realCodeDataFile, repoEvalDir, repoRoot, selectTasks, type InfillTask } from '../../bench/lib/tasks';
 
 /** A line as HumanEval-infilling writes it. */
 const humanEvalLine = (n: number) => ({
@@ -83,17 +83,23 @@ describe('task loading', () => {
     assert.throws(() => loadTasks(broken), /broken\.jsonl\.gz: not a readable gzip file/);
   });
 
-  it('finds the data next to the checkout, or where the environment says', () => {
-    assert.equal(defaultDataFile({}), path.resolve(repoRoot, '..', 'shared', 'eval', 'humaneval-infilling', 'SingleLine.jsonl.gz'));
-    assert.equal(defaultDataFile({ [dataEnvVar]: '/data/x.jsonl' }), '/data/x.jsonl');
+  it('finds the data in the repository, or in the folder DLLM_EVAL_DIR names', () => {
+    assert.equal(evalDirEnvVar, 'DLLM_EVAL_DIR');
+    assert.equal(defaultDataFile({}), path.join(repoRoot, 'eval', 'humaneval-infilling', 'SingleLine.jsonl.gz'));
+    assert.equal(defaultDataFile({ [evalDirEnvVar]: '/data/he' }), path.resolve('/data/he', 'SingleLine.jsonl.gz'));
+    assert.equal(evalDir({ [evalDirEnvVar]: '' }), repoEvalDir);
   });
 
-  it('loads the shared single-line split when it is present', function () {
-    const file = defaultDataFile({});
-    if (!fs.existsSync(file)) this.skip();
-    const tasks = loadTasks(file);
+  it('holds the development split inside the repository: the default file is there', () => {
+    assert.ok(!path.relative(repoRoot, repoEvalDir).startsWith('..'), repoEvalDir);
+    for (const name of ['SingleLine.jsonl.gz', 'MultiLine.jsonl.gz', 'RandomSpan.jsonl.gz', 'entry-points-all.txt', 'LICENSE', 'README.md']) {
+      assert.ok(fs.existsSync(path.join(repoEvalDir, name)), `${name} missing from ${repoEvalDir}`);
+    }
+    const tasks = loadTasks(defaultDataFile({}));
     assert.equal(tasks.length, 457);
     assert.ok(tasks.every((t) => t.tests?.test.includes('def check(')));
+    // The even-numbered HumanEval problems only.
+    assert.ok(tasks.every((t) => Number(t.task_id.split('/')[2]) % 2 === 0));
   });
 
   it('loads the committed real-code set: several languages, no tests', () => {
