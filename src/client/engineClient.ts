@@ -12,7 +12,6 @@ import {
   ProgressType,
   ResponseError,
   StreamMessageReader,
-  StreamMessageWriter,
   createMessageConnection,
   type CancellationToken,
   type Logger,
@@ -32,6 +31,8 @@ import {
 } from '../protocol/protocol';
 import { childEnvironment } from './childEnvironment';
 import { EngineClientError } from './errors';
+import { FailSafeMessageWriter } from './messageWriter';
+import { describeExit, exitsWithin, messageOf, type ExitInfo } from './processExit';
 import { LineSplitter, parseStderrLine } from './stderrLines';
 import type { CancelSignal, EngineClient, EngineClientOptions, RequestDeadlines, StartEngineClient } from './types';
 
@@ -55,7 +56,6 @@ type ChildWithPipes = ChildProcessByStdio<Writable, Readable, Readable> & { read
 
 /** The child's file descriptor that carries the server's messages (see src/server/stdioServer.ts). */
 const protocolFd = 3;
-type ExitInfo = { code: number | null; signal: NodeJS.Signals | null };
 
 interface PendingRequest {
   readonly method: string;
@@ -93,6 +93,8 @@ class ChildEngineClient implements EngineClient {
   private readonly pending = new Set<PendingRequest>();
   private readonly exited: Promise<ExitInfo>;
   private exitInfo: ExitInfo | undefined;
+  /** Why the channel can no longer carry a message, once a write to the child failed. */
+  private writeFailure: string | undefined;
   private stopRequested = false;
   private stopping: Promise<void> | undefined;
   private progressTokens = 0;
@@ -121,7 +123,8 @@ class ChildEngineClient implements EngineClient {
       info: (message) => this.log({ level: 'info', message }),
       log: (message) => this.log({ level: 'debug', message }),
     };
-    this.connection = createMessageConnection(new StreamMessageReader(child.stdio[protocolFd]), new StreamMessageWriter(child.stdin), logger);
+    const writer = new FailSafeMessageWriter(child.stdin, (error) => this.handleWriteFailure(error));
+    this.connection = createMessageConnection(new StreamMessageReader(child.stdio[protocolFd]), writer, logger);
     this.connection.onNotification(LogNotification.type, (entry) => this.log(entry));
     this.connection.onError(([error]) => this.log({ level: 'debug', message: `JSON-RPC channel: ${error.message}` }));
     this.connection.listen();
@@ -180,10 +183,13 @@ class ChildEngineClient implements EngineClient {
   }
 
   documentClosed(document: string): void {
-    if (!this.running) return;
-    this.connection.sendNotification(DocumentClosedNotification.type, { document }).catch((error: unknown) => {
+    if (!this.running || this.writeFailure) return;
+    try {
+      // A closed connection throws here rather than rejecting.
+      void this.connection.sendNotification(DocumentClosedNotification.type, { document });
+    } catch (error) {
       this.log({ level: 'debug', message: `${DocumentClosedNotification.method} not sent: ${messageOf(error)}` });
-    });
+    }
   }
 
   stop(): Promise<void> {
@@ -214,8 +220,9 @@ class ChildEngineClient implements EngineClient {
 
   /** Sends one request under a deadline; rejects at once if the child exits first. */
   private request<R>(method: string, deadlineMs: number, send: (token: CancellationToken) => Promise<R>, cancel?: CancelSignal): Promise<R> {
-    if (this.exitInfo) {
-      return Promise.reject(new EngineClientError('notRunning', `Cannot send ${method}: ${describeExit(this.exitInfo)}.`));
+    if (this.exitInfo || this.writeFailure) {
+      const why = this.exitInfo ? describeExit(this.exitInfo) : this.writeFailure;
+      return Promise.reject(new EngineClientError('notRunning', `Cannot send ${method}: ${why}.`));
     }
     return new Promise<R>((resolve, reject) => {
       const source = new CancellationTokenSource();
@@ -261,6 +268,18 @@ class ChildEngineClient implements EngineClient {
     this.options.onExit?.({ code: info.code, signal: info.signal, expected: this.stopRequested });
   }
 
+  /**
+   * A message could not be written: the child closed its end (it died, or is dying). Nothing more
+   * can be sent, so every pending request fails now with that reason; the exit follows, and a
+   * child that keeps running without its input is killed after the stop grace period.
+   */
+  private handleWriteFailure(error: Error): void {
+    if (this.writeFailure || this.exitInfo) return;
+    this.writeFailure = `the inference process exited while a request was being sent (${error.message})`;
+    for (const entry of [...this.pending]) entry.fail(new EngineClientError('exited', `${entry.method} failed: ${this.writeFailure}.`));
+    setTimeout(() => this.kill(), this.options.stopGraceMs ?? defaultStopGraceMs).unref();
+  }
+
   private toClientError(error: unknown, method: string): EngineClientError {
     if (error instanceof EngineClientError) return error;
     if (error instanceof ResponseError) {
@@ -279,26 +298,5 @@ class ChildEngineClient implements EngineClient {
 
   private log(entry: LogNotification.Params): void {
     this.options.onLog?.(entry);
-  }
-}
-
-function describeExit(info: ExitInfo): string {
-  return info.signal ? `the inference process was killed by ${info.signal}` : `the inference process exited with code ${info.code}`;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** True if `exited` settles within `ms`; the timer never outlives the wait. */
-async function exitsWithin(exited: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([exited.then(() => true as const), timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

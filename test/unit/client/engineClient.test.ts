@@ -8,6 +8,7 @@ import { ErrorCodes, type InfillRequest, type LogNotification } from '../../../s
 import { makeModelDir } from '../protocol/inMemoryChannel';
 
 const fixture = path.join(__dirname, 'fixtures', 'fakeServer.ts');
+const dyingFixture = path.join(__dirname, 'fixtures', 'dyingServer.ts');
 
 interface Started {
   client: EngineClient;
@@ -132,6 +133,33 @@ describe('engine client (real child process, fake engine)', function () {
     assert.deepStrictEqual(s.exits, [{ code: null, signal: 'SIGKILL', expected: false }]);
     assert.strictEqual(s.client.running, false);
     await assert.rejects(s.client.status(), (e: unknown) => e instanceof EngineClientError && e.kind === 'notRunning');
+  });
+
+  it('a child that dies while a request is being written rejects it with a clear error and leaks no rejection', async () => {
+    const leaked: unknown[] = [];
+    const onLeak = (reason: unknown): void => void leaked.push(reason);
+    process.on('unhandledRejection', onLeak);
+    process.on('uncaughtException', onLeak);
+    try {
+      const client = await startEngineClient({ serverModule: dyingFixture, execArgv: ['--require', require.resolve('tsx/cjs')] });
+      // Far more than a pipe holds: the write is still going when the child exits.
+      const error = await client.infill(params({ prefix: 'x'.repeat(400_000) })).then(
+        () => assert.fail('should reject'),
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof EngineClientError, String(error));
+      assert.strictEqual(error.kind, 'exited');
+      await waitFor(() => !client.running, 'the exit');
+      // Give a leaked rejection the turns it needs to surface.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.deepStrictEqual(leaked.map(String), []);
+      // Whichever comes first, the failed write or the exit, the message says what happened.
+      assert.match(error.message, /^dllm\/infill failed: the inference process (exited while a request was being sent \(write EPIPE\)|exited with code 7 before answering)/);
+      await assert.rejects(client.status(), (e: unknown) => e instanceof EngineClientError && e.kind === 'notRunning' && /^Cannot send dllm\/status: the inference process/.test(e.message));
+    } finally {
+      process.off('unhandledRejection', onLeak);
+      process.off('uncaughtException', onLeak);
+    }
   });
 
   it('stop() ends the child cleanly and reports an expected exit', async () => {
