@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelLoadError, describeError } from './errors';
-import { jsonSyntaxProblem } from './model/manifest';
+import { jsonSyntaxProblem } from './model/json';
 import { toWellFormed } from './text';
 
 export interface TextTokenizer {

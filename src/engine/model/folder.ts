@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errorMessage } from '../errors';
-import { MANIFEST_FILE, jsonSyntaxProblem } from './manifest';
+import { jsonSyntaxProblem } from './json';
+import { MANIFEST_FILE } from './manifest';
 
 /** Folder name of the model shipped with the extension. */
 export const BUNDLED_MODEL = 'dllm-code-tiny';

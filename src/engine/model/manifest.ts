@@ -7,19 +7,22 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelLoadError } from '../errors';
+import { insidePath, isFile } from './insideFolder';
+import { asObject, int, jsonSyntaxProblem, optStr, str, type Fail } from './json';
+import {
+  KV_CACHE_LIMITS,
+  MAX_CANVAS_TOKENS_LIMIT,
+  MAX_CONTEXT_TOKENS_LIMIT,
+  MAX_KV_BYTES_PER_TOKEN,
+  MAX_MANIFEST_BYTES,
+  MAX_SUFFIX_GAP_LIMIT,
+  MAX_VOCAB_SIZE_LIMIT,
+  kvBytesPerToken,
+} from './limits';
+
+export { MAX_CANVAS_TOKENS_LIMIT, MAX_CONTEXT_TOKENS_LIMIT, MAX_SUFFIX_GAP_LIMIT } from './limits';
 
 export const MANIFEST_FILE = 'dllm.json';
-
-/**
- * Upper bounds on what a manifest may claim. Every forward pass attends over the whole context, so
- * a larger window must still keep one pass well under a second or two on a laptop CPU (a manifest
- * claiming 100 000 context tokens made one pass take 18 s).
- */
-export const MAX_CONTEXT_TOKENS_LIMIT = 8192;
-/** The largest canvas the extension's settings can ask for (`dllm.*.maxTokens` maximum). */
-export const MAX_CANVAS_TOKENS_LIMIT = 512;
-/** Positions left unused between canvas and suffix: a gap longer than a window is never meaningful. */
-export const MAX_SUFFIX_GAP_LIMIT = MAX_CONTEXT_TOKENS_LIMIT;
 
 export interface SpecialTokens {
   mask: number;
@@ -108,8 +111,11 @@ export function readManifest(modelDir: string): ModelManifest {
   const file = path.join(dir, MANIFEST_FILE);
   let text: string;
   try {
+    const bytes = fs.statSync(file).size;
+    if (bytes > MAX_MANIFEST_BYTES) throw new ModelLoadError(file, `${MANIFEST_FILE} is ${bytes} bytes, above the limit of ${MAX_MANIFEST_BYTES} (not a model manifest?)`);
     text = fs.readFileSync(file, 'utf8');
-  } catch {
+  } catch (e) {
+    if (e instanceof ModelLoadError) throw e;
     throw new ModelLoadError(file, `missing ${MANIFEST_FILE} (not a model folder?)`);
   }
   let json: unknown;
@@ -131,26 +137,6 @@ export function modelFilesBytes(manifest: Pick<ManifestBase, 'files'>): number {
   for (const f of Object.values(manifest.files)) if (f !== undefined) bytes += fs.statSync(f, { throwIfNoEntry: false })?.size ?? 0;
   return bytes;
 }
-
-/**
- * Why JSON.parse failed on `text`, without the snippet of the input that V8 quotes in its message:
- * the file may hold something that must not end up in a log or a notification.
- */
-export function jsonSyntaxProblem(e: unknown, text: string): string {
-  const message = e instanceof Error ? e.message : '';
-  const at = /at position (\d+)/.exec(message)?.[1] ?? firstNonJsonCharacter(text);
-  if (at !== undefined) return `not valid JSON (at position ${at})`;
-  if (message.includes('Unexpected end of JSON input')) return 'not valid JSON (it ends too early)';
-  return 'not valid JSON';
-}
-
-/** Where V8 gives no position, the common case of a file that is not JSON at all still gets one. */
-function firstNonJsonCharacter(text: string): string | undefined {
-  const start = text.search(/\S/);
-  return start >= 0 && !/[[{"\-0-9tfn]/.test(text[start]!) ? String(start) : undefined;
-}
-
-type Fail = (reason: string) => never;
 
 /** The manifest JSON and what every field reader needs to resolve and report. */
 interface ManifestJson {
@@ -184,7 +170,7 @@ export function parseManifest(json: unknown, dir: string, file = path.join(dir, 
   const contract = readContract(root, fail);
 
   const name = str(root, 'name', fail);
-  const vocabSize = int(root, 'vocabSize', fail, 2);
+  const vocabSize = atMost(int(root, 'vocabSize', fail, 2), 'vocabSize', MAX_VOCAB_SIZE_LIMIT, fail);
   const maxContextTokens = atMost(int(root, 'maxContextTokens', fail, 1), 'maxContextTokens', MAX_CONTEXT_TOKENS_LIMIT, fail);
   const maxCanvasTokens = atMost(int(root, 'maxCanvasTokens', fail, 1), 'maxCanvasTokens', MAX_CANVAS_TOKENS_LIMIT, fail);
 
@@ -224,11 +210,15 @@ function readSplit(json: ManifestJson, base: ManifestBase): SplitManifest {
   const files = { ...base.files, context: filePath(json, 'context', 'split'), denoise: filePath(json, 'denoise', 'split') };
   if (readShiftedLogits(root, fail)) fail('"shiftedLogits" applies to the full contract only');
   const kv = asObject(root.kvCache, '"kvCache" (required by the split contract)', fail);
-  const kvCache: KvCacheShape = {
-    layers: int(kv, 'layers', fail, 1, 'kvCache.'),
-    heads: int(kv, 'heads', fail, 1, 'kvCache.'),
-    headDim: int(kv, 'headDim', fail, 1, 'kvCache.'),
-  };
+  const dim = (key: keyof KvCacheShape): number => atMost(int(kv, key, fail, 1, 'kvCache.'), `kvCache.${key}`, KV_CACHE_LIMITS[key], fail);
+  const kvCache: KvCacheShape = { layers: dim('layers'), heads: dim('heads'), headDim: dim('headDim') };
+  const perToken = kvBytesPerToken(kvCache);
+  if (perToken > MAX_KV_BYTES_PER_TOKEN) {
+    fail(
+      `"kvCache" holds ${perToken} bytes of keys and values per context token (2 × layers × heads × headDim × 4), ` +
+        `above the limit of ${MAX_KV_BYTES_PER_TOKEN}: lower it in ${MANIFEST_FILE}`,
+    );
+  }
   let contextAttention: ContextAttention = 'bidirectional';
   if (root.contextAttention !== undefined) {
     if (!(CONTEXT_ATTENTIONS as readonly unknown[]).includes(root.contextAttention)) {
@@ -297,57 +287,7 @@ function filePath(json: ManifestJson, key: string, requiredBy?: GraphContract): 
   return insidePath(json.dir, key, v as string, json.fail);
 }
 
-function asObject(v: unknown, what: string, fail: Fail): Record<string, unknown> {
-  if (v === undefined) fail(`missing required field ${what}`);
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(`${what} must be a JSON object`);
-  return v as Record<string, unknown>;
-}
-
-function str(o: Record<string, unknown>, key: string, fail: Fail): string {
-  const v = o[key];
-  if (v === undefined) fail(`missing required field "${key}"`);
-  if (typeof v !== 'string' || v.length === 0) fail(`"${key}" must be a non-empty string`);
-  return v as string;
-}
-
-function optStr(o: Record<string, unknown>, key: string, fail: Fail): string {
-  const v = o[key];
-  if (v === undefined || v === null) return '';
-  if (typeof v !== 'string') fail(`"${key}" must be a string`);
-  return v as string;
-}
-
-function int(o: Record<string, unknown>, key: string, fail: Fail, min: number, prefix = ''): number {
-  const v = o[key];
-  if (v === undefined) fail(`missing required field "${prefix}${key}"`);
-  if (!Number.isInteger(v) || (v as number) < min) fail(`"${prefix}${key}" must be an integer >= ${min}`);
-  return v as number;
-}
-
 function atMost(value: number, key: string, limit: number, fail: Fail): number {
   if (value > limit) fail(`"${key}" is ${value}, above the limit of ${limit}: lower it in ${MANIFEST_FILE}`);
   return value;
-}
-
-/** `v` resolved against `dir`, refused when absolute or when it climbs out with `..`. */
-function insidePath(dir: string, key: string, v: string, fail: Fail): string {
-  // Both flavours: a manifest written on one system may be read on the other.
-  const absolute = path.posix.isAbsolute(v) || path.win32.isAbsolute(v);
-  const resolved = path.resolve(dir, v);
-  if (absolute || !isInside(dir, resolved)) fail(`"files.${key}" must be a path inside the model folder (relative to it), not ${JSON.stringify(v)}`);
-  return resolved;
-}
-
-/** Whether `p` lies strictly inside `dir` (both absolute, neither checked on disk). */
-function isInside(dir: string, p: string): boolean {
-  const rel = path.relative(dir, p);
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
-}
-
-function isFile(p: string): boolean {
-  try {
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
 }

@@ -88,3 +88,17 @@ describe('model choice', () => {
     assert.equal(formatBytes(1_900_000_000), '1.9 GB');
   });
 });
+
+describe('model choice: sizes the engine could not allocate', () => {
+  let dir: string;
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dllm-model-choice-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses a folder whose manifest states an absurd vocabulary, naming the field, its value and the limit', () => {
+    const folder = path.join(dir, 'model');
+    fs.cpSync(bundled, folder, { recursive: true });
+    const manifest = JSON.parse(fs.readFileSync(path.join(folder, 'dllm.json'), 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(path.join(folder, 'dllm.json'), JSON.stringify({ ...manifest, vocabSize: 2e9 }));
+    assert.deepEqual(checkModelFolder(folder), { ok: false, problem: 'dllm.json: "vocabSize" is 2000000000, above the limit of 1048576: lower it in dllm.json' });
+  });
+});
