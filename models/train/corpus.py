@@ -663,6 +663,12 @@ def project_of(src: Source, path: str) -> str:
     return path.split("/")[1]
 
 
+def to_lf(text: str) -> str:
+    """CRLF and lone CR become LF: completions are LF only (src/protocol/protocol.ts), so the model must
+    never learn a CR token from a Windows or old-Mac file."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def norm_hash(text: str) -> bytes:
     t = "\n".join(map(str.rstrip, text.replace("\r\n", "\n").split("\n"))).strip()
     return hashlib.blake2b(t.encode("utf-8"), digest_size=12).digest()
@@ -742,6 +748,7 @@ def _examine(path: str, is_stdlib: bool):
         return "non-utf8", len(raw)
     if text.startswith("\ufeff"):
         text = text[1:]
+    text = to_lf(text)
     lang = language_of(path, text[:4000])
     if lang is None or (_W["langs"] is not None and lang not in _W["langs"]):
         return None, len(raw)

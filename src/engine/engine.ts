@@ -14,6 +14,7 @@ import { buildPolicy, withDefaults } from './sampler/policies';
 import { mulberry32 } from './sampler/random';
 import { OnnxScorer } from './runners/scorer';
 import type { TextTokenizer } from './tokenizer';
+import { outputText } from './text';
 import { windowTokens } from './window';
 
 export async function loadEngine(options: EngineLoadOptions): Promise<LoadedEngine> {
@@ -145,7 +146,7 @@ class Engine implements LoadedEngine {
           onPass: control.onProgress
             ? (canvas, forwardPasses) =>
                 control.onProgress?.({
-                  text: canvas.progressText((ids) => this.tokenizer.decode(ids), maskGlyph),
+                  text: canvas.progressText((ids) => this.decode(ids), maskGlyph),
                   forwardPasses,
                   committed: canvas.committedCount(),
                   canvasTokens: canvasLength,
@@ -156,7 +157,7 @@ class Engine implements LoadedEngine {
       const done = performance.now();
       const middle = result.canvas.middleTokens();
       const finishReason = result.cancelled ? 'cancelled' : result.canvas.firstEnd() >= 0 ? 'stop' : 'length';
-      let text = this.tokenizer.decode(middle);
+      let text = this.decode(middle);
       // A middle cut short may end inside a multi-byte character: drop the broken tail.
       if (finishReason !== 'stop') text = text.replace(/\uFFFD+$/, '');
       return {
@@ -176,6 +177,11 @@ class Engine implements LoadedEngine {
     } finally {
       pass.release();
     }
+  }
+
+  /** Canvas tokens as text the protocol allows out: LF only (a masked position separates progress runs, so none splits a CRLF). */
+  private decode(ids: readonly number[]): string {
+    return outputText(this.tokenizer.decode(ids));
   }
 
   forgetDocument(document: string): void {

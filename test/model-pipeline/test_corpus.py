@@ -179,6 +179,33 @@ class FakeSitePackages(unittest.TestCase):
             self.assertEqual(bool(pat.search(text)), corpus.defines_any(text, frozenset(names)), text)
 
 
+class LineEnds(unittest.TestCase):
+    """The corpus is LF only: CRLF and lone-CR files are kept, with their line ends turned into LF."""
+
+    def test_crlf_and_lone_cr_become_lf(self):
+        with tempfile.TemporaryDirectory() as t:
+            root = os.path.join(t, "site-packages")
+            crlf, cr = module_text("crlf_style").replace("\n", "\r\n"), module_text("old_mac").replace("\n", "\r")
+            add_package(root, "lineends", {"crlf.py": crlf, "cr.py": cr, "lf.py": module_text("plain")}, "MIT")
+            names, heldout = os.path.join(t, "names.txt"), os.path.join(t, "projects.json")
+            write(names, f"{ENTRY_POINT}\n")
+            write(heldout, json.dumps({"projects": []}))
+            with open(os.path.join(root, "lineends", "crlf.py"), "rb") as f:
+                self.assertIn(b"\r\n", f.read(), "the fixture keeps its CRLF")
+            out = os.path.join(t, "out")
+            corpus.build(corpus.parse_args(["--roots", root, "--humaneval-names", names, "--heldout", heldout,
+                                            "--target-mb", "0", "--val-frac", "0", "--out", out]))
+            with open(os.path.join(out, "train.jsonl"), encoding="utf-8") as f:
+                texts = {os.path.basename(d["path"]): d["text"] for d in map(json.loads, f)}
+        self.assertEqual(set(texts), {"crlf.py", "cr.py", "lf.py"})
+        self.assertEqual(texts["crlf.py"], module_text("crlf_style"))
+        self.assertEqual(texts["cr.py"], module_text("old_mac"))
+        self.assertFalse([name for name, text in texts.items() if "\r" in text])
+
+    def test_to_lf(self):
+        self.assertEqual(corpus.to_lf("a\r\nb\rc\nd\r\r\n"), "a\nb\nc\nd\n\n")
+
+
 class RealCodeBenchmark(unittest.TestCase):
     """The committed benchmark and its exclusion list agree, so the default build keeps it out."""
 

@@ -1,20 +1,24 @@
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import type { InfillInput, InfillProgress, LoadedEngine } from '../../../src/engine/api';
 import { engineFrom } from '../../../src/engine/engine';
-import { parseManifest } from '../../../src/engine/model/manifest';
+import { parseManifest, readManifest } from '../../../src/engine/model/manifest';
 import type { CanvasModel, SequenceLayout } from '../../../src/engine/runners/model';
-import type { TextTokenizer } from '../../../src/engine/tokenizer';
+import { loadTokenizer, type TextTokenizer } from '../../../src/engine/tokenizer';
 import { maskGlyph } from '../../../src/protocol/protocol';
 import { TINY_VOCAB, loadTinyTokenizer, logitFor, tempDir } from './fixtures';
 
 const PAD = 1;
+const bundledModelDir = path.join(__dirname, '../../../models/dllm-code-tiny');
 
 /** A fake model that always predicts `middle` followed by pads, more confident to the left. */
 class SpellingModel implements CanvasModel {
-  readonly vocabSize = TINY_VOCAB;
   layouts: SequenceLayout[] = [];
   passes = 0;
-  constructor(private readonly middle: number[]) {}
+  constructor(
+    private readonly middle: number[],
+    readonly vocabSize = TINY_VOCAB,
+  ) {}
   async begin(layout: SequenceLayout) {
     this.layouts.push(layout);
     let released = false;
@@ -130,6 +134,21 @@ describe('engine/engine (fake model)', () => {
     engine = engineFrom({ manifest: manifest(), tokenizer, model, device: { provider: 'cpu', kind: 'cpu' }, warnings: [] });
     const out = await engine.infill(input({ prefix: 'x\ny\n', suffix: '\nz' }));
     assert.equal(out.text, 'a\nb');
+  });
+
+  it('never answers with a carriage return, though the bundled vocabulary has two tokens holding one', async () => {
+    const bundled = readManifest(bundledModelDir);
+    const vocabulary = loadTokenizer(bundled.files.tokenizer);
+    const withCr = [...Array(bundled.vocabSize).keys()].filter((id) => vocabulary.decode([id]).includes('\r'));
+    assert.deepEqual(withCr.map((id) => vocabulary.decode([id])), ['\r', '\r\n'], 'the vocabulary learnt CR from CRLF files');
+    const spelt = [...vocabulary.encode('a'), withCr[1]!, ...vocabulary.encode('b'), withCr[0]!, ...vocabulary.encode('c'), withCr[0]!];
+    assert.equal(vocabulary.decode(spelt), 'a\r\nb\rc\r');
+    engine = engineFrom({ manifest: bundled, tokenizer: vocabulary, model: new SpellingModel(spelt, bundled.vocabSize), device: { provider: 'cpu', kind: 'cpu' }, warnings: [] });
+    const progress: string[] = [];
+    const out = await engine.infill(input({ sampler: { kind: 'lowConfidence' } }), { onProgress: (p) => progress.push(p.text) });
+    assert.equal(out.text, 'a\nb\nc\n', 'CRLF and lone CR become LF');
+    assert.ok(progress.length > 1);
+    for (const text of progress) assert.ok(!text.includes('\r'), `progress text ${JSON.stringify(text)}`);
   });
 
   it('reads only the text near the cursor of a huge request', async () => {
