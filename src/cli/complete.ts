@@ -3,13 +3,11 @@
  * `FILE:L1:C1-L2:C2` to regenerate a span, through the same child process and client the editor
  * uses. Prints the completion between rules, then its statistics.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs, type ParseArgsConfig } from 'util';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { EngineClientError, startEngineClient } from '../client/engineClient';
 import type { EngineClient } from '../client/types';
-import { looksBinary } from '../completion/documentGuards';
 import {
   deviceSettings,
   requestLimits,
@@ -21,8 +19,10 @@ import {
   type LogNotification,
   type SamplerKind,
 } from '../protocol/protocol';
-import { dominantLineEnd, fromLf, toLf, type LineEnd } from '../protocol/text';
+import { fromLf } from '../protocol/text';
 import { UsageError, engineChoice, engineOptionSpecs, intOption, oneOf, type EngineChoice } from './options';
+import { ms, progressLine, statsLines, styles } from './report';
+import { languageOf, parseTarget, readSource, splitAt, type Split, type Target } from './source';
 
 const usage = `Usage: npm run complete -- FILE:LINE:COL [options]
        npm run complete -- FILE:L1:C1-L2:C2 [options]   (regenerate the span)
@@ -45,103 +45,9 @@ Options:
   --verbose          print the server's log lines (on stderr)
   -h, --help         this text`;
 
-export interface Position {
-  line: number;
-  column: number;
-}
-
-export interface Target {
-  file: string;
-  start: Position;
-  /** Present for a selection `L1:C1-L2:C2`. */
-  end?: Position;
-}
-
-export interface Split {
-  /** Text before the target, LF line ends (the request's contract). */
-  prefix: string;
-  /** Text after the target, LF line ends. */
-  suffix: string;
-  /** The text of the selection being regenerated (empty at a cursor), as the file has it. */
-  selected: string;
-  /** The file's line ends, for showing the answer as the file would hold it. */
-  lineEnd: LineEnd;
-}
-
-/** Parses `FILE:LINE:COL` or `FILE:L1:C1-L2:C2`; the file name may itself contain colons. */
-export function parseTarget(spec: string): Target {
-  const match = /^(.+?):(\d+):(\d+)(?:-(\d+):(\d+))?$/.exec(spec);
-  if (!match) throw new UsageError(`"${spec}" is not FILE:LINE:COL or FILE:L1:C1-L2:C2`);
-  const [, file, line, column, endLine, endColumn] = match;
-  const target: Target = { file, start: { line: Number(line), column: Number(column) } };
-  if (endLine !== undefined) target.end = { line: Number(endLine), column: Number(endColumn) };
-  return target;
-}
-
-/**
- * The offset of a 1-based line and column (UTF-16 code units, as VS Code counts). The column may
- * be one past the last character of the line (the end of the line); a `\r` before `\n` is not part
- * of the line.
- */
-export function offsetOf(text: string, at: Position, file: string): number {
-  const lineStarts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
-  const where = `${file}:${at.line}:${at.column}`;
-  if (at.line < 1 || at.line > lineStarts.length) {
-    throw new UsageError(`${where}: line ${at.line} is outside the file, which has ${lineStarts.length} line${lineStarts.length === 1 ? '' : 's'}`);
-  }
-  const start = lineStarts[at.line - 1];
-  let end = at.line < lineStarts.length ? lineStarts[at.line] - 1 : text.length;
-  if (end > start && text[end - 1] === '\r') end--;
-  const length = end - start;
-  if (at.column < 1 || at.column > length + 1) {
-    throw new UsageError(`${where}: column ${at.column} is outside line ${at.line}, which has ${length} character${length === 1 ? '' : 's'} (columns 1 to ${length + 1})`);
-  }
-  return start + at.column - 1;
-}
-
-export function splitAt(text: string, target: Target): Split {
-  const start = offsetOf(text, target.start, target.file);
-  const end = target.end ? offsetOf(text, target.end, target.file) : start;
-  if (end < start) throw new UsageError(`${target.file}: the selection ends before it starts`);
-  return { prefix: toLf(text.slice(0, start)), suffix: toLf(text.slice(end)), selected: text.slice(start, end), lineEnd: dominantLineEnd(text) };
-}
-
-const languageByExtension: Record<string, string> = {
-  '.py': 'python', '.pyi': 'python', '.ts': 'typescript', '.mts': 'typescript', '.cts': 'typescript', '.tsx': 'typescriptreact',
-  '.js': 'javascript', '.mjs': 'javascript', '.cjs': 'javascript', '.jsx': 'javascriptreact', '.rs': 'rust', '.go': 'go',
-  '.java': 'java', '.kt': 'kotlin', '.c': 'c', '.h': 'c', '.cc': 'cpp', '.cpp': 'cpp', '.hpp': 'cpp', '.cs': 'csharp',
-  '.rb': 'ruby', '.php': 'php', '.swift': 'swift', '.sh': 'shellscript', '.bash': 'shellscript', '.lua': 'lua',
-  '.json': 'json', '.md': 'markdown', '.html': 'html', '.css': 'css', '.sql': 'sql', '.yaml': 'yaml', '.yml': 'yaml',
-};
-
-export function languageOf(file: string): string {
-  return languageByExtension[path.extname(file).toLowerCase()] ?? '';
-}
-
 /** Where relative paths start: npm runs scripts in the package root and names the caller's directory in INIT_CWD. */
 export function callerDirectory(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
   return env.INIT_CWD || cwd;
-}
-
-/** How much of the start of a file the binary check reads. */
-const binarySampleChars = 8_000;
-
-/** The text of `file` (`shownAs` in messages); a usage error when it cannot be read or looks binary. */
-export function readSource(file: string, shownAs = file): string {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
-    const where = file === shownAs ? file : `${shownAs} (${file})`;
-    throw new UsageError(`cannot read ${where}: ${why}`);
-  }
-  if (looksBinary(text.slice(0, binarySampleChars))) {
-    throw new UsageError(`${shownAs} looks binary (NUL bytes or many control characters); give a text file`);
-  }
-  return text;
 }
 
 /** The server's own limits, checked here so errors name the CLI's options. */
@@ -241,13 +147,6 @@ export function parseCommandLine(argv: string[], base = callerDirectory()): CliO
   };
 }
 
-/** ANSI styling, only for a terminal that wants it. */
-function styles(stream: NodeJS.WriteStream) {
-  const on = stream.isTTY === true && !process.env.NO_COLOR;
-  const wrap = (code: string) => (text: string) => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
-  return { dim: wrap('2'), bold: wrap('1'), green: wrap('32'), red: wrap('31'), yellow: wrap('33') };
-}
-
 const out = styles(process.stdout);
 const err = styles(process.stderr);
 
@@ -256,18 +155,6 @@ function rule(title = ''): string {
   if (!title) return out.dim('─'.repeat(width));
   const side = Math.max(2, Math.floor((width - title.length - 2) / 2));
   return out.dim(`${'─'.repeat(side)} ${title} ${'─'.repeat(Math.max(2, width - side - title.length - 2))}`);
-}
-
-function ms(value: number): string {
-  return `${Math.round(value)} ms`;
-}
-
-/** One line of progress: the canvas with newlines shown as ⏎, cut to the terminal width. */
-function progressLine(value: { text: string; forwardPasses: number; committed: number; canvasTokens: number }, steps: number): string {
-  const head = `pass ${value.forwardPasses}/${steps} · ${value.committed}/${value.canvasTokens} committed │ `;
-  const width = (process.stderr.columns || 100) - head.length - 1;
-  const text = value.text.replace(/\r?\n/g, '⏎').replace(/\t/g, '→');
-  return head + (text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text);
 }
 
 function printResult(options: CliOptions, init: InitializeRequest.Result, maxTokens: number, split: Split, result: InfillRequest.Result): void {
@@ -285,13 +172,16 @@ function printResult(options: CliOptions, init: InitializeRequest.Result, maxTok
     process.stdout.write(out.dim(split.selected) + (split.selected.endsWith('\n') ? '' : '\n'));
   }
   console.log(rule('completion'));
-  if (result.text.length === 0) console.log(out.dim('(empty: the model filled the middle with nothing)'));
+  if (result.text.length === 0) console.log(out.dim('(empty)'));
   else process.stdout.write(out.green(result.text) + (result.text.endsWith('\n') ? '' : '\n'));
   console.log(rule());
-  const s = result.stats;
-  const finish = result.finishReason === 'stop' ? 'stop' : result.finishReason === 'length' ? out.yellow('length (canvas full)') : out.yellow('cancelled');
-  console.log(`finish ${finish} · ${s.tokens} tokens · ${s.forwardPasses} forward passes · ${s.tokensPerForward.toFixed(1)} tokens/pass · ${s.remasked} re-masked`);
-  console.log(out.dim(`prompt ${s.promptTokens} tokens · tokenize ${ms(s.tokenizeMs)} · encode ${ms(s.encodeMs)} · denoise ${ms(s.denoiseMs)} · total ${ms(s.totalMs)} · ${s.device}`));
+  for (const line of statsLines(result, out)) console.log(line);
+}
+
+/** The inference child's bundle, dist/server.js, whether this runs bundled (dist/complete.js) or from src/cli under tsx. */
+export function serverModulePath(from = __dirname): string {
+  const dist = path.basename(from) === 'dist' ? from : path.resolve(from, '..', '..', 'dist');
+  return path.join(dist, 'server.js');
 }
 
 /** A plain line when `--device gpu` was asked for but the engine runs elsewhere, as the extension warns. */
@@ -327,7 +217,7 @@ async function run(options: CliOptions, serverLog: ServerLogPrinter): Promise<vo
   const split = splitAt(text, target);
   options.language ??= languageOf(target.file);
 
-  const serverModule = path.resolve(__dirname, '..', '..', 'dist', 'server.js');
+  const serverModule = serverModulePath();
   let client: EngineClient | undefined;
   const cancel = new CancellationTokenSource();
   process.once('SIGINT', () => {
@@ -355,7 +245,7 @@ async function run(options: CliOptions, serverLog: ServerLogPrinter): Promise<vo
       cancel.token,
       options.progress
         ? (value) => {
-            const line = progressLine(value, options.steps);
+            const line = progressLine(value, options.steps, process.stderr.columns || 100);
             process.stderr.write(live ? `\r\x1b[2K${err.dim(line)}` : `${line}\n`);
           }
         : undefined,

@@ -3,15 +3,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import {
-  deviceNotice,
-  engineLimits,
-  languageOf,
-  parseCommandLine,
-  parseTarget,
-  readSource,
-  splitAt,
-} from '../../../src/cli/complete';
+import { deviceNotice, engineLimits, parseCommandLine, serverModulePath } from '../../../src/cli/complete';
 import { validateInfillParams, validateInitializeParams } from '../../../src/protocol/validate';
 
 const script = path.join(__dirname, '../../../src/cli/complete.ts');
@@ -27,41 +19,7 @@ function runCli(args: string[], callerDir: string): { status: number | null; std
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-describe('npm run complete: positions and options', () => {
-  it('parses a cursor and a selection, with colons in the file name', () => {
-    assert.deepStrictEqual(parseTarget('src/a.py:3:5'), { file: 'src/a.py', start: { line: 3, column: 5 } });
-    assert.deepStrictEqual(parseTarget('C:\\code\\a.ts:1:2-4:1'), { file: 'C:\\code\\a.ts', start: { line: 1, column: 2 }, end: { line: 4, column: 1 } });
-    assert.throws(() => parseTarget('a.py:3'), /is not FILE:LINE:COL/);
-  });
-
-  it('splits at a 1-based line and column; CRLF is not part of the line, and the request gets LF', () => {
-    const text = 'def f():\r\n    pass\r\n';
-    const crlf = { selected: '', lineEnd: '\r\n' };
-    assert.deepStrictEqual(splitAt(text, parseTarget('f.py:2:5')), { prefix: 'def f():\n    ', suffix: 'pass\n', ...crlf });
-    assert.deepStrictEqual(splitAt(text, parseTarget('f.py:1:9')), { prefix: 'def f():', suffix: '\n    pass\n', ...crlf });
-    assert.deepStrictEqual(splitAt(text, parseTarget('f.py:3:1')), { prefix: 'def f():\n    pass\n', suffix: '', ...crlf });
-    assert.deepStrictEqual(splitAt('', parseTarget('empty.py:1:1')), { prefix: '', suffix: '', selected: '', lineEnd: '\n' });
-  });
-
-  it('splits a selection into prefix, selected text and suffix', () => {
-    const text = 'a = 1\nb = 2\nc = 3\n';
-    assert.deepStrictEqual(splitAt(text, parseTarget('x.py:1:5-2:6')), { prefix: 'a = ', suffix: '\nc = 3\n', selected: '1\nb = 2', lineEnd: '\n' });
-    assert.throws(() => splitAt(text, parseTarget('x.py:2:1-1:1')), /ends before it starts/);
-  });
-
-  it('explains a position outside the file', () => {
-    const text = 'one\ntwo';
-    assert.throws(() => splitAt(text, parseTarget('x.py:3:1')), /x\.py:3:1: line 3 is outside the file, which has 2 lines/);
-    assert.throws(() => splitAt(text, parseTarget('x.py:2:5')), /column 5 is outside line 2, which has 3 characters \(columns 1 to 4\)/);
-    assert.throws(() => splitAt(text, parseTarget('x.py:0:1')), /line 0 is outside/);
-  });
-
-  it('guesses the language from the extension', () => {
-    assert.strictEqual(languageOf('a/b.py'), 'python');
-    assert.strictEqual(languageOf('x.TS'), 'typescript');
-    assert.strictEqual(languageOf('Makefile'), '');
-  });
-
+describe('npm run complete: options', () => {
   it('reads options with defaults and rejects bad ones clearly', () => {
     const options = parseCommandLine(['f.py:1:1', '--sampler', 'threshold', '--steps', '8', '--seed', '3', '--progress']);
     assert.ok(options !== 'help');
@@ -105,12 +63,6 @@ describe('npm run complete: files, ranges and devices', () => {
     assert.match(stderr, /tool\.bin looks binary/);
   });
 
-  it('reads text and rejects binary through the extension\'s guard', () => {
-    assert.strictEqual(readSource(path.join(dir, 'a.py')), 'x = 1\n');
-    assert.throws(() => readSource(path.join(dir, 'tool.bin'), 'tool.bin'), /tool\.bin looks binary/);
-    assert.throws(() => readSource(path.join(dir, 'gone.py'), 'gone.py'), /cannot read gone\.py \(.*gone\.py\): no such file/);
-  });
-
   it('resolves FILE and --model against the caller\'s directory', () => {
     const options = parseCommandLine(['a.py:1:1', '--model', 'm'], dir);
     assert.ok(options !== 'help');
@@ -143,6 +95,12 @@ describe('npm run complete: files, ranges and devices', () => {
     assert.throws(() => validateInfillParams({ ...infill, stepBudget: 1, sampler: { kind: 'saber', temperature: engineLimits.temperature + 1 } }));
     assert.doesNotThrow(() => validateInitializeParams({ device: 'cpu', threads: engineLimits.threads }));
     assert.throws(() => validateInitializeParams({ device: 'cpu', threads: engineLimits.threads + 1 }));
+  });
+
+  it('finds the inference child\'s bundle in dist/, run from src/cli or bundled into dist/', () => {
+    const root = path.resolve(__dirname, '../../..');
+    assert.strictEqual(serverModulePath(path.join(root, 'src', 'cli')), path.join(root, 'dist', 'server.js'));
+    assert.strictEqual(serverModulePath(path.join(root, 'dist')), path.join(root, 'dist', 'server.js'));
   });
 
   it('says plainly when --device gpu ran on the CPU', () => {
