@@ -1,8 +1,10 @@
 // Two bundles: the extension (runs in VS Code's extension host; `vscode` is provided there)
-// and the inference server (a child process; onnxruntime-node ships as-is, not bundled).
+// and the inference server (a child process; onnxruntime-node ships as-is, not bundled); outside
+// --production also the command line's (`npm run complete`), which starts that server.
 //
-// Usage: node build/esbuild.mjs [--production] [--quiet] [--watch]
+// Usage: node build/esbuild.mjs [--production] [--quiet] [--tools] [--watch]
 //   --quiet   only errors and warnings, no size listing (for tools whose output is their result)
+//   --tools   only what the command-line tools run: the server and the command line's bundle
 //   --watch   rebuild on change, reporting each round for the problem matcher of .vscode/tasks.json:
 //             `[watch] build started`, the problems, `[watch] build finished`
 import * as esbuild from 'esbuild';
@@ -10,6 +12,7 @@ import * as esbuild from 'esbuild';
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 const quiet = process.argv.includes('--quiet');
+const tools = process.argv.includes('--tools');
 
 /** @type {esbuild.BuildOptions} */
 const common = {
@@ -25,14 +28,15 @@ const common = {
 };
 
 // Each bundle keeps its own externals: a bundle importing the other's runtime fails to build.
-const builds = [
-  { ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-  { ...common, entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js', external: ['onnxruntime-node'] },
-];
+const extension = { ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'] };
+const server = { ...common, entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js', external: ['onnxruntime-node'] };
+// `npm run complete` (through build/fresh.mjs), built beside them but never packaged.
+const cli = { ...common, entryPoints: ['src/cli/complete.ts'], outfile: 'dist/complete.js' };
+const builds = production ? [extension, server] : tools ? [server, cli] : [extension, server, cli];
 
 /**
  * One round of `[watch] build started` … `[watch] build finished` while any bundle is building
- * (and, at first, until every bundle has built once), so the task counts as done only when both
+ * (and, at first, until every bundle has built once), so the task counts as done only when all
  * are. Each round lists the problems of every bundle's latest build, not only the ones that
  * rebuilt: the matcher replaces what the previous round said.
  * @param {number} bundles how many bundles build
@@ -64,7 +68,7 @@ function watchReporter(bundles) {
               // esbuild's columns count from 0, VS Code's from 1.
               const where = m.location ? `${m.location.file}:${m.location.line}:${m.location.column + 1}:` : '';
               const line = `${kind === 'ERROR' ? '✘' : '▲'} [${kind}] ${m.text}${m.pluginName ? ` [plugin ${m.pluginName}]` : ''}`;
-              // A problem in a file both bundles share is reported by both.
+              // A problem in a file several bundles share is reported by each.
               if (printed.has(line + where)) continue;
               printed.add(line + where);
               if (kind === 'ERROR') errors++;
