@@ -7,9 +7,10 @@ import type { InfillStats } from '../protocol/protocol';
 import type { InlineOutcome } from './activity';
 import type { EngineState } from './engineState';
 import type { CommandOutcome } from './infillCommands';
+import type { PendingView } from './proposals';
 import type { Health } from './statusModel';
 
-export type { CommandOutcome, EngineState, Health, InlineOutcome };
+export type { CommandOutcome, EngineState, Health, InlineOutcome, PendingView };
 
 /** The engine as the extension sees it. */
 export interface EngineView {
@@ -41,8 +42,10 @@ export interface DllmApi {
   readonly health: Health;
   readonly engine: EngineView;
   readonly activity: ActivityView;
-  /** How the last command infill ended. */
+  /** How the last command infill ended (a command waiting for Accept / Discard has not ended). */
   readonly lastCommand: CommandOutcome | undefined;
+  /** The command result waiting for Accept / Discard, if one is. */
+  readonly proposal: PendingView | undefined;
   /** Milliseconds `activate` took. */
   readonly activationMs: number;
 }

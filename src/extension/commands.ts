@@ -14,6 +14,7 @@ import type { InlineProvider } from './inlineProvider';
 import { errorMessage, type Log } from './log';
 import { describeModel, type RecentModels } from './modelChoice';
 import { selectModel, useBundledModel } from './modelCommands';
+import type { Proposals } from './proposals';
 
 export interface CommandDeps {
   host: EngineHost;
@@ -22,6 +23,7 @@ export interface CommandDeps {
   activity: Activity;
   provider: InlineProvider;
   recentModels: RecentModels;
+  proposals: Proposals;
   log: Log;
   onCommandOutcome(outcome: CommandOutcome): void;
 }
@@ -39,6 +41,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         void vscode.window.showInformationMessage('dLLM: open an editor first.');
         return undefined;
       }
+      // A new command replaces a proposal still waiting: it is discarded, the document untouched.
+      deps.proposals.discard('discarded (another command started)');
       try {
         return await run(infillDeps, editor);
       } catch (error) {
@@ -53,6 +57,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     editorCommand('dllm.insertInfill', insertInfill),
     editorCommand('dllm.regenerateFunctionBody', regenerateFunctionBody),
     editorCommand('dllm.insertDocComment', insertDocComment),
+    vscode.commands.registerCommand('dllm.acceptProposal', () => deps.proposals.accept()),
+    vscode.commands.registerCommand('dllm.discardProposal', () => deps.proposals.discard()),
     vscode.commands.registerCommand('dllm.triggerInline', () => vscode.commands.executeCommand('editor.action.inlineSuggest.trigger')),
     vscode.commands.registerCommand('dllm.toggleInline', () => toggleInline(deps)),
     vscode.commands.registerCommand('dllm.snooze', (minutes?: number) => snooze(deps, minutes)),

@@ -2,8 +2,9 @@
  * Command infills: Fill Selection, Insert Infill at Cursor, Regenerate Function Body, Insert Doc
  * Comment. Each frames its job as a hole (src/completion/holes.ts) in the text read at one document
  * version, runs one `command`-mode infill under a cancellable progress notification that shows the
- * text as it denoises, and lands the result as ONE undoable edit in that document (wherever the
- * user is by then) — only if the document is still at that version and Cancel was not pressed.
+ * text as it denoises, and proposes the result (proposals.ts: a diff with Accept / Discard) — only
+ * if the document is still at that version and Cancel was not pressed. The document changes only
+ * on Accept, as ONE undoable edit, wherever the user is by then.
  */
 import * as vscode from 'vscode';
 import { cutWindow, windowChars } from '../completion/contextWindow';
@@ -17,6 +18,8 @@ import { documentLineEnd, documentText, fromLf } from './documentText';
 import { WaitCancelledError, type EngineHost } from './engineHost';
 import { errorMessage, type Log } from './log';
 import { progressPreview } from './progressPreview';
+import type { Proposal, Proposals } from './proposals';
+import { RepeatCounter } from './repeatCounter';
 
 /** How a command infill ended (also kept for the test API). */
 export type CommandOutcome =
@@ -28,6 +31,7 @@ export interface InfillDeps {
   config: Pick<Config, 'command' | 'sampler'>;
   activity: Activity;
   log: Log;
+  proposals: Pick<Proposals, 'propose'>;
   /** Called with every outcome. */
   onOutcome(outcome: CommandOutcome): void;
 }
@@ -53,14 +57,14 @@ export async function insertInfill(deps: InfillDeps, editor: vscode.TextEditor):
 }
 
 export async function regenerateFunctionBody(deps: InfillDeps, editor: vscode.TextEditor): Promise<CommandOutcome> {
-  return runFunctionHole(deps, editor, 'dllm.regenerateFunctionBody', (span) => ({
+  return runFunctionHole(deps, editor, 'dllm.regenerateFunctionBody', 'Regenerate function body', (span) => ({
     title: `Regenerate ${span.name ?? 'function'} body`,
     hole: functionBodyHole(span),
   }));
 }
 
 export async function insertDocComment(deps: InfillDeps, editor: vscode.TextEditor): Promise<CommandOutcome> {
-  return runFunctionHole(deps, editor, 'dllm.insertDocComment', (span, text) => ({
+  return runFunctionHole(deps, editor, 'dllm.insertDocComment', 'Insert doc comment', (span, text) => ({
     title: `Document ${span.name ?? 'function'}`,
     hole: docCommentHole(text, span, editor.document.languageId),
   }));
@@ -71,11 +75,12 @@ async function runFunctionHole(
   deps: InfillDeps,
   editor: vscode.TextEditor,
   command: string,
+  name: string,
   place: (span: FunctionSpan, text: string) => { title: string; hole: InfillHole },
 ): Promise<CommandOutcome> {
   const found = await enclosingFunction(deps, editor);
-  if (found === 'changed') return report(deps, { command, applied: false, reason: changedDuringLookup }, true);
-  if (!found) return report(deps, { command, applied: false, reason: 'no function around the cursor' }, true);
+  if (found === 'changed') return report(deps, name, { command, applied: false, reason: changedDuringLookup }, true);
+  if (!found) return report(deps, name, { command, applied: false, reason: 'no function around the cursor' }, true);
   const { span, text, version } = found;
   const { title, hole } = place(span, text);
   return runHole(deps, editor, command, title, inLfText(editor.document, text, version, hole));
@@ -174,13 +179,13 @@ async function runHole(deps: InfillDeps, editor: vscode.TextEditor, command: str
   // The document, not the editor: the user may switch tabs (disposing the editor) before the result lands.
   const { document } = editor;
   const { hole, version } = placed;
-  if (document.version !== version) return report(deps, { command, applied: false, reason: changedBeforeRun }, true);
+  if (document.version !== version) return report(deps, title, { command, applied: false, reason: changedBeforeRun }, true);
   const { prefix, suffix } = holeContext(placed.text, hole);
   const settings = deps.config.command;
 
   const ended = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `dLLM: ${title}`, cancellable: true },
-    async (progress, token): Promise<CommandOutcome> => {
+    async (progress, token): Promise<CommandOutcome | { proposal: Proposal; forwardPasses: number }> => {
       const cancelled: CommandOutcome = { command, applied: false, reason: 'cancelled' };
       let client = deps.host.readyClient;
       if (!client) {
@@ -232,43 +237,34 @@ async function runHole(deps: InfillDeps, editor: vscode.TextEditor, command: str
       if (rendered === undefined) {
         return { command, applied: false, reason: `the model left the hole empty (${result.stats.forwardPasses} passes)` };
       }
+      if (document.isClosed) return { command, applied: false, reason: 'the document was closed while the model ran' };
+      if (document.version !== version) return { command, applied: false, reason: 'the document changed while the model ran; run the command again' };
       const insert = fromLf(rendered, documentLineEnd(document));
       const range = new vscode.Range(document.positionAt(placed.toDocumentOffset(hole.start)), document.positionAt(placed.toDocumentOffset(hole.end)));
-      const landed = await landEdit(document, version, range, insert);
-      if (landed !== true) return { command, applied: false, reason: landed };
       deps.log.info(
-        `${command}: inserted ${insert.length} characters (${result.stats.forwardPasses} passes, ${Math.round(result.stats.totalMs)} ms, finish ${result.finishReason}).`,
+        `${command}: proposing ${insert.length} characters (${result.stats.forwardPasses} passes, ${Math.round(result.stats.totalMs)} ms, finish ${result.finishReason}).`,
       );
-      return { command, applied: true, text: insert, forwardPasses: result.stats.forwardPasses };
+      return { proposal: { title, document, range, text: insert }, forwardPasses: result.stats.forwardPasses };
     },
   );
-  return report(deps, ended, !ended.applied && ended.reason !== 'cancelled');
+  if (!('proposal' in ended)) return report(deps, title, ended, !ended.applied && ended.reason !== 'cancelled');
+  // The document changes only if the user accepts.
+  const decision = await deps.proposals.propose(ended.proposal);
+  if (!decision.accepted) return report(deps, title, { command, applied: false, reason: decision.reason }, decision.tellUser === true);
+  deps.log.info(`${command}: accepted, ${ended.proposal.text.length} characters inserted.`);
+  return report(deps, title, { command, applied: true, text: ended.proposal.text, forwardPasses: ended.forwardPasses }, false);
 }
 
 const changedBeforeRun = 'the document changed before the model could start; run the command again';
 
-/**
- * Replaces `range` in `document` as one undoable edit, if the document is still at `version` and
- * still open. Through the workspace, not the editor, so it lands even after a tab switch; the edit
- * carries the version, so a change racing it is refused rather than overwritten.
- */
-async function landEdit(document: vscode.TextDocument, version: number, range: vscode.Range, text: string): Promise<true | string> {
-  if (document.isClosed) return 'the document was closed while the model ran';
-  if (document.version !== version) return 'the document changed while the model ran; nothing was inserted';
-  const edit = new vscode.WorkspaceEdit();
-  edit.replace(document.uri, range, text);
-  const applied = await vscode.workspace.applyEdit(edit).then(
-    (ok) => ok,
-    () => false,
-  );
-  return applied || 'the editor refused the edit (the document changed or is read-only)';
-}
+/** Numbers a message shown again, so VS Code never merges it into the identical one still showing. */
+const messages = new RepeatCounter();
 
-function report(deps: InfillDeps, outcome: CommandOutcome, tellUser: boolean): CommandOutcome {
+function report(deps: InfillDeps, title: string, outcome: CommandOutcome, tellUser: boolean): CommandOutcome {
   deps.onOutcome(outcome);
   if (!outcome.applied) {
     deps.log.info(`${outcome.command}: nothing changed — ${outcome.reason}.`);
-    if (tellUser) void vscode.window.showInformationMessage(`dLLM: nothing changed — ${outcome.reason}.`);
+    if (tellUser) void vscode.window.showInformationMessage(messages.label(`dLLM: ${title} changed nothing — ${outcome.reason}.`));
   }
   return outcome;
 }

@@ -16,6 +16,7 @@ import { SnoozeState } from './inlineGate';
 import { InlineProvider } from './inlineProvider';
 import { RecentModels } from './modelChoice';
 import { createLog, errorMessage, logEngine } from './log';
+import { Proposals } from './proposals';
 import { StatusBar } from './statusBar';
 import { healthOf } from './statusModel';
 
@@ -77,6 +78,7 @@ function wire(context: vscode.ExtensionContext, log: ReturnType<typeof createLog
     idleMinutes: () => config.engine.idleUnloadMinutes,
     pausedReason: () => (snooze.snoozed ? 'inline completions are snoozed' : config.inline.enabled ? undefined : 'inline completions are turned off'),
   });
+  const proposals = new Proposals(log);
   let lastCommand: CommandOutcome | undefined;
 
   context.subscriptions.push(
@@ -84,6 +86,7 @@ function wire(context: vscode.ExtensionContext, log: ReturnType<typeof createLog
     engineHost,
     statusBar,
     idle,
+    proposals,
     snooze,
     snooze.onDidChange(() => idle.settingsChanged()),
     vscode.languages.registerInlineCompletionItemProvider(
@@ -98,6 +101,7 @@ function wire(context: vscode.ExtensionContext, log: ReturnType<typeof createLog
       activity,
       provider,
       recentModels: new RecentModels(context.globalState),
+      proposals,
       log,
       onCommandOutcome: (o) => (lastCommand = o),
     }),
@@ -130,6 +134,9 @@ function wire(context: vscode.ExtensionContext, log: ReturnType<typeof createLog
     activity,
     get lastCommand() {
       return lastCommand;
+    },
+    get proposal() {
+      return proposals.current;
     },
     activationMs,
   };

@@ -4,12 +4,11 @@
  * the document edited while the language server looks for symbols or while the model runs, Cancel
  * pressed while the answer is on its way or while the engine starts, the user switching tabs
  * before the answer lands. In every case the document changes only when the command reports it
- * applied, and then exactly where it should.
+ * applied (after Accept), and then exactly where it should.
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { CancelSignal, EngineClient } from '../../../src/client/types';
-import { Activity } from '../../../src/extension/activity';
+import type { CancelSignal } from '../../../src/client/types';
 import { WaitCancelledError } from '../../../src/extension/engineHost';
 import {
   fillSelection,
@@ -18,62 +17,14 @@ import {
   type CommandOutcome,
   type InfillDeps,
 } from '../../../src/extension/infillCommands';
-import type { EngineState } from '../../../src/extension/engineState';
-import type { InfillRequest } from '../../../src/protocol/protocol';
 import { closeAllEditors, openDocument, openEditor, sleep, waitFor } from './helpers';
+import { acceptWhenProposed, depsAnswering as scripted, testProposals, type Answer } from './scriptedEngine';
 
-type Answer = (params: InfillRequest.Params, cancel: CancelSignal | undefined) => Promise<string>;
+const proposals = testProposals('dllm-proposal-faults');
+after(() => proposals.dispose());
 
-const log = vscode.window.createOutputChannel('dLLM command fault tests', { log: true });
-
-/** The engine state a ready host reports: the model's context length sizes each request. */
-const readyState: EngineState = {
-  kind: 'ready',
-  pid: 1,
-  model: { name: 'scripted', path: '/scripted', contract: 'split', vocabSize: 4096, maxContextTokens: 448, maxCanvasTokens: 64, sizeBytes: 22_000_000 },
-  device: { provider: 'cpu', kind: 'cpu' },
-  warnings: [],
-  startupMs: 0,
-};
-
-/** Command dependencies whose engine answers with `answer`. */
 function depsAnswering(answer: Answer): InfillDeps {
-  const client = {
-    pid: -1,
-    running: true,
-    async infill(params: InfillRequest.Params, cancel?: CancelSignal): Promise<InfillRequest.Result> {
-      const text = await answer(params, cancel);
-      return {
-        text,
-        finishReason: 'stop',
-        stats: {
-          forwardPasses: 3,
-          tokens: 3,
-          tokensPerForward: 1,
-          remasked: 0,
-          promptTokens: 10,
-          contextEncoded: 10,
-          contextReused: 0,
-          canvasTokens: 8,
-          tokenizeMs: 0,
-          encodeMs: 0,
-          denoiseMs: 1,
-          totalMs: 1,
-          device: 'scripted',
-        },
-      };
-    },
-  } as Partial<EngineClient> as EngineClient;
-  return {
-    host: { readyClient: client, ready: async () => undefined, state: readyState },
-    config: {
-      command: { maxTokens: 32, stepBudget: 8 },
-      sampler: { kind: 'saber' },
-    },
-    activity: new Activity(),
-    log,
-    onOutcome: () => undefined,
-  };
+  return scripted(proposals, answer);
 }
 
 /** Presses the progress notification's Cancel until the request sees it. */
@@ -134,7 +85,7 @@ for (const eol of ['\n', '\r\n']) {
       it('changes the function under the cursor and nothing else', async () => {
         provider = symbolProvider(async () => undefined);
         const editor = await openEditor('python', source, cursorInB + (eol === '\r\n' ? 5 : 0));
-        const outcome = await run(depsAnswering(async () => 'Returns two.'), editor);
+        const outcome = await acceptWhenProposed(run(depsAnswering(async () => 'Returns two.'), editor), editor.document, proposals);
         assert.ok(outcome.applied, `not applied: ${!outcome.applied && outcome.reason}`);
         const lines = editor.document.getText().split(eol);
         assert.deepEqual(lines.slice(0, 5), ['def a():', '    return 1', '', '', 'def b():'], 'a line outside b changed');
@@ -218,13 +169,17 @@ describe('a command under faults', () => {
     const editor = await editorWithHole();
     const original = editor.document;
     const other = await openDocument('python', 'x = 1\n');
-    const outcome: CommandOutcome = await fillSelection(
-      depsAnswering(async () => {
-        await vscode.window.showTextDocument(other, { preview: false });
-        await waitFor('the original editor to be hidden', () => !vscode.window.visibleTextEditors.some((e) => e.document === original));
-        return 'w * h';
-      }),
-      editor,
+    const outcome: CommandOutcome = await acceptWhenProposed(
+      fillSelection(
+        depsAnswering(async () => {
+          await vscode.window.showTextDocument(other, { preview: false });
+          await waitFor('the original editor to be hidden', () => !vscode.window.visibleTextEditors.some((e) => e.document === original));
+          return 'w * h';
+        }),
+        editor,
+      ),
+      original,
+      proposals,
     );
     assert.ok(outcome.applied, `not applied: ${!outcome.applied && outcome.reason}`);
     assert.equal(original.getText(), text.replace(placeholder, 'w * h'));

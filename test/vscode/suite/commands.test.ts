@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { CommandOutcome } from '../../../src/extension/api';
-import { closeAllEditors, openEditor, readyApi, sleep, report } from './helpers';
+import { closeAllEditors, openEditor, readyApi, sleep, report, waitFor } from './helpers';
+import { acceptWhenProposed } from './scriptedEngine';
 
 const placeholder = 'ZZZZ_FILL_ME';
 const source = `def area(width, height):\n    return ${placeholder}\n\n\nprint(area(2, 3))\n`;
@@ -18,8 +19,9 @@ async function editorWithHole(text = source): Promise<vscode.TextEditor> {
 describe('commands', () => {
   afterEach(closeAllEditors);
 
-  it('Fill Selection replaces the selection as one undoable edit', async () => {
-    await readyApi();
+  it('Fill Selection proposes a change and replaces the selection on Accept, as one undoable edit', async () => {
+    const api = await readyApi();
+    const accept = { get current() { return api.proposal; }, accept: async () => vscode.commands.executeCommand<boolean>('dllm.acceptProposal') };
     // A small model may leave one hole empty (the command then changes nothing and says so);
     // it must fill one of these.
     const holes = [
@@ -30,7 +32,8 @@ describe('commands', () => {
     const misses: string[] = [];
     for (const text of holes) {
       const editor = await editorWithHole(text);
-      const outcome = await vscode.commands.executeCommand<CommandOutcome>('dllm.fillSelection');
+      const running = Promise.resolve(vscode.commands.executeCommand<CommandOutcome>('dllm.fillSelection'));
+      const outcome = await acceptWhenProposed(running, editor.document, accept);
       assert.ok(outcome, 'the command returned nothing');
       if (!outcome.applied) {
         assert.equal(editor.document.getText(), text, 'a command that did not apply changed the document');
@@ -65,14 +68,16 @@ describe('commands', () => {
       const running = Promise.resolve(vscode.commands.executeCommand<CommandOutcome>('dllm.fillSelection')).finally(() => {
         settled = true;
       });
-      // Press the notification's Cancel button (its primary action) as soon as it shows.
+      // Press the notification's Cancel button (its primary action) as soon as it shows; a
+      // proposal means the command finished first.
       while (!settled) {
+        if (api.proposal) await vscode.commands.executeCommand('dllm.discardProposal');
         await vscode.commands.executeCommand('notification.acceptPrimaryAction');
         await sleep(20);
       }
       const outcome = await running;
       assert.ok(outcome, 'the command returned nothing');
-      if (!outcome.applied) {
+      if (!outcome.applied && outcome.reason !== 'discarded') {
         assert.equal(outcome.reason, 'cancelled');
         assert.equal(editor.document.getText(), source, 'a cancelled command changed the document');
         assert.equal(editor.document.version, version, 'the document was edited');
@@ -82,5 +87,28 @@ describe('commands', () => {
       await closeAllEditors();
     }
     assert.fail('the command finished before it could be cancelled, three times');
+  });
+
+  it('starting another command discards the proposal waiting, leaving the document untouched', async () => {
+    const api = await readyApi();
+    const holes = [source, `def fibonacci(n):\n    if n < 2:\n        return n\n    return ${placeholder}\n`];
+    for (const text of holes) {
+      const editor = await editorWithHole(text);
+      const running = Promise.resolve(vscode.commands.executeCommand<CommandOutcome>('dllm.fillSelection'));
+      let settled = false;
+      void running.finally(() => (settled = true));
+      await waitFor('a proposal, or the command to end', () => api.proposal !== undefined || settled);
+      if (!api.proposal) continue; // the model left this hole empty
+      // Regenerate Function Body where there is no function ends at once.
+      await openEditor('python', 'x = 1\n', 0);
+      await vscode.commands.executeCommand('dllm.regenerateFunctionBody');
+      const outcome = await running;
+      assert.equal(outcome?.applied, false);
+      assert.match(outcome && !outcome.applied ? outcome.reason : '', /another command started/);
+      assert.equal(editor.document.getText(), text);
+      assert.equal(api.proposal, undefined);
+      return;
+    }
+    assert.fail('the model proposed nothing for any hole');
   });
 });
