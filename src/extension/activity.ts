@@ -14,6 +14,8 @@ export interface InlineOutcome {
   text?: string;
   /** Why nothing was shown, if nothing was. */
   reason?: string;
+  /** Nothing was shown although the model (or the cache of its answer) answered: its text was empty or post-processing removed it. */
+  empty?: boolean;
   /** Milliseconds the provider call took. */
   ms: number;
 }
@@ -31,6 +33,8 @@ export class Activity {
   lastStats: InfillStats | undefined;
   lastMode: 'inline' | 'command' | undefined;
   lastInline: InlineOutcome | undefined;
+  /** Why the last answer the user waited for showed nothing; undefined when it showed text. */
+  nothingShown: string | undefined;
   private readonly listeners = new Set<() => void>();
 
   onDidChange(listener: () => void): { dispose(): void } {
@@ -49,6 +53,7 @@ export class Activity {
       if (result.finishReason !== 'cancelled') {
         this.lastStats = result.stats;
         this.lastMode = mode;
+        this.nothingShown = undefined;
       }
       return result;
     } finally {
@@ -57,10 +62,24 @@ export class Activity {
     }
   }
 
+  /** How an inline provider call ended. Calls that ended early (superseded, cancelled, off) leave `nothingShown` as it was. */
   recordInline(outcome: InlineOutcome): void {
     this.lastInline = outcome;
     if (outcome.source === 'cache') this.cacheHits++;
     if (outcome.source === 'typedThrough') this.typedThroughHits++;
+    if (outcome.text !== undefined) this.setNothingShown(undefined);
+    else if (outcome.empty && outcome.reason) this.setNothingShown(outcome.reason);
+  }
+
+  /** A command's answer left nothing to propose. */
+  recordEmptyCommand(reason: string): void {
+    this.setNothingShown(reason);
+  }
+
+  private setNothingShown(reason: string | undefined): void {
+    if (reason === this.nothingShown) return;
+    this.nothingShown = reason;
+    this.changed();
   }
 
   private changed(): void {

@@ -33,6 +33,8 @@ export interface ActivityView {
   readonly lastStats: InfillStats | undefined;
   /** How the last inline provider call ended: the shown text and its source, or the reason for nothing. */
   readonly lastInline: InlineOutcome | undefined;
+  /** Why the last answer the user waited for showed nothing (what the status bar says); undefined when it showed text. */
+  readonly nothingShown: string | undefined;
 }
 
 export interface DllmApi {

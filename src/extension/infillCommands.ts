@@ -235,7 +235,9 @@ async function runHole(deps: InfillDeps, editor: vscode.TextEditor, command: str
       if (token.isCancellationRequested || result.finishReason === 'cancelled') return cancelled;
       const rendered = renderHole(hole, result.text);
       if (rendered === undefined) {
-        return { command, applied: false, reason: `the model left the hole empty (${result.stats.forwardPasses} passes)` };
+        const reason = `the model left the hole empty (${result.stats.forwardPasses} passes)`;
+        deps.activity.recordEmptyCommand(reason);
+        return { command, applied: false, reason };
       }
       if (document.isClosed) return { command, applied: false, reason: 'the document was closed while the model ran' };
       if (document.version !== version) return { command, applied: false, reason: 'the document changed while the model ran; run the command again' };

@@ -22,7 +22,8 @@ import { WaitCancelledError, type EngineHost } from './engineHost';
 import type { SnoozeState } from './inlineGate';
 import { errorMessage, type Log } from './log';
 
-type Answer = { text: string; source: NonNullable<InlineOutcome['source']> } | { reason: string };
+/** `empty`: the model (or the cache of its answer) answered, and nothing of it was left to show. */
+type Answer = { text: string; source: NonNullable<InlineOutcome['source']> } | { reason: string; empty?: boolean };
 
 /** Characters around the cursor scanned for binary content. */
 const binarySampleChars = 4000;
@@ -70,7 +71,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     }
     const ms = Date.now() - started;
     if ('reason' in answer) {
-      this.activity.recordInline({ id, reason: answer.reason, ms });
+      this.activity.recordInline({ id, reason: answer.reason, empty: answer.empty, ms });
       this.log.info(`inline #${id} ${document.languageId} ${position.line + 1}:${position.character + 1}: nothing shown — ${answer.reason} (${ms} ms)`);
       return undefined;
     }
@@ -157,7 +158,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       settings: { ...request, modelPath, indent, maxLines },
     });
     const cached = this.cache.get(key);
-    if (cached) return cached.text !== undefined ? { text: cached.text, source: 'cache' } : { reason: `cached: ${cached.reason}` };
+    if (cached) return cached.text !== undefined ? { text: cached.text, source: 'cache' } : { reason: `cached: ${cached.reason}`, empty: true };
 
     if (!manual && inline.debounceMs > 0) {
       if (!(await cancellableSleep(inline.debounceMs, token))) return { reason: 'superseded while debouncing' };
@@ -187,7 +188,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     });
     this.cache.set(key, processed);
     const stats = `${result.stats.forwardPasses} passes, ${Math.round(result.stats.totalMs)} ms`;
-    if (processed.text === undefined) return { reason: `${processed.reason} (model said ${JSON.stringify(result.text)}; ${stats})` };
+    if (processed.text === undefined) return { reason: `${processed.reason} (model said ${JSON.stringify(result.text)}; ${stats})`, empty: true };
     return { text: processed.text, source: 'model' };
   }
 

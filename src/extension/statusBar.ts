@@ -49,6 +49,7 @@ export class StatusBar implements vscode.Disposable {
       now: Date.now(),
       busy: this.showBusy && this.activity.inFlight > 0,
       last: this.activity.lastStats,
+      nothingShown: this.activity.nothingShown,
     });
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;

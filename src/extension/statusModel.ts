@@ -17,6 +17,8 @@ export interface StatusInput {
   /** Requests to the engine are running. */
   busy: boolean;
   last?: { totalMs: number; forwardPasses: number };
+  /** Why the last completion showed nothing, when it did: then `last` is not a suggestion's timing. */
+  nothingShown?: string;
 }
 
 export interface StatusView {
@@ -42,7 +44,7 @@ export function describeStatus(s: StatusInput): StatusView {
   const health = healthOf(s);
   const e = s.engine;
   const device = e.kind === 'ready' ? e.device.kind.toUpperCase() : '';
-  const last = s.last ? ` · ${Math.round(s.last.totalMs)} ms · ${s.last.forwardPasses} passes` : '';
+  const last = s.nothingShown !== undefined ? ' · no suggestion' : s.last ? ` · ${Math.round(s.last.totalMs)} ms · ${s.last.forwardPasses} passes` : '';
   switch (health) {
     case 'error':
       return {
@@ -87,7 +89,8 @@ function readyTooltip(s: StatusInput): string {
     `Model: ${describeModel(e.model)}`,
     `Device: ${e.device.kind.toUpperCase()} via ${e.device.provider}${e.device.threads ? `, ${e.device.threads} threads` : ''}`,
   ];
-  if (s.last) lines.push(`Last completion: ${Math.round(s.last.totalMs)} ms, ${s.last.forwardPasses} forward passes`);
+  if (s.nothingShown !== undefined) lines.push(`Last completion: no suggestion — ${s.nothingShown}`);
+  else if (s.last) lines.push(`Last completion: ${Math.round(s.last.totalMs)} ms, ${s.last.forwardPasses} forward passes`);
   if (e.warnings.length > 0) lines.push(`Warnings: ${e.warnings.join('; ')}`);
   lines.push(clickHint);
   return lines.join('\n');

@@ -34,6 +34,24 @@ describe('Activity', () => {
     assert.equal(activity.inFlight, 0);
   });
 
+  it('remembers why the last answer showed nothing, until one shows text; early endings leave it alone', async () => {
+    const activity = new Activity();
+    let changes = 0;
+    activity.onDidChange(() => changes++);
+    await activity.track('inline', async () => result('stop', 12));
+    activity.recordInline({ id: 1, reason: 'the model left the middle empty', empty: true, ms: 90 });
+    assert.equal(activity.nothingShown, 'the model left the middle empty');
+    activity.recordInline({ id: 2, reason: 'superseded while debouncing', ms: 1 });
+    assert.equal(activity.nothingShown, 'the model left the middle empty', 'a superseded call says nothing about the answer');
+    activity.recordInline({ id: 3, source: 'cache', text: 'x', ms: 1 });
+    assert.equal(activity.nothingShown, undefined);
+    activity.recordEmptyCommand('the model left the hole empty (9 passes)');
+    assert.equal(activity.nothingShown, 'the model left the hole empty (9 passes)');
+    await activity.track('command', async () => result('stop', 9));
+    assert.equal(activity.nothingShown, undefined, 'a new answer starts clean');
+    assert.ok(changes >= 6, 'the status bar hears of each change');
+  });
+
   it('counts cache and typed-through hits', () => {
     const activity = new Activity();
     activity.recordInline({ id: 1, source: 'cache', text: 'a', ms: 1 });

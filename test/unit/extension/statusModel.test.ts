@@ -47,6 +47,14 @@ describe('status model', () => {
     assert.equal(v.background, undefined);
   });
 
+  it('says "no suggestion", not a timing, when the last completion showed nothing, and why in the tooltip', () => {
+    const why = 'the model left the middle empty (model said ""; 12 passes, 87 ms)';
+    const v = describeStatus({ ...base, last: { totalMs: 87, forwardPasses: 12 }, nothingShown: why });
+    assert.equal(v.text, '$(sparkle) dLLM CPU · no suggestion');
+    assert.match(v.tooltip, /Last completion: no suggestion — the model left the middle empty/);
+    assert.doesNotMatch(v.text + v.tooltip, /87 ms, 12 forward passes/);
+  });
+
   it('shows the failure with an error background', () => {
     const v = describeStatus({ ...base, engine: { kind: 'failed', message: 'gave up after 5 crashes' } });
     assert.equal(v.background, 'error');
