@@ -15,11 +15,22 @@ prefix="${CODE_SERVER_PREFIX:-$repo_root/.cache/code-server}"
 server_main="$prefix/node_modules/code-server/lib/vscode/out/server-main.js"
 stamp="$prefix/.installed-$CODE_SERVER_VERSION"
 
-# 1. Debian packages, only those missing.
+# What is missing, said in one line before anything is installed.
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v rg >/dev/null 2>&1 || missing+=(ripgrep)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || missing+=(libkrb5-dev)
+need_code_server=1
+[[ -f "$stamp" && -f "$server_main" ]] && need_code_server=0
+plan=()
+((${#missing[@]})) && plan+=("Debian packages ${missing[*]} (apt-get, system-wide)")
+((need_code_server)) && plan+=("code-server $CODE_SERVER_VERSION into $prefix (npm, about 80 s)")
+if ((${#plan[@]})); then
+  joined="${plan[0]}${plan[1]:+; ${plan[1]}}"
+  echo "[install-code-server] for the VS Code server tests, installing: $joined"
+fi
+
+# 1. Debian packages, only those missing.
 if ((${#missing[@]})); then
   echo "[install-code-server] apt-get install ${missing[*]}"
   sudo_cmd=()
@@ -29,7 +40,7 @@ if ((${#missing[@]})); then
 fi
 
 # 2. code-server, cached.
-if [[ -f "$stamp" && -f "$server_main" ]]; then
+if ((!need_code_server)); then
   echo "[install-code-server] code-server $CODE_SERVER_VERSION already in $prefix"
   exit 0
 fi

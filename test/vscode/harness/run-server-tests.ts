@@ -4,7 +4,7 @@
  *     against the source folder, as extensionDevelopmentPath;
  *  2. the end-to-end tests (test/vscode/e2e), which type into the workbench as a person would,
  *     against the installed .vsix when one is given.
- * Prints each phase's results and a closing `N passed, N failed` line; exits non-zero on failure.
+ * Prints each phase's results and a closing `vscode: N passed, N failed` line; exits non-zero on failure.
  *
  * Usage: tsx test/vscode/harness/run-server-tests.ts [--suite-only | --e2e-only] [--vsix <file>|latest]
  * Env: DLLM_VSCODE_SUITE_TIMEOUT_MS (default 300000), DLLM_VSCODE_GREP (mocha grep, suite).
@@ -156,7 +156,8 @@ async function main(): Promise<number> {
   }
   if (!argv.includes('--suite-only')) add(await runE2e(vsix));
 
-  console.log(`\n${total.passed} passed, ${total.failed} failed${total.pending ? `, ${total.pending} pending` : ''}`);
+  // Prefixed: npm test's own closing line (test/run-all.ts) is the only unprefixed one.
+  console.log(`\nvscode: ${total.passed} passed, ${total.failed} failed${total.pending ? `, ${total.pending} pending` : ''}`);
   return total.failed > 0 || total.passed === 0 ? 1 : 0;
 }
 
