@@ -4,8 +4,9 @@
 # Python corpus from a site-packages folder, merge, launch training detached) -> poll (insurance
 # chunks) -> finish (evaluation, final chunks) -> join -> export -> onnxruntime-node vs PyTorch
 # -> npm run eval on the exported folder. Then the pipeline's unit tests.
-# Writes only into a temporary directory (kept with KEEP=1). Needs Debian's python3-torch,
-# python3-onnx, python3-numpy and python3-regex (PYTHON overrides the interpreter).
+# Writes only into a temporary directory (kept with KEEP=1); reads nothing outside the repository (the
+# evaluation tasks are eval/humaneval-infilling, DLLM_EVAL_DIR names another folder). Needs Debian's
+# python3-torch, python3-onnx, python3-numpy and python3-regex (PYTHON overrides the interpreter).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
