@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { DeviceSetting } from '../protocol/protocol';
 import type { Log } from './log';
-import { engineRestartKeys, isLanguageEnabled, readSettings, type Settings } from './settings';
+import { engineRestartKeys, isLanguageEnabled, readSettings, trustedValue, type Settings } from './settings';
 
 export const section = 'dllm';
 
@@ -21,14 +21,29 @@ export class Config implements vscode.Disposable {
   private readonly subscription: vscode.Disposable;
   readonly onDidChange = this.emitter.event;
 
-  constructor(private readonly log: Log) {
+  /**
+   * `restricted`: the full names of the settings an untrusted workspace may not set (package.json's
+   * `capabilities.untrustedWorkspaces.restrictedConfigurations`, the one list of them).
+   */
+  constructor(
+    private readonly log: Log,
+    private readonly restricted: readonly string[] = [],
+  ) {
     this.current = this.read();
-    this.subscription = vscode.workspace.onDidChangeConfiguration((e) => {
-      if (!e.affectsConfiguration(section)) return;
-      this.current = this.read();
-      const affectsEngine = engineRestartKeys.some((k) => e.affectsConfiguration(`${section}.${k}`));
-      this.emitter.fire({ affectsEngine });
-    });
+    this.subscription = vscode.Disposable.from(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration(section)) return;
+        this.current = this.read();
+        const affectsEngine = engineRestartKeys.some((k) => e.affectsConfiguration(`${section}.${k}`));
+        this.emitter.fire({ affectsEngine });
+      }),
+      // Trust granted: the workspace's values of the restricted settings now count.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        const before = JSON.stringify(this.current.engine);
+        this.current = this.read();
+        this.emitter.fire({ affectsEngine: JSON.stringify(this.current.engine) !== before });
+      }),
+    );
   }
 
   get settings(): Settings {
@@ -94,21 +109,25 @@ export class Config implements vscode.Disposable {
 
   /** '' or undefined: the bundled model. */
   async setModelPath(folder: string | undefined): Promise<void> {
-    await vscode.workspace.getConfiguration(section).update('modelPath', folder || undefined, vscode.ConfigurationTarget.Global);
+    await this.write('modelPath', folder || undefined);
   }
 
   async setInlineEnabled(enabled: boolean): Promise<void> {
-    const config = vscode.workspace.getConfiguration(section);
-    // Write where the value in force comes from: a workspace `false` would otherwise override
-    // a toggle written to the user settings, and the toggle would seem to do nothing.
-    const target = config.inspect('inline.enabled')?.workspaceValue !== undefined
-      ? vscode.ConfigurationTarget.Workspace
-      : vscode.ConfigurationTarget.Global;
-    await config.update('inline.enabled', enabled, target);
+    await this.write('inline.enabled', enabled);
   }
 
   async setDevice(device: DeviceSetting): Promise<void> {
-    await vscode.workspace.getConfiguration(section).update('device', device, vscode.ConfigurationTarget.Global);
+    await this.write('device', device);
+  }
+
+  /**
+   * Writes where the value in force comes from: a (trusted) workspace's value would otherwise
+   * override one written to the user settings, and the choice would seem to do nothing.
+   */
+  private async write(key: string, value: unknown): Promise<void> {
+    const config = vscode.workspace.getConfiguration(section);
+    const inWorkspace = config.inspect(key)?.workspaceValue !== undefined && (vscode.workspace.isTrusted || !this.restricted.includes(`${section}.${key}`));
+    await config.update(key, value, inWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
   }
 
   dispose(): void {
@@ -118,7 +137,11 @@ export class Config implements vscode.Disposable {
 
   private read(): Settings {
     const cfg = vscode.workspace.getConfiguration(section);
-    const { settings, problems } = readSettings((key) => ({ value: cfg.get(key), defaultValue: cfg.inspect(key)?.defaultValue }));
+    const trust = { trusted: vscode.workspace.isTrusted, restricted: this.restricted };
+    const { settings, problems } = readSettings((key) => {
+      const inspected = cfg.inspect(key);
+      return { value: trustedValue(`${section}.${key}`, cfg.get(key), inspected, trust), defaultValue: inspected?.defaultValue };
+    });
     for (const p of problems) this.log.warn(`Setting ignored: ${p}`);
     return settings;
   }

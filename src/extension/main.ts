@@ -46,7 +46,8 @@ export async function deactivate(): Promise<void> {
 }
 
 function wire(context: vscode.ExtensionContext, log: ReturnType<typeof createLog>, started: number): DllmApi {
-  const config = new Config(log);
+  const packageJson = context.extension.packageJSON as { capabilities?: { untrustedWorkspaces?: { restrictedConfigurations?: string[] } } };
+  const config = new Config(log, packageJson.capabilities?.untrustedWorkspaces?.restrictedConfigurations ?? []);
   const activity = new Activity();
   const snooze = new SnoozeState(context.globalState);
   const engineHost: EngineHost = new EngineHost({

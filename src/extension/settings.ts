@@ -78,6 +78,28 @@ export const enumValues = {
 /** Keys whose change needs the engine restarted (they shape the child's start-up). */
 export const engineRestartKeys = ['device', 'modelPath', 'threads', 'contextCacheMiB'] as const;
 
+/** What VS Code's `inspect()` reports of a setting, the parts that matter here. */
+export interface InspectedSetting {
+  defaultValue?: unknown;
+  globalValue?: unknown;
+}
+
+/**
+ * The value in force for `key` (full name, `dllm.modelPath`): `value` as VS Code resolved it,
+ * except that in an untrusted workspace a restricted setting (package.json's
+ * `restrictedConfigurations`) takes only the user's value or the default. VS Code already leaves
+ * such workspace values out there; this keeps the rule whatever the host does.
+ */
+export function trustedValue(
+  key: string,
+  value: unknown,
+  inspected: InspectedSetting | undefined,
+  trust: { trusted: boolean; restricted: readonly string[] },
+): unknown {
+  if (trust.trusted || !trust.restricted.includes(key)) return value;
+  return inspected?.globalValue ?? inspected?.defaultValue;
+}
+
 export type NumericKey = keyof typeof numericLimits;
 export type EnumKey = keyof typeof enumValues;
 

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { engineRestartKeys } from '../../../src/extension/settings';
 import { contributedSettings } from './contributedSettings';
 
 const root = path.join(__dirname, '../../..');
@@ -53,18 +54,18 @@ describe('package.json contributions', () => {
     assert.equal(pkg.main, './dist/extension.js');
   });
 
-  it('declares how it behaves in an untrusted workspace, and the settings it names are out of a workspace\'s reach', () => {
+  it('in an untrusted workspace, ignores the workspace\'s values of every setting that shapes the engine, and says so', () => {
     const trust = pkg.capabilities?.untrustedWorkspaces;
     assert.ok(trust, 'capabilities.untrustedWorkspaces is missing');
-    assert.ok(trust.supported === true || trust.supported === false || trust.supported === 'limited', `supported: ${String(trust.supported)}`);
+    // Only 'limited' support makes VS Code honour restrictedConfigurations.
+    assert.equal(trust.supported, 'limited');
     assert.ok(typeof trust.description === 'string' && trust.description.length > 40, 'a description says why');
-    const restricted = trust.restrictedConfigurations ?? [];
+    const restricted = trust.restrictedConfigurations;
     assert.ok(Array.isArray(restricted) && restricted.every((key) => typeof key === 'string' && key in settings), 'restricted settings are contributed ones');
-    if (trust.supported === 'limited') assert.ok(restricted.length > 0, 'limited support names what it restricts');
-    // The description's claim: each setting it names can only be set by the user, not by a workspace.
+    for (const key of engineRestartKeys) assert.ok(restricted.includes(`dllm.${key}`), `dllm.${key} chooses what runs: it must be restricted`);
+    // The description's claim: each setting it names is one a workspace cannot set unless trusted.
     for (const key of trust.description.match(/dllm\.[A-Za-z.]+[A-Za-z]/g) ?? []) {
-      assert.ok(key in settings, `${key} is not a contributed setting`);
-      assert.equal(settings[key].scope, 'machine', `${key} must be machine-scoped`);
+      assert.ok(restricted.includes(key), `${key} is named in the description but not restricted`);
     }
   });
 

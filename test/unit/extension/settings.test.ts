@@ -8,6 +8,7 @@ import {
   normalizeModelPath,
   numericLimits,
   readSettings,
+  trustedValue,
   type SettingReader,
 } from '../../../src/extension/settings';
 import { contributedSettings, settingsSections } from './contributedSettings';
@@ -40,13 +41,15 @@ describe('settings', () => {
       }
     });
 
-    it('documents every setting and scopes the engine keys to the machine', () => {
+    it('documents every setting, and the engine keys appear in the User tab of a remote window too', () => {
       for (const [key, p] of Object.entries(schema)) {
         assert.ok(key.startsWith('dllm.'), key);
         assert.ok((p.markdownDescription ?? '').length > 20, `${key} needs a markdownDescription`);
         assert.ok('default' in p, `${key} needs a default`);
       }
-      for (const key of engineRestartKeys) assert.equal(schema[`dllm.${key}`].scope, 'machine', key);
+      // In a remote window the User tab lists only application, window, resource and
+      // language-overridable settings; machine(-overridable) ones appear in the Remote tab alone.
+      for (const key of [...engineRestartKeys, 'idleUnloadMinutes']) assert.equal(schema[`dllm.${key}`].scope, 'window', key);
     });
 
     it('groups the settings in sections: Inline, Commands, Sampler (advanced), Engine', () => {
@@ -118,6 +121,16 @@ describe('settings', () => {
       assert.deepEqual(settings.inline.languages, { '*': false, python: true });
       assert.equal(problems.length, 1);
     });
+  });
+
+  it('trustedValue: an untrusted workspace cannot set a restricted setting; the user\'s value or the default applies', () => {
+    const restricted = ['dllm.modelPath', 'dllm.device'];
+    const inspected = { defaultValue: '', globalValue: '/home/u/models/mine' };
+    const untrusted = { trusted: false, restricted };
+    assert.equal(trustedValue('dllm.modelPath', '/tmp/evil', inspected, untrusted), '/home/u/models/mine');
+    assert.equal(trustedValue('dllm.device', 'gpu', { defaultValue: 'auto' }, untrusted), 'auto');
+    assert.equal(trustedValue('dllm.inline.debounceMs', 10, { defaultValue: 120 }, untrusted), 10, 'unrestricted settings keep the workspace value');
+    assert.equal(trustedValue('dllm.modelPath', '/tmp/evil', inspected, { trusted: true, restricted }), '/tmp/evil', 'a trusted workspace may set it');
   });
 
   it('isLanguageEnabled: own entry, else "*", else on', () => {
