@@ -8,9 +8,7 @@ import * as fs from 'fs';
 import type { Readable, Writable } from 'stream';
 import {
   CancellationTokenSource,
-  ErrorCodes as RpcErrorCodes,
   ProgressType,
-  ResponseError,
   StreamMessageReader,
   createMessageConnection,
   type CancellationToken,
@@ -29,8 +27,9 @@ import {
   statsOfUnrunInfill,
   type InfillProgressNotification,
 } from '../protocol/protocol';
+import { infillTextProblem } from '../protocol/messageSize';
 import { childEnvironment } from './childEnvironment';
-import { EngineClientError } from './errors';
+import { EngineClientError, toClientError } from './errors';
 import { FailSafeMessageWriter } from './messageWriter';
 import { describeExit, exitsWithin, messageOf, type ExitInfo } from './processExit';
 import { LineSplitter, parseStderrLine } from './stderrLines';
@@ -156,6 +155,8 @@ class ChildEngineClient implements EngineClient {
     cancel?: CancelSignal,
     onProgress?: (value: ProgressValue) => void,
   ): Promise<InfillRequest.Result> {
+    const tooLarge = infillTextProblem(params);
+    if (tooLarge) throw new EngineClientError('refused', `${InfillRequest.method} not sent: ${tooLarge}`);
     // Already stale: not worth a round trip.
     if (cancel?.isCancellationRequested) return this.cancelledResult();
     let sent = params;
@@ -252,7 +253,7 @@ class ChildEngineClient implements EngineClient {
       }
       sending.then(
         (result) => settle(() => resolve(result)),
-        (error: unknown) => settle(() => reject(this.toClientError(error, method))),
+        (error: unknown) => settle(() => reject(toClientError(error, method, this.exitInfo))),
       );
     });
   }
@@ -278,18 +279,6 @@ class ChildEngineClient implements EngineClient {
     this.writeFailure = `the inference process exited while a request was being sent (${error.message})`;
     for (const entry of [...this.pending]) entry.fail(new EngineClientError('exited', `${entry.method} failed: ${this.writeFailure}.`));
     setTimeout(() => this.kill(), this.options.stopGraceMs ?? defaultStopGraceMs).unref();
-  }
-
-  private toClientError(error: unknown, method: string): EngineClientError {
-    if (error instanceof EngineClientError) return error;
-    if (error instanceof ResponseError) {
-      if (error.code === RpcErrorCodes.PendingResponseRejected || error.code === RpcErrorCodes.MessageWriteError) {
-        const how = this.exitInfo ? describeExit(this.exitInfo) : 'the channel to the inference process closed';
-        return new EngineClientError('exited', `${method} failed: ${how}.`, error.code);
-      }
-      return new EngineClientError('server', error.message, error.code, error.data);
-    }
-    return new EngineClientError('server', `${method} failed: ${messageOf(error)}`);
   }
 
   private cancelledResult(): InfillRequest.Result {

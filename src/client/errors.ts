@@ -1,4 +1,6 @@
-/** The one error type the engine client rejects with; `kind` says what went wrong. */
+/** The one error type the engine client rejects with (`kind` says what went wrong), and how others become it. */
+import { ErrorCodes as RpcErrorCodes, ResponseError } from 'vscode-jsonrpc';
+import { describeExit, messageOf, type ExitInfo } from './processExit';
 import type { EngineClientErrorKind } from './types';
 
 export class EngineClientError extends Error {
@@ -14,4 +16,17 @@ export class EngineClientError extends Error {
   ) {
     super(message);
   }
+}
+
+/** A request's failure as the client reports it; `exitInfo` once the child has gone. */
+export function toClientError(error: unknown, method: string, exitInfo: ExitInfo | undefined): EngineClientError {
+  if (error instanceof EngineClientError) return error;
+  if (error instanceof ResponseError) {
+    if (error.code === RpcErrorCodes.PendingResponseRejected || error.code === RpcErrorCodes.MessageWriteError) {
+      const how = exitInfo ? describeExit(exitInfo) : 'the channel to the inference process closed';
+      return new EngineClientError('exited', `${method} failed: ${how}.`, error.code);
+    }
+    return new EngineClientError('server', error.message, error.code, error.data);
+  }
+  return new EngineClientError('server', `${method} failed: ${messageOf(error)}`);
 }

@@ -49,10 +49,11 @@ export interface RequestDeadlines {
  * How requests fail (see EngineClientError in engineClient.ts): `exited` — the child died while the
  * request was pending (rejected at once); `deadline` — no answer in time; `notRunning` — sent after
  * the child had gone; `server` — the server answered with a JSON-RPC error (`code` says which,
- * e.g. ErrorCodes.ModelLoadFailed). A cancelled infill does not fail: it resolves with
- * finishReason `cancelled`.
+ * e.g. ErrorCodes.ModelLoadFailed); `refused` — the request breaks the protocol's size limit
+ * (src/protocol/messageSize.ts) and was not sent. A cancelled infill does not fail: it resolves
+ * with finishReason `cancelled`.
  */
-export type EngineClientErrorKind = 'exited' | 'deadline' | 'notRunning' | 'server';
+export type EngineClientErrorKind = 'exited' | 'deadline' | 'notRunning' | 'server' | 'refused';
 
 export interface EngineClient {
   /** Process id of the child. */

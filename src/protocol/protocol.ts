@@ -196,12 +196,10 @@ export function statsOfUnrunInfill(device: string): InfillStats {
 /**
  * Sent by: client. Fill the middle between `prefix` and `suffix`.
  *
- * Text in both directions has LF line ends only: a `\r` in `prefix` or `suffix` is rejected, and
- * `text` (and progress text) never holds one, even where the vocabulary does: the engine turns CRLF
- * and lone CR into LF as it decodes (src/engine/text.ts `outputText`). Clients convert at their edge
- * (the editor's document, a file on disk).
- * The client sends the text near the cursor, cut to about what the model reads
- * (src/completion/contextWindow.ts); the server fits it to `maxContextTokens` in tokens.
+ * Text in both directions has LF line ends only: a `\r` in `prefix` or `suffix` is rejected; `text`
+ * and progress text never hold one (the engine's `outputText`). Clients convert at their edge.
+ * Its size is bounded (messageSize.ts): the client sends the text near the cursor, cut to about
+ * what the model reads (src/completion/contextWindow.ts); the server fits it to `maxContextTokens`.
  */
 export namespace InfillRequest {
   export const method = 'dllm/infill';

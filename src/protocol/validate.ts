@@ -14,6 +14,7 @@ import {
   type InitializeRequest,
   type SamplerOptions,
 } from './protocol';
+import { infillTextProblem } from './messageSize';
 
 export class InvalidParamsError extends Error {}
 
@@ -112,6 +113,8 @@ export function validateInfillParams(params: unknown): InfillRequest.Params {
   if (progressToken !== undefined) result.progressToken = progressToken;
   const document = optionalString(params, 'document', where);
   if (document !== undefined) result.document = document;
+  const tooLarge = infillTextProblem(result);
+  if (tooLarge) fail(`dllm/infill refused: ${tooLarge}`);
   return result;
 }
 

@@ -31,6 +31,8 @@ describe('parameter validation', () => {
       [{ ...good, suffix: 'x\ry' }, /params\.suffix has a carriage return at offset 1/],
       [{ ...good, sampler: { kind: 'saber', minPerStep: 0 } }, /params\.sampler\.minPerStep must be an integer from 1/],
       [{ ...good, sampler: { kind: 'threshold', threshold: 1.5 } }, /params\.sampler\.threshold must be a number from 0 to 1/],
+      [{ ...good, prefix: 'x'.repeat(524_288) }, /^dllm\/infill refused: its text is 524289 characters, above the limit of 524288/],
+      [{ ...good, suffix: '', document: 'd'.repeat(524_288), language: 'python' }, /its text is 524295 characters/],
     ];
     for (const [params, pattern] of bad) {
       assert.throws(() => validateInfillParams(params), (e: unknown) => e instanceof InvalidParamsError && pattern.test(e.message), String(pattern));
