@@ -205,11 +205,14 @@ class ChildEngineClient implements EngineClient {
   private async stopGracefully(): Promise<void> {
     if (!this.running) return;
     this.stopRequested = true;
-    try {
-      await this.request(ShutdownRequest.method, this.deadlines.shutdown, (token) => this.connection.sendRequest(ShutdownRequest.type, token));
-      await this.connection.sendNotification(ExitNotification.type);
-    } catch (error) {
-      this.log({ level: 'warn', message: `The inference process did not shut down cleanly (${messageOf(error)}); stopping it.` });
+    // After a failed write nothing can be sent, and the request that failed has said why.
+    if (!this.writeFailure) {
+      try {
+        await this.request(ShutdownRequest.method, this.deadlines.shutdown, (token) => this.connection.sendRequest(ShutdownRequest.type, token));
+        await this.connection.sendNotification(ExitNotification.type);
+      } catch (error) {
+        this.log({ level: 'warn', message: `The inference process did not shut down cleanly (${messageOf(error)}); stopping it.` });
+      }
     }
     const graceMs = this.options.stopGraceMs ?? defaultStopGraceMs;
     if (!(await exitsWithin(this.exited, graceMs)) && this.running) {
