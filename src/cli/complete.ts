@@ -19,6 +19,7 @@ import {
   type LogNotification,
   type SamplerKind,
 } from '../protocol/protocol';
+import { cutWindow, windowChars } from '../completion/contextWindow';
 import { fromLf } from '../protocol/text';
 import { UsageError, engineChoice, engineOptionSpecs, intOption, oneOf, type EngineChoice } from './options';
 import { ms, progressLine, statsLines, styles } from './report';
@@ -228,9 +229,6 @@ async function run(options: CliOptions, serverLog: ServerLogPrinter): Promise<vo
     client = await startEngineClient({
       serverModule,
       onLog: serverLog.print,
-      onExit: ({ expected, code, signal }) => {
-        if (!expected) console.error(err.red(`the inference process ended unexpectedly (${signal ?? `code ${code}`})`));
-      },
     });
     const init = await client.initialize({ modelDir: options.modelDir, device: options.device, threads: options.threads, clientName: 'dllm complete (command line)' });
     const notice = deviceNotice(options.device, init.device);
@@ -240,8 +238,10 @@ async function run(options: CliOptions, serverLog: ServerLogPrinter): Promise<vo
     if (options.seed !== undefined) sampler.seed = options.seed;
     if (options.temperature !== undefined) sampler.temperature = options.temperature;
     const live = options.progress && process.stderr.isTTY === true;
+    // The text this model reads around the target, cut as the editor cuts it: a large file stays out of the request.
+    const window = cutWindow(split.prefix, split.suffix, windowChars(init.model.maxContextTokens));
     const result = await client.infill(
-      { prefix: split.prefix, suffix: split.suffix, language: options.language, maxTokens, stepBudget: options.steps, sampler, mode: 'command' },
+      { prefix: window.prefix, suffix: window.suffix, language: options.language, maxTokens, stepBudget: options.steps, sampler, mode: 'command' },
       cancel.token,
       options.progress
         ? (value) => {
