@@ -724,7 +724,8 @@ class Decoder:
     def finish(self, p: Prepared, r: DenoiseResult) -> InfillResult:
         middle = r.canvas.middle_tokens()
         finish_reason = "stop" if r.canvas.first_end() >= 0 else "length"
-        text = self.tokenizer.decode(middle)
+        # A completion's line ends are LF only, as the extension's engine returns them (its text.ts).
+        text = self.tokenizer.decode(middle).replace("\r\n", "\n").replace("\r", "\n")
         if finish_reason != "stop":
             text = text.rstrip("\ufffd")  # a middle cut short may end inside a multi-byte character
         return InfillResult(text, finish_reason, r.forward_passes, len(middle),
