@@ -8,20 +8,12 @@ import { parseArgs, type ParseArgsConfig } from 'util';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { EngineClientError, startEngineClient } from '../client/engineClient';
 import type { EngineClient } from '../client/types';
-import {
-  deviceSettings,
-  requestLimits,
-  samplerKinds,
-  type DeviceInfo,
-  type DeviceSetting,
-  type InfillRequest,
-  type InitializeRequest,
-  type LogNotification,
-  type SamplerKind,
-} from '../protocol/protocol';
 import { cutWindow, windowChars } from '../completion/contextWindow';
+import { deviceSettings, requestLimits, samplerKinds } from '../protocol/protocol';
+import type { DeviceInfo, DeviceSetting, InfillRequest, InitializeRequest, LogNotification, SamplerKind } from '../protocol/protocol';
 import { fromLf } from '../protocol/text';
 import { UsageError, engineChoice, engineOptionSpecs, intOption, oneOf, type EngineChoice } from './options';
+import { writeDump } from './dump';
 import { ms, progressLine, statsLines, styles } from './report';
 import { languageOf, parseTarget, readSource, splitAt, type Split, type Target } from './source';
 
@@ -44,6 +36,7 @@ Options:
   --progress         show the canvas as it denoises (on stderr)
   --json             print the result as JSON instead of text
   --verbose          print the server's log lines (on stderr)
+  --dump-logits OUT  write the first pass's sequence and top-20 canvas logits to OUT (JSON)
   -h, --help         this text`;
 
 /** Where relative paths start: npm runs scripts in the package root and names the caller's directory in INIT_CWD. */
@@ -67,6 +60,8 @@ interface CliOptions extends EngineChoice {
   progress: boolean;
   json: boolean;
   verbose: boolean;
+  /** Where to write the first pass's canvas logits (src/protocol/firstPass.ts), absolute. */
+  dumpLogits?: string;
 }
 
 const optionSpecs = {
@@ -80,6 +75,7 @@ const optionSpecs = {
   progress: { type: 'boolean' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
+  'dump-logits': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -145,6 +141,7 @@ export function parseCommandLine(argv: string[], base = callerDirectory()): CliO
     progress: values.progress ?? false,
     json: values.json ?? false,
     verbose: values.verbose ?? false,
+    ...(values['dump-logits'] === undefined ? {} : { dumpLogits: path.resolve(base, values['dump-logits']) }),
   };
 }
 
@@ -241,7 +238,7 @@ async function run(options: CliOptions, serverLog: ServerLogPrinter): Promise<vo
     // The text this model reads around the target, cut as the editor cuts it: a large file stays out of the request.
     const window = cutWindow(split.prefix, split.suffix, windowChars(init.model.maxContextTokens));
     const result = await client.infill(
-      { prefix: window.prefix, suffix: window.suffix, language: options.language, maxTokens, stepBudget: options.steps, sampler, mode: 'command' },
+      { prefix: window.prefix, suffix: window.suffix, language: options.language, maxTokens, stepBudget: options.steps, sampler, mode: 'command', dumpFirstPass: options.dumpLogits !== undefined },
       cancel.token,
       options.progress
         ? (value) => {
@@ -251,6 +248,7 @@ async function run(options: CliOptions, serverLog: ServerLogPrinter): Promise<vo
         : undefined,
     );
     if (live) process.stderr.write('\r\x1b[2K');
+    if (options.dumpLogits !== undefined) writeDump(options.dumpLogits, result.firstPass);
     // The answer in the file's own line ends, as an editor would insert it.
     const answer = { ...result, text: fromLf(result.text, split.lineEnd) };
     if (options.json) console.log(JSON.stringify({ model: init.model, device: init.device, warnings: init.warnings, startupMs: init.startupMs, ...answer }, null, 2));

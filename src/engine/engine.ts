@@ -9,6 +9,8 @@ import { modelFilesBytes, type ModelManifest } from './model/manifest';
 import { bannedTokens, sequenceEnds } from './model/vocabulary';
 import { ContextCache } from './contextCache';
 import type { CanvasModel, CanvasPass, SequenceLayout } from './runners/model';
+import type { FirstPassDump } from '../protocol/firstPass';
+import { firstPassDump } from './firstPass';
 import { denoise } from './sampler/denoise';
 import { buildPolicy, withDefaults } from './sampler/policies';
 import { mulberry32 } from './sampler/random';
@@ -84,6 +86,7 @@ class Engine implements LoadedEngine {
       maxContextTokens: manifest.maxContextTokens,
       maxCanvasTokens: manifest.maxCanvasTokens,
       sizeBytes: modelFilesBytes(manifest),
+      ...(manifest.family === undefined ? {} : { family: manifest.family }),
     };
     this.banned = bannedTokens(manifest, tokenizer);
     const { pad, eos } = manifest.specialTokens;
@@ -102,6 +105,8 @@ class Engine implements LoadedEngine {
     if (control.isCancelled?.()) return cancelledBeforeStart(started, canvasLength, this.device.provider);
 
     let pass: CanvasPass;
+    /** The request's layout, where it was laid out here (not from a document's cached context). */
+    let layout: SequenceLayout | undefined;
     let stats: Pick<InfillOutput['stats'], 'promptTokens' | 'contextEncoded' | 'contextReused' | 'canvasTokens' | 'tokenizeMs' | 'device'>;
     if (input.document !== undefined && this.documents !== undefined) {
       const context = await this.documents.prepare(input.document, { head, tail, prefix: input.prefix, suffix: input.suffix, canvasLength });
@@ -111,7 +116,7 @@ class Engine implements LoadedEngine {
       const budget = Math.max(0, m.maxContextTokens - head.length - tail.length);
       const fitted = windowTokens(input.prefix, input.suffix, budget, (text) => this.tokenizer.encode(text));
       const tokenized = performance.now();
-      const layout: SequenceLayout = { head, prefix: fitted.prefixIds, canvasLength, suffix: fitted.suffixIds, tail };
+      layout = { head, prefix: fitted.prefixIds, canvasLength, suffix: fitted.suffixIds, tail };
       const promptTokens = head.length + fitted.prefixIds.length + fitted.suffixIds.length + tail.length;
       stats = {
         promptTokens,
@@ -124,10 +129,15 @@ class Engine implements LoadedEngine {
       if (control.isCancelled?.()) return cancelledBeforeStart(started, canvasLength, this.device.provider);
       pass = await this.runner.begin(layout);
     }
+    let firstPass: FirstPassDump | undefined;
     const denoiseStarted = performance.now();
     try {
       const result = await denoise(
-        (canvas) => pass.forward(canvas),
+        async (canvas) => {
+          const logits = await pass.forward(canvas);
+          if (input.dumpFirstPass && layout && !firstPass) firstPass = firstPassDump(layout, m.specialTokens.mask, logits, m.vocabSize);
+          return logits;
+        },
         {
           canvasLength,
           maskId: m.specialTokens.mask,
@@ -173,6 +183,7 @@ class Engine implements LoadedEngine {
           denoiseMs: done - denoiseStarted,
           totalMs: done - started,
         },
+        ...(firstPass ? { firstPass } : {}),
       };
     } finally {
       pass.release();

@@ -11,7 +11,7 @@ import { modelFilesBytes, readManifest, type ModelManifest } from '../engine/mod
 import type { KeyValueStore } from './inlineGate';
 
 export type ModelCheck =
-  | { ok: true; name: string; contract: ModelManifest['contract']; sizeBytes: number; maxContextTokens: number }
+  | { ok: true; name: string; contract: ModelManifest['contract']; family?: string; sizeBytes: number; maxContextTokens: number }
   | { ok: false; problem: string };
 
 /** The first byte of every ONNX file: ModelProto's field 1 (ir_version) as a varint. */
@@ -32,6 +32,7 @@ export function checkModelFolder(dir: string): ModelCheck {
     ok: true,
     name: manifest.name,
     contract: manifest.contract,
+    ...(manifest.family === undefined ? {} : { family: manifest.family }),
     sizeBytes: modelFilesBytes(manifest),
     maxContextTokens: manifest.maxContextTokens,
   };
@@ -99,8 +100,9 @@ function samePath(a: string, b: string): boolean {
 }
 
 /** `dllm-code-tiny (22 MB, split contract)`: how the status tooltip, statistics and log name a model. */
-export function describeModel(model: { name: string; sizeBytes: number; contract: ModelManifest['contract'] }): string {
-  return `${model.name} (${formatBytes(model.sizeBytes)}, ${model.contract} contract)`;
+export function describeModel(model: { name: string; sizeBytes: number; contract: ModelManifest['contract']; family?: string }): string {
+  const family = model.family === undefined ? '' : `${model.family} family, `;
+  return `${model.name} (${formatBytes(model.sizeBytes)}, ${family}${model.contract} contract)`;
 }
 
 /** `21.7 MB`: sizes as the file manager shows them. */

@@ -10,6 +10,7 @@
  */
 /* eslint-disable @typescript-eslint/no-namespace -- one namespace per message (method, types), as in vscode-eslint's protocol file */
 import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { FirstPassDump } from './firstPass';
 
 /** Which hardware the client asks for. `auto` tries the platform's GPU providers, then CPU. */
 export const deviceSettings = ['auto', 'cpu', 'gpu'] as const;
@@ -88,6 +89,8 @@ export interface ModelInfo {
   maxCanvasTokens: number;
   /** Bytes on disk of the files the manifest names (graphs, their weights, the tokenizer). */
   sizeBytes: number;
+  /** The published family of a converted checkpoint (`dream`, `llada`); absent for the extension's own models. */
+  family?: string;
 }
 
 /** The execution provider actually in use. */
@@ -229,12 +232,16 @@ export namespace InfillRequest {
      * releases them. Absent: nothing is kept.
      */
     document?: string;
+    /** Return the first pass's canvas logits (`Result.firstPass`); for checking a model, not for editors. */
+    dumpFirstPass?: boolean;
   }
   export interface Result {
     /** The middle, LF line ends. */
     text: string;
     finishReason: FinishReason;
     stats: InfillStats;
+    /** Present when the request asked for `dumpFirstPass` and a pass ran. */
+    firstPass?: FirstPassDump;
   }
   export const type = new RequestType<Params, Result, void>(method);
 }

@@ -113,6 +113,9 @@ export function validateInfillParams(params: unknown): InfillRequest.Params {
   if (progressToken !== undefined) result.progressToken = progressToken;
   const document = optionalString(params, 'document', where);
   if (document !== undefined) result.document = document;
+  const dump = params.dumpFirstPass;
+  if (dump !== undefined && dump !== null && typeof dump !== 'boolean') fail(`${where}.dumpFirstPass must be true or false, got ${describe(dump)}`);
+  if (dump === true) result.dumpFirstPass = true;
   const tooLarge = infillTextProblem(result);
   if (tooLarge) fail(`dllm/infill refused: ${tooLarge}`);
   return result;

@@ -128,6 +128,7 @@ export function startServer(connection: MessageConnection, deps: ServerDeps): Ru
       stepBudget: params.stepBudget,
       sampler: params.sampler,
       document: params.document,
+      dumpFirstPass: params.dumpFirstPass,
     };
     const progressToken = params.progressToken;
     const onProgress =

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { ModelLoadError } from '../errors';
 import { insidePath, isFile } from './insideFolder';
 import { asObject, int, jsonSyntaxProblem, optStr, str, type Fail } from './json';
+import { optFamily, readLanguageTokens, readPromptEnds, readSpecialTokens, type PromptEnds } from './tokens';
 import {
   KV_CACHE_LIMITS,
   MAX_CANVAS_TOKENS_LIMIT,
@@ -66,6 +67,10 @@ export interface ManifestBase {
   specialTokens: SpecialTokens;
   /** By VS Code language id; `other` is the fallback. Absent: no language token. */
   languageTokens?: Readonly<Record<string, number>>;
+  /** Whether a request's sequence starts with bos and ends with eos (where the model has them). */
+  promptEnds: PromptEnds;
+  /** The published model family a converted checkpoint belongs to (`dream`, `llada`); absent for the extension's own models. */
+  family?: string;
   maxContextTokens: number;
   maxCanvasTokens: number;
 }
@@ -189,9 +194,12 @@ export function parseManifest(json: unknown, dir: string, file = path.join(dir, 
     vocabSize,
     specialTokens: readSpecialTokens(root, vocabSize, fail),
     languageTokens: readLanguageTokens(root, vocabSize, fail),
+    promptEnds: readPromptEnds(root, fail),
     maxContextTokens,
     maxCanvasTokens,
   };
+  const family = optFamily(root, fail);
+  if (family !== undefined) base.family = family;
   return VARIANT_READERS[contract](manifestJson, base);
 }
 
@@ -244,39 +252,6 @@ function readShiftedLogits(root: Record<string, unknown>, fail: Fail): boolean {
   if (root.shiftedLogits === undefined) return false;
   if (typeof root.shiftedLogits !== 'boolean') fail('"shiftedLogits" must be true or false');
   return root.shiftedLogits as boolean;
-}
-
-function readSpecialTokens(root: Record<string, unknown>, vocabSize: number, fail: Fail): SpecialTokens {
-  const st = asObject(root.specialTokens, '"specialTokens"', fail);
-  const tokenId = (key: string, nullable: boolean): number | null => {
-    const v = st[key];
-    if (nullable && (v === null || v === undefined)) return null;
-    if (!Number.isInteger(v) || (v as number) < 0 || (v as number) >= vocabSize) {
-      fail(`"specialTokens.${key}" must be a token id in [0, vocabSize=${vocabSize})${nullable ? ' or null' : ''}`);
-    }
-    return v as number;
-  };
-  const specialTokens: SpecialTokens = {
-    mask: tokenId('mask', false) as number,
-    pad: tokenId('pad', false) as number,
-    bos: tokenId('bos', true),
-    eos: tokenId('eos', true),
-  };
-  if (specialTokens.mask === specialTokens.pad) fail('"specialTokens.mask" and "specialTokens.pad" must differ');
-  return specialTokens;
-}
-
-function readLanguageTokens(root: Record<string, unknown>, vocabSize: number, fail: Fail): Record<string, number> | undefined {
-  if (root.languageTokens === undefined || root.languageTokens === null) return undefined;
-  const lt = asObject(root.languageTokens, '"languageTokens"', fail);
-  const languageTokens: Record<string, number> = {};
-  for (const [lang, id] of Object.entries(lt)) {
-    if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= vocabSize) {
-      fail(`"languageTokens.${lang}" must be a token id in [0, vocabSize=${vocabSize})`);
-    }
-    languageTokens[lang] = id as number;
-  }
-  return languageTokens;
 }
 
 /** `files.<key>` resolved inside the model folder; `requiredBy` names the contract that needs a graph file. */

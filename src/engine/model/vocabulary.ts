@@ -45,8 +45,12 @@ export function languageToken(m: Pick<ManifestBase, 'languageTokens'>, language:
   return table.other;
 }
 
-/** The tokens around a request's text: head = [bos] [language], tail = [eos], each left out when the manifest has none. */
-export function sequenceEnds(m: Pick<ManifestBase, 'specialTokens' | 'languageTokens'>, language: string | undefined): { head: number[]; tail: number[] } {
-  const head = [m.specialTokens.bos, languageToken(m, language)].filter((t): t is number => t !== null && t !== undefined);
-  return { head, tail: m.specialTokens.eos === null ? [] : [m.specialTokens.eos] };
+/**
+ * The tokens around a request's text: head = [bos] [language], tail = [eos], each left out when the
+ * manifest has none or its promptEnds leave it out.
+ */
+export function sequenceEnds(m: Pick<ManifestBase, 'specialTokens' | 'languageTokens' | 'promptEnds'>, language: string | undefined): { head: number[]; tail: number[] } {
+  const { bos, eos } = m.specialTokens;
+  const head = [m.promptEnds.bos ? bos : null, languageToken(m, language)].filter((t): t is number => t !== null && t !== undefined);
+  return { head, tail: eos === null || !m.promptEnds.eos ? [] : [eos] };
 }

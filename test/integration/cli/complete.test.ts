@@ -7,6 +7,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { firstPassTopK, type FirstPassDump } from '../../../src/protocol/firstPass';
 import { maxInfillTextChars } from '../../../src/protocol/messageSize';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
@@ -42,6 +43,24 @@ describe('npm run complete (built command line, bundled model)', function () {
     assert.strictEqual(run.status, 0, `exit ${run.status}: ${run.stderr}`);
     const result = JSON.parse(run.stdout) as { finishReason: string; stats: { forwardPasses: number } };
     assert.ok(result.stats.forwardPasses >= 1 && result.stats.forwardPasses <= 4, run.stdout);
+  });
+
+  it('writes the first pass\'s sequence and top canvas logits with --dump-logits', () => {
+    const file = path.join(dir, 'dump.py');
+    fs.writeFileSync(file, 'def add(a, b):\n    \n\nprint(add(1, 2))\n');
+    const out = path.join(dir, 'dump.json');
+    const run = complete(`${file}:2:5`, '--max-tokens', '8', '--steps', '4', '--dump-logits', out);
+    assert.strictEqual(run.status, 0, run.stderr);
+    const dump = JSON.parse(fs.readFileSync(out, 'utf8')) as FirstPassDump;
+    const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'models', 'dllm-code-tiny', 'dllm.json'), 'utf8')) as { specialTokens: { mask: number; bos: number } };
+    assert.equal(dump.tokens[0], manifest.specialTokens.bos, 'the bundled model\'s sequence starts with bos');
+    assert.deepEqual(dump.tokens.slice(dump.canvasStart, dump.canvasStart + 8), new Array(8).fill(manifest.specialTokens.mask));
+    assert.deepEqual(dump.positions, dump.tokens.map((_, i) => i));
+    assert.equal(dump.topk.length, 8);
+    for (const row of dump.topk) {
+      assert.equal(row.length, firstPassTopK);
+      for (let i = 1; i < row.length; i++) assert.ok(row[i - 1]![1] >= row[i]![1], 'highest first');
+    }
   });
 
   it('refuses a file whose text turns binary after its first kilobytes, with exit code 2', () => {

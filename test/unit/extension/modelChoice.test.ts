@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { checkModelFolder, formatBytes, RecentModels } from '../../../src/extension/modelChoice';
+import { checkModelFolder, describeModel, formatBytes, RecentModels } from '../../../src/extension/modelChoice';
 import { memoryStore } from './memoryStore';
 
 const bundled = path.join(__dirname, '../../../models/dllm-code-tiny');
@@ -100,5 +100,12 @@ describe('model choice: sizes the engine could not allocate', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(folder, 'dllm.json'), 'utf8')) as Record<string, unknown>;
     fs.writeFileSync(path.join(folder, 'dllm.json'), JSON.stringify({ ...manifest, vocabSize: 2e9 }));
     assert.deepEqual(checkModelFolder(folder), { ok: false, problem: 'dllm.json: "vocabSize" is 2000000000, above the limit of 1048576: lower it in dllm.json' });
+  });
+});
+
+describe('model choice: describing a model', () => {
+  it('names a converted checkpoint\'s family beside its size and contract', () => {
+    assert.equal(describeModel({ name: 'dllm-code-tiny', sizeBytes: 21_700_000, contract: 'split' }), 'dllm-code-tiny (22 MB, split contract)');
+    assert.equal(describeModel({ name: 'Open-dCoder-0.5B', sizeBytes: 2_000_000_000, contract: 'full', family: 'dream' }), 'Open-dCoder-0.5B (2.0 GB, dream family, full contract)');
   });
 });

@@ -5,14 +5,16 @@ const good = { prefix: 'a', suffix: 'b', maxTokens: 32, stepBudget: 8, sampler: 
 
 describe('parameter validation', () => {
   it('passes good infill parameters through, keeping only known sampler keys that are set', () => {
-    const params = validateInfillParams({ ...good, sampler: { kind: 'saber', minPerStep: 2, remask: 'onDrop', seed: 7, extra: 1 }, language: 'python', progressToken: 't', document: 'file:///a.py' });
+    const params = validateInfillParams({ ...good, sampler: { kind: 'saber', minPerStep: 2, remask: 'onDrop', seed: 7, extra: 1 }, language: 'python', progressToken: 't', document: 'file:///a.py', dumpFirstPass: true });
     assert.deepStrictEqual(params, {
       ...good,
       sampler: { kind: 'saber', minPerStep: 2, remask: 'onDrop', seed: 7 },
       language: 'python',
       progressToken: 't',
       document: 'file:///a.py',
+      dumpFirstPass: true,
     });
+    assert.equal(validateInfillParams({ ...good, dumpFirstPass: false }).dumpFirstPass, undefined);
   });
 
   it('names the bad field', () => {
@@ -27,6 +29,7 @@ describe('parameter validation', () => {
       [{ ...good, sampler: { kind: 'saber', seed: 1.5 } }, /seed must be an integer/],
       [{ ...good, language: 3 }, /params\.language must be a string/],
       [{ ...good, document: {} }, /params\.document must be a string/],
+      [{ ...good, dumpFirstPass: 'yes' }, /params\.dumpFirstPass must be true or false/],
       [{ ...good, prefix: 'a\r\nb' }, /params\.prefix has a carriage return at offset 1/],
       [{ ...good, suffix: 'x\ry' }, /params\.suffix has a carriage return at offset 1/],
       [{ ...good, sampler: { kind: 'saber', minPerStep: 0 } }, /params\.sampler\.minPerStep must be an integer from 1/],

@@ -67,6 +67,20 @@ describe('engine/model/manifest', () => {
     assert.equal(m.files.model, path.join(t.dir, 'model.onnx'));
   });
 
+  it('reads the family and the prompt ends of a converted checkpoint; the extension\'s own models default to both ends', () => {
+    const j = { ...splitManifest(), contract: 'full', files: { tokenizer: 'tokenizer.json', model: 'model.onnx' }, family: 'llada', bosFirst: true, eosLast: false };
+    delete (j as Record<string, unknown>).kvCache;
+    writeModel(t.dir, j, ['tokenizer.json', 'model.onnx']);
+    const m = readManifest(t.dir);
+    assert.equal(m.family, 'llada');
+    assert.deepEqual(m.promptEnds, { bos: true, eos: false });
+    const own = parseManifest(splitManifest(), t.dir);
+    assert.equal(own.family, undefined);
+    assert.deepEqual(own.promptEnds, { bos: true, eos: true });
+    assert.throws(() => parseManifest({ ...splitManifest(), bosFirst: 'yes' }, t.dir), /"bosFirst" must be true or false/);
+    assert.throws(() => parseManifest({ ...splitManifest(), family: 'Dream 7B!' }, t.dir), /"family" must be a short lower-case name/);
+  });
+
   describe('one variant per contract', () => {
     /** The manifest `json` describes, or the reason it is refused. */
     const parse = (json: Record<string, unknown>): ModelManifest => parseManifest(json, t.dir);

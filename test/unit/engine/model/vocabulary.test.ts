@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { parseManifest } from '../../../../src/engine/model/manifest';
-import { bannedTokens, languageToken } from '../../../../src/engine/model/vocabulary';
+import { bannedTokens, languageToken, sequenceEnds } from '../../../../src/engine/model/vocabulary';
 import { TINY_VOCAB, tinyTokenizerSuite } from '../fixtures';
 
 describe('engine/model/vocabulary', () => {
@@ -22,6 +22,15 @@ describe('engine/model/vocabulary', () => {
       },
       tiny.dir,
     );
+
+  it('lays bos (and the language token) before a request and eos after it, unless bosFirst or eosLast leave them out', () => {
+    assert.deepEqual(sequenceEnds(manifest(), 'python'), { head: [2, 4], tail: [3] });
+    assert.deepEqual(sequenceEnds(manifest({ bosFirst: true, eosLast: false }), 'python'), { head: [2, 4], tail: [] });
+    // The Dream family: no language tokens, nothing added around the text.
+    const dream = manifest({ languageTokens: undefined, bosFirst: false, eosLast: false, specialTokens: { mask: 0, pad: 1, bos: 1, eos: 1 } });
+    assert.deepEqual(sequenceEnds(dream, 'python'), { head: [], tail: [] });
+    assert.deepEqual(sequenceEnds(manifest({ specialTokens: { mask: 0, pad: 1, bos: null, eos: null } }), undefined), { head: [5], tail: [] });
+  });
 
   it('bans mask, bos, language and unknown ids; keeps pad and eos', () => {
     const banned = bannedTokens(manifest(), tiny.tokenizer);
