@@ -1,0 +1,121 @@
+"""
+The published layout of each diffusion family the converter reads, as data: config.json keys,
+special tokens, weight names and which tensors carry a bias. make_checkpoint.py writes from it and
+reference.py reads checkpoints against it; FAMILIES.md says where each fact was read.
+"""
+
+# Dream-v0 / Dream-Coder / DreamOn / DiffuCoder: Qwen2 weights under the DreamModel remote code.
+DREAM_CONFIG = {
+    "architectures": ["DreamModel"],
+    "attention_dropout": 0.0,
+    "auto_map": {
+        "AutoConfig": "configuration_dream.DreamConfig",
+        "AutoModel": "modeling_dream.DreamModel",
+    },
+    "hidden_act": "silu",
+    "initializer_range": 0.02,
+    "model_type": "Dream",
+    "rms_norm_eps": 1e-06,
+    "rope_scaling": None,
+    "rope_theta": 1000000.0,
+    "sliding_window": None,
+    "tie_word_embeddings": False,
+    "torch_dtype": "bfloat16",
+    "transformers_version": "4.46.2",
+    "use_cache": False,
+    "use_sliding_window": False,
+}
+
+# Open-dCoder-0.5B: a plain qwen2 config (Qwen2.5-Coder-0.5B's), tied embeddings.
+QWEN2_CONFIG = {
+    "architectures": ["Qwen2ForCausalLM"],
+    "attention_dropout": 0.0,
+    "hidden_act": "silu",
+    "initializer_range": 0.02,
+    "model_type": "qwen2",
+    "rms_norm_eps": 1e-06,
+    "rope_theta": 1000000.0,
+    "sliding_window": 32768,
+    "tie_word_embeddings": True,
+    "torch_dtype": "bfloat16",
+    "transformers_version": "4.44.0",
+    "use_cache": True,
+    "use_mrope": False,
+    "use_sliding_window": False,
+}
+
+# LLaDA-8B-Base / Instruct / 1.5: the OLMo-derived config, keys as the checkpoints spell them.
+LLADA_CONFIG = {
+    "activation_type": "silu",
+    "alibi": False,
+    "alibi_bias_max": 8.0,
+    "architectures": ["LLaDAModelLM"],
+    "attention_dropout": 0.0,
+    "attention_layer_norm": False,
+    "attention_layer_norm_with_affine": True,
+    "auto_map": {
+        "AutoConfig": "configuration_llada.LLaDAConfig",
+        "AutoModelForCausalLM": "modeling_llada.LLaDAModelLM",
+        "AutoModel": "modeling_llada.LLaDAModelLM",
+    },
+    "bias_for_layer_norm": False,
+    "block_group_size": 1,
+    "block_type": "llama",
+    "embedding_dropout": 0.0,
+    "flash_attention": False,
+    "include_bias": False,
+    "include_qkv_bias": False,
+    "init_cutoff_factor": None,
+    "init_device": "meta",
+    "init_fn": "mitchell",
+    "init_std": 0.02,
+    "input_emb_norm": False,
+    "layer_norm_type": "rms",
+    "layer_norm_with_affine": True,
+    "mlp_ratio": 4,
+    "model_type": "llada",
+    "multi_query_attention": None,
+    "precision": "amp_bf16",
+    "residual_dropout": 0.0,
+    "rms_norm_eps": 1e-05,
+    "rope": True,
+    "rope_full_precision": True,
+    "rope_theta": 500000.0,
+    "scale_logits": False,
+    "transformers_version": "4.46.3",
+    "use_cache": False,
+    "weight_tying": False,
+}
+
+# Special tokens in the order the tokenizer appends them after its regular vocabulary (Qwen's
+# and LLaDA's vocabularies both put their special tokens after the BPE tokens).
+DREAM_SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|beginoftext|>", "<|mask|>"]
+LLADA_SPECIALS = [
+    "<|startoftext|>", "<|endoftext|>", "[CLS]", "[gMASK]", "<|mdm_mask|>",
+    "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>",
+]
+QWEN2_SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<M>"]
+
+
+def dream_weight_names(layers: int, tied: bool):
+    """(name, has_bias) for each Qwen2-layout Linear/Embedding/Norm, Dream and Open-dCoder alike."""
+    names = ["model.embed_tokens.weight", "model.norm.weight"]
+    for i in range(layers):
+        p = f"model.layers.{i}"
+        names += [f"{p}.input_layernorm.weight", f"{p}.post_attention_layernorm.weight"]
+        for proj in ("q_proj", "k_proj", "v_proj"):
+            names += [f"{p}.self_attn.{proj}.weight", f"{p}.self_attn.{proj}.bias"]
+        names += [f"{p}.self_attn.o_proj.weight"]
+        names += [f"{p}.mlp.{m}.weight" for m in ("gate_proj", "up_proj", "down_proj")]
+    if not tied:
+        names.append("lm_head.weight")
+    return names
+
+
+def llada_weight_names(layers: int):
+    names = ["model.transformer.wte.weight", "model.transformer.ln_f.weight", "model.transformer.ff_out.weight"]
+    for i in range(layers):
+        p = f"model.transformer.blocks.{i}"
+        names += [f"{p}.{n}.weight" for n in
+                  ("attn_norm", "q_proj", "k_proj", "v_proj", "attn_out", "ff_norm", "ff_proj", "up_proj", "ff_out")]
+    return names
