@@ -1,0 +1,116 @@
+/**
+ * What a model family tells the converter: how to recognise its config.json, the transformer's
+ * shape, the checkpoint's weight names, and whether its logits are shifted. Everything else (the
+ * graph, the weights file, the manifest) is shared. Both families here are pre-norm RMSNorm
+ * decoders with rotary embeddings, grouped-query attention without a mask and a SiLU-gated MLP;
+ * they differ in names, biases, defaults and the shift.
+ */
+import type { Json } from '../configFields';
+import { ConvertError } from '../errors';
+
+export type FamilyId = 'dream' | 'llada';
+
+/** The transformer's dimensions, read from config.json. */
+export interface ModelShape {
+  hidden: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  /** The MLP's inner width. */
+  ffn: number;
+  /** Rows of the embedding and of the output projection: the graph's logits width V. */
+  vocab: number;
+  normEps: number;
+  ropeTheta: number;
+  /** The longest sequence the model was trained for (max_position_embeddings / max_sequence_length). */
+  maxPositions: number;
+}
+
+/** One decoder layer's checkpoint tensors; a bias is absent when the family has none. */
+export interface LayerWeights {
+  attnNorm: string;
+  q: string;
+  k: string;
+  v: string;
+  qBias?: string;
+  kBias?: string;
+  vBias?: string;
+  o: string;
+  mlpNorm: string;
+  /** The MLP projection that goes through SiLU. */
+  gate: string;
+  up: string;
+  down: string;
+}
+
+export interface WeightNames {
+  embed: string;
+  finalNorm: string;
+  /** The output projection; the embedding's own name when the head is tied to it. */
+  head: string;
+  layers: LayerWeights[];
+}
+
+/** What a family reads from a supported config. */
+export interface FamilyPlan {
+  shape: ModelShape;
+  weights: WeightNames;
+  /** logits[i] predicts token i+1 (the engine reads the row before each canvas position). */
+  shiftedLogits: boolean;
+}
+
+export interface Family {
+  id: FamilyId;
+  /** The checkpoints it covers, for messages and the model's description. */
+  covers: string;
+  /** Whether config.json's `architectures` / `model_type` name this family. */
+  recognises(config: Json): boolean;
+  /** Reads the config; refuses (ConvertError) any feature the shared graph does not implement. */
+  plan(config: Json): FamilyPlan;
+  /** Whether a prompt starts with bos when the tokenizer files do not say (tokens.ts). */
+  bosFirstDefault: boolean;
+}
+
+/** Every tensor the graph reads and the shape config.json implies for it. */
+export function expectedTensors(plan: FamilyPlan): Map<string, number[]> {
+  const { shape: s, weights: w } = plan;
+  const qOut = s.heads * s.headDim;
+  const kvOut = s.kvHeads * s.headDim;
+  const expected = new Map<string, number[]>([
+    [w.embed, [s.vocab, s.hidden]],
+    [w.finalNorm, [s.hidden]],
+    [w.head, [s.vocab, s.hidden]],
+  ]);
+  for (const l of w.layers) {
+    expected.set(l.attnNorm, [s.hidden]);
+    expected.set(l.q, [qOut, s.hidden]);
+    expected.set(l.k, [kvOut, s.hidden]);
+    expected.set(l.v, [kvOut, s.hidden]);
+    if (l.qBias !== undefined) expected.set(l.qBias, [qOut]);
+    if (l.kBias !== undefined) expected.set(l.kBias, [kvOut]);
+    if (l.vBias !== undefined) expected.set(l.vBias, [kvOut]);
+    expected.set(l.o, [s.hidden, qOut]);
+    expected.set(l.mlpNorm, [s.hidden]);
+    expected.set(l.gate, [s.ffn, s.hidden]);
+    expected.set(l.up, [s.ffn, s.hidden]);
+    expected.set(l.down, [s.hidden, s.ffn]);
+  }
+  return expected;
+}
+
+/** Head layout checks both families share; returns the shape for chaining. */
+export function checkHeads(shape: ModelShape): ModelShape {
+  if (shape.heads % shape.kvHeads !== 0) {
+    throw new ConvertError(`config.json: ${shape.heads} attention heads are not a multiple of ${shape.kvHeads} key/value heads`);
+  }
+  // Rotary embeddings turn pairs of the head's two halves.
+  if (shape.headDim % 2 !== 0) throw new ConvertError(`config.json: the head size ${shape.headDim} is odd (rotary embeddings need it even)`);
+  return shape;
+}
+
+/** The head size both families derive: hidden size over heads, which must divide evenly. */
+export function headDim(hidden: number, heads: number): number {
+  if (hidden % heads !== 0) throw new ConvertError(`config.json: the hidden size ${hidden} is not a multiple of ${heads} heads`);
+  return hidden / heads;
+}

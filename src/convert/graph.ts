@@ -1,0 +1,96 @@
+/**
+ * A small builder for the converter's ONNX graphs: each operator call adds one node and returns
+ * its output's name, constants go inline, and weights become external initializers placed in the
+ * weights layout in the order the graph first uses them (which is the order they are streamed).
+ * Weights stored as fp16 are cast to fp32 once where the graph reads them; onnxruntime folds the
+ * cast into an fp32 constant at load, so the graph computes in fp32 either way.
+ */
+import { onnx } from 'onnx-proto';
+import { AttributeValue, DataType, inlineTensorProto, externalTensorProto, nodeProto } from './onnx';
+import { WeightStorage, WeightsLayout } from './weightsFile';
+
+export class GraphBuilder {
+  readonly nodes: onnx.INodeProto[] = [];
+  readonly initializers: onnx.ITensorProto[] = [];
+  private count = 0;
+  private readonly stored = new Map<string, { name: string; type: DataType }>();
+  private readonly asFloat = new Map<string, string>();
+
+  constructor(
+    private readonly layout: WeightsLayout,
+    private readonly storage: WeightStorage,
+    /** Every weight's shape, by checkpoint name. */
+    private readonly shapes: ReadonlyMap<string, readonly number[]>,
+  ) {}
+
+  /** Adds one node with a single output; returns the output's name. */
+  op(op: string, inputs: readonly string[], attributes?: Readonly<Record<string, AttributeValue>>, hint?: string): string {
+    const [out] = this.opN(op, inputs, 1, attributes, hint);
+    return out!;
+  }
+
+  /** Adds one node with `n` outputs. */
+  opN(op: string, inputs: readonly string[], n: number, attributes?: Readonly<Record<string, AttributeValue>>, hint?: string): string[] {
+    const id = `${hint ?? op}_${this.count++}`;
+    const outputs = Array.from({ length: n }, (_, i) => (n === 1 ? id : `${id}:${i}`));
+    this.nodes.push(nodeProto({ op, inputs, outputs, name: id, attributes }));
+    return outputs;
+  }
+
+  /** Adds one node whose output has a given name (a graph output). */
+  named(op: string, inputs: readonly string[], output: string, attributes?: Readonly<Record<string, AttributeValue>>): string {
+    this.nodes.push(nodeProto({ op, inputs, outputs: [output], name: output, attributes }));
+    return output;
+  }
+
+  /** An inline int64 constant (shapes, axes, indices). */
+  ints(values: readonly number[], scalar = false): string {
+    const name = `const_${this.count++}`;
+    this.initializers.push(inlineTensorProto(name, DataType.INT64, scalar ? [] : [values.length], values));
+    return name;
+  }
+
+  /** An inline float32 constant. */
+  floats(values: readonly number[] | Float32Array, scalar = false): string {
+    const name = `const_${this.count++}`;
+    this.initializers.push(inlineTensorProto(name, DataType.FLOAT, scalar ? [] : [values.length], Array.from(values)));
+    return name;
+  }
+
+  /**
+   * The weight as stored: matrices in the chosen storage, vectors always fp32 (they are tiny, and
+   * norm weights are where fp16's range and precision would cost most).
+   */
+  storedWeight(name: string): { name: string; type: DataType } {
+    const known = this.stored.get(name);
+    if (known) return known;
+    const dims = this.shapes.get(name);
+    if (!dims) throw new Error(`no shape for weight ${name}`);
+    const type = this.storage === 'fp16' && dims.length > 1 ? DataType.FLOAT16 : DataType.FLOAT;
+    const planned = this.layout.add(name, dims, type);
+    this.initializers.push(externalTensorProto(name, type, dims, planned));
+    const entry = { name, type };
+    this.stored.set(name, entry);
+    return entry;
+  }
+
+  /** The weight as fp32, through one Cast when it is stored as fp16. */
+  weight(name: string): string {
+    const known = this.asFloat.get(name);
+    if (known) return known;
+    const stored = this.storedWeight(name);
+    const out = stored.type === DataType.FLOAT ? stored.name : this.toFloat(stored.name);
+    this.asFloat.set(name, out);
+    return out;
+  }
+
+  toFloat(input: string): string {
+    return this.op('Cast', [input], { to: DataType.FLOAT }, 'cast');
+  }
+
+  /** x · Wᵀ (+ b) for a Hugging Face Linear weight W [out, in] and x [rows, in]. */
+  linear(x: string, weight: string, bias?: string): string {
+    const inputs = [x, this.weight(weight), ...(bias !== undefined ? [this.weight(bias)] : [])];
+    return this.op('Gemm', inputs, { transB: 1 }, 'linear');
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The full-contract graph both families share (models/README.md, "full"): input_ids int64 [1, L]
+ * → logits float32 [1, L, V], bidirectional, computed in fp32. The batch is always 1, so hidden
+ * states are kept as [L, H] and every Linear is one Gemm with transB, which reads the checkpoint's
+ * [out, in] matrices as they are: nothing is transposed at conversion, a tied head shares the
+ * embedding table, and the row layout is the one quantized MatMulNBits weights will use later.
+ *
+ * Per layer: h = x + o(attn(rms(x))), out = h + down(silu(gate(rms(h))) · up(rms(h))), with
+ * RMSNorm x / sqrt(mean(x²) + eps) · w, rotary embeddings on the two halves of each head
+ * (rotate_half: [x1, x2] → [−x2, x1]) at positions 0 … L−1, softmax(q·kᵀ / √d)·v with no mask, and
+ * query head h reading key/value head h / (heads / kvHeads).
+ */
+import type { FamilyPlan, LayerWeights, ModelShape } from './families/family';
+import { expectedTensors } from './families/family';
+import { GraphBuilder } from './graph';
+import { DataType, GraphParts, valueInfoProto } from './onnx';
+import { WeightStorage, WeightsLayout } from './weightsFile';
+
+export const INPUT_NAME = 'input_ids';
+export const OUTPUT_NAME = 'logits';
+/** The symbolic sequence length. */
+const L = 'L';
+
+/** Builds the graph and places its weights in `layout` (in the order the graph reads them). */
+export function buildTransformer(plan: FamilyPlan, storage: WeightStorage, layout: WeightsLayout, metadata?: Record<string, string>): GraphParts {
+  const g = new GraphBuilder(layout, storage, expectedTensors(plan));
+  const { shape, weights } = plan;
+
+  const ids = g.op('Reshape', [INPUT_NAME, g.ints([-1])], undefined, 'ids');
+  // Gather from the table as stored, then widen only the L rows read.
+  const table = g.storedWeight(weights.embed);
+  let x = g.op('Gather', [table.name, ids], { axis: 0 }, 'embed');
+  if (table.type !== DataType.FLOAT) x = g.toFloat(x);
+
+  const rope = rotaryTables(g, shape);
+  for (const layer of weights.layers) x = decoderLayer(g, shape, layer, rope, x);
+
+  const normed = rmsNorm(g, x, weights.finalNorm, shape.normEps);
+  const logits = g.linear(normed, weights.head);
+  g.named('Unsqueeze', [logits, g.ints([0])], OUTPUT_NAME);
+
+  return {
+    name: 'dllm_full',
+    nodes: g.nodes,
+    initializers: g.initializers,
+    inputs: [valueInfoProto(INPUT_NAME, DataType.INT64, [1, L])],
+    outputs: [valueInfoProto(OUTPUT_NAME, DataType.FLOAT, [1, L, shape.vocab])],
+    metadata,
+  };
+}
+
+interface Rope {
+  cos: string;
+  sin: string;
+}
+
+/** cos and sin of position · inv_freq, [L, headDim], the frequencies repeated over both halves. */
+function rotaryTables(g: GraphBuilder, shape: ModelShape): Rope {
+  const half = shape.headDim / 2;
+  // inv_freq_i = 1 / theta^(2i / d), as the modelling code computes it before rounding to fp32.
+  const invFreq = Float32Array.from({ length: half }, (_, i) => 1 / shape.ropeTheta ** ((2 * i) / shape.headDim));
+  const length = g.op('Gather', [g.op('Shape', [INPUT_NAME]), g.ints([1], true)], { axis: 0 }, 'length');
+  const positions = g.op('Cast', [g.op('Range', [g.ints([0], true), length, g.ints([1], true)], undefined, 'positions')], { to: DataType.FLOAT });
+  const freqs = g.op('Mul', [g.op('Unsqueeze', [positions, g.ints([1])]), g.floats(invFreq)], undefined, 'freqs');
+  const angles = g.op('Concat', [freqs, freqs], { axis: -1 }, 'angles');
+  return { cos: g.op('Cos', [angles]), sin: g.op('Sin', [angles]) };
+}
+
+function rmsNorm(g: GraphBuilder, x: string, weight: string, eps: number): string {
+  // The Pow → ReduceMean → Add → Sqrt → Div → Mul shape is the one onnxruntime fuses into one kernel.
+  const meanSquare = g.op('ReduceMean', [g.op('Pow', [x, g.floats([2], true)])], { axes: [-1], keepdims: 1 }, 'rms');
+  const rms = g.op('Sqrt', [g.op('Add', [meanSquare, g.floats([eps], true)])]);
+  return g.op('Mul', [g.op('Div', [x, rms]), g.weight(weight)], undefined, 'norm');
+}
+
+function decoderLayer(g: GraphBuilder, s: ModelShape, w: LayerWeights, rope: Rope, x: string): string {
+  const attnIn = rmsNorm(g, x, w.attnNorm, s.normEps);
+  const h = g.op('Add', [x, attention(g, s, w, rope, attnIn)], undefined, 'residual');
+  const mlpIn = rmsNorm(g, h, w.mlpNorm, s.normEps);
+  const gate = g.linear(mlpIn, w.gate);
+  const silu = g.op('Mul', [gate, g.op('Sigmoid', [gate])], undefined, 'silu');
+  const mlp = g.linear(g.op('Mul', [silu, g.linear(mlpIn, w.up)]), w.down);
+  return g.op('Add', [h, mlp], undefined, 'residual');
+}
+
+/** [L, heads·d] → [heads, L, d]. */
+function splitHeads(g: GraphBuilder, x: string, heads: number, d: number): string {
+  return g.op('Transpose', [g.op('Reshape', [x, g.ints([-1, heads, d])])], { perm: [1, 0, 2] }, 'heads');
+}
+
+function rotate(g: GraphBuilder, x: string, rope: Rope, d: number): string {
+  const [x1, x2] = g.opN('Split', [x, g.ints([d / 2, d / 2])], 2, { axis: -1 }, 'halves');
+  const rotated = g.op('Concat', [g.op('Neg', [x2!]), x1!], { axis: -1 }, 'rotate_half');
+  return g.op('Add', [g.op('Mul', [x, rope.cos]), g.op('Mul', [rotated, rope.sin])], undefined, 'rope');
+}
+
+/** Repeats each key/value head for the query heads that share it: [kv, L, d] → [heads, L, d]. */
+function repeatKv(g: GraphBuilder, x: string, s: ModelShape): string {
+  const group = s.heads / s.kvHeads;
+  if (group === 1) return x;
+  const expanded = g.op('Expand', [g.op('Unsqueeze', [x, g.ints([1])]), g.ints([1, group, 1, 1])]);
+  return g.op('Reshape', [expanded, g.ints([s.heads, -1, s.headDim])], undefined, 'kv_repeat');
+}
+
+function attention(g: GraphBuilder, s: ModelShape, w: LayerWeights, rope: Rope, x: string): string {
+  const d = s.headDim;
+  const q = rotate(g, splitHeads(g, g.linear(x, w.q, w.qBias), s.heads, d), rope, d);
+  const k = rotate(g, splitHeads(g, g.linear(x, w.k, w.kBias), s.kvHeads, d), rope, d);
+  const v = splitHeads(g, g.linear(x, w.v, w.vBias), s.kvHeads, d);
+  const keysT = g.op('Transpose', [repeatKv(g, k, s)], { perm: [0, 2, 1] });
+  // Scaling q before the product costs L·d multiplications instead of L².
+  const scaled = g.op('Mul', [q, g.floats([1 / Math.sqrt(d)], true)]);
+  const probs = g.op('Softmax', [g.op('MatMul', [scaled, keysT], undefined, 'scores')], { axis: -1 });
+  const context = g.op('MatMul', [probs, repeatKv(g, v, s)], undefined, 'context');
+  const merged = g.op('Reshape', [g.op('Transpose', [context], { perm: [1, 0, 2] }), g.ints([-1, s.heads * d])]);
+  return g.linear(merged, w.o);
+}

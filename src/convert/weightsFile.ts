@@ -1,0 +1,108 @@
+/**
+ * The graph's weights as ONNX external data in one file beside it. Planning and writing are two
+ * steps: the layout gives every tensor its aligned offset from names and shapes alone (so the
+ * graph, the expected size and the disk-space check exist before a byte is read), and the writer
+ * then streams the tensors from the checkpoint one at a time, in layout order, so memory holds one
+ * tensor (and its fp16 copy) at most.
+ */
+import * as fs from 'node:fs';
+import { float32ToFloat16Array } from './dtypes';
+import { ConvertError } from './errors';
+import { DataType, ExternalPlacement, elementBytes } from './onnx';
+import type { TensorSource } from './tensors';
+
+/** How the weight matrices are stored; vectors (norms, biases) always stay fp32. */
+export type WeightStorage = 'fp32' | 'fp16';
+
+export const WEIGHT_STORAGES: readonly WeightStorage[] = ['fp32', 'fp16'];
+
+/**
+ * Large tensors start on a 64 KiB boundary, the coarsest mapping granularity (Windows'), so
+ * onnxruntime may map them instead of copying; small ones on 64 bytes, to waste little.
+ */
+const LARGE_ALIGN = 65536;
+const SMALL_ALIGN = 64;
+
+export interface PlannedTensor extends ExternalPlacement {
+  /** The checkpoint tensor, also the initializer's name in the graph. */
+  name: string;
+  dims: number[];
+  type: DataType;
+}
+
+export class WeightsLayout {
+  readonly tensors: PlannedTensor[] = [];
+  private end = 0;
+
+  constructor(readonly location: string) {}
+
+  /** Places one tensor after the previous ones. */
+  add(name: string, dims: readonly number[], type: DataType): PlannedTensor {
+    const length = dims.reduce((a, b) => a * b, 1) * elementBytes(type);
+    const align = length >= LARGE_ALIGN ? LARGE_ALIGN : SMALL_ALIGN;
+    const offset = Math.ceil(this.end / align) * align;
+    const planned: PlannedTensor = { name, dims: [...dims], type, location: this.location, offset, length };
+    this.tensors.push(planned);
+    this.end = offset + length;
+    return planned;
+  }
+
+  /** The file's size once written. */
+  get bytes(): number {
+    return this.end;
+  }
+}
+
+export interface WriteProgress {
+  tensorsDone: number;
+  tensorsTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+export interface WriteOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: WriteProgress) => void;
+}
+
+/** Thrown (as a ConvertError) when the signal aborts a conversion. */
+export const CANCELLED = 'cancelled';
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new ConvertError(CANCELLED);
+}
+
+/**
+ * Writes every planned tensor from `source` into `file`. Between tensors it yields to the event
+ * loop, so a signal (Ctrl-C) is seen within one tensor's time.
+ */
+export async function writeWeights(file: string, layout: WeightsLayout, source: TensorSource, options: WriteOptions = {}): Promise<void> {
+  const fd = fs.openSync(file, 'w');
+  try {
+    let bytesDone = 0;
+    for (const [i, t] of layout.tensors.entries()) {
+      throwIfAborted(options.signal);
+      const values = source.readFloat32(t.name);
+      const expected = t.dims.reduce((a, b) => a * b, 1);
+      if (values.length !== expected) throw new ConvertError(`${t.name}: read ${values.length} values, expected ${expected}`);
+      const stored = t.type === DataType.FLOAT16 ? float32ToFloat16Array(values) : values;
+      writeAll(fd, new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength), t.offset);
+      bytesDone += t.length;
+      options.onProgress?.({ tensorsDone: i + 1, tensorsTotal: layout.tensors.length, bytesDone, bytesTotal: layout.bytes });
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    throwIfAborted(options.signal);
+    // Padding after the last tensor is not needed: every length ends inside the file.
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** One write call takes at most 2 GiB − 1 bytes; an embedding table can be larger. */
+const WRITE_CHUNK = 1 << 30;
+
+function writeAll(fd: number, bytes: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < bytes.length) done += fs.writeSync(fd, bytes, done, Math.min(WRITE_CHUNK, bytes.length - done), position + done);
+}

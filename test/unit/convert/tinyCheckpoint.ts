@@ -1,0 +1,157 @@
+/**
+ * Test helper: tiny random checkpoints of each family, held in memory (a Checkpoint whose tensors
+ * are Float32Arrays), with their config.json as the published modelling code reads it, and a
+ * plain description of the transformer (TinySpec) for the reference forward pass.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Checkpoint, JsonObject } from '../../../src/convert/checkpoint';
+import type { TensorInfo } from '../../../src/convert/tensors';
+
+export interface TinySpec {
+  family: 'dream' | 'llada';
+  hidden: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  ffn: number;
+  vocab: number;
+  tied: boolean;
+  ropeTheta: number;
+  eps: number;
+  /** LLaDA's include_qkv_bias (Dream always has q/k/v biases). */
+  qkvBias?: boolean;
+}
+
+export const DREAM_SPEC: TinySpec = { family: 'dream', hidden: 32, layers: 2, heads: 4, kvHeads: 2, ffn: 48, vocab: 50, tied: false, ropeTheta: 10000, eps: 1e-6 };
+export const LLADA_SPEC: TinySpec = { family: 'llada', hidden: 32, layers: 2, heads: 4, kvHeads: 4, ffn: 40, vocab: 64, tied: false, ropeTheta: 500000, eps: 1e-5 };
+
+/** A seeded generator (mulberry32), so a failing test fails the same way every run. */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function configFor(spec: TinySpec): Record<string, unknown> {
+  if (spec.family === 'dream') {
+    return {
+      architectures: ['DreamModel'], model_type: 'Dream', hidden_size: spec.hidden, num_hidden_layers: spec.layers,
+      num_attention_heads: spec.heads, num_key_value_heads: spec.kvHeads, intermediate_size: spec.ffn, vocab_size: spec.vocab,
+      rms_norm_eps: spec.eps, rope_theta: spec.ropeTheta, rope_scaling: null, hidden_act: 'silu', use_sliding_window: false,
+      tie_word_embeddings: spec.tied, max_position_embeddings: 4096, mask_token_id: spec.vocab - 2, pad_token_id: spec.vocab - 3,
+      bos_token_id: spec.vocab - 3, eos_token_id: spec.vocab - 3,
+    };
+  }
+  return {
+    architectures: ['LLaDAModelLM'], model_type: 'llada', d_model: spec.hidden, n_layers: spec.layers, n_heads: spec.heads,
+    n_kv_heads: spec.kvHeads, mlp_hidden_size: spec.ffn, vocab_size: spec.vocab, embedding_size: spec.vocab,
+    rms_norm_eps: spec.eps, rope_theta: spec.ropeTheta, rope: true, alibi: false, block_type: 'llama', activation_type: 'silu',
+    layer_norm_type: 'rms', attention_layer_norm: false, include_bias: false, include_qkv_bias: spec.qkvBias ?? false,
+    weight_tying: spec.tied, scale_logits: false, max_sequence_length: 4096, mask_token_id: spec.vocab - 2,
+    eos_token_id: spec.vocab - 3, pad_token_id: spec.vocab - 3,
+  };
+}
+
+/** Every tensor's name and shape, in the family's naming. */
+export function tensorShapes(spec: TinySpec): Map<string, number[]> {
+  const { hidden: h, heads, kvHeads, ffn, vocab } = spec;
+  const d = h / heads;
+  const m = new Map<string, number[]>();
+  const dream = spec.family === 'dream';
+  m.set(dream ? 'model.embed_tokens.weight' : 'model.transformer.wte.weight', [vocab, h]);
+  for (let i = 0; i < spec.layers; i++) {
+    const p = dream ? `model.layers.${i}.` : `model.transformer.blocks.${i}.`;
+    const a = dream ? `${p}self_attn.` : p;
+    m.set(dream ? `${p}input_layernorm.weight` : `${p}attn_norm.weight`, [h]);
+    m.set(`${a}q_proj.weight`, [heads * d, h]);
+    m.set(`${a}k_proj.weight`, [kvHeads * d, h]);
+    m.set(`${a}v_proj.weight`, [kvHeads * d, h]);
+    if (dream || spec.qkvBias) {
+      m.set(`${a}q_proj.bias`, [heads * d]);
+      m.set(`${a}k_proj.bias`, [kvHeads * d]);
+      m.set(`${a}v_proj.bias`, [kvHeads * d]);
+    }
+    m.set(dream ? `${a}o_proj.weight` : `${p}attn_out.weight`, [h, heads * d]);
+    m.set(dream ? `${p}post_attention_layernorm.weight` : `${p}ff_norm.weight`, [h]);
+    m.set(dream ? `${p}mlp.gate_proj.weight` : `${p}ff_proj.weight`, [ffn, h]);
+    m.set(dream ? `${p}mlp.up_proj.weight` : `${p}up_proj.weight`, [ffn, h]);
+    m.set(dream ? `${p}mlp.down_proj.weight` : `${p}ff_out.weight`, [h, ffn]);
+  }
+  m.set(dream ? 'model.norm.weight' : 'model.transformer.ln_f.weight', [h]);
+  if (!spec.tied) m.set(dream ? 'lm_head.weight' : 'model.transformer.ff_out.weight', [vocab, h]);
+  return m;
+}
+
+/** Random weights: norms near 1, matrices scaled so activations stay of order 1. */
+export function randomWeights(spec: TinySpec, seed = 1): Map<string, Float32Array> {
+  const rand = random(seed);
+  const weights = new Map<string, Float32Array>();
+  for (const [name, shape] of tensorShapes(spec)) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const isNorm = /norm|ln_f/.test(name);
+    const scale = isNorm ? 0.2 : shape.length === 1 ? 0.1 : 1 / Math.sqrt(shape[shape.length - 1]!);
+    weights.set(name, Float32Array.from({ length: n }, () => (isNorm ? 1 : 0) + (rand() * 2 - 1) * scale * 1.7));
+  }
+  return weights;
+}
+
+/** A minimal tokenizer.json whose added tokens name the special ids of configFor(spec). */
+export function tokenizerJson(spec: TinySpec): Record<string, unknown> {
+  const added = [
+    { id: spec.vocab - 3, content: '<|endoftext|>', special: true },
+    { id: spec.vocab - 2, content: '<|mask|>', special: true },
+    { id: spec.vocab - 1, content: '<|startoftext|>', special: true },
+  ];
+  const vocab: Record<string, number> = {};
+  for (let i = 0; i < spec.vocab - 3; i++) vocab[`t${i}`] = i;
+  return { version: '1.0', added_tokens: added, model: { type: 'BPE', vocab, merges: [] } };
+}
+
+export interface MemoryCheckpointOptions {
+  config?: Record<string, unknown>;
+  tokenizerConfig?: Record<string, unknown>;
+  generationConfig?: Record<string, unknown>;
+  /** Replaces or removes (undefined) tensors after the random ones are made. */
+  edit?: (weights: Map<string, Float32Array>, shapes: Map<string, number[]>) => void;
+  /** Called before each tensor read (e.g. to abort a conversion part way). */
+  onRead?: (name: string) => void;
+}
+
+/**
+ * A Checkpoint in memory, with its folder `dir` holding tokenizer.json (and a README.md when
+ * `readme` is given), so that the converter can copy them.
+ */
+export function memoryCheckpoint(dir: string, spec: TinySpec, options: MemoryCheckpointOptions = {}): Checkpoint & { weights: Map<string, Float32Array> } {
+  fs.mkdirSync(dir, { recursive: true });
+  const tokenizerPath = path.join(dir, 'tokenizer.json');
+  fs.writeFileSync(tokenizerPath, JSON.stringify(tokenizerJson(spec)));
+  const weights = randomWeights(spec);
+  const shapes = tensorShapes(spec);
+  options.edit?.(weights, shapes);
+  const tensors = new Map<string, TensorInfo>();
+  for (const [name, values] of weights) tensors.set(name, { name, dtype: 'F32', shape: shapes.get(name) ?? [values.length] });
+  return {
+    dir,
+    config: (options.config ?? configFor(spec)) as JsonObject,
+    generationConfig: options.generationConfig as JsonObject | undefined,
+    tokenizerConfig: options.tokenizerConfig as JsonObject | undefined,
+    tokenizerPath,
+    tensors,
+    weightFiles: [],
+    bytes: [...weights.values()].reduce((n, w) => n + w.byteLength, 0),
+    weights,
+    readFloat32(name: string): Float32Array {
+      options.onRead?.(name);
+      const w = weights.get(name);
+      if (!w) throw new Error(`no tensor ${name}`);
+      return w.slice();
+    },
+    close(): void {},
+  };
+}
