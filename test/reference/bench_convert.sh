@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Times the converter on a checkpoint of Open-dCoder-0.5B's real shape (24 layers, hidden 896,
+# vocab 151936, tied, bf16, random weights), with peak resident memory from /usr/bin/time -v.
+# Writes the checkpoint once to .cache/bench-convert/hf (about 1 GB); the model to .cache/bench-convert/model.
+# Usage: test/reference/bench_convert.sh [--storage fp32|fp16]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+work="$root/.cache/bench-convert"
+python="$(bash "$root/test/reference/setup.sh" | tail -n 1)"
+if [ ! -f "$work/hf/config.json" ]; then
+  echo "bench: writing a 0.5B-shaped checkpoint to $work/hf" >&2
+  "$python" "$root/test/reference/make_checkpoint.py" --family dream-qwen2 --dims 0.5b --out "$work/hf"
+fi
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is missing: apt-get install time" >&2; exit 1; }
+rm -rf "$work/model"
+cd "$root"
+/usr/bin/time -v -o "$work/time.txt" npm run -s convert -- --from "$work/hf" --to "$work/model" --family dream "$@"
+wall=$(grep 'Elapsed (wall clock)' "$work/time.txt" | awk '{print $NF}')
+rss=$(grep 'Maximum resident set size' "$work/time.txt" | awk '{print $NF}')
+echo "convert 0.5B ($*): wall ${wall}, peak RSS $((rss / 1024)) MiB, checkpoint $(du -sm "$work/hf" | cut -f1) MiB -> model $(du -sm "$work/model" | cut -f1) MiB"
