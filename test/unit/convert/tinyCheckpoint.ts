@@ -101,16 +101,17 @@ export function randomWeights(spec: TinySpec, seed = 1): Map<string, Float32Arra
   return weights;
 }
 
-/** A minimal tokenizer.json whose added tokens name the special ids of configFor(spec). */
+/** A small but complete tokenizer.json (loadable by the engine) whose added tokens name the special ids of configFor(spec). */
 export function tokenizerJson(spec: TinySpec): Record<string, unknown> {
-  const added = [
-    { id: spec.vocab - 3, content: '<|endoftext|>', special: true },
-    { id: spec.vocab - 2, content: '<|mask|>', special: true },
-    { id: spec.vocab - 1, content: '<|startoftext|>', special: true },
-  ];
+  const token = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  const added = [token(spec.vocab - 3, '<|endoftext|>'), token(spec.vocab - 2, '<|mask|>'), token(spec.vocab - 1, '<|startoftext|>')];
   const vocab: Record<string, number> = {};
-  for (let i = 0; i < spec.vocab - 3; i++) vocab[`t${i}`] = i;
-  return { version: '1.0', added_tokens: added, model: { type: 'BPE', vocab, merges: [] } };
+  for (let i = 0; i < spec.vocab - 3; i++) vocab[String.fromCharCode(97 + (i % 26)) + (i >= 26 ? String(i) : '')] = i;
+  for (const t of added) vocab[t.content] = t.id;
+  return {
+    version: '1.0', truncation: null, padding: null, added_tokens: added, normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null,
+    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, vocab, merges: [] },
+  };
 }
 
 export interface MemoryCheckpointOptions {

@@ -1,0 +1,164 @@
+/**
+ * The whole conversion: a tiny random checkpoint of each family becomes a model folder that the
+ * engine's own loader opens and whose graph gives the reference logits; every refusal leaves
+ * nothing behind.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { convert, convertCheckpoint, type ConvertOptions } from '../../../src/convert/convert';
+import { ConvertError } from '../../../src/convert/errors';
+import { UNKNOWN_LICENSE } from '../../../src/convert/modelCard';
+import { loadParts } from '../../../src/engine/model/load';
+import { referenceLogits } from './referenceForward';
+import { DREAM_SPEC, LLADA_SPEC, type MemoryCheckpointOptions, type TinySpec, configFor, memoryCheckpoint } from './tinyCheckpoint';
+
+let tmp: string;
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dllm-convert-'));
+});
+afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function checkpoint(spec: TinySpec, options?: MemoryCheckpointOptions) {
+  return memoryCheckpoint(path.join(tmp, 'hf-model'), spec, options);
+}
+
+async function refusal(promise: Promise<unknown>, pattern: RegExp): Promise<void> {
+  await assert.rejects(promise, (e: unknown) => e instanceof ConvertError && pattern.test(e.message));
+  // Nothing is left beside the destination: no partial folder.
+  assert.deepEqual(fs.readdirSync(tmp).filter((f) => f !== 'hf-model' && f !== 'existing'), []);
+}
+
+async function logitsOf(dir: string, ids: number[]): Promise<Float32Array> {
+  const session = await ort.InferenceSession.create(path.join(dir, 'model.onnx'));
+  try {
+    const out = await session.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]) });
+    return (out.logits as ort.Tensor).data as Float32Array;
+  } finally {
+    await session.release();
+  }
+}
+
+const IDS = [5, 9, 30, 2, 2, 17, 44];
+
+describe('convert: a checkpoint to a model folder', function () {
+  this.timeout(60000);
+
+  for (const spec of [DREAM_SPEC, LLADA_SPEC]) {
+    it(`converts a ${spec.family} checkpoint into a folder the engine loads, with the reference logits`, async () => {
+      const source = checkpoint(spec);
+      const to = path.join(tmp, 'out');
+      const progress: number[] = [];
+      const result = await convertCheckpoint(source, { to, weights: 'fp32', onProgress: (p) => progress.push(p.tensorsDone) });
+      assert.deepEqual(fs.readdirSync(to).sort(), ['dllm.json', 'model.onnx', 'model.onnx.data', 'tokenizer.json']);
+      assert.deepEqual(fs.readdirSync(tmp).sort(), ['hf-model', 'out']);
+      assert.equal(progress.at(-1), progress.length);
+
+      const parts = await loadParts({ modelDir: to, device: 'cpu', threads: 1 });
+      try {
+        assert.equal(parts.manifest.contract, 'full');
+        assert.equal(parts.manifest.vocabSize, spec.vocab);
+        assert.equal(parts.manifest.contract === 'full' && parts.manifest.shiftedLogits, spec.family === 'dream');
+      } finally {
+        await parts.model.dispose();
+      }
+      const m = result.manifest;
+      assert.equal(m.family, spec.family);
+      assert.deepEqual(m.specialTokens, { mask: spec.vocab - 2, pad: spec.vocab - 3, bos: spec.family === 'dream' ? spec.vocab - 3 : null, eos: spec.vocab - 3 });
+      assert.equal(m.license, UNKNOWN_LICENSE);
+      assert.equal(m.maxContextTokens, 1024);
+      assert.equal(m.maxCanvasTokens, 128);
+
+      const expected = referenceLogits(spec, source.weights, IDS);
+      const actual = await logitsOf(to, IDS);
+      expected.forEach((row, i) => row.forEach((e, j) => assert.ok(Math.abs(actual[i * spec.vocab + j]! - e) < 1e-4)));
+    });
+  }
+
+  it('stores fp16 matrices by default, half the size of fp32', async () => {
+    const fp16 = await convertCheckpoint(checkpoint(DREAM_SPEC), { to: path.join(tmp, 'a') });
+    const fp32 = await convertCheckpoint(checkpoint(DREAM_SPEC), { to: path.join(tmp, 'b'), weights: 'fp32' });
+    assert.equal(fp16.storage, 'fp16');
+    assert.ok(fp16.weightsBytes < 0.6 * fp32.weightsBytes);
+  });
+
+  it('takes the licence from the model card and the limits from the options', async () => {
+    const source = checkpoint(LLADA_SPEC);
+    fs.writeFileSync(path.join(source.dir, 'README.md'), '---\nlicense: other\nlicense_name: apple-amlr\npipeline_tag: text-generation\n---\n# Model\n');
+    const result = await convertCheckpoint(source, { to: path.join(tmp, 'out'), context: 512, canvas: 64, name: 'tiny' });
+    assert.equal(result.manifest.license, 'other (apple-amlr)');
+    assert.equal(result.manifest.name, 'tiny');
+    assert.equal(result.manifest.maxContextTokens, 512);
+    assert.equal(result.manifest.maxCanvasTokens, 64);
+  });
+
+  it('reports the checkpoint tensors the graph does not read', async () => {
+    const source = checkpoint(DREAM_SPEC, { edit: (w, s) => (w.set('model.rotary_emb.inv_freq', new Float32Array(4)), s.set('model.rotary_emb.inv_freq', [4])) });
+    const result = await convertCheckpoint(source, { to: path.join(tmp, 'out') });
+    assert.deepEqual(result.ignoredTensors, ['model.rotary_emb.inv_freq']);
+  });
+
+  it('converts a qwen2 config as the Dream family when told to', async () => {
+    const config = { ...configFor(DREAM_SPEC), model_type: 'qwen2', architectures: ['Qwen2ForCausalLM'] };
+    await refusal(convertCheckpoint(checkpoint(DREAM_SPEC, { config }), { to: path.join(tmp, 'out') }), /unsupported model.*qwen2.*--family/);
+    const result = await convertCheckpoint(checkpoint(DREAM_SPEC, { config }), { to: path.join(tmp, 'out'), family: 'dream' });
+    assert.equal(result.manifest.shiftedLogits, true);
+  });
+
+  it('refuses an unknown family, naming the supported ones', async () => {
+    await refusal(convertCheckpoint(checkpoint(DREAM_SPEC), { to: path.join(tmp, 'out'), family: 'mamba' }), /unknown family "mamba".*dream, llada/);
+  });
+
+  it('refuses a missing tensor and a tensor of the wrong shape before writing anything', async () => {
+    const missing = checkpoint(DREAM_SPEC, { edit: (w) => w.delete('model.layers.1.mlp.up_proj.weight') });
+    await refusal(convertCheckpoint(missing, { to: path.join(tmp, 'out') }), /lacks 1 tensor.*model\.layers\.1\.mlp\.up_proj\.weight/);
+    const wrong = checkpoint(LLADA_SPEC, { edit: (_, s) => s.set('model.transformer.blocks.0.ff_proj.weight', [32, 40]) });
+    await refusal(convertCheckpoint(wrong, { to: path.join(tmp, 'out') }), /ff_proj\.weight has shape \[32, 40\].*\[40, 32\]/);
+  });
+
+  it('refuses an existing non-empty destination and fills an empty one', async () => {
+    const existing = path.join(tmp, 'existing');
+    fs.mkdirSync(existing);
+    fs.writeFileSync(path.join(existing, 'keep.txt'), 'mine');
+    await refusal(convertCheckpoint(checkpoint(DREAM_SPEC), { to: existing }), /exists and is not empty/);
+    assert.deepEqual(fs.readdirSync(existing), ['keep.txt']);
+    fs.rmSync(path.join(existing, 'keep.txt'));
+    await convertCheckpoint(checkpoint(DREAM_SPEC), { to: existing });
+    assert.ok(fs.existsSync(path.join(existing, 'dllm.json')));
+  });
+
+  it('refuses int8 and int4 weights as not supported yet', async () => {
+    for (const weights of ['int8', 'int4']) {
+      await refusal(convertCheckpoint(checkpoint(DREAM_SPEC), { to: path.join(tmp, 'out'), weights }), /not supported yet/);
+    }
+  });
+
+  it('refuses a context and canvas beyond what the model was trained for', async () => {
+    const options: ConvertOptions = { to: path.join(tmp, 'out'), context: 4000, canvas: 200 };
+    await refusal(convertCheckpoint(checkpoint(DREAM_SPEC), options), /exceeds the 4096 positions/);
+  });
+
+  it('leaves nothing when cancelled part way through the weights', async () => {
+    const controller = new AbortController();
+    let reads = 0;
+    const source = checkpoint(DREAM_SPEC, { onRead: () => (++reads === 5 ? controller.abort() : undefined) });
+    await refusal(convertCheckpoint(source, { to: path.join(tmp, 'out'), signal: controller.signal }), /^cancelled$/);
+    assert.ok(reads >= 5);
+    assert.equal(fs.existsSync(path.join(tmp, 'out')), false);
+  });
+
+  it('leaves nothing when a read fails part way through', async () => {
+    const source = checkpoint(LLADA_SPEC, {
+      onRead: (name) => {
+        if (name.includes('blocks.1')) throw new ConvertError('shard truncated');
+      },
+    });
+    await refusal(convertCheckpoint(source, { to: path.join(tmp, 'out') }), /shard truncated/);
+  });
+
+  it('refuses a checkpoint folder that does not exist, from the folder entry point', async () => {
+    await refusal(convert(path.join(tmp, 'nowhere'), { to: path.join(tmp, 'out') }), /nowhere/);
+  });
+});
