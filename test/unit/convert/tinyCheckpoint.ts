@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Checkpoint, JsonObject } from '../../../src/convert/checkpoint';
 import type { TensorInfo } from '../../../src/convert/tensors';
+import { type TestTensor, bf16, writeCheckpointFolder } from './writeSafetensors';
 
 export interface TinySpec {
   family: 'dream' | 'llada';
@@ -155,4 +156,23 @@ export function memoryCheckpoint(dir: string, spec: TinySpec, options: MemoryChe
     },
     close(): void {},
   };
+}
+
+/**
+ * Writes `spec`'s random checkpoint as a Hugging Face folder (bf16 safetensors in two shards with
+ * their index, config.json, tokenizer.json); returns the weights as the reader widens them.
+ */
+export function writeTinyCheckpointFolder(dir: string, spec: TinySpec, extraFiles: Record<string, string> = {}): Map<string, Float32Array> {
+  const shapes = tensorShapes(spec);
+  const widened = new Map<string, Float32Array>();
+  const shards: Record<string, Record<string, TestTensor>> = { 'model-00001-of-00002.safetensors': {}, 'model-00002-of-00002.safetensors': {} };
+  [...randomWeights(spec)].forEach(([name, values], i) => {
+    const bits = bf16(Array.from(values));
+    widened.set(name, Float32Array.from(bits, (b) => new Float32Array(new Uint32Array([b << 16]).buffer)[0]!));
+    shards[i % 2 === 0 ? 'model-00001-of-00002.safetensors' : 'model-00002-of-00002.safetensors']![name] = { dtype: 'BF16', shape: shapes.get(name)!, data: bits };
+  });
+  writeCheckpointFolder(dir, { config: configFor(spec), weights: shards, index: true });
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson(spec)));
+  for (const [file, text] of Object.entries(extraFiles)) fs.writeFileSync(path.join(dir, file), text);
+  return widened;
 }
