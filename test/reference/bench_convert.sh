@@ -2,7 +2,7 @@
 # Times the converter on a checkpoint of Open-dCoder-0.5B's real shape (24 layers, hidden 896,
 # vocab 151936, tied, bf16, random weights), with peak resident memory from /usr/bin/time -v.
 # Writes the checkpoint once to .cache/bench-convert/hf (about 1 GB); the model to .cache/bench-convert/model.
-# Usage: test/reference/bench_convert.sh [--storage fp32|fp16]
+# Usage: test/reference/bench_convert.sh [--weights fp32|fp16]   (other options pass on to npm run convert)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 work="$root/.cache/bench-convert"
