@@ -80,6 +80,8 @@ export async function writeWeights(file: string, layout: WeightsLayout, source: 
   const fd = fs.openSync(file, 'w');
   try {
     let bytesDone = 0;
+    // Progress counts the tensors' bytes, not the alignment padding between them.
+    const bytesTotal = layout.tensors.reduce((n, t) => n + t.length, 0);
     for (const [i, t] of layout.tensors.entries()) {
       throwIfAborted(options.signal);
       const values = source.readFloat32(t.name);
@@ -88,7 +90,7 @@ export async function writeWeights(file: string, layout: WeightsLayout, source: 
       const stored = t.type === DataType.FLOAT16 ? float32ToFloat16Array(values) : values;
       writeAll(fd, new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength), t.offset);
       bytesDone += t.length;
-      options.onProgress?.({ tensorsDone: i + 1, tensorsTotal: layout.tensors.length, bytesDone, bytesTotal: layout.bytes });
+      options.onProgress?.({ tensorsDone: i + 1, tensorsTotal: layout.tensors.length, bytesDone, bytesTotal });
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     throwIfAborted(options.signal);
