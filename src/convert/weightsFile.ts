@@ -87,7 +87,7 @@ export async function writeWeights(file: string, layout: WeightsLayout, source: 
       const values = source.readFloat32(t.name);
       const expected = t.dims.reduce((a, b) => a * b, 1);
       if (values.length !== expected) throw new ConvertError(`${t.name}: read ${values.length} values, expected ${expected}`);
-      const stored = t.type === DataType.FLOAT16 ? float32ToFloat16Array(values) : values;
+      const stored = t.type === DataType.FLOAT16 ? toFloat16(t.name, values) : values;
       writeAll(fd, new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength), t.offset);
       bytesDone += t.length;
       options.onProgress?.({ tensorsDone: i + 1, tensorsTotal: layout.tensors.length, bytesDone, bytesTotal });
@@ -99,6 +99,17 @@ export async function writeWeights(file: string, layout: WeightsLayout, source: 
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** fp16 bit patterns of a tensor; a finite value beyond fp16's range (±65504) is refused, not turned into infinity. */
+function toFloat16(name: string, values: Float32Array): Uint16Array {
+  const bits = float32ToFloat16Array(values);
+  for (let i = 0; i < bits.length; i++) {
+    if ((bits[i]! & 0x7c00) === 0x7c00 && Number.isFinite(values[i]!)) {
+      throw new ConvertError(`${name} holds ${values[i]}, beyond fp16's range: convert with --weights fp32`);
+    }
+  }
+  return bits;
 }
 
 /** One write call takes at most 2 GiB − 1 bytes; an embedding table can be larger. */

@@ -149,6 +149,12 @@ describe('convert: a checkpoint to a model folder', function () {
     assert.equal(fs.existsSync(path.join(tmp, 'out')), false);
   });
 
+  it("refuses a weight beyond fp16's range instead of storing infinity", async () => {
+    const source = checkpoint(DREAM_SPEC, { edit: (w) => (w.get('model.layers.1.mlp.down_proj.weight')![7] = 70000) });
+    await refusal(convertCheckpoint(source, { to: path.join(tmp, 'out'), weights: 'fp16' }), /down_proj\.weight holds 70000, beyond fp16's range: convert with --weights fp32/);
+    await convertCheckpoint(source, { to: path.join(tmp, 'out'), weights: 'fp32' });
+  });
+
   it('leaves nothing when a read fails part way through', async () => {
     const source = checkpoint(LLADA_SPEC, {
       onRead: (name) => {
