@@ -10,7 +10,7 @@ export interface Tally {
   skipped: number;
 }
 
-export type Counter = 'exit' | 'mocha' | 'pipeline' | 'vscode';
+export type Counter = 'exit' | 'mocha' | 'pipeline' | 'reference' | 'vscode';
 
 export interface Layer {
   name: string;
@@ -24,6 +24,7 @@ export const layers: readonly Layer[] = [
   { name: 'typecheck', script: 'typecheck', counter: 'exit' },
   { name: 'unit', script: 'test:unit', counter: 'mocha' },
   { name: 'integration', script: 'test:integration', counter: 'mocha' },
+  { name: 'convert', script: 'test:convert', counter: 'reference' },
   { name: 'model-pipeline', script: 'test:model-pipeline', counter: 'pipeline' },
   { name: 'package', script: 'test:package', counter: 'mocha' },
   { name: 'vscode-server', script: 'test:vscode-server', counter: 'vscode' },
@@ -71,7 +72,8 @@ export function vscodeTally(output: string): Tally {
 
 /**
  * One layer's count from its output and exit code. Lint and type-check are one check each. The
- * model pipeline is its unit tests plus one check for the end-to-end smoke run that follows them.
+ * model pipeline is its unit tests plus one check for the end-to-end smoke run that follows them;
+ * the converter's layer is the reference's Python self-tests plus the parity tests (mocha).
  * A layer that failed without a counted failure (it crashed, or a build step before its tests
  * failed) counts one failure, so a failure is never lost.
  */
@@ -81,12 +83,17 @@ export function tallyOf(counter: Counter, output: string, exitCode: number): Tal
   if (counter === 'exit') tally = { passed: exitCode === 0 ? 1 : 0, failed: exitCode === 0 ? 0 : 1, skipped: 0 };
   else if (counter === 'mocha') tally = mochaTally(text);
   else if (counter === 'vscode') tally = vscodeTally(text);
+  else if (counter === 'reference') tally = plus(unittestTally(text), mochaTally(text));
   else {
     const tests = unittestTally(text);
     tally = { ...tests, passed: tests.passed + (exitCode === 0 ? 1 : 0), failed: tests.failed + (exitCode === 0 ? 0 : 1) };
   }
   if (exitCode !== 0 && tally.failed === 0) tally = { ...tally, failed: 1 };
   return tally;
+}
+
+function plus(a: Tally, b: Tally): Tally {
+  return { passed: a.passed + b.passed, failed: a.failed + b.failed, skipped: a.skipped + b.skipped };
 }
 
 /** The closing line, the only one of its shape in `npm test`'s output: `N passed, N failed[, N skipped]`. */

@@ -7,7 +7,7 @@ const closing = /^\d+ passed, \d+ failed(, \d+ skipped)?$/;
 
 describe('npm test: counting each layer', () => {
   it('runs the layers in order, each through an npm script that runs it alone', () => {
-    assert.deepStrictEqual(layers.map((l) => l.name), ['lint', 'typecheck', 'unit', 'integration', 'model-pipeline', 'package', 'vscode-server']);
+    assert.deepStrictEqual(layers.map((l) => l.name), ['lint', 'typecheck', 'unit', 'integration', 'convert', 'model-pipeline', 'package', 'vscode-server']);
     const scripts = (JSON.parse(fs.readFileSync(path.join(__dirname, '../../../package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
     for (const layer of layers) assert.ok(scripts[layer.script], `no npm script ${layer.script}`);
     assert.strictEqual(scripts.test, 'tsx test/run-all.ts');
@@ -29,6 +29,13 @@ describe('npm test: counting each layer', () => {
     assert.deepStrictEqual(tallyOf('mocha', 'Error: Cannot find module', 1), { passed: 0, failed: 1, skipped: 0 });
     assert.deepStrictEqual(tallyOf('exit', 'src/a.ts(1,1): error TS2304', 2), { passed: 0, failed: 1, skipped: 0 });
     assert.deepStrictEqual(tallyOf('exit', '', 0), { passed: 1, failed: 0, skipped: 0 });
+  });
+
+  it('counts the converter layer\'s Python self-tests and its mocha parity tests together', () => {
+    const out = '.....\n----------------------------------------------------------------------\nRan 5 tests in 5.8s\n\nOK\n\n  converter parity\n    ✔ a\n\n  12 passing (30s)\n  1 pending\n';
+    assert.deepStrictEqual(tallyOf('reference', out, 0), { passed: 17, failed: 0, skipped: 1 });
+    const failed = 'Ran 5 tests in 5.8s\n\nFAILED (failures=1)\n';
+    assert.deepStrictEqual(tallyOf('reference', failed, 1), { passed: 4, failed: 1, skipped: 0 });
   });
 
   it('counts the model pipeline\'s Python unit tests and its smoke run as one more check', () => {
