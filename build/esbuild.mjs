@@ -1,6 +1,7 @@
-// Two bundles: the extension (runs in VS Code's extension host; `vscode` is provided there)
-// and the inference server (a child process; onnxruntime-node ships as-is, not bundled); outside
-// --production also the command lines' (`npm run complete`, which starts that server, and `npm run convert`).
+// Three shipped bundles: the extension (runs in VS Code's extension host; `vscode` is provided
+// there), the inference server (a child process; onnxruntime-node ships as-is, not bundled) and the
+// converter (a child process the extension starts; also `npm run convert`); outside --production
+// also the command line's (`npm run complete`, which starts that server).
 //
 // Usage: node build/esbuild.mjs [--production] [--quiet] [--tools] [--watch]
 //   --quiet   only errors and warnings, no size listing (for tools whose output is their result)
@@ -30,10 +31,11 @@ const common = {
 // Each bundle keeps its own externals: a bundle importing the other's runtime fails to build.
 const extension = { ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'] };
 const server = { ...common, entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js', external: ['onnxruntime-node'] };
-// `npm run complete` and `npm run convert` (through build/fresh.mjs), built beside them but never packaged.
-const cli = { ...common, entryPoints: ['src/cli/complete.ts'], outfile: 'dist/complete.js' };
+// The converter: run by the extension in a child process (src/extension/converterProcess.ts) and by `npm run convert`.
 const convert = { ...common, entryPoints: ['src/cli/convert.ts'], outfile: 'dist/convert.js' };
-const builds = production ? [extension, server] : tools ? [server, cli, convert] : [extension, server, cli, convert];
+// `npm run complete` (through build/fresh.mjs), built beside them but never packaged.
+const cli = { ...common, entryPoints: ['src/cli/complete.ts'], outfile: 'dist/complete.js' };
+const builds = production ? [extension, server, convert] : tools ? [server, cli, convert] : [extension, server, cli, convert];
 
 /**
  * One round of `[watch] build started` … `[watch] build finished` while any bundle is building

@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { CancelMessage, ConverterMessage } from '../convert/childMessages';
 import { ConvertError } from '../convert/errors';
 import { FAMILY_IDS } from '../convert/families';
 import { CANCELLED, WEIGHT_STORAGES, type WriteProgress } from '../convert/weightsFile';
@@ -51,12 +52,32 @@ function progressPrinter(): (p: WriteProgress) => void {
   };
 }
 
+/**
+ * Started by the extension with an IPC channel: progress, the result and a refusal go to it as
+ * messages (src/convert/childMessages.ts), and a `cancel` message cancels as Ctrl-C does.
+ */
+function parentChannel(controller: AbortController): ((message: ConverterMessage) => void) | undefined {
+  const send = process.send?.bind(process);
+  if (!send) return undefined;
+  process.on('message', (message: CancelMessage) => {
+    if (message?.type === 'cancel') controller.abort();
+  });
+  return (message) => send(message);
+}
+
 async function main(argv: string[]): Promise<number> {
   const controller = new AbortController();
   process.once('SIGINT', () => {
     process.stderr.write('\nconvert: interrupted, cancelling\n');
     controller.abort();
   });
+  const toParent = parentChannel(controller);
+  const code = await run(argv, controller, toParent);
+  process.disconnect?.();
+  return code;
+}
+
+async function run(argv: string[], controller: AbortController, toParent: ((message: ConverterMessage) => void) | undefined): Promise<number> {
   try {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -88,8 +109,9 @@ async function main(argv: string[]): Promise<number> {
       canvas: values.canvas === undefined ? undefined : intOption(values.canvas, 'canvas', 0, 1, MAX_CANVAS_TOKENS_LIMIT),
       name: values.name,
       signal: controller.signal,
-      onProgress: progressPrinter(),
+      onProgress: toParent ? (progress) => toParent({ type: 'progress', progress }) : progressPrinter(),
     });
+    toParent?.({ type: 'done', dir: result.dir, family: result.family, storage: result.storage, weightsBytes: result.weightsBytes });
     if (result.ignoredTensors.length > 0) {
       const shown = result.ignoredTensors.slice(0, 5).join(', ');
       process.stderr.write(`convert: left out ${result.ignoredTensors.length} checkpoint tensors the graph does not read: ${shown}${result.ignoredTensors.length > 5 ? ', …' : ''}\n`);
@@ -97,6 +119,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(`converted ${from} → ${result.dir} (${result.family} family, ${result.storage} weights, ${gib(result.weightsBytes)})`);
     return 0;
   } catch (error) {
+    if (toParent) toParent({ type: 'failed', message: error instanceof Error ? error.message : String(error), cancelled: error instanceof ConvertError && error.message === CANCELLED });
     if (error instanceof ConvertError && error.message === CANCELLED) {
       process.stderr.write(`convert: cancelled; nothing was written to the destination\n`);
       return 130;

@@ -12,6 +12,7 @@ import { fillSelection, insertDocComment, insertInfill, regenerateFunctionBody, 
 import type { SnoozeState } from './inlineGate';
 import type { InlineProvider } from './inlineProvider';
 import { errorMessage, type Log } from './log';
+import { convertCheckpoint, type ConvertArgs } from './convertCommand';
 import { describeModel, type RecentModels } from './modelChoice';
 import { selectModel, useBundledModel } from './modelCommands';
 import type { Proposals } from './proposals';
@@ -26,6 +27,10 @@ export interface CommandDeps {
   proposals: Proposals;
   log: Log;
   onCommandOutcome(outcome: CommandOutcome): void;
+  /** dist/convert.js, run in a child process by "Convert a Hugging Face Checkpoint…". */
+  converterModule: string;
+  /** Where converted models go (the extension's global storage). */
+  modelsDir: string;
 }
 
 const extensionId = 'dllm-complete.dllm-complete';
@@ -66,6 +71,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     vscode.commands.registerCommand('dllm.selectDevice', (device?: DeviceSetting) => selectDevice(deps, device)),
     vscode.commands.registerCommand('dllm.selectModel', (folder?: string) => selectModel(deps, folder)),
     vscode.commands.registerCommand('dllm.useBundledModel', () => useBundledModel(deps)),
+    vscode.commands.registerCommand('dllm.convertCheckpoint', (args?: ConvertArgs) => convertCheckpoint(deps, args)),
     vscode.commands.registerCommand('dllm.restartEngine', () => deps.host.restart('requested by the user')),
     vscode.commands.registerCommand('dllm.showLog', () => deps.log.show(true)),
     vscode.commands.registerCommand('dllm.showStatistics', () => showStatistics(deps)),

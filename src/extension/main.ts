@@ -105,7 +105,10 @@ function wire(context: vscode.ExtensionContext, log: ReturnType<typeof createLog
       proposals,
       log,
       onCommandOutcome: (o) => (lastCommand = o),
+      converterModule: context.asAbsolutePath('dist/convert.js'),
+      modelsDir: vscode.Uri.joinPath(context.globalStorageUri, 'models').fsPath,
     }),
+
     config.onDidChange((change) => {
       provider.clearCache();
       idle.settingsChanged();

@@ -26,7 +26,7 @@ export interface ModelChoiceOutcome {
   problem?: string;
 }
 
-type PickItem = vscode.QuickPickItem & { folder?: string; browse?: true };
+type PickItem = vscode.QuickPickItem & { folder?: string; browse?: true; convert?: true };
 
 /**
  * Switches to the model in `folder` (tests and walkthrough links pass one; '' is the bundled model)
@@ -86,8 +86,14 @@ async function pickModel(deps: ModelCommandDeps): Promise<string | undefined> {
   }
   items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
   items.push({ label: '$(folder-opened) Browse for a model folder…', description: 'a folder holding dllm.json', browse: true });
+  items.push({ label: '$(sync) Convert a Hugging Face checkpoint…', description: 'Dream, Dream-Coder, DiffuCoder, Open-dCoder, LLaDA', convert: true });
   const picked = await vscode.window.showQuickPick(items, { title: 'dLLM: Select Model', placeHolder: 'The model to complete with' });
   if (!picked) return undefined;
+  if (picked.convert) {
+    // The conversion selects its model when it is done.
+    void vscode.commands.executeCommand('dllm.convertCheckpoint');
+    return undefined;
+  }
   if (!picked.browse) return picked.folder;
   const chosen = await vscode.window.showOpenDialog({
     canSelectFiles: false,

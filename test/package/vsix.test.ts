@@ -132,7 +132,7 @@ for (const target of targets) {
       assert.equal(pkg.scripts, undefined, 'package.json keeps its scripts');
       assert.equal(pkg.devDependencies, undefined, 'package.json keeps its devDependencies');
 
-      for (const bundle of ['extension/dist/extension.js', 'extension/dist/server.js']) {
+      for (const bundle of ['extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/convert.js']) {
         assert.ok((vsix.sizes.get(bundle) ?? 0) > 0, `${bundle} is missing or empty`);
       }
       assert.equal(pkg.main && path.posix.normalize(`extension/${pkg.main}`), 'extension/dist/extension.js');

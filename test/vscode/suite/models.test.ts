@@ -1,7 +1,8 @@
 /**
  * Switching models: "dLLM: Select Model…" with a second model folder (a copy of the bundled model
- * under another name), back with "dLLM: Use the Bundled Model", and a folder that is not a model
- * refused before anything changes.
+ * under another name), back with "dLLM: Use the Bundled Model", a folder that is not a model
+ * refused before anything changes, and "dLLM: Convert a Hugging Face Checkpoint…" ending with the
+ * converted model in use.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -9,7 +10,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DllmApi } from '../../../src/extension/api';
+import type { ConvertCommandOutcome } from '../../../src/extension/convertCommand';
 import type { ModelChoiceOutcome } from '../../../src/extension/modelCommands';
+import { DREAM_SPEC, writeTinyCheckpointFolder } from '../../unit/convert/tinyCheckpoint';
 import { closeAllEditors, extensionId, openEditor, readyApi, report, triggerInline, waitFor } from './helpers';
 
 /** Waits until the engine runs the model named `name` from `folder`. */
@@ -66,6 +69,44 @@ describe('model management', () => {
     assert.ok(outcome.problem, JSON.stringify(outcome));
     assert.match(outcome.problem, /^dllm\.json: /);
     assert.equal(vscode.workspace.getConfiguration('dllm').get('modelPath'), '');
+    assert.equal(api.engine.pid, pid, 'the engine was restarted');
+  });
+
+  it('converts a Hugging Face checkpoint and runs the converted model', async () => {
+    const api = await readyApi();
+    const checkpoint = path.join(tmp, 'Dream-tiny');
+    writeTinyCheckpointFolder(checkpoint, DREAM_SPEC);
+    const converted = path.join(tmp, 'converted', 'dream-tiny');
+    const started = Date.now();
+    const outcome = await vscode.commands.executeCommand<ConvertCommandOutcome>('dllm.convertCheckpoint', { from: checkpoint, to: converted });
+    assert.ok(outcome.conversion?.ok, JSON.stringify(outcome));
+    assert.equal(outcome.modelPath, converted);
+    assert.equal(vscode.workspace.getConfiguration('dllm').get('modelPath'), converted);
+    await runningModel(api, 'dream-tiny', converted);
+    report(`converted a tiny checkpoint and switched to it in ${Date.now() - started} ms`);
+    const state = api.engine.state;
+    assert.ok(state.kind === 'ready' && state.model.contract === 'full' && state.model.family === 'dream');
+    await openEditor('python', 'def add(a, b):\n    return ');
+    const requests = api.activity.inlineRequests;
+    const answer = await triggerInline(api);
+    assert.ok(api.activity.inlineRequests > requests, `the converted model was not asked: ${answer.reason}`);
+  });
+
+  it('refuses a checkpoint it cannot convert, saying why, and changes nothing', async () => {
+    const api = await readyApi();
+    const pid = api.engine.pid;
+    const before = vscode.workspace.getConfiguration('dllm').get('modelPath');
+    const checkpoint = path.join(tmp, 'unknown-family');
+    writeTinyCheckpointFolder(checkpoint, DREAM_SPEC);
+    const config = JSON.parse(fs.readFileSync(path.join(checkpoint, 'config.json'), 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(path.join(checkpoint, 'config.json'), JSON.stringify({ ...config, model_type: 'gpt2', architectures: ['GPT2LMHeadModel'] }));
+    const target = path.join(tmp, 'converted', 'unknown');
+    const outcome = await vscode.commands.executeCommand<ConvertCommandOutcome>('dllm.convertCheckpoint', { from: checkpoint, to: target });
+    assert.ok(outcome.conversion && !outcome.conversion.ok && !outcome.conversion.cancelled, JSON.stringify(outcome));
+    assert.match(outcome.conversion.message, /dream|llada/i, 'the refusal names the supported families');
+    assert.equal(outcome.modelPath, undefined);
+    assert.ok(!fs.existsSync(target), 'nothing is left where the model would have gone');
+    assert.equal(vscode.workspace.getConfiguration('dllm').get('modelPath'), before);
     assert.equal(api.engine.pid, pid, 'the engine was restarted');
   });
 });

@@ -1,0 +1,76 @@
+/**
+ * Runs the converter (dist/convert.js) in a child process for the extension, with progress and
+ * cancellation over an IPC channel (src/convert/childMessages.ts), and names the folder a converted
+ * model goes to. Plain Node: no `vscode` here.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { childEnvironment } from '../client/childEnvironment';
+import type { CancelMessage, ConverterMessage } from '../convert/childMessages';
+import type { WriteProgress } from '../convert/weightsFile';
+
+export interface ConvertJob {
+  /** The Hugging Face checkpoint folder. */
+  from: string;
+  /** The model folder to create. */
+  to: string;
+  weights?: 'fp16' | 'fp32';
+  family?: string;
+}
+
+export type ConvertOutcome =
+  | { ok: true; dir: string; family: string; storage: string; weightsBytes: number }
+  | { ok: false; cancelled: boolean; message: string };
+
+/** Converts `job` in a child started from `converterModule`; aborting `signal` cancels it (the child removes what it wrote). */
+export function runConverter(converterModule: string, job: ConvertJob, onProgress: (p: WriteProgress) => void, signal?: AbortSignal): Promise<ConvertOutcome> {
+  const args = [converterModule, '--from', job.from, '--to', job.to];
+  if (job.weights) args.push('--weights', job.weights);
+  if (job.family) args.push('--family', job.family);
+  const child = spawn(process.execPath, args, { env: childEnvironment(process.env), stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000); // the last lines say why an unexpected failure happened
+  });
+  let outcome: ConvertOutcome | undefined;
+  child.on('message', (message: ConverterMessage) => {
+    if (message.type === 'progress') onProgress(message.progress);
+    else if (message.type === 'done') outcome = { ok: true, dir: message.dir, family: message.family, storage: message.storage, weightsBytes: message.weightsBytes };
+    else if (message.type === 'failed') outcome = { ok: false, cancelled: message.cancelled, message: message.message };
+  });
+  const cancel = (): void => {
+    if (child.connected) child.send({ type: 'cancel' } satisfies CancelMessage);
+  };
+  signal?.addEventListener('abort', cancel, { once: true });
+  if (signal?.aborted) cancel();
+  return new Promise((resolve) => {
+    child.on('error', (error) => {
+      outcome ??= { ok: false, cancelled: false, message: `the converter could not start: ${error.message}` };
+    });
+    child.on('close', (code, exitSignal) => {
+      signal?.removeEventListener('abort', cancel);
+      const lastLine = stderr.trim().split('\n').pop() ?? '';
+      resolve(outcome ?? { ok: false, cancelled: false, message: `the converter stopped (${exitSignal ?? `exit code ${code}`})${lastLine ? `: ${lastLine}` : ''}` });
+    });
+  });
+}
+
+/**
+ * A model folder name from the checkpoint's: a Hugging Face cache snapshot
+ * (`models--Org--Name/snapshots/<hash>`) is named after its repository.
+ */
+export function folderName(from: string): string {
+  const parts = path.resolve(from).split(path.sep);
+  const repo = parts.find((p) => p.startsWith('models--'));
+  const name = repo ? repo.slice('models--'.length).split('--').pop()! : parts[parts.length - 1] || 'model';
+  return name.replace(/[^A-Za-z0-9._-]+/g, '-');
+}
+
+/** `base`, or `base-2`, `base-3`… : the first that does not exist or is an empty folder. */
+export function freeFolder(base: string): string {
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? base : `${base}-${n}`;
+    if (!fs.existsSync(candidate) || (fs.statSync(candidate).isDirectory() && fs.readdirSync(candidate).length === 0)) return candidate;
+  }
+}
