@@ -5,6 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -116,6 +117,18 @@ describe('convert: a checkpoint to a model folder', function () {
     await refusal(convertCheckpoint(missing, { to: path.join(tmp, 'out') }), /lacks 1 tensor.*model\.layers\.1\.mlp\.up_proj\.weight/);
     const wrong = checkpoint(LLADA_SPEC, { edit: (_, s) => s.set('model.transformer.blocks.0.ff_proj.weight', [32, 40]) });
     await refusal(convertCheckpoint(wrong, { to: path.join(tmp, 'out') }), /ff_proj\.weight has shape \[32, 40\].*\[40, 32\]/);
+  });
+
+  it('refuses when the disk has too little room for the model, before writing anything', async () => {
+    // The module object itself (an import's namespace is read-only): the disk as the converter sees it, 1 MiB free.
+    const nodeFs = createRequire(__filename)('node:fs') as { statfsSync: typeof fs.statfsSync };
+    const statfs = nodeFs.statfsSync;
+    nodeFs.statfsSync = ((p: fs.PathLike) => ({ ...statfs(p), bavail: 256, bsize: 4096 })) as typeof fs.statfsSync;
+    try {
+      await refusal(convertCheckpoint(checkpoint(DREAM_SPEC), { to: path.join(tmp, 'out') }), /not enough free disk space in .*: the model needs .* GiB, 0\.0 GiB free/);
+    } finally {
+      nodeFs.statfsSync = statfs;
+    }
   });
 
   it('refuses an existing non-empty destination and fills an empty one', async () => {
