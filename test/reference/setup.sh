@@ -24,6 +24,11 @@ if ! python3 -c 'import ensurepip' 2>/dev/null; then
 fi
 rm -rf "$venv"
 python3 -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${pins[@]}" >&2
+# pip's own output (this machine's index settings warn per package) goes to a log, shown on failure.
+if ! "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${pins[@]}" > "$venv/pip.log" 2>&1; then
+  cat "$venv/pip.log" >&2
+  echo "pyref: pip install failed (log above)" >&2
+  exit 1
+fi
 echo "${pins[*]}" > "$stamp"
 echo "$venv/bin/python"
