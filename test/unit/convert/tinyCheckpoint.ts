@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Checkpoint, JsonObject } from '../../../src/convert/checkpoint';
 import type { TensorInfo } from '../../../src/convert/tensors';
+import { mulberry32 } from '../../../src/engine/sampler/random';
 import { type TestTensor, bf16, writeCheckpointFolder } from './writeSafetensors';
 
 export interface TinySpec {
@@ -26,18 +27,6 @@ export interface TinySpec {
 
 export const DREAM_SPEC: TinySpec = { family: 'dream', hidden: 32, layers: 2, heads: 4, kvHeads: 2, ffn: 48, vocab: 50, tied: false, ropeTheta: 10000, eps: 1e-6 };
 export const LLADA_SPEC: TinySpec = { family: 'llada', hidden: 32, layers: 2, heads: 4, kvHeads: 4, ffn: 40, vocab: 64, tied: false, ropeTheta: 500000, eps: 1e-5 };
-
-/** A seeded generator (mulberry32), so a failing test fails the same way every run. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function configFor(spec: TinySpec): Record<string, unknown> {
   if (spec.family === 'dream') {
@@ -91,7 +80,7 @@ export function tensorShapes(spec: TinySpec): Map<string, number[]> {
 
 /** Random weights: norms near 1, matrices scaled so activations stay of order 1. */
 export function randomWeights(spec: TinySpec, seed = 1): Map<string, Float32Array> {
-  const rand = random(seed);
+  const rand = mulberry32(seed); // seeded: a failing test fails the same way every run
   const weights = new Map<string, Float32Array>();
   for (const [name, shape] of tensorShapes(spec)) {
     const n = shape.reduce((a, b) => a * b, 1);
