@@ -12,7 +12,7 @@ import { cutWindow, windowChars } from '../completion/contextWindow';
 import { deviceSettings, requestLimits, samplerKinds } from '../protocol/protocol';
 import type { DeviceInfo, DeviceSetting, InfillRequest, InitializeRequest, LogNotification, SamplerKind } from '../protocol/protocol';
 import { fromLf } from '../protocol/text';
-import { UsageError, engineChoice, engineOptionSpecs, intOption, oneOf, type EngineChoice } from './options';
+import { UsageError, callerDirectory, engineChoice, engineOptionSpecs, intOption, oneOf, type EngineChoice } from './options';
 import { writeDump } from './dump';
 import { ms, progressLine, statsLines, styles } from './report';
 import { languageOf, parseTarget, readSource, splitAt, type Split, type Target } from './source';
@@ -38,11 +38,6 @@ Options:
   --verbose          print the server's log lines (on stderr)
   --dump-logits OUT  write the first pass's sequence and top-20 canvas logits to OUT (JSON)
   -h, --help         this text`;
-
-/** Where relative paths start: npm runs scripts in the package root and names the caller's directory in INIT_CWD. */
-export function callerDirectory(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
-  return env.INIT_CWD || cwd;
-}
 
 /** The server's own limits, checked here so errors name the CLI's options. */
 export const engineLimits = { steps: requestLimits.tokens, threads: requestLimits.threads, temperature: requestLimits.temperature } as const;

@@ -12,7 +12,7 @@ import { FAMILY_IDS } from '../convert/families';
 import { CANCELLED, WEIGHT_STORAGES, type WriteProgress } from '../convert/weightsFile';
 import { convert } from '../convert/convert';
 import { MAX_CANVAS_TOKENS_LIMIT, MAX_CONTEXT_TOKENS_LIMIT } from '../engine/model/limits';
-import { UsageError, intOption } from './options';
+import { UsageError, callerDirectory, intOption } from './options';
 
 const USAGE = `Usage: npm run convert -- --from HF_DIR --to MODEL_DIR [options]
 
@@ -28,9 +28,9 @@ model folder for dLLM Complete (dllm.json, model.onnx, model.onnx.data, tokenize
   --name NAME        the model's name (default: MODEL_DIR's folder name)
   -h, --help         this text`;
 
-/** Relative paths start where npm was run: npm runs scripts in the package root and names the caller's directory in INIT_CWD. */
+/** Relative paths start where npm was run. */
 function fromCaller(p: string): string {
-  return path.resolve(process.env.INIT_CWD || process.cwd(), p);
+  return path.resolve(callerDirectory(), p);
 }
 
 function gib(bytes: number): string {

@@ -1,10 +1,15 @@
-/** Command-line option checks shared by `npm run complete`, eval and bench (on top of node:util parseArgs). */
+/** Command-line option checks shared by `npm run complete`, `npm run convert`, eval and bench (on top of node:util parseArgs). */
 import * as path from 'path';
 import type { ParseArgsConfig } from 'util';
 import { deviceSettings, requestLimits, type DeviceSetting } from '../protocol/protocol';
 
 /** A mistake on the command line: the tools print it with a hint instead of a stack trace. */
 export class UsageError extends Error {}
+
+/** Where relative paths start: npm runs scripts in the package root and names the caller's directory in INIT_CWD. */
+export function callerDirectory(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  return env.INIT_CWD || cwd;
+}
 
 export function intOption(value: string | undefined, name: string, fallback: number, min = 1, max = Infinity): number {
   if (value === undefined) return fallback;
