@@ -31,7 +31,7 @@ const DISK_MARGIN = 64 * 1024 * 1024;
 export interface ConvertOptions {
   /** The model folder to create; refused when it exists and is not empty. */
   to: string;
-  /** Storage of the weight matrices (default fp16): fp32 or fp16; int8 / int4 are refused for now. */
+  /** Storage of the weight matrices (default fp16): fp32, fp16, int8 or int4 (weightsFile.ts). */
   weights?: string;
   /** A family id that overrides config.json's (e.g. `dream` for Open-dCoder, whose config says qwen2). */
   family?: string;
@@ -117,7 +117,6 @@ export async function convertCheckpoint(checkpoint: Checkpoint, options: Convert
 function weightStorage(value: string | undefined): WeightStorage {
   const v = value ?? 'fp16';
   if ((WEIGHT_STORAGES as readonly string[]).includes(v)) return v as WeightStorage;
-  if (v === 'int8' || v === 'int4') throw new ConvertError(`--weights ${v} is not supported yet (use fp16 or fp32)`);
   throw new ConvertError(`unknown --weights "${v}" (expected ${WEIGHT_STORAGES.join(' or ')})`);
 }
 

@@ -3,11 +3,31 @@
  * its output's name, constants go inline, and weights become external initializers placed in the
  * weights layout in the order the graph first uses them (which is the order they are streamed).
  * Weights stored as fp16 are cast to fp32 once where the graph reads them; onnxruntime folds the
- * cast into an fp32 constant at load, so the graph computes in fp32 either way.
+ * cast into an fp32 constant at load, so the graph computes in fp32 either way. With int8 / int4
+ * storage every Linear is one com.microsoft.MatMulNBits over its quantized matrix instead (a tied
+ * head gets a quantized copy of the table), and the other matrices (the embedding table) stay fp16.
  */
 import { onnx } from 'onnx-proto';
-import { AttributeValue, DataType, inlineTensorProto, externalTensorProto, nodeProto } from './onnx';
-import { WeightStorage, WeightsLayout } from './weightsFile';
+import { AttributeValue, DataType, MS_DOMAIN, inlineTensorProto, externalTensorProto, nodeProto } from './onnx';
+import { QUANT_BLOCK, QuantBits, quantizedShapes } from './quantize';
+import { QuantPart, WeightStorage, WeightsLayout, storageBits } from './weightsFile';
+
+/**
+ * MatMulNBits' accuracy_level 4: activations quantized to int8 per block and multiplied in int8
+ * (AVX-512 VNNI / AVX2 / NEON kernels), measured faster than level 0's fp32 compute at a drift
+ * within the weights' own (models/README.md).
+ */
+const ACCURACY_LEVEL = 4;
+
+/** A quantized matrix's initializers, in MatMulNBits' input order. */
+interface QuantizedWeight {
+  data: string;
+  scales: string;
+  zeroPoints: string;
+  n: number;
+  k: number;
+  bits: QuantBits;
+}
 
 export class GraphBuilder {
   readonly nodes: onnx.INodeProto[] = [];
@@ -15,6 +35,7 @@ export class GraphBuilder {
   private count = 0;
   private readonly stored = new Map<string, { name: string; type: DataType }>();
   private readonly asFloat = new Map<string, string>();
+  private readonly quantized = new Map<string, QuantizedWeight>();
 
   constructor(
     private readonly layout: WeightsLayout,
@@ -66,7 +87,7 @@ export class GraphBuilder {
     if (known) return known;
     const dims = this.shapes.get(name);
     if (!dims) throw new Error(`no shape for weight ${name}`);
-    const type = this.storage === 'fp16' && dims.length > 1 ? DataType.FLOAT16 : DataType.FLOAT;
+    const type = this.storage !== 'fp32' && dims.length > 1 ? DataType.FLOAT16 : DataType.FLOAT;
     const planned = this.layout.add(name, dims, type);
     this.initializers.push(externalTensorProto(name, type, dims, planned));
     const entry = { name, type };
@@ -90,7 +111,40 @@ export class GraphBuilder {
 
   /** x · Wᵀ (+ b) for a Hugging Face Linear weight W [out, in] and x [rows, in]. */
   linear(x: string, weight: string, bias?: string): string {
-    const inputs = [x, this.weight(weight), ...(bias !== undefined ? [this.weight(bias)] : [])];
-    return this.op('Gemm', inputs, { transB: 1 }, 'linear');
+    const bits = storageBits(this.storage);
+    if (bits === undefined) {
+      const inputs = [x, this.weight(weight), ...(bias !== undefined ? [this.weight(bias)] : [])];
+      return this.op('Gemm', inputs, { transB: 1 }, 'linear');
+    }
+    const q = this.quantizedWeight(weight, bits);
+    // A [rows, K] as it is (MatMulNBits takes A [..., K]); no g_idx; the bias as its sixth input.
+    const inputs = [x, q.data, q.scales, q.zeroPoints, ...(bias !== undefined ? ['', this.weight(bias)] : [])];
+    const id = `linear_${this.count++}`;
+    const attributes = { K: q.k, N: q.n, bits: q.bits, block_size: QUANT_BLOCK, accuracy_level: ACCURACY_LEVEL };
+    this.nodes.push(nodeProto({ op: 'MatMulNBits', domain: MS_DOMAIN, inputs, outputs: [id], name: id, attributes }));
+    return id;
+  }
+
+  /** W [N, K] quantized, under its own names (a tied head's copy never clashes with the table). */
+  private quantizedWeight(name: string, bits: QuantBits): QuantizedWeight {
+    const known = this.quantized.get(name);
+    if (known) return known;
+    const dims = this.shapes.get(name);
+    if (dims?.length !== 2) throw new Error(`no matrix shape for weight ${name}`);
+    const [n, k] = dims as [number, number];
+    const shapes = quantizedShapes(n, k, bits);
+    const part = (suffix: string, partName: QuantPart, type: DataType, partDims: number[]): string => {
+      const planned = this.layout.add(`${name}.${suffix}`, partDims, type, { source: name, part: partName, n, k, bits });
+      this.initializers.push(externalTensorProto(planned.name, type, partDims, planned));
+      return planned.name;
+    };
+    const q: QuantizedWeight = {
+      data: part(`q${bits}`, 'data', DataType.UINT8, shapes.data),
+      scales: part('scales', 'scales', DataType.FLOAT, shapes.scales),
+      zeroPoints: part('zero_points', 'zeroPoints', DataType.UINT8, shapes.zeroPoints),
+      n, k, bits,
+    };
+    this.quantized.set(name, q);
+    return q;
   }
 }

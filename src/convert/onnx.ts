@@ -10,6 +10,9 @@ import { onnx } from 'onnx-proto';
 export const OPSET = 17;
 /** IR version 8 is the one that goes with opset 17. */
 const IR_VERSION = 8;
+/** onnxruntime's contrib operators (MatMulNBits): imported only by graphs that use one. */
+export const MS_DOMAIN = 'com.microsoft';
+const MS_OPSET = 1;
 
 export const DataType = onnx.TensorProto.DataType;
 export type DataType = onnx.TensorProto.DataType;
@@ -21,6 +24,8 @@ export function elementBytes(type: DataType): number {
       return 4;
     case DataType.FLOAT16:
       return 2;
+    case DataType.UINT8:
+      return 1;
     case DataType.INT64:
       return 8;
     default:
@@ -37,11 +42,13 @@ export interface NodeSpec {
   outputs: readonly string[];
   name: string;
   attributes?: Readonly<Record<string, AttributeValue>>;
+  /** The operator's domain; absent for the standard (ai.onnx) operators. */
+  domain?: string;
 }
 
 export function nodeProto(spec: NodeSpec): onnx.INodeProto {
   const attribute = Object.entries(spec.attributes ?? {}).map(([name, value]) => attributeProto(name, value));
-  return { opType: spec.op, input: [...spec.inputs], output: [...spec.outputs], name: spec.name, attribute };
+  return { opType: spec.op, input: [...spec.inputs], output: [...spec.outputs], name: spec.name, attribute, ...(spec.domain ? { domain: spec.domain } : {}) };
 }
 
 function attributeProto(name: string, value: AttributeValue): onnx.IAttributeProto {
@@ -105,7 +112,7 @@ export function encodeModel(parts: GraphParts): Uint8Array {
   const model: onnx.IModelProto = {
     irVersion: IR_VERSION,
     producerName: 'dllm-complete convert',
-    opsetImport: [{ domain: '', version: OPSET }],
+    opsetImport: [{ domain: '', version: OPSET }, ...(parts.nodes.some((n) => n.domain === MS_DOMAIN) ? [{ domain: MS_DOMAIN, version: MS_OPSET }] : [])],
     graph: {
       name: parts.name,
       node: parts.nodes,

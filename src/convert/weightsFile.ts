@@ -3,18 +3,41 @@
  * steps: the layout gives every tensor its aligned offset from names and shapes alone (so the
  * graph, the expected size and the disk-space check exist before a byte is read), and the writer
  * then streams the tensors from the checkpoint one at a time, in layout order, so memory holds one
- * tensor (and its fp16 copy) at most.
+ * tensor (and its fp16 or quantized copy) at most. A quantized matrix is three initializers (codes,
+ * scales, zero points) planned side by side and encoded from one read of its checkpoint tensor.
  */
 import * as fs from 'node:fs';
 import { float32ToFloat16Array } from './dtypes';
 import { ConvertError } from './errors';
 import { DataType, ExternalPlacement, elementBytes } from './onnx';
+import { QuantBits, QuantizedMatrix, quantizeMatrix } from './quantize';
 import type { TensorSource } from './tensors';
 
-/** How the weight matrices are stored; vectors (norms, biases) always stay fp32. */
-export type WeightStorage = 'fp32' | 'fp16';
+/**
+ * How the weight matrices are stored; vectors (norms, biases) always stay fp32. int8 and int4 store
+ * the Linear layers for MatMulNBits (the embedding table stays fp16).
+ */
+export type WeightStorage = 'fp32' | 'fp16' | 'int8' | 'int4';
 
-export const WEIGHT_STORAGES: readonly WeightStorage[] = ['fp32', 'fp16'];
+export const WEIGHT_STORAGES: readonly WeightStorage[] = ['fp32', 'fp16', 'int8', 'int4'];
+
+/** The code width of a quantized storage; undefined for fp32 and fp16. */
+export function storageBits(storage: WeightStorage): QuantBits | undefined {
+  return storage === 'int8' ? 8 : storage === 'int4' ? 4 : undefined;
+}
+
+/** Which part of a quantized matrix an initializer holds. */
+export type QuantPart = 'data' | 'scales' | 'zeroPoints';
+
+/** A planned tensor that is one part of a quantized checkpoint matrix [n, k]. */
+export interface QuantizedOrigin {
+  /** The checkpoint tensor it is encoded from. */
+  source: string;
+  part: QuantPart;
+  n: number;
+  k: number;
+  bits: QuantBits;
+}
 
 /**
  * Large tensors start on a 64 KiB boundary, the coarsest mapping granularity (Windows'), so
@@ -28,6 +51,8 @@ export interface PlannedTensor extends ExternalPlacement {
   name: string;
   dims: number[];
   type: DataType;
+  /** Set when the tensor is part of a quantized matrix (its name is then not the checkpoint's). */
+  quantized?: QuantizedOrigin;
 }
 
 export class WeightsLayout {
@@ -37,11 +62,11 @@ export class WeightsLayout {
   constructor(readonly location: string) {}
 
   /** Places one tensor after the previous ones. */
-  add(name: string, dims: readonly number[], type: DataType): PlannedTensor {
+  add(name: string, dims: readonly number[], type: DataType, quantized?: QuantizedOrigin): PlannedTensor {
     const length = dims.reduce((a, b) => a * b, 1) * elementBytes(type);
     const align = length >= LARGE_ALIGN ? LARGE_ALIGN : SMALL_ALIGN;
     const offset = Math.ceil(this.end / align) * align;
-    const planned: PlannedTensor = { name, dims: [...dims], type, location: this.location, offset, length };
+    const planned: PlannedTensor = { name, dims: [...dims], type, location: this.location, offset, length, ...(quantized ? { quantized } : {}) };
     this.tensors.push(planned);
     this.end = offset + length;
     return planned;
@@ -82,12 +107,20 @@ export async function writeWeights(file: string, layout: WeightsLayout, source: 
     let bytesDone = 0;
     // Progress counts the tensors' bytes, not the alignment padding between them.
     const bytesTotal = layout.tensors.reduce((n, t) => n + t.length, 0);
+    // A quantized matrix's parts follow each other: it is read and encoded once, for the first.
+    let encoded: { source: string; matrix: QuantizedMatrix } | undefined;
     for (const [i, t] of layout.tensors.entries()) {
       throwIfAborted(options.signal);
-      const values = source.readFloat32(t.name);
-      const expected = t.dims.reduce((a, b) => a * b, 1);
-      if (values.length !== expected) throw new ConvertError(`${t.name}: read ${values.length} values, expected ${expected}`);
-      const stored = t.type === DataType.FLOAT16 ? toFloat16(t.name, values) : values;
+      let stored: ArrayBufferView;
+      if (t.quantized) {
+        const q = t.quantized;
+        if (encoded?.source !== q.source) encoded = { source: q.source, matrix: quantizeMatrix(read(source, q.source, q.n * q.k), q.n, q.k, q.bits) };
+        stored = quantizedPart(encoded.matrix, q.part);
+      } else {
+        const values = read(source, t.name, t.dims.reduce((a, b) => a * b, 1));
+        stored = t.type === DataType.FLOAT16 ? toFloat16(t.name, values) : values;
+      }
+      if (stored.byteLength !== t.length) throw new ConvertError(`${t.name}: encoded ${stored.byteLength} bytes, planned ${t.length}`);
       writeAll(fd, new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength), t.offset);
       bytesDone += t.length;
       options.onProgress?.({ tensorsDone: i + 1, tensorsTotal: layout.tensors.length, bytesDone, bytesTotal });
@@ -99,6 +132,20 @@ export async function writeWeights(file: string, layout: WeightsLayout, source: 
   } finally {
     fs.closeSync(fd);
   }
+}
+
+function read(source: TensorSource, name: string, expected: number): Float32Array {
+  const values = source.readFloat32(name);
+  if (values.length !== expected) throw new ConvertError(`${name}: read ${values.length} values, expected ${expected}`);
+  return values;
+}
+
+function quantizedPart(matrix: QuantizedMatrix, part: QuantPart): ArrayBufferView {
+  if (part === 'zeroPoints') {
+    if (!matrix.zeroPoints) throw new Error('a planned zero-point tensor for symmetric codes');
+    return matrix.zeroPoints;
+  }
+  return matrix[part];
 }
 
 /** fp16 bit patterns of a tensor; a finite value beyond fp16's range (±65504) is refused, not turned into infinity. */
