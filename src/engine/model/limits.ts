@@ -4,6 +4,10 @@
  * manifest above a bound is refused when it is read, naming the field, its value and the bound,
  * instead of exhausting the process's memory at load (a vocabSize of 2e9 aborted it).
  */
+import { type Fail, asObject, int } from './json';
+import type { KvCacheShape } from './manifest';
+
+export const MANIFEST_FILE = 'dllm.json';
 
 /**
  * Every forward pass attends over the whole context, so a larger window must still keep one pass
@@ -30,4 +34,25 @@ export const MAX_MANIFEST_BYTES = 2 ** 20;
 /** Bytes of keys and values one context token takes in the cache (float32). */
 export function kvBytesPerToken(kv: { layers: number; heads: number; headDim: number }): number {
   return 2 * kv.layers * kv.heads * kv.headDim * 4;
+}
+
+/** `value` of field `key`, refused above `limit`. */
+export function atMost(value: number, key: string, limit: number, fail: Fail): number {
+  if (value > limit) fail(`"${key}" is ${value}, above the limit of ${limit}: lower it in ${MANIFEST_FILE}`);
+  return value;
+}
+
+/** `kvCache` (the split contract's and the cached mode's cache shape), each dimension and the bytes per token bounded. */
+export function readKvCache(root: Record<string, unknown>, requiredBy: string, fail: Fail): KvCacheShape {
+  const kv = asObject(root.kvCache, `"kvCache" (required by ${requiredBy})`, fail);
+  const dim = (key: keyof KvCacheShape): number => atMost(int(kv, key, fail, 1, 'kvCache.'), `kvCache.${key}`, KV_CACHE_LIMITS[key], fail);
+  const kvCache: KvCacheShape = { layers: dim('layers'), heads: dim('heads'), headDim: dim('headDim') };
+  const perToken = kvBytesPerToken(kvCache);
+  if (perToken > MAX_KV_BYTES_PER_TOKEN) {
+    fail(
+      `"kvCache" holds ${perToken} bytes of keys and values per context token (2 × layers × heads × headDim × 4), ` +
+        `above the limit of ${MAX_KV_BYTES_PER_TOKEN}: lower it in ${MANIFEST_FILE}`,
+    );
+  }
+  return kvCache;
 }

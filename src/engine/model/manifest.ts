@@ -11,19 +11,17 @@ import { insidePath, isFile } from './insideFolder';
 import { asObject, int, jsonSyntaxProblem, optStr, str, type Fail } from './json';
 import { optFamily, readLanguageTokens, readPromptEnds, readSpecialTokens, type PromptEnds } from './tokens';
 import {
-  KV_CACHE_LIMITS,
+  MANIFEST_FILE,
   MAX_CANVAS_TOKENS_LIMIT,
   MAX_CONTEXT_TOKENS_LIMIT,
-  MAX_KV_BYTES_PER_TOKEN,
   MAX_MANIFEST_BYTES,
   MAX_SUFFIX_GAP_LIMIT,
   MAX_VOCAB_SIZE_LIMIT,
-  kvBytesPerToken,
+  atMost,
+  readKvCache,
 } from './limits';
 
-export { MAX_CANVAS_TOKENS_LIMIT, MAX_CONTEXT_TOKENS_LIMIT, MAX_SUFFIX_GAP_LIMIT } from './limits';
-
-export const MANIFEST_FILE = 'dllm.json';
+export { MANIFEST_FILE, MAX_CANVAS_TOKENS_LIMIT, MAX_CONTEXT_TOKENS_LIMIT, MAX_SUFFIX_GAP_LIMIT } from './limits';
 
 export interface SpecialTokens {
   mask: number;
@@ -90,12 +88,17 @@ export interface SplitManifest extends ManifestBase {
   maxSuffixGap: number;
 }
 
-/** One graph over the whole sequence, run per pass. */
+/**
+ * One graph over the whole sequence, run per pass; optionally also the cached mode's `context` and
+ * `denoise` graphs (models/README.md, "Cached mode"), present together with their `kvCache`.
+ */
 export interface FullManifest extends ManifestBase {
   contract: 'full';
-  files: SharedFiles & { model: string };
+  files: SharedFiles & { model: string; context?: string; denoise?: string };
   /** logits[i] predicts token i+1 (the Dream family). */
   shiftedLogits: boolean;
+  /** The cached mode's key/value shape; present exactly when files.context and files.denoise are. */
+  kvCache?: KvCacheShape;
 }
 
 /** A validated manifest: one variant per graph contract. */
@@ -217,16 +220,7 @@ function readSplit(json: ManifestJson, base: ManifestBase): SplitManifest {
   const { root, fail } = json;
   const files = { ...base.files, context: filePath(json, 'context', 'split'), denoise: filePath(json, 'denoise', 'split') };
   if (readShiftedLogits(root, fail)) fail('"shiftedLogits" applies to the full contract only');
-  const kv = asObject(root.kvCache, '"kvCache" (required by the split contract)', fail);
-  const dim = (key: keyof KvCacheShape): number => atMost(int(kv, key, fail, 1, 'kvCache.'), `kvCache.${key}`, KV_CACHE_LIMITS[key], fail);
-  const kvCache: KvCacheShape = { layers: dim('layers'), heads: dim('heads'), headDim: dim('headDim') };
-  const perToken = kvBytesPerToken(kvCache);
-  if (perToken > MAX_KV_BYTES_PER_TOKEN) {
-    fail(
-      `"kvCache" holds ${perToken} bytes of keys and values per context token (2 × layers × heads × headDim × 4), ` +
-        `above the limit of ${MAX_KV_BYTES_PER_TOKEN}: lower it in ${MANIFEST_FILE}`,
-    );
-  }
+  const kvCache = readKvCache(root, 'the split contract', fail);
   let contextAttention: ContextAttention = 'bidirectional';
   if (root.contextAttention !== undefined) {
     if (!(CONTEXT_ATTENTIONS as readonly unknown[]).includes(root.contextAttention)) {
@@ -240,12 +234,17 @@ function readSplit(json: ManifestJson, base: ManifestBase): SplitManifest {
 
 function readFull(json: ManifestJson, base: ManifestBase): FullManifest {
   const { root, fail } = json;
-  const files = { ...base.files, model: filePath(json, 'model', 'full') };
+  const files: FullManifest['files'] = { ...base.files, model: filePath(json, 'model', 'full') };
   const shiftedLogits = readShiftedLogits(root, fail);
   // Refused, not ignored: a full graph has no context pass whose order it could set.
   if (root.contextAttention !== undefined) fail('"contextAttention" applies to the split contract only');
   if (root.maxSuffixGap !== undefined) fail('"maxSuffixGap" applies to the split contract only');
-  return { ...base, contract: 'full', files, shiftedLogits };
+  // The cached mode: both graphs and their cache shape, or none of them.
+  const cached = ['context', 'denoise'].filter((key) => json.files[key] !== undefined);
+  if (cached.length === 0 && root.kvCache === undefined) return { ...base, contract: 'full', files, shiftedLogits };
+  for (const key of ['context', 'denoise'] as const) files[key] = filePath(json, key, 'full', 'the cached mode');
+  const kvCache = readKvCache(root, 'the cached mode\'s graphs "files.context" and "files.denoise"', fail);
+  return { ...base, contract: 'full', files, shiftedLogits, kvCache };
 }
 
 function readShiftedLogits(root: Record<string, unknown>, fail: Fail): boolean {
@@ -254,15 +253,10 @@ function readShiftedLogits(root: Record<string, unknown>, fail: Fail): boolean {
   return root.shiftedLogits as boolean;
 }
 
-/** `files.<key>` resolved inside the model folder; `requiredBy` names the contract that needs a graph file. */
-function filePath(json: ManifestJson, key: string, requiredBy?: GraphContract): string {
+/** `files.<key>` resolved inside the model folder; `requiredBy` names the contract (or its `mode`) that needs a graph file. */
+function filePath(json: ManifestJson, key: string, requiredBy?: GraphContract, mode?: string): string {
   const v = json.files[key];
-  if (v === undefined) json.fail(`missing required field "files.${key}"${requiredBy ? ` (required by the ${requiredBy} contract)` : ''}`);
+  if (v === undefined) json.fail(`missing required field "files.${key}"${requiredBy ? ` (required by ${mode ?? `the ${requiredBy} contract`})` : ''}`);
   if (typeof v !== 'string' || v.length === 0) json.fail(`"files.${key}" must be a non-empty path`);
   return insidePath(json.dir, key, v as string, json.fail);
-}
-
-function atMost(value: number, key: string, limit: number, fail: Fail): number {
-  if (value > limit) fail(`"${key}" is ${value}, above the limit of ${limit}: lower it in ${MANIFEST_FILE}`);
-  return value;
 }

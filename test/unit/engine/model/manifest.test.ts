@@ -113,13 +113,31 @@ describe('engine/model/manifest', () => {
       assert.equal(refusal({ ...splitManifest(), shiftedLogits: true }), '"shiftedLogits" applies to the full contract only');
     });
 
-    it('a full manifest holds no split fields, even where dllm.json names them', () => {
-      const m = parse({ ...fullJson(), files: { tokenizer: 'tokenizer.json', model: 'model.onnx', context: 'context.onnx', denoise: 'denoise.onnx' } });
+    it('a full manifest holds no split fields; without the cached mode, no kvCache', () => {
+      const j = fullJson();
+      delete j.kvCache;
+      const m = parse(j);
       assert.ok(m.contract === 'full');
       assert.deepEqual(Object.keys(m.files).sort(), ['model', 'tokenizer']);
       assert.ok(!('kvCache' in m), 'no kvCache');
       assert.ok(!('contextAttention' in m), 'no contextAttention');
       assert.equal(m.shiftedLogits, false, 'unshifted when dllm.json leaves it out');
+    });
+
+    it('reads the cached mode of a full manifest: its two graphs and their kvCache, all or none', () => {
+      const cachedFiles = { tokenizer: 'tokenizer.json', model: 'model.onnx', context: 'context.onnx', denoise: 'denoise.onnx' };
+      const m = parse({ ...fullJson(), files: cachedFiles });
+      assert.ok(m.contract === 'full');
+      assert.deepEqual(m.kvCache, { layers: 2, heads: 2, headDim: 8 });
+      assert.equal(m.files.context, path.join(t.dir, 'context.onnx'));
+      assert.equal(m.files.denoise, path.join(t.dir, 'denoise.onnx'));
+      const noCache = { ...fullJson(), files: cachedFiles };
+      delete noCache.kvCache;
+      assert.equal(refusal(noCache), 'missing required field "kvCache" (required by the cached mode\'s graphs "files.context" and "files.denoise")');
+      assert.equal(refusal({ ...fullJson(), files: { ...cachedFiles, denoise: undefined } }), 'missing required field "files.denoise" (required by the cached mode)');
+      // kvCache alone names graphs that are not there.
+      assert.equal(refusal(fullJson()), 'missing required field "files.context" (required by the cached mode)');
+      assert.equal(refusal({ ...fullJson(), files: cachedFiles, kvCache: { layers: 2, heads: 0, headDim: 8 } }), '"kvCache.heads" must be an integer >= 1');
     });
 
     it('reads maxSuffixGap on a split manifest, refuses a bad one and one on a full manifest', () => {
