@@ -1,6 +1,7 @@
 /**
  * Converts a Hugging Face checkpoint folder into the extension's model folder (full contract):
- * model.onnx, its weights in model.onnx.data, tokenizer.json and dllm.json. Everything is checked
+ * model.onnx, the cached mode's context.onnx and denoise.onnx, their shared weights in
+ * model.onnx.data, tokenizer.json and dllm.json. Everything is checked
  * before anything large is written (family, config features, every tensor's shape, special tokens,
  * limits, free disk space), then written into a temporary sibling folder that is renamed into
  * place only when complete and its manifest reads back; on any failure or cancellation the
@@ -15,12 +16,15 @@ import { ConvertError } from './errors';
 import { selectFamily } from './families';
 import { Family, FamilyPlan, expectedTensors } from './families/family';
 import { checkpointName, readLicense } from './modelCard';
+import { buildContextGraph, buildDenoiseGraph } from './cachedGraphs';
 import { encodeModel } from './onnx';
 import { TokenFacts, readTokenFacts } from './tokens';
 import { buildTransformer } from './transformer';
 import { WEIGHT_STORAGES, WeightStorage, WeightsLayout, WriteProgress, throwIfAborted, writeWeights } from './weightsFile';
 
 export const MODEL_FILE = 'model.onnx';
+export const CONTEXT_FILE = 'context.onnx';
+export const DENOISE_FILE = 'denoise.onnx';
 export const WEIGHTS_FILE = 'model.onnx.data';
 export const TOKENIZER_FILE = 'tokenizer.json';
 const DEFAULT_CONTEXT_CAP = 1024;
@@ -84,16 +88,22 @@ export async function convertCheckpoint(checkpoint: Checkpoint, options: Convert
 
   const source = checkpointName(checkpoint.dir);
   const layout = new WeightsLayout(WEIGHTS_FILE);
-  const graph = encodeModel(buildTransformer(plan, storage, layout, { source, family: family.id, weights: storage }));
+  const metadata = { source, family: family.id, weights: storage };
+  // The full graph places the weights; the cached mode's graphs read the same ones.
+  const graphs: [string, Uint8Array][] = [
+    [MODEL_FILE, encodeModel(buildTransformer(plan, storage, layout, metadata))],
+    [CONTEXT_FILE, encodeModel(buildContextGraph(plan, storage, layout, metadata))],
+    [DENOISE_FILE, encodeModel(buildDenoiseGraph(plan, storage, layout, metadata))],
+  ];
   const tokenizerBytes = fs.statSync(checkpoint.tokenizerPath).size;
-  checkFreeSpace(path.dirname(to), layout.bytes + graph.length + tokenizerBytes);
+  checkFreeSpace(path.dirname(to), layout.bytes + graphs.reduce((n, [, bytes]) => n + bytes.length, 0) + tokenizerBytes);
 
   const manifest = manifestJson({ name: options.name ?? path.basename(to), source, family, plan, storage, tokens, limits, license: readLicense(checkpoint.dir) });
   const partial = `${to}.partial-${process.pid}`;
   fs.rmSync(partial, { recursive: true, force: true });
   fs.mkdirSync(partial);
   try {
-    fs.writeFileSync(path.join(partial, MODEL_FILE), graph);
+    for (const [file, bytes] of graphs) fs.writeFileSync(path.join(partial, file), bytes);
     fs.copyFileSync(checkpoint.tokenizerPath, path.join(partial, TOKENIZER_FILE));
     await writeWeights(path.join(partial, WEIGHTS_FILE), layout, checkpoint, { signal: options.signal, onProgress: options.onProgress });
     fs.writeFileSync(path.join(partial, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -203,7 +213,7 @@ function manifestJson(f: ManifestFacts): Record<string, unknown> {
     provenance: `converted from the Hugging Face checkpoint ${f.source} (${f.family.id} family) by npm run convert`,
     contract: 'full',
     family: f.family.id,
-    files: { tokenizer: TOKENIZER_FILE, model: MODEL_FILE, weights: WEIGHTS_FILE },
+    files: { tokenizer: TOKENIZER_FILE, model: MODEL_FILE, context: CONTEXT_FILE, denoise: DENOISE_FILE, weights: WEIGHTS_FILE },
     vocabSize: s.vocab,
     specialTokens: f.tokens.specialTokens,
     shiftedLogits: f.plan.shiftedLogits,
@@ -211,6 +221,8 @@ function manifestJson(f: ManifestFacts): Record<string, unknown> {
     eosLast: f.tokens.eosLast,
     maxContextTokens: f.limits.maxContextTokens,
     maxCanvasTokens: f.limits.maxCanvasTokens,
+    // The cached mode's keys and values per layer: the key/value heads, before they are repeated.
+    kvCache: { layers: s.layers, heads: s.kvHeads, headDim: s.headDim },
     architecture: {
       family: f.family.id, vocab_size: s.vocab, d_model: s.hidden, n_layers: s.layers, n_heads: s.heads, n_kv_heads: s.kvHeads,
       head_dim: s.headDim, ffn_hidden: s.ffn, rope_theta: s.ropeTheta, norm_eps: s.normEps, max_positions: s.maxPositions,

@@ -9,6 +9,10 @@
  * RMSNorm x / sqrt(mean(x²) + eps) · w, rotary embeddings on the two halves of each head
  * (rotate_half: [x1, x2] → [−x2, x1]) at positions 0 … L−1, softmax(q·kᵀ / √d)·v with no mask, and
  * query head h reading key/value head h / (heads / kvHeads).
+ *
+ * The pieces (embedding, rotary tables, a decoder layer that can also attend to cached keys and
+ * values, the head) are exported: cachedGraphs.ts builds the cached mode's context and denoise
+ * graphs from them, so the layer exists once.
  */
 import type { FamilyPlan, LayerWeights, ModelShape } from './families/family';
 import { expectedTensors } from './families/family';
@@ -26,18 +30,11 @@ export function buildTransformer(plan: FamilyPlan, storage: WeightStorage, layou
   const g = new GraphBuilder(layout, storage, expectedTensors(plan));
   const { shape, weights } = plan;
 
-  const ids = g.op('Reshape', [INPUT_NAME, g.ints([-1])], undefined, 'ids');
-  // Gather from the table as stored, then widen only the L rows read.
-  const table = g.storedWeight(weights.embed);
-  let x = g.op('Gather', [table.name, ids], { axis: 0 }, 'embed');
-  if (table.type !== DataType.FLOAT) x = g.toFloat(x);
-
-  const rope = rotaryTables(g, shape);
-  for (const layer of weights.layers) x = decoderLayer(g, shape, layer, rope, x);
-
-  const normed = rmsNorm(g, x, weights.finalNorm, shape.normEps);
-  const logits = g.linear(normed, weights.head);
-  g.named('Unsqueeze', [logits, g.ints([0])], OUTPUT_NAME);
+  let x = embedTokens(g, plan, g.op('Reshape', [INPUT_NAME, g.ints([-1])], undefined, 'ids'));
+  const length = g.op('Gather', [g.op('Shape', [INPUT_NAME]), g.ints([1], true)], { axis: 0 }, 'length');
+  const rope = rotaryTables(g, shape, g.op('Range', [g.ints([0], true), length, g.ints([1], true)], undefined, 'positions'));
+  for (const layer of weights.layers) x = decoderLayer(g, shape, layer, rope, x).out;
+  g.named('Unsqueeze', [lmHead(g, plan, x), g.ints([0])], OUTPUT_NAME);
 
   return {
     name: 'dllm_full',
@@ -49,19 +46,31 @@ export function buildTransformer(plan: FamilyPlan, storage: WeightStorage, layou
   };
 }
 
-interface Rope {
+/** Hidden states [L, H] of token ids [L] (int64). */
+export function embedTokens(g: GraphBuilder, plan: FamilyPlan, ids: string): string {
+  // Gather from the table as stored, then widen only the L rows read.
+  const table = g.storedWeight(plan.weights.embed);
+  const x = g.op('Gather', [table.name, ids], { axis: 0 }, 'embed');
+  return table.type !== DataType.FLOAT ? g.toFloat(x) : x;
+}
+
+/** Logits [L, V] of the last layer's hidden states [L, H]. */
+export function lmHead(g: GraphBuilder, plan: FamilyPlan, x: string): string {
+  return g.linear(rmsNorm(g, x, plan.weights.finalNorm, plan.shape.normEps), plan.weights.head);
+}
+
+export interface Rope {
   cos: string;
   sin: string;
 }
 
-/** cos and sin of position · inv_freq, [L, headDim], the frequencies repeated over both halves. */
-function rotaryTables(g: GraphBuilder, shape: ModelShape): Rope {
+/** cos and sin of position · inv_freq, [L, headDim], for int64 `positions` [L], the frequencies repeated over both halves. */
+export function rotaryTables(g: GraphBuilder, shape: ModelShape, positions: string): Rope {
   const half = shape.headDim / 2;
   // inv_freq_i = 1 / theta^(2i / d), as the modelling code computes it before rounding to fp32.
   const invFreq = Float32Array.from({ length: half }, (_, i) => 1 / shape.ropeTheta ** ((2 * i) / shape.headDim));
-  const length = g.op('Gather', [g.op('Shape', [INPUT_NAME]), g.ints([1], true)], { axis: 0 }, 'length');
-  const positions = g.op('Cast', [g.op('Range', [g.ints([0], true), length, g.ints([1], true)], undefined, 'positions')], { to: DataType.FLOAT });
-  const freqs = g.op('Mul', [g.op('Unsqueeze', [positions, g.ints([1])]), g.floats(invFreq)], undefined, 'freqs');
+  const asFloat = g.op('Cast', [positions], { to: DataType.FLOAT });
+  const freqs = g.op('Mul', [g.op('Unsqueeze', [asFloat, g.ints([1])]), g.floats(invFreq)], undefined, 'freqs');
   const angles = g.op('Concat', [freqs, freqs], { axis: -1 }, 'angles');
   return { cos: g.op('Cos', [angles]), sin: g.op('Sin', [angles]) };
 }
@@ -73,14 +82,37 @@ function rmsNorm(g: GraphBuilder, x: string, weight: string, eps: number): strin
   return g.op('Mul', [g.op('Div', [x, rms]), g.weight(weight)], undefined, 'norm');
 }
 
-function decoderLayer(g: GraphBuilder, s: ModelShape, w: LayerWeights, rope: Rope, x: string): string {
+/** One layer's keys and values after rotary embedding, [kvHeads, L, d]: what a cache keeps. */
+export interface LayerKv {
+  keys: string;
+  values: string;
+}
+
+/**
+ * One decoder layer over hidden states x [L, H]. Its queries also attend to `past`, keys and values
+ * of other positions (a cache); `kv` is the layer's own keys and values for x's positions.
+ */
+export function decoderLayer(g: GraphBuilder, s: ModelShape, w: LayerWeights, rope: Rope, x: string, past?: LayerKv): { out: string; kv: LayerKv } {
   const attnIn = rmsNorm(g, x, w.attnNorm, s.normEps);
-  const h = g.op('Add', [x, attention(g, s, w, rope, attnIn)], undefined, 'residual');
+  const q = rotate(g, splitHeads(g, g.linear(attnIn, w.q, w.qBias), s.heads, s.headDim), rope, s.headDim);
+  const kv = keysValues(g, s, w, rope, attnIn);
+  const attended = past ? { keys: g.op('Concat', [past.keys, kv.keys], { axis: 1 }), values: g.op('Concat', [past.values, kv.values], { axis: 1 }) } : kv;
+  const h = g.op('Add', [x, attention(g, s, w, q, attended)], undefined, 'residual');
   const mlpIn = rmsNorm(g, h, w.mlpNorm, s.normEps);
   const gate = g.linear(mlpIn, w.gate);
   const silu = g.op('Mul', [gate, g.op('Sigmoid', [gate])], undefined, 'silu');
   const mlp = g.linear(g.op('Mul', [silu, g.linear(mlpIn, w.up)]), w.down);
-  return g.op('Add', [h, mlp], undefined, 'residual');
+  return { out: g.op('Add', [h, mlp], undefined, 'residual'), kv };
+}
+
+/** Only the keys and values a layer computes for x [L, H] (a context pass's last layer needs no more). */
+export function layerKv(g: GraphBuilder, s: ModelShape, w: LayerWeights, rope: Rope, x: string): LayerKv {
+  return keysValues(g, s, w, rope, rmsNorm(g, x, w.attnNorm, s.normEps));
+}
+
+function keysValues(g: GraphBuilder, s: ModelShape, w: LayerWeights, rope: Rope, attnIn: string): LayerKv {
+  const keys = rotate(g, splitHeads(g, g.linear(attnIn, w.k, w.kBias), s.kvHeads, s.headDim), rope, s.headDim);
+  return { keys, values: splitHeads(g, g.linear(attnIn, w.v, w.vBias), s.kvHeads, s.headDim) };
 }
 
 /** [L, heads·d] → [heads, L, d]. */
@@ -102,16 +134,14 @@ function repeatKv(g: GraphBuilder, x: string, s: ModelShape): string {
   return g.op('Reshape', [expanded, g.ints([s.heads, -1, s.headDim])], undefined, 'kv_repeat');
 }
 
-function attention(g: GraphBuilder, s: ModelShape, w: LayerWeights, rope: Rope, x: string): string {
+/** softmax(q·kᵀ / √d)·v for queries q [heads, L, d] over kv [kvHeads, T, d], then the output projection. */
+function attention(g: GraphBuilder, s: ModelShape, w: LayerWeights, q: string, kv: LayerKv): string {
   const d = s.headDim;
-  const q = rotate(g, splitHeads(g, g.linear(x, w.q, w.qBias), s.heads, d), rope, d);
-  const k = rotate(g, splitHeads(g, g.linear(x, w.k, w.kBias), s.kvHeads, d), rope, d);
-  const v = splitHeads(g, g.linear(x, w.v, w.vBias), s.kvHeads, d);
-  const keysT = g.op('Transpose', [repeatKv(g, k, s)], { perm: [0, 2, 1] });
+  const keysT = g.op('Transpose', [repeatKv(g, kv.keys, s)], { perm: [0, 2, 1] });
   // Scaling q before the product costs L·d multiplications instead of L².
   const scaled = g.op('Mul', [q, g.floats([1 / Math.sqrt(d)], true)]);
   const probs = g.op('Softmax', [g.op('MatMul', [scaled, keysT], undefined, 'scores')], { axis: -1 });
-  const context = g.op('MatMul', [probs, repeatKv(g, v, s)], undefined, 'context');
+  const context = g.op('MatMul', [probs, repeatKv(g, kv.values, s)], undefined, 'context');
   const merged = g.op('Reshape', [g.op('Transpose', [context], { perm: [1, 0, 2] }), g.ints([-1, s.heads * d])]);
   return g.linear(merged, w.o);
 }

@@ -61,8 +61,16 @@ export class WeightsLayout {
 
   constructor(readonly location: string) {}
 
-  /** Places one tensor after the previous ones. */
+  /**
+   * Places one tensor after the previous ones. A tensor already placed keeps its place, so that
+   * graphs sharing the file (the cached mode's context and denoise graphs) read the same bytes.
+   */
   add(name: string, dims: readonly number[], type: DataType, quantized?: QuantizedOrigin): PlannedTensor {
+    const known = this.tensors.find((t) => t.name === name);
+    if (known) {
+      if (known.type !== type || known.dims.join() !== dims.join()) throw new Error(`weight ${name} placed twice with different shapes or types`);
+      return known;
+    }
     const length = dims.reduce((a, b) => a * b, 1) * elementBytes(type);
     const align = length >= LARGE_ALIGN ? LARGE_ALIGN : SMALL_ALIGN;
     const offset = Math.ceil(this.end / align) * align;

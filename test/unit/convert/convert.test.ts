@@ -53,7 +53,7 @@ describe('convert: a checkpoint to a model folder', function () {
       const to = path.join(tmp, 'out');
       const progress: number[] = [];
       const result = await convertCheckpoint(source, { to, weights: 'fp32', onProgress: (p) => progress.push(p.tensorsDone) });
-      assert.deepEqual(fs.readdirSync(to).sort(), ['dllm.json', 'model.onnx', 'model.onnx.data', 'tokenizer.json']);
+      assert.deepEqual(fs.readdirSync(to).sort(), ['context.onnx', 'denoise.onnx', 'dllm.json', 'model.onnx', 'model.onnx.data', 'tokenizer.json']);
       assert.deepEqual(fs.readdirSync(tmp).sort(), ['hf-model', 'out']);
       assert.equal(progress.at(-1), progress.length);
 
@@ -62,6 +62,8 @@ describe('convert: a checkpoint to a model folder', function () {
         assert.equal(parts.manifest.contract, 'full');
         assert.equal(parts.manifest.vocabSize, spec.vocab);
         assert.equal(parts.manifest.contract === 'full' && parts.manifest.shiftedLogits, spec.family === 'dream');
+        // The cached mode's graphs are offered, with the key/value heads' cache shape.
+        assert.deepEqual(parts.manifest.contract === 'full' && parts.manifest.kvCache, { layers: spec.layers, heads: spec.kvHeads, headDim: spec.hidden / spec.heads });
       } finally {
         await parts.model.dispose();
       }
