@@ -70,7 +70,10 @@ export function generatedFile(size: number): ServedFile {
   };
   const sha = createHash('sha256');
   const sha1 = createHash('sha1').update(`blob ${size}\0`);
-  for (const chunk of read(0, size)) (sha.update(chunk), sha1.update(chunk));
+  for (const chunk of read(0, size)) {
+    sha.update(chunk);
+    sha1.update(chunk);
+  }
   return { size, sha256: sha.digest('hex'), blobId: sha1.digest('hex'), lfs: true, read };
 }
 
@@ -171,9 +174,17 @@ export class HubServer {
     for (const whole of file.read(start, end)) {
       for (let i = 0; i < whole.length; i += slow ? 1024 : whole.length) {
         let chunk = whole.subarray(i, slow ? i + 1024 : whole.length);
-        if (corrupt && start === 0 && i === 0) (chunk = Buffer.from(chunk), (chunk[chunk.length >> 1] ^= 0xff));
+        if (corrupt && start === 0 && i === 0) {
+          chunk = Buffer.from(chunk);
+          chunk[chunk.length >> 1] ^= 0xff;
+        }
         if (res.destroyed) return;
-        if (!res.write(chunk)) await new Promise((resolve) => (res.once('drain', resolve), res.once('close', resolve)));
+        if (!res.write(chunk)) {
+          await new Promise((resolve) => {
+            res.once('drain', resolve);
+            res.once('close', resolve);
+          });
+        }
         if (slow) await new Promise((resolve) => setTimeout(resolve, (1000 * chunk.length) / slow));
       }
       corrupt = false;
