@@ -5,7 +5,7 @@
 //
 // Usage: node build/esbuild.mjs [--production] [--quiet] [--tools] [--watch]
 //   --quiet   only errors and warnings, no size listing (for tools whose output is their result)
-//   --tools   only what the command-line tools run: the server and the command line's bundle
+//   --tools   only what the command-line tools run: the server and the command lines' bundles
 //   --watch   rebuild on change, reporting each round for the problem matcher of .vscode/tasks.json:
 //             `[watch] build started`, the problems, `[watch] build finished`
 import * as esbuild from 'esbuild';
@@ -33,9 +33,10 @@ const extension = { ...common, entryPoints: ['src/extension/main.ts'], outfile: 
 const server = { ...common, entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js', external: ['onnxruntime-node'] };
 // The converter: run by the extension in a child process (src/extension/converterProcess.ts) and by `npm run convert`.
 const convert = { ...common, entryPoints: ['src/cli/convert.ts'], outfile: 'dist/convert.js' };
-// `npm run complete` (through build/fresh.mjs), built beside them but never packaged.
+// `npm run complete` and `npm run models` (through build/fresh.mjs), built beside them but never packaged.
 const cli = { ...common, entryPoints: ['src/cli/complete.ts'], outfile: 'dist/complete.js' };
-const builds = production ? [extension, server, convert] : tools ? [server, cli, convert] : [extension, server, cli, convert];
+const models = { ...common, entryPoints: ['src/cli/models.ts'], outfile: 'dist/models.js' };
+const builds = production ? [extension, server, convert] : tools ? [server, cli, convert, models] : [extension, server, cli, convert, models];
 
 /**
  * One round of `[watch] build started` … `[watch] build finished` while any bundle is building

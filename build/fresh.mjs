@@ -5,6 +5,7 @@
 // Usage: node build/fresh.mjs                  bring dist/ up to date (npm run eval, bench)
 //        node build/fresh.mjs complete ARGS…   then run dist/complete.js with ARGS (npm run complete)
 //        node build/fresh.mjs convert ARGS…    then run dist/convert.js with ARGS (npm run convert)
+//        node build/fresh.mjs models ARGS…     then run dist/models.js with ARGS (npm run models)
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The bundles the tools run (esbuild.mjs --tools): the command lines and the inference child complete starts. */
-const outputs = ['dist/complete.js', 'dist/server.js', 'dist/convert.js'];
+const outputs = ['dist/complete.js', 'dist/server.js', 'dist/convert.js', 'dist/models.js'];
 
 /**
  * What they are built from. npm rewrites node_modules/.package-lock.json on every install, so a
@@ -55,7 +56,7 @@ function build() {
 }
 
 /** The tools this runs, each dist/<name>.js. */
-const tools = ['complete', 'convert'];
+const tools = ['complete', 'convert', 'models'];
 
 const [tool, ...args] = process.argv.slice(2);
 if (tool !== undefined && !tools.includes(tool)) {

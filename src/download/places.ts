@@ -1,0 +1,40 @@
+/**
+ * Where pulled models go outside VS Code (`npm run models`): one cache root,
+ * `$XDG_CACHE_HOME/dllm-complete` or `~/.cache/dllm-complete`, holding `downloads/` (the Hub's
+ * files, partial ones included, by repository and commit) and `models/` (converted model folders).
+ * The extension uses its own global storage instead, with the same two folders.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export function cacheRoot(env: NodeJS.ProcessEnv = process.env, home = os.homedir()): string {
+  const xdg = env.XDG_CACHE_HOME?.trim();
+  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(home, '.cache'), 'dllm-complete');
+}
+
+/** A model folder's name from its repository: `fredzzp/open-dcoder-0.5B` → `open-dcoder-0.5B`. */
+export function modelFolderName(repo: string): string {
+  return (repo.split('/').pop() ?? repo).replace(/[^A-Za-z0-9._-]+/g, '-') || 'model';
+}
+
+/** The model folders (holding dllm.json) directly under `dir`. */
+export function convertedModels(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && fs.existsSync(path.join(dir, e.name, 'dllm.json')))
+    .map((e) => path.join(dir, e.name))
+    .sort();
+}
+
+/** Bytes under `dir` (0 when it does not exist). */
+export function folderBytes(dir: string): number {
+  if (!fs.existsSync(dir)) return 0;
+  let total = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    total += entry.isDirectory() ? folderBytes(p) : fs.statSync(p).size;
+  }
+  return total;
+}
