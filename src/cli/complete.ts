@@ -9,6 +9,7 @@ import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { EngineClientError, startEngineClient } from '../client/engineClient';
 import type { EngineClient } from '../client/types';
 import { cutWindow, windowChars } from '../completion/contextWindow';
+import { cachedRefreshEveryDefault } from '../protocol/cachedMode';
 import { deviceSettings, requestLimits, samplerKinds } from '../protocol/protocol';
 import type { DeviceInfo, DeviceSetting, InfillRequest, InitializeRequest, LogNotification, SamplerKind } from '../protocol/protocol';
 import { fromLf } from '../protocol/text';
@@ -30,6 +31,7 @@ Options:
   --model DIR        model folder holding dllm.json (default: the bundled model)
   --device ${deviceSettings.join('|')}                     where the model runs (default auto)
   --threads N        CPU threads, 1 to 1024 (default: the engine's choice)
+  --refresh-every K  a converted model's cached mode: refresh every K passes, 0 = exact (default ${cachedRefreshEveryDefault})
   --seed N           seed of the sampler's random source
   --temperature T    softmax temperature, 0 to 100 (default 0: most likely token)
   --language ID      VS Code language id (default: from the file extension)
@@ -222,7 +224,7 @@ async function run(options: CliOptions, serverLog: ServerLogPrinter): Promise<vo
       serverModule,
       onLog: serverLog.print,
     });
-    const init = await client.initialize({ modelDir: options.modelDir, device: options.device, threads: options.threads, clientName: 'dllm complete (command line)' });
+    const init = await client.initialize({ modelDir: options.modelDir, device: options.device, threads: options.threads, cachedRefreshEvery: options.cachedRefreshEvery, clientName: 'dllm complete (command line)' });
     const notice = deviceNotice(options.device, init.device);
     if (notice) console.error(`${err.yellow('complete:')} ${notice}`);
     const maxTokens = Math.min(options.maxTokens, init.model.maxCanvasTokens);

@@ -1,6 +1,7 @@
 /** Command-line option checks shared by `npm run complete`, `npm run convert`, eval and bench (on top of node:util parseArgs). */
 import * as path from 'path';
 import type { ParseArgsConfig } from 'util';
+import { maxCachedRefreshEvery } from '../protocol/cachedMode';
 import { deviceSettings, requestLimits, type DeviceSetting } from '../protocol/protocol';
 
 /** A mistake on the command line: the tools print it with a hint instead of a stack trace. */
@@ -34,11 +35,12 @@ export function oneOf<T extends string>(value: string | undefined, name: string,
   return value as T;
 }
 
-/** `--model`, `--device` and `--threads`: the engine choice that complete, eval and bench share. */
+/** `--model`, `--device`, `--threads` and `--refresh-every`: the engine choice that complete, eval and bench share. */
 export const engineOptionSpecs = {
   model: { type: 'string' },
   device: { type: 'string' },
   threads: { type: 'string' },
+  'refresh-every': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 export interface EngineChoice {
@@ -47,14 +49,18 @@ export interface EngineChoice {
   device: DeviceSetting;
   /** CPU intra-op threads; absent = the engine's choice. */
   threads?: number;
+  /** A cached-mode model's passes between refreshes; 0 = exact mode; absent = the engine's default. */
+  cachedRefreshEvery?: number;
 }
 
 /** Reads the engine choice; a relative `--model` folder is taken from `base`. */
-export function engineChoice(values: { model?: string; device?: string; threads?: string }, base = process.cwd()): EngineChoice {
+export function engineChoice(values: { model?: string; device?: string; threads?: string; 'refresh-every'?: string }, base = process.cwd()): EngineChoice {
+  const refresh = values['refresh-every'];
   return {
     modelDir: values.model === undefined ? undefined : path.resolve(base, values.model),
     device: oneOf(values.device, 'device', deviceSettings, 'auto'),
     threads: values.threads === undefined ? undefined : intOption(values.threads, 'threads', 0, 1, requestLimits.threads),
+    ...(refresh === undefined ? {} : { cachedRefreshEvery: intOption(refresh, 'refresh-every', 0, 0, maxCachedRefreshEvery) }),
   };
 }
 

@@ -14,6 +14,8 @@ export interface EngineLoadOptions {
   log?: (message: string) => void;
   /** Memory for documents' cached contexts, bytes; 0 turns the cache off; absent: the protocol's default. */
   contextCacheBytes?: number;
+  /** A model with a cached mode refreshes its context keys/values every this many passes; 0: exact mode; absent: the protocol's default. */
+  cachedRefreshEvery?: number;
 }
 
 /** What the engine fills: the request less its scheduling fields (validated: src/protocol/validate.ts). */

@@ -8,6 +8,7 @@ import { type ModelParts, loadParts } from './model/load';
 import { modelFilesBytes, type ModelManifest } from './model/manifest';
 import { bannedTokens, sequenceEnds } from './model/vocabulary';
 import { ContextCache } from './contextCache';
+import { CachedModel } from './runners/cached';
 import type { CanvasModel, CanvasPass, SequenceLayout } from './runners/model';
 import type { FirstPassDump } from '../protocol/firstPass';
 import { firstPassDump } from './firstPass';
@@ -87,6 +88,7 @@ class Engine implements LoadedEngine {
       maxCanvasTokens: manifest.maxCanvasTokens,
       sizeBytes: modelFilesBytes(manifest),
       ...(manifest.family === undefined ? {} : { family: manifest.family }),
+      ...(runner instanceof CachedModel ? { cachedRefreshEvery: runner.refreshEvery } : {}),
     };
     this.banned = bannedTokens(manifest, tokenizer);
     const { pad, eos } = manifest.specialTokens;

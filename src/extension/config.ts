@@ -11,7 +11,7 @@ import { engineRestartKeys, isLanguageEnabled, readSettings, trustedValue, type 
 export const section = 'dllm';
 
 export interface ConfigChange {
-  /** device, modelPath, threads or contextCacheMiB changed: the engine must restart. */
+  /** device, modelPath, threads, contextCacheMiB or cachedRefreshEvery changed: the engine must restart. */
   affectsEngine: boolean;
 }
 

@@ -27,6 +27,8 @@ export interface EngineSettings {
   threads: number;
   /** Memory for documents' cached contexts, MiB; 0: none; absent: the engine's default. */
   contextCacheMiB?: number;
+  /** Passes between a cached-mode model's context refreshes; 0: exact mode; absent: the engine's default. */
+  cachedRefreshEvery?: number;
 }
 
 /** What the host shows the user; the extension implements it with VS Code's notifications. */
@@ -271,6 +273,7 @@ export class EngineHost {
         device: engine.device,
         threads: engine.threads || undefined,
         contextCacheMiB: engine.contextCacheMiB,
+        cachedRefreshEvery: engine.cachedRefreshEvery,
         clientName: this.options.clientName,
       });
       if (!current()) return;

@@ -99,10 +99,15 @@ function samePath(a: string, b: string): boolean {
   return path.resolve(a) === path.resolve(b);
 }
 
-/** `dllm-code-tiny (22 MB, split contract)`: how the status tooltip, statistics and log name a model. */
-export function describeModel(model: { name: string; sizeBytes: number; contract: ModelManifest['contract']; family?: string }): string {
+/**
+ * `dllm-code-tiny (22 MB, split contract)`: how the status tooltip, statistics and log name a model;
+ * a model running its cached mode adds it, e.g. `…, full contract, cached, refreshed every 4 passes)`.
+ */
+export function describeModel(model: { name: string; sizeBytes: number; contract: ModelManifest['contract']; family?: string; cachedRefreshEvery?: number }): string {
   const family = model.family === undefined ? '' : `${model.family} family, `;
-  return `${model.name} (${formatBytes(model.sizeBytes)}, ${family}${model.contract} contract)`;
+  const k = model.cachedRefreshEvery;
+  const mode = k === undefined ? '' : `, cached, refreshed every ${k === 1 ? 'pass' : `${k} passes`}`;
+  return `${model.name} (${formatBytes(model.sizeBytes)}, ${family}${model.contract} contract${mode})`;
 }
 
 /** `21.7 MB`: sizes as the file manager shows them. */

@@ -31,6 +31,8 @@ export interface EngineSettings {
   threads: number;
   /** Memory for documents' cached contexts; 0 = none. */
   contextCacheMiB: number;
+  /** A model with a cached mode refreshes its context every this many passes; 0 = exact mode. */
+  cachedRefreshEvery: number;
   /** Minutes without a request before the engine is unloaded; 0 = never. */
   idleUnloadMinutes: number;
 }
@@ -65,6 +67,7 @@ export const numericLimits = {
   'sampler.temperature': { min: 0, max: 2, integer: false },
   threads: { min: 0, max: 256, integer: true },
   contextCacheMiB: { min: 0, max: 4096, integer: true },
+  cachedRefreshEvery: { min: 0, max: 64, integer: true },
   idleUnloadMinutes: { min: 0, max: 1440, integer: false },
 } as const;
 
@@ -76,7 +79,7 @@ export const enumValues = {
 } as const satisfies Record<string, readonly string[]>;
 
 /** Keys whose change needs the engine restarted (they shape the child's start-up). */
-export const engineRestartKeys = ['device', 'modelPath', 'threads', 'contextCacheMiB'] as const;
+export const engineRestartKeys = ['device', 'modelPath', 'threads', 'contextCacheMiB', 'cachedRefreshEvery'] as const;
 
 /** What VS Code's `inspect()` reports of a setting, the parts that matter here. */
 export interface InspectedSetting {
@@ -209,6 +212,7 @@ export function readSettings(read: SettingReader, home = os.homedir()): { settin
       modelPath: r.absoluteFolder('modelPath', 'the bundled model', home),
       threads: r.number('threads'),
       contextCacheMiB: r.number('contextCacheMiB'),
+      cachedRefreshEvery: r.number('cachedRefreshEvery'),
       idleUnloadMinutes: r.number('idleUnloadMinutes'),
     },
   };

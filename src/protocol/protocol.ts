@@ -10,6 +10,7 @@
  */
 /* eslint-disable @typescript-eslint/no-namespace -- one namespace per message (method, types), as in vscode-eslint's protocol file */
 import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { CachedModeInfo, CachedModeParams } from './cachedMode';
 import type { FirstPassDump } from './firstPass';
 
 /** Which hardware the client asks for. `auto` tries the platform's GPU providers, then CPU. */
@@ -78,8 +79,8 @@ export interface SamplerOptions {
   seed?: number;
 }
 
-/** Facts about the loaded model, as its manifest states them. */
-export interface ModelInfo {
+/** Facts about the loaded model, as its manifest states them, and the mode it runs in. */
+export interface ModelInfo extends CachedModeInfo {
   name: string;
   /** Absolute path of the model folder. */
   path: string;
@@ -105,7 +106,7 @@ export interface DeviceInfo {
 /** Sent by: client, first. Loads the model; fails with a message naming the path and the reason. */
 export namespace InitializeRequest {
   export const method = 'initialize';
-  export interface Params {
+  export interface Params extends CachedModeParams {
     /** Model folder holding `dllm.json`; empty or absent = the bundled model. */
     modelDir?: string;
     device: DeviceSetting;

@@ -14,6 +14,7 @@ import {
   type InitializeRequest,
   type SamplerOptions,
 } from './protocol';
+import { maxCachedRefreshEvery } from './cachedMode';
 import { infillTextProblem } from './messageSize';
 
 export class InvalidParamsError extends Error {}
@@ -132,6 +133,9 @@ export function validateInitializeParams(params: unknown): InitializeRequest.Par
   if (clientName !== undefined) result.clientName = clientName;
   if (params.contextCacheMiB !== undefined && params.contextCacheMiB !== null) {
     result.contextCacheMiB = requireInteger(params, 'contextCacheMiB', where, 0, requestLimits.contextCacheMiB);
+  }
+  if (params.cachedRefreshEvery !== undefined && params.cachedRefreshEvery !== null) {
+    result.cachedRefreshEvery = requireInteger(params, 'cachedRefreshEvery', where, 0, maxCachedRefreshEvery);
   }
   return result;
 }

@@ -76,6 +76,7 @@ export function startServer(connection: MessageConnection, deps: ServerDeps): Ru
         device: params.device,
         threads: params.threads,
         contextCacheBytes: params.contextCacheMiB === undefined ? undefined : params.contextCacheMiB * 2 ** 20,
+        cachedRefreshEvery: params.cachedRefreshEvery,
         log: (message) => deps.log('info', message),
       });
     } catch (error) {

@@ -2,17 +2,19 @@
  * A model folder loaded: its manifest, its tokenizer checked against it, and its graphs opened in
  * onnxruntime behind the runner its contract names.
  */
+import { cachedRefreshEveryDefault } from '../../protocol/cachedMode';
 import type { DeviceInfo } from '../../protocol/protocol';
 import type { EngineLoadOptions } from '../api';
 import { ModelLoadError, describeError } from '../errors';
 import { graphTokenAxes } from '../graphLimits';
+import { CACHED_CONTEXT_IO, CachedModel } from '../runners/cached';
 import { FULL_IO, FullModel } from '../runners/full';
 import type { CanvasModel } from '../runners/model';
 import { OnnxScorer } from '../runners/scorer';
 import { SPLIT_DENOISE_IO, SplitModel, splitContextIO } from '../runners/split';
 import { type OpenOptions, openSessions } from '../session';
 import { type TextTokenizer, loadTokenizer } from '../tokenizer';
-import { type FullManifest, MANIFEST_FILE, type ModelManifest, type SplitManifest, readManifest } from './manifest';
+import { type FullManifest, type KvCacheShape, MANIFEST_FILE, type ModelManifest, type SplitManifest, readManifest } from './manifest';
 import { bannedTokens } from './vocabulary';
 
 /** Everything a model folder yields: what the engine runs on. */
@@ -36,7 +38,8 @@ export async function loadParts(options: EngineLoadOptions): Promise<ModelParts>
   if (tokenizer.size > manifest.vocabSize) {
     throw new ModelLoadError(manifest.files.tokenizer, `tokenizer has ${tokenizer.size} tokens but ${MANIFEST_FILE} says vocabSize ${manifest.vocabSize}`);
   }
-  const opened = await openModel(manifest, { device: options.device, threads: options.threads, log: options.log });
+  const refreshEvery = options.cachedRefreshEvery ?? cachedRefreshEveryDefault;
+  const opened = await openModel(manifest, { device: options.device, threads: options.threads, log: options.log }, refreshEvery);
   let scorer: OnnxScorer | undefined;
   try {
     // One thread: the softmax is small, and a second spinning thread pool would compete with the model's.
@@ -49,12 +52,13 @@ export async function loadParts(options: EngineLoadOptions): Promise<ModelParts>
 }
 
 /** The one place a contract picks its runner: a new contract adds its case here. */
-function openModel(m: ModelManifest, open: OpenOptions): Promise<OpenedModel> {
+function openModel(m: ModelManifest, open: OpenOptions, refreshEvery: number): Promise<OpenedModel> {
   switch (m.contract) {
     case 'split':
       return openSplit(m, open);
     case 'full':
-      return openFull(m, open);
+      // Only the graphs the mode runs are opened: each session holds its own copy of the weights.
+      return m.kvCache !== undefined && refreshEvery > 0 ? openCached(m, m.kvCache, open, refreshEvery) : openFull(m, open);
   }
 }
 
@@ -70,6 +74,19 @@ async function openSplit(m: SplitManifest, open: OpenOptions): Promise<OpenedMod
     open,
   );
   return { model: new SplitModel(sessions.context, sessions.denoise, m.vocabSize, kv, m.contextAttention), device, warnings };
+}
+
+async function openCached(m: FullManifest, kv: KvCacheShape, open: OpenOptions, refreshEvery: number): Promise<OpenedModel> {
+  const axes = graphTokenAxes(m);
+  const cache = [kv.layers, 1, kv.heads, null, kv.headDim];
+  const { sessions, device, warnings } = await openSessions(
+    {
+      context: { file: m.files.context!, ...CACHED_CONTEXT_IO, dims: { keys: cache, values: cache }, tokenAxes: axes.full },
+      denoise: { file: m.files.denoise!, ...SPLIT_DENOISE_IO, dims: { keys: cache, values: cache, logits: [1, null, m.vocabSize] }, tokenAxes: axes.denoise },
+    },
+    open,
+  );
+  return { model: new CachedModel(sessions.context, sessions.denoise, m.vocabSize, kv, m.shiftedLogits, refreshEvery), device, warnings };
 }
 
 async function openFull(m: FullManifest, open: OpenOptions): Promise<OpenedModel> {

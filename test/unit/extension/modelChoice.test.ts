@@ -107,5 +107,6 @@ describe('model choice: describing a model', () => {
   it('names a converted checkpoint\'s family beside its size and contract', () => {
     assert.equal(describeModel({ name: 'dllm-code-tiny', sizeBytes: 21_700_000, contract: 'split' }), 'dllm-code-tiny (22 MB, split contract)');
     assert.equal(describeModel({ name: 'Open-dCoder-0.5B', sizeBytes: 2_000_000_000, contract: 'full', family: 'dream' }), 'Open-dCoder-0.5B (2.0 GB, dream family, full contract)');
+    assert.equal(describeModel({ name: 'm', sizeBytes: 2_000_000_000, contract: 'full', family: 'dream', cachedRefreshEvery: 4 }), 'm (2.0 GB, dream family, full contract, cached, refreshed every 4 passes)');
   });
 });

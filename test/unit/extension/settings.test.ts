@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { contextCacheDefaultMiB } from '../../../src/protocol/protocol';
+import { cachedRefreshEveryDefault } from '../../../src/protocol/cachedMode';
 import * as path from 'node:path';
 import {
   engineRestartKeys,
@@ -72,6 +73,16 @@ describe('settings', () => {
       assert.equal(settings.engine.modelPath, '');
       assert.equal(settings.inline.languages.markdown, false);
       assert.equal(settings.engine.contextCacheMiB, contextCacheDefaultMiB, "the setting's default is the server's");
+      assert.equal(settings.engine.cachedRefreshEvery, cachedRefreshEveryDefault, "the cached mode's default is the server's");
+    });
+
+    it('reads the cached refresh interval: 0 is exact mode, out-of-range values are clamped and named', () => {
+      assert.equal(readSettings(reader({ cachedRefreshEvery: 0 })).settings.engine.cachedRefreshEvery, 0);
+      assert.equal(readSettings(reader({ cachedRefreshEvery: 8 })).settings.engine.cachedRefreshEvery, 8);
+      const { settings, problems } = readSettings(reader({ cachedRefreshEvery: 1000 }));
+      assert.equal(settings.engine.cachedRefreshEvery, 64);
+      assert.ok(problems.some((p) => p.includes('cachedRefreshEvery')), problems.join('; '));
+      assert.ok(engineRestartKeys.includes('cachedRefreshEvery'), 'a change restarts the engine');
     });
   });
 

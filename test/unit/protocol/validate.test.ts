@@ -48,6 +48,9 @@ describe('parameter validation', () => {
     assert.throws(() => validateInitializeParams({}), /params\.device must be one of/);
     assert.deepStrictEqual(validateInitializeParams({ device: 'cpu', contextCacheMiB: 0 }), { device: 'cpu', contextCacheMiB: 0 });
     assert.throws(() => validateInitializeParams({ device: 'cpu', contextCacheMiB: 1.5 }), /params\.contextCacheMiB must be an integer from 0/);
+    assert.deepStrictEqual(validateInitializeParams({ device: 'cpu', cachedRefreshEvery: 0 }), { device: 'cpu', cachedRefreshEvery: 0 });
+    assert.deepStrictEqual(validateInitializeParams({ device: 'cpu', cachedRefreshEvery: 4 }), { device: 'cpu', cachedRefreshEvery: 4 });
+    assert.throws(() => validateInitializeParams({ device: 'cpu', cachedRefreshEvery: 65 }), /params\.cachedRefreshEvery must be an integer from 0/);
   });
 
   it('checks dllm/documentClosed parameters', () => {

@@ -131,7 +131,7 @@ describe('engine/model/manifest', () => {
       assert.deepEqual(m.kvCache, { layers: 2, heads: 2, headDim: 8 });
       assert.equal(m.files.context, path.join(t.dir, 'context.onnx'));
       assert.equal(m.files.denoise, path.join(t.dir, 'denoise.onnx'));
-      const noCache = { ...fullJson(), files: cachedFiles };
+      const noCache: Record<string, unknown> = { ...fullJson(), files: cachedFiles };
       delete noCache.kvCache;
       assert.equal(refusal(noCache), 'missing required field "kvCache" (required by the cached mode\'s graphs "files.context" and "files.denoise")');
       assert.equal(refusal({ ...fullJson(), files: { ...cachedFiles, denoise: undefined } }), 'missing required field "files.denoise" (required by the cached mode)');
