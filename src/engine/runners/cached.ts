@@ -41,7 +41,8 @@ export class CachedModel implements CanvasModel {
     const q = offset + n - start;
     const queryPositions = int64Tensor(Array.from({ length: q }, (_, i) => start + i));
     const v = this.vocabSize;
-    const runner = this;
+    const { denoise, refreshEvery } = this;
+    const encode = (): Promise<{ keys: ort.Tensor; values: ort.Tensor }> => this.encode(ids, start, q);
     let passes = 0;
     let encodeMs = 0;
     let cached: { keys: ort.Tensor; values: ort.Tensor } | undefined;
@@ -51,12 +52,12 @@ export class CachedModel implements CanvasModel {
       },
       async forward(canvas: Int32Array): Promise<Float32Array> {
         for (let j = 0; j < n; j++) ids[offset + j] = BigInt(canvas[j] ?? 0);
-        if (passes++ % runner.refreshEvery === 0) {
+        if (passes++ % refreshEvery === 0) {
           const started = performance.now();
-          cached = await runner.encode(ids, start, q);
+          cached = await encode();
           encodeMs += performance.now() - started;
         }
-        const out = await runner.denoise.run({
+        const out = await denoise.run({
           canvas_ids: new ort.Tensor('int64', ids.slice(start, start + q), [1, q]),
           canvas_position_ids: queryPositions,
           keys: cached!.keys,
