@@ -12,10 +12,12 @@ import { fillSelection, insertDocComment, insertInfill, regenerateFunctionBody, 
 import type { SnoozeState } from './inlineGate';
 import type { InlineProvider } from './inlineProvider';
 import { errorMessage, type Log } from './log';
+import { addModel, type AddModelArgs } from './addModelCommand';
 import { convertCheckpoint, type ConvertArgs } from './convertCommand';
 import { describeModel, type RecentModels } from './modelChoice';
 import { selectModel, useBundledModel } from './modelCommands';
 import type { Proposals } from './proposals';
+import { removeModel, type RemoveModelArgs } from './removeModel';
 
 export interface CommandDeps {
   host: EngineHost;
@@ -31,6 +33,8 @@ export interface CommandDeps {
   converterModule: string;
   /** Where converted models go (the extension's global storage). */
   modelsDir: string;
+  /** Where Add Model… downloads checkpoints (the extension's global storage). */
+  downloadsDir: string;
 }
 
 const extensionId = 'dllm-complete.dllm-complete';
@@ -72,6 +76,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     vscode.commands.registerCommand('dllm.selectModel', (folder?: string) => selectModel(deps, folder)),
     vscode.commands.registerCommand('dllm.useBundledModel', () => useBundledModel(deps)),
     vscode.commands.registerCommand('dllm.convertCheckpoint', (args?: ConvertArgs) => convertCheckpoint(deps, args)),
+    vscode.commands.registerCommand('dllm.addModel', (args?: AddModelArgs) => addModel(deps, args)),
+    vscode.commands.registerCommand('dllm.removeModel', (args?: RemoveModelArgs) => removeModel(deps, args)),
     vscode.commands.registerCommand('dllm.restartEngine', () => deps.host.restart('requested by the user')),
     vscode.commands.registerCommand('dllm.showLog', () => deps.log.show(true)),
     vscode.commands.registerCommand('dllm.showStatistics', () => showStatistics(deps)),
@@ -257,6 +263,7 @@ async function showMenu(deps: CommandDeps): Promise<void> {
     { label: '$(lightbulb-sparkle) Trigger inline completion', command: 'dllm.triggerInline' },
     { label: '', kind: vscode.QuickPickItemKind.Separator },
     { label: '$(file-binary) Select model…', command: 'dllm.selectModel', description: model },
+    { label: '$(cloud-download) Add model…', command: 'dllm.addModel', description: 'from Hugging Face' },
   );
   if (modelPath) items.push({ label: '$(package) Use the bundled model', command: 'dllm.useBundledModel' });
   items.push(

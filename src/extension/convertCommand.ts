@@ -19,7 +19,10 @@ export interface ConvertCommandDeps extends ModelCommandDeps {
 export interface ConvertArgs {
   from?: string;
   to?: string;
-  weights?: 'fp16' | 'fp32';
+  /** One of the converter's WEIGHT_STORAGES. */
+  weights?: string;
+  /** A family id that overrides config.json's (Open-dCoder's says qwen2). */
+  family?: string;
 }
 
 export interface ConvertCommandOutcome extends ModelChoiceOutcome {
@@ -41,7 +44,7 @@ export async function convertCheckpoint(deps: ConvertCommandDeps, args: ConvertA
       let reported = 0;
       return runConverter(
         deps.converterModule,
-        { from, to, weights: args.weights },
+        { from, to, weights: args.weights, family: args.family },
         (p) => {
           const percent = p.bytesTotal > 0 ? (100 * p.bytesDone) / p.bytesTotal : 100;
           progress.report({ increment: percent - reported, message: `${gb(p.bytesDone)} of ${gb(p.bytesTotal)} GB written` });

@@ -15,7 +15,8 @@ export interface ConvertJob {
   from: string;
   /** The model folder to create. */
   to: string;
-  weights?: 'fp16' | 'fp32';
+  /** One of the converter's WEIGHT_STORAGES (it refuses any other). */
+  weights?: string;
   family?: string;
 }
 

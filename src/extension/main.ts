@@ -107,6 +107,7 @@ function wire(context: vscode.ExtensionContext, log: ReturnType<typeof createLog
       onCommandOutcome: (o) => (lastCommand = o),
       converterModule: context.asAbsolutePath('dist/convert.js'),
       modelsDir: vscode.Uri.joinPath(context.globalStorageUri, 'models').fsPath,
+      downloadsDir: vscode.Uri.joinPath(context.globalStorageUri, 'downloads').fsPath,
     }),
 
     config.onDidChange((change) => {

@@ -26,7 +26,7 @@ export interface ModelChoiceOutcome {
   problem?: string;
 }
 
-type PickItem = vscode.QuickPickItem & { folder?: string; browse?: true; convert?: true };
+type PickItem = vscode.QuickPickItem & { folder?: string; browse?: true; command?: string };
 
 /**
  * Switches to the model in `folder` (tests and walkthrough links pass one; '' is the bundled model)
@@ -86,12 +86,14 @@ async function pickModel(deps: ModelCommandDeps): Promise<string | undefined> {
   }
   items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
   items.push({ label: '$(folder-opened) Browse for a model folder…', description: 'a folder holding dllm.json', browse: true });
-  items.push({ label: '$(sync) Convert a Hugging Face checkpoint…', description: 'Dream, Dream-Coder, DiffuCoder, Open-dCoder, LLaDA', convert: true });
+  items.push({ label: '$(cloud-download) Add a model from Hugging Face…', description: 'download, convert and use a published model', command: 'dllm.addModel' });
+  items.push({ label: '$(sync) Convert a Hugging Face checkpoint…', description: 'Dream, Dream-Coder, DiffuCoder, Open-dCoder, LLaDA', command: 'dllm.convertCheckpoint' });
+  items.push({ label: '$(trash) Remove…', description: 'a converted model or unfinished downloads', command: 'dllm.removeModel' });
   const picked = await vscode.window.showQuickPick(items, { title: 'dLLM: Select Model', placeHolder: 'The model to complete with' });
   if (!picked) return undefined;
-  if (picked.convert) {
-    // The conversion selects its model when it is done.
-    void vscode.commands.executeCommand('dllm.convertCheckpoint');
+  if (picked.command) {
+    // Adding or converting selects its model when it is done.
+    void vscode.commands.executeCommand(picked.command);
     return undefined;
   }
   if (!picked.browse) return picked.folder;
