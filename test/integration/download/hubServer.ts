@@ -180,9 +180,12 @@ export class HubServer {
         }
         if (res.destroyed) return;
         if (!res.write(chunk)) {
-          await new Promise((resolve) => {
-            res.once('drain', resolve);
-            res.once('close', resolve);
+          await new Promise<void>((resolve) => {
+            const done = (): void => {
+              res.off('drain', done).off('close', done);
+              resolve();
+            };
+            res.on('drain', done).on('close', done);
           });
         }
         if (slow) await new Promise((resolve) => setTimeout(resolve, (1000 * chunk.length) / slow));
