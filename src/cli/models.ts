@@ -32,8 +32,8 @@ verifies each file, converts the checkpoint into a model folder and prints where
   --keep-download    keep the downloaded checkpoint (default: removed once converted)
 list: the models the catalogue offers, and those already converted under the default folder.
 
-HF_ENDPOINT (default https://huggingface.co) and HF_TOKEN (gated models) are honoured, and
-HTTPS_PROXY through Node's environment. Downloads are kept under ${path.join(cacheRoot(), 'downloads')}
+HF_ENDPOINT (default https://huggingface.co) and HF_TOKEN (gated models) are honoured;
+HTTPS_PROXY is not (Node's http does not read it). Downloads are kept under ${path.join(cacheRoot(), 'downloads')}
 until converted: an interrupted pull resumes.`;
 
 function progressLine(): (line: string, fraction: number) => void {

@@ -31,7 +31,7 @@ export function gib(bytes: number): string {
 export function unreachable(host: string, code: string): DownloadError {
   return new DownloadError(
     'network',
-    `cannot reach ${host} (${code}): check the network connection and the proxy (VS Code's http.proxy setting, or HTTPS_PROXY in a terminal)`,
+    `cannot reach ${host} (${code}): check the network connection (in VS Code, also its http.proxy setting) and HF_ENDPOINT`,
   );
 }
 
