@@ -76,7 +76,11 @@ function dequantized(weights: Map<string, Float32Array>, spec: TinySpec, bits: 4
 
 /** Positions whose largest logit is at the same index. */
 function top1Agreement(actual: Float32Array, expected: number[][]): number {
-  const argmax = (row: ArrayLike<number>): number => Array.prototype.reduce.call(row, (best: number, v: number, i: number, r: ArrayLike<number>) => (v > r[best]! ? i : best), 0) as number;
+  const argmax = (row: ArrayLike<number>): number => {
+    let best = 0;
+    for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
+    return best;
+  };
   const v = expected[0]!.length;
   return expected.filter((row, i) => argmax(row) === argmax(actual.subarray(i * v, (i + 1) * v))).length / expected.length;
 }
