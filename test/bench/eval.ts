@@ -31,6 +31,7 @@ const usage = `npm run eval -- [options]
   --model DIR      model folder (default: the bundled model)
   --device D       auto | cpu | gpu (default auto)
   --threads N      CPU threads of the engine (default: engine's choice)
+  --refresh-every K  a converted model's cached mode: refresh every K passes, 0 = exact (default: the engine's)
   --jobs N         test programs run at once (default 2)
   --out DIR        output folder (default test-results/eval)`;
 

@@ -37,6 +37,7 @@ export async function startEngine(options: EngineOptions): Promise<StartedEngine
       device: options.device,
       threads: options.threads,
       contextCacheMiB: options.contextCacheMiB,
+      cachedRefreshEvery: options.cachedRefreshEvery,
       clientName: 'dllm-bench',
     });
     return { client, init, spawnToReadyMs: performance.now() - started };
