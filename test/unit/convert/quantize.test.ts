@@ -2,7 +2,8 @@
  * The quantizer against onnxruntime's MatMulNBits: one Linear, built by the graph builder with int8
  * or int4 storage and written by the weights writer, must compute x · dequantize(W)ᵀ + b exactly as
  * the quantizer's own dequantization says (so a packing or layout mistake fails loudly), K not a
- * multiple of the block included; and the dequantized weights stay within half a step of W.
+ * multiple of the block included; the dequantized weights stay within half a step of W; and the
+ * storage suggested per device.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -13,7 +14,7 @@ import { GraphBuilder } from '../../../src/convert/graph';
 import { DataType, encodeModel, valueInfoProto } from '../../../src/convert/onnx';
 import { QUANT_BLOCK, QuantBits, QuantScheme, dequantizeMatrix, quantizeMatrix } from '../../../src/convert/quantize';
 import type { TensorInfo, TensorSource } from '../../../src/convert/tensors';
-import { WeightStorage, WeightsLayout, writeWeights } from '../../../src/convert/weightsFile';
+import { WEIGHT_STORAGES, WeightStorage, WeightsLayout, weightsForDevice, writeWeights } from '../../../src/convert/weightsFile';
 import { mulberry32 } from '../../../src/engine/sampler/random';
 
 let tmp: string;
@@ -125,5 +126,13 @@ describe('convert/quantize: blockwise weights for MatMulNBits', function () {
     assert.deepEqual(Array.from(dequantizeMatrix(q, 2, k, 4)), Array.from(w));
     assert.equal(q.data.length, 2 * 2 * 16);
     assert.equal(q.data[2 * 16]! & 0x0f, 15); // row 1, block 0, byte 0, low nibble
+  });
+});
+
+describe('convert/weightsFile: weights per device', () => {
+  it('offers int8 and int4, and suggests a quantized storage for a CPU and fp16 for a GPU', () => {
+    assert.deepEqual(WEIGHT_STORAGES, ['fp32', 'fp16', 'int8', 'int4']);
+    assert.ok(['int8', 'int4'].includes(weightsForDevice('cpu')));
+    assert.equal(weightsForDevice('gpu'), 'fp16');
   });
 });
