@@ -26,7 +26,6 @@ model folder for dLLM Complete (dllm.json, model.onnx, model.onnx.data, tokenize
   --context N        maxContextTokens (default: the model's trained length, at most 1024)
   --canvas N         maxCanvasTokens (default 128)
   --name NAME        the model's name (default: MODEL_DIR's folder name)
-  --list-weights     print the weight storages this converter offers, as JSON, and exit
   -h, --help         this text`;
 
 /** Relative paths start where npm was run. */
@@ -91,17 +90,11 @@ async function run(argv: string[], controller: AbortController, toParent: ((mess
         canvas: { type: 'string' },
         name: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
-        'list-weights': { type: 'boolean' },
       },
       allowPositionals: true,
     });
     if (values.help) {
       console.log(USAGE);
-      return 0;
-    }
-    // The extension asks the converter it runs, rather than bundling the converter to read its list.
-    if (values['list-weights']) {
-      console.log(JSON.stringify(WEIGHT_STORAGES));
       return 0;
     }
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);

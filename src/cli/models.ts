@@ -57,7 +57,7 @@ async function pullCommand(argv: string[], signal: AbortSignal): Promise<number>
   const repo = positionals[0]!;
   const entry = findEntry(repo);
   const storages = WEIGHT_STORAGES as readonly string[];
-  const weights = values.weights ?? weightsFor(entry, storages);
+  const weights = values.weights ?? weightsFor(entry);
   if (!storages.includes(weights)) throw new UsageError(`--weights must be one of ${storages.join(', ')}, got "${weights}"`);
   const root = cacheRoot();
   const to = values.to === undefined ? freeFolder(path.join(root, 'models', modelFolderName(repo))) : path.resolve(callerDirectory(), values.to);
@@ -91,7 +91,7 @@ async function pullCommand(argv: string[], signal: AbortSignal): Promise<number>
 
 function listCommand(): number {
   console.log('Published models (npm run models -- pull REPO):\n');
-  for (const entry of CATALOGUE) console.log(`  ${entry.repo}\n    ${entry.label}: ${describeEntry(entry)}; converted to ${weightsFor(entry, WEIGHT_STORAGES)}`);
+  for (const entry of CATALOGUE) console.log(`  ${entry.repo}\n    ${entry.label}: ${describeEntry(entry)}; converted to ${weightsFor(entry)}`);
   const root = cacheRoot();
   const models = convertedModels(path.join(root, 'models'));
   console.log(`\nConverted models in ${path.join(root, 'models')}:${models.length === 0 ? ' none' : ''}`);

@@ -11,30 +11,10 @@ import { float32ToFloat16Array } from './dtypes';
 import { ConvertError } from './errors';
 import { DataType, ExternalPlacement, elementBytes } from './onnx';
 import { QuantBits, QuantizedMatrix, quantizeMatrix } from './quantize';
+import type { WeightStorage } from './storages';
 import type { TensorSource } from './tensors';
 
-/**
- * How the weight matrices are stored; vectors (norms, biases) always stay fp32. int8 and int4 store
- * the Linear layers for MatMulNBits (the embedding table stays fp16).
- */
-export type WeightStorage = 'fp32' | 'fp16' | 'int8' | 'int4';
-
-export const WEIGHT_STORAGES: readonly WeightStorage[] = ['fp32', 'fp16', 'int8', 'int4'];
-
-/**
- * The storage that suits a device, for whoever chooses a conversion (the extension, the download
- * command): fp16 for a GPU (its providers run fp16 natively); for a CPU, STORAGE_FOR_CPU
- * (measured on a 2-core AVX-512 VNNI CPU, models/README.md "Weights per device").
- */
-export function weightsForDevice(device: 'cpu' | 'gpu'): WeightStorage {
-  return device === 'gpu' ? 'fp16' : STORAGE_FOR_CPU;
-}
-
-/**
- * int8: measured the fastest on a CPU (faster than int4 and fp32), with a fifth to a tenth of int4's
- * logit drift; int4 is the smaller folder (a 0.5 B model: 820 MiB int8, 578 MiB int4, 947 MiB fp16).
- */
-const STORAGE_FOR_CPU: WeightStorage = 'int8';
+export { WEIGHT_STORAGES, weightsForDevice, type WeightStorage } from './storages';
 
 /** The code width of a quantized storage; undefined for fp32 and fp16. */
 export function storageBits(storage: WeightStorage): QuantBits | undefined {

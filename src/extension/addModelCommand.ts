@@ -16,7 +16,7 @@ import { modelFolderName } from '../download/places';
 import { describeProgress } from '../download/progress';
 import { pull, type PullResult } from '../download/pull';
 import { convertCheckpoint, type ConvertCommandDeps, type ConvertCommandOutcome } from './convertCommand';
-import { converterStorages, freeFolder } from './converterProcess';
+import { freeFolder } from './converterProcess';
 
 export interface AddModelDeps extends ConvertCommandDeps {
   /** The download cache (the extension's global storage): partial files wait here for a resume. */
@@ -51,7 +51,7 @@ export async function addModel(deps: AddModelDeps, args: AddModelArgs = {}): Pro
   }
   const entry = findEntry(repo);
   if (entry?.restriction && args.repo === undefined && !(await acceptsLicence(entry))) return {};
-  const weights = args.weights ?? weightsFor(entry, await converterStorages(deps.converterModule));
+  const weights = args.weights ?? weightsFor(entry);
   const to = freeFolder(path.join(deps.modelsDir, modelFolderName(repo)));
   const endpoint = args.endpoint ?? hubEndpoint(process.env);
   deps.log.info(`Adding ${repo}${args.revision ? `@${args.revision}` : ''} from ${endpoint}: ${weights} weights, into ${to}.`);

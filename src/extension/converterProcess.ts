@@ -3,7 +3,7 @@
  * cancellation over an IPC channel (src/convert/childMessages.ts), and names the folder a converted
  * model goes to. Plain Node: no `vscode` here.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { childEnvironment } from '../client/childEnvironment';
@@ -57,22 +57,6 @@ export function runConverter(converterModule: string, job: ConvertJob, onProgres
   });
 }
 
-/**
- * The weight storages the converter in `converterModule` offers (its WEIGHT_STORAGES), asked at run
- * time so that the extension's bundle need not hold the converter; ['fp16'] if it cannot say.
- */
-export function converterStorages(converterModule: string): Promise<string[]> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [converterModule, '--list-weights'], { env: childEnvironment(process.env), timeout: 30_000 }, (error, stdout) => {
-      try {
-        const list: unknown = error ? undefined : JSON.parse(stdout);
-        resolve(Array.isArray(list) && list.every((s) => typeof s === 'string') ? list : ['fp16']);
-      } catch {
-        resolve(['fp16']); // an older or broken converter: fp16 is the one storage every version has
-      }
-    });
-  });
-}
 
 /**
  * A model folder name from the checkpoint's: a Hugging Face cache snapshot

@@ -8,8 +8,6 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { WEIGHT_STORAGES } from '../../../src/convert/weightsFile';
-import { converterStorages } from '../../../src/extension/converterProcess';
 import { DREAM_SPEC, writeTinyCheckpointFolder } from '../../unit/convert/tinyCheckpoint';
 import { HubServer } from './hubServer';
 
@@ -76,11 +74,6 @@ describe('npm run models (built command line, local Hub)', function () {
     const listed = await tool('models', ['list'], env);
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, /fredzzp\/open-dcoder-0\.5B/);
-  });
-
-  it('learns the weight storages from the converter it runs, as the extension does', async () => {
-    assert.deepEqual(await converterStorages(path.join(repoRoot, 'dist', 'convert.js')), [...WEIGHT_STORAGES]);
-    assert.deepEqual(await converterStorages(path.join(tmp, 'no-such-converter.js')), ['fp16']);
   });
 
   it('puts the model under the cache folder by default, named after the repository', async () => {

@@ -53,9 +53,10 @@ describe('cli/convert: npm run convert', function () {
     assert.equal(run.status, 1);
     assert.equal(run.stderr, 'convert: unknown family "gpt2"; supported: dream, llada\n');
     assert.deepEqual(fs.readdirSync(tmp), ['hf']);
-    const int4 = cli('--from', 'hf', '--to', 'out', '--weights', 'int4');
-    assert.equal(int4.status, 1);
-    assert.match(int4.stderr, /^convert: --weights int4 is not supported yet/);
+    const int2 = cli('--from', 'hf', '--to', 'out', '--weights', 'int2');
+    assert.equal(int2.status, 1);
+    assert.equal(int2.stderr, 'convert: unknown --weights "int2" (expected fp32 or fp16 or int8 or int4)\n');
+    assert.deepEqual(fs.readdirSync(tmp), ['hf']);
   });
 
   it('says how to use it when the options are wrong (exit code 2)', () => {

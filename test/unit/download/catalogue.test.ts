@@ -5,7 +5,7 @@
 import * as assert from 'node:assert';
 import { CATALOGUE, convertedBytes, describeEntry, downloadBytes, findEntry, weightsFor } from '../../../src/download/catalogue';
 import { isRepoId } from '../../../src/download/hubRoutes';
-import { WEIGHT_STORAGES } from '../../../src/convert/weightsFile';
+import { weightsForDevice } from '../../../src/convert/storages';
 
 describe('model catalogue', () => {
   it('lists valid, distinct repository ids, with at least one model for a CPU', () => {
@@ -32,20 +32,20 @@ describe('model catalogue', () => {
     assert.equal(findEntry('someone/else'), undefined);
   });
 
-  it('converts a CPU model to int4 once the converter offers it, else fp16; a GPU model to fp16', () => {
+  it('converts a CPU model to the weights that suit a CPU, and a GPU model to those that suit a GPU', () => {
     const cpu = findEntry('fredzzp/open-dcoder-0.5B');
     const gpu = findEntry('GSAI-ML/LLaDA-8B-Base');
-    assert.equal(weightsFor(cpu, ['fp32', 'fp16']), 'fp16');
-    assert.equal(weightsFor(cpu, ['fp32', 'fp16', 'int8', 'int4']), 'int4');
-    assert.equal(weightsFor(gpu, ['fp32', 'fp16', 'int8', 'int4']), 'fp16');
-    assert.equal(weightsFor(undefined, ['fp16', 'int4']), 'int4', 'a repository entered by hand is taken for a CPU model');
-    // What the converter offers today decides it.
-    assert.equal(weightsFor(cpu, WEIGHT_STORAGES), WEIGHT_STORAGES.includes('int4' as never) ? 'int4' : 'fp16');
+    assert.equal(weightsFor(cpu), weightsForDevice('cpu'));
+    assert.equal(weightsFor(gpu), weightsForDevice('gpu'));
+    assert.equal(weightsFor(undefined), weightsForDevice('cpu'), 'a repository entered by hand is taken for a CPU model');
+    assert.deepEqual([weightsForDevice('cpu'), weightsForDevice('gpu')], ['int8', 'fp16']);
   });
 
   it('estimates the converted size from the bf16 checkpoint', () => {
     assert.equal(convertedBytes(2e9, 'fp16'), 2e9);
     assert.equal(convertedBytes(2e9, 'fp32'), 4e9);
-    assert.ok(convertedBytes(2e9, 'int4') < 1e9);
+    // Quantized: smaller than fp16, int4 the smallest; estimates err on the large side (the disk check reads them).
+    assert.ok(convertedBytes(2e9, 'int4') < convertedBytes(2e9, 'int8') && convertedBytes(2e9, 'int8') < 2e9);
+    assert.ok(convertedBytes(2 * 494e6, 'int8') >= 860e6, 'at least the 0.5 B model\'s measured int8 folder');
   });
 });
