@@ -12,7 +12,7 @@ import { FAMILY_IDS } from '../convert/families';
 import { CANCELLED, WEIGHT_STORAGES, type WriteProgress } from '../convert/weightsFile';
 import { convert } from '../convert/convert';
 import { MAX_CANVAS_TOKENS_LIMIT, MAX_CONTEXT_TOKENS_LIMIT } from '../engine/model/limits';
-import { UsageError, callerDirectory, intOption } from './options';
+import { UsageError, callerDirectory, failureExit, intOption } from './options';
 
 const USAGE = `Usage: npm run convert -- --from HF_DIR --to MODEL_DIR [options]
 
@@ -124,16 +124,7 @@ async function run(argv: string[], controller: AbortController, toParent: ((mess
       process.stderr.write(`convert: cancelled; nothing was written to the destination\n`);
       return 130;
     }
-    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
-      console.error(`convert: ${error.message}\nTry: npm run convert -- --help`);
-      return 2;
-    }
-    if (error instanceof ConvertError) {
-      console.error(`convert: ${error.message}`);
-      return 1;
-    }
-    console.error(`convert: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    return 1;
+    return failureExit('convert', error, (e) => e instanceof ConvertError);
   }
 }
 

@@ -19,7 +19,7 @@ import { cacheRoot, convertedModels, folderBytes, modelFolderName } from '../dow
 import { describeProgress, type DownloadProgress } from '../download/progress';
 import { pull } from '../download/pull';
 import { freeFolder } from '../extension/converterProcess';
-import { UsageError, callerDirectory } from './options';
+import { UsageError, callerDirectory, failureExit } from './options';
 
 const USAGE = `Usage: npm run models -- pull REPO [options]
        npm run models -- list
@@ -121,16 +121,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`models: cancelled; no model folder was written${error instanceof DownloadError ? ' (the partial download is kept: the next pull resumes it)' : ''}\n`);
       return 130;
     }
-    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
-      console.error(`models: ${error.message}\nTry: npm run models -- --help`);
-      return 2;
-    }
-    if (error instanceof DownloadError || error instanceof ConvertError) {
-      console.error(`models: ${error.message}`);
-      return 1;
-    }
-    console.error(`models: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    return 1;
+    return failureExit('models', error, (e) => e instanceof DownloadError || e instanceof ConvertError);
   }
 }
 

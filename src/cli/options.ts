@@ -7,6 +7,24 @@ import { deviceSettings, requestLimits, type DeviceSetting } from '../protocol/p
 /** A mistake on the command line: the tools print it with a hint instead of a stack trace. */
 export class UsageError extends Error {}
 
+/**
+ * How `npm run <tool>` ends on an error, printed on stderr: a usage mistake (parseArgs' own
+ * included) says how to get help, exit 2; a refusal the tool knows is its one line, exit 1;
+ * anything else is a bug, shown with its stack, exit 1.
+ */
+export function failureExit(tool: string, error: unknown, isRefusal: (error: unknown) => error is Error): number {
+  if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+    console.error(`${tool}: ${error.message}\nTry: npm run ${tool} -- --help`);
+    return 2;
+  }
+  if (isRefusal(error)) {
+    console.error(`${tool}: ${error.message}`);
+    return 1;
+  }
+  console.error(`${tool}: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  return 1;
+}
+
 /** Where relative paths start: npm runs scripts in the package root and names the caller's directory in INIT_CWD. */
 export function callerDirectory(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
   return env.INIT_CWD || cwd;
