@@ -12,6 +12,7 @@ import { CachedModel } from './runners/cached';
 import type { CanvasModel, CanvasPass, SequenceLayout } from './runners/model';
 import type { FirstPassDump } from '../protocol/firstPass';
 import { firstPassDump } from './firstPass';
+import { probeLength, type LengthProbe } from './length';
 import { denoise } from './sampler/denoise';
 import { buildPolicy, withDefaults } from './sampler/policies';
 import { mulberry32 } from './sampler/random';
@@ -134,14 +135,37 @@ class Engine implements LoadedEngine {
     let firstPass: FirstPassDump | undefined;
     const denoiseStarted = performance.now();
     try {
+      // The manifest's length choice: one pass over the longest canvas, then a canvas of the likely length.
+      let probe: LengthProbe | undefined;
+      let denoiseLength = canvasLength;
+      if (layout && m.lengthChoice === 'endProbability' && input.stepBudget > 1) {
+        probe = await probeLength(pass, canvasLength, m.specialTokens.mask, this.endIds, m.vocabSize, this.banned);
+        if (input.dumpFirstPass) firstPass = firstPassDump(layout, m.specialTokens.mask, probe.logits, m.vocabSize);
+        denoiseLength = probe.stats.chosenTokens;
+        if (denoiseLength < canvasLength) {
+          // The suffix moves with the canvas's end: a new context, and the probe's logits no longer apply.
+          layout = { ...layout, canvasLength: denoiseLength };
+          const probed = pass;
+          pass = await this.runner.begin(layout);
+          probed.release();
+        }
+      }
+      /** The probe's logits, served as the first denoising pass where the length stayed (no second run). */
+      let reused = probe && denoiseLength === canvasLength ? probe.logits : undefined;
+      const probePasses = probe && !reused ? 1 : 0;
       const result = await denoise(
         async (canvas) => {
+          if (reused) {
+            const logits = reused;
+            reused = undefined;
+            return logits;
+          }
           const logits = await pass.forward(canvas);
           if (input.dumpFirstPass && layout && !firstPass) firstPass = firstPassDump(layout, m.specialTokens.mask, logits, m.vocabSize);
           return logits;
         },
         {
-          canvasLength,
+          canvasLength: denoiseLength,
           maskId: m.specialTokens.mask,
           endIds: this.endIds,
           tailFill: this.fillTailWithPad ? m.specialTokens.pad : undefined,
@@ -152,7 +176,7 @@ class Engine implements LoadedEngine {
           temperature: sampler.temperature,
           random: mulberry32(sampler.seed),
         },
-        buildPolicy(sampler, input.stepBudget),
+        buildPolicy(sampler, input.stepBudget - probePasses),
         {
           isCancelled: control.isCancelled,
           onPass: control.onProgress
@@ -161,7 +185,7 @@ class Engine implements LoadedEngine {
                   text: canvas.progressText((ids) => this.decode(ids), maskGlyph),
                   forwardPasses,
                   committed: canvas.committedCount(),
-                  canvasTokens: canvasLength,
+                  canvasTokens: denoiseLength,
                 })
             : undefined,
         },
@@ -177,13 +201,15 @@ class Engine implements LoadedEngine {
         finishReason,
         stats: {
           ...stats,
-          forwardPasses: result.forwardPasses,
+          canvasTokens: denoiseLength,
+          forwardPasses: result.forwardPasses + probePasses,
           tokens: middle.length,
           tokensPerForward: result.forwardPasses > 0 ? result.canvas.committedCount() / result.forwardPasses : 0,
           remasked: result.remasked,
           encodeMs: pass.encodeMs,
           denoiseMs: done - denoiseStarted,
           totalMs: done - started,
+          ...(probe ? { lengthChoice: probe.stats } : {}),
         },
         ...(firstPass ? { firstPass } : {}),
       };

@@ -12,6 +12,7 @@
 import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { CachedModeInfo, CachedModeParams } from './cachedMode';
 import type { FirstPassDump } from './firstPass';
+import type { LengthChoiceStats } from './lengthChoice';
 
 /** Which hardware the client asks for. `auto` tries the platform's GPU providers, then CPU. */
 export const deviceSettings = ['auto', 'cpu', 'gpu'] as const;
@@ -176,6 +177,8 @@ export interface InfillStats {
   denoiseMs: number;
   totalMs: number;
   device: string;
+  /** How the canvas length was chosen, where the model chooses it (`canvasTokens` is the chosen length). */
+  lengthChoice?: LengthChoiceStats;
 }
 
 /** Statistics of an infill that never reached the model (cancelled while queued or before it was sent). */

@@ -10,6 +10,7 @@ import { ModelLoadError } from '../errors';
 import { insidePath, isFile } from './insideFolder';
 import { asObject, int, jsonSyntaxProblem, optStr, str, type Fail } from './json';
 import { optFamily, readLanguageTokens, readPromptEnds, readSpecialTokens, type PromptEnds } from './tokens';
+import { optLengthChoice, type LengthChoice } from './lengthChoice';
 import {
   MANIFEST_FILE,
   MAX_CANVAS_TOKENS_LIMIT,
@@ -69,6 +70,8 @@ export interface ManifestBase {
   promptEnds: PromptEnds;
   /** The published model family a converted checkpoint belongs to (`dream`, `llada`); absent for the extension's own models. */
   family?: string;
+  /** How a request's canvas length is chosen (lengthChoice.ts); absent: as long as the request allows. */
+  lengthChoice?: LengthChoice;
   maxContextTokens: number;
   maxCanvasTokens: number;
 }
@@ -203,6 +206,8 @@ export function parseManifest(json: unknown, dir: string, file = path.join(dir, 
   };
   const family = optFamily(root, fail);
   if (family !== undefined) base.family = family;
+  const lengthChoice = optLengthChoice(root, fail);
+  if (lengthChoice !== undefined) base.lengthChoice = lengthChoice;
   return VARIANT_READERS[contract](manifestJson, base);
 }
 
