@@ -219,6 +219,8 @@ function manifestJson(f: ManifestFacts): Record<string, unknown> {
     shiftedLogits: f.plan.shiftedLogits,
     bosFirst: f.tokens.bosFirst,
     eosLast: f.tokens.eosLast,
+    // A model that pads with its end token reads the middle's likely length off a first pass (src/engine/length.ts).
+    ...(f.tokens.specialTokens.pad === f.tokens.specialTokens.eos ? { lengthChoice: 'endProbability' } : {}),
     maxContextTokens: f.limits.maxContextTokens,
     maxCanvasTokens: f.limits.maxCanvasTokens,
     // The cached mode's keys and values per layer: the key/value heads, before they are repeated.

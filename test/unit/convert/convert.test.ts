@@ -70,6 +70,8 @@ describe('convert: a checkpoint to a model folder', function () {
       const m = result.manifest;
       assert.equal(m.family, spec.family);
       assert.deepEqual(m.specialTokens, { mask: spec.vocab - 2, pad: spec.vocab - 3, bos: spec.family === 'dream' ? spec.vocab - 3 : null, eos: spec.vocab - 3 });
+      // Both families pad with eos: the engine chooses each request's canvas length (src/engine/length.ts).
+      assert.equal(m.lengthChoice, 'endProbability');
       assert.equal(m.license, UNKNOWN_LICENSE);
       assert.equal(m.maxContextTokens, 1024);
       assert.equal(m.maxCanvasTokens, 128);
