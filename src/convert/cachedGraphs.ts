@@ -9,12 +9,15 @@
  *   and to their own (computed afresh), which is the split contract's denoise graph.
  * Run with the keys and values of every position but the Q, computed from the same sequence, the
  * denoise logits are the full graph's rows for those positions; with stale ones, an approximation.
+ * A block-causal family masks both graphs as the full graph does; its denoise graph lets the
+ * canvas see every cached position, which is exact when those precede the canvas (no suffix).
  */
 import type { FamilyPlan } from './families/family';
 import { expectedTensors } from './families/family';
 import { GraphBuilder } from './graph';
 import { DataType, GraphParts, valueInfoProto } from './onnx';
-import { INPUT_NAME, LayerKv, OUTPUT_NAME, decoderLayer, embedTokens, layerKv, lmHead, rotaryTables } from './transformer';
+import { canvasBlockMask } from './attentionMask';
+import { INPUT_NAME, LayerKv, OUTPUT_NAME, decoderLayer, embedTokens, layerKv, lmHead, rotaryTables, sequenceMask } from './transformer';
 import { WeightStorage, WeightsLayout } from './weightsFile';
 
 /** The context graph's outputs and the denoise graph's cache inputs (the split contract's names). */
@@ -29,14 +32,16 @@ export function buildContextGraph(plan: FamilyPlan, storage: WeightStorage, layo
   const { shape, weights } = plan;
   let x = embedTokens(g, plan, g.op('Reshape', [INPUT_NAME, g.ints([-1])], undefined, 'ids'));
   const length = g.op('Gather', [g.op('Shape', [INPUT_NAME]), g.ints([1], true)], { axis: 0 }, 'length');
-  const rope = rotaryTables(g, shape, g.op('Range', [g.ints([0], true), length, g.ints([1], true)], undefined, 'positions'));
+  const positions = g.op('Range', [g.ints([0], true), length, g.ints([1], true)], undefined, 'positions');
+  const rope = rotaryTables(g, shape, positions);
+  const mask = sequenceMask(g, plan, positions);
   const perLayer: LayerKv[] = [];
   weights.layers.forEach((layer, i) => {
     if (i === weights.layers.length - 1) {
       perLayer.push(layerKv(g, shape, layer, rope, x));
       return;
     }
-    const { out, kv } = decoderLayer(g, shape, layer, rope, x);
+    const { out, kv } = decoderLayer(g, shape, layer, rope, x, undefined, mask);
     perLayer.push(kv);
     x = out;
   });
@@ -60,11 +65,14 @@ export function buildDenoiseGraph(plan: FamilyPlan, storage: WeightStorage, layo
   const g = new GraphBuilder(layout, storage, expectedTensors(plan));
   const { shape, weights } = plan;
   let x = embedTokens(g, plan, g.op('Reshape', [CANVAS_IDS, g.ints([-1])], undefined, 'ids'));
-  const rope = rotaryTables(g, shape, g.op('Reshape', [CANVAS_POSITIONS, g.ints([-1])], undefined, 'positions'));
+  const positions = g.op('Reshape', [CANVAS_POSITIONS, g.ints([-1])], undefined, 'positions');
+  const rope = rotaryTables(g, shape, positions);
+  const cachedLength = g.op('Gather', [g.op('Shape', [KEYS]), g.ints([3])], { axis: 0 }, 'cached_length');
+  const mask = plan.blockLength === undefined ? undefined : canvasBlockMask(g, positions, cachedLength, plan.blockLength);
   const layerOf = (cache: string, i: number): string =>
     g.op('Reshape', [g.op('Gather', [cache, g.ints([i], true)], { axis: 0 }), g.ints([shape.kvHeads, -1, shape.headDim])], undefined, 'past');
   weights.layers.forEach((layer, i) => {
-    x = decoderLayer(g, shape, layer, rope, x, { keys: layerOf(KEYS, i), values: layerOf(VALUES, i) }).out;
+    x = decoderLayer(g, shape, layer, rope, x, { keys: layerOf(KEYS, i), values: layerOf(VALUES, i) }, mask).out;
   });
   g.named('Unsqueeze', [lmHead(g, plan, x), g.ints([0])], OUTPUT_NAME);
   const cache = cacheDims(plan, 'C');

@@ -8,7 +8,9 @@
  * Per layer: h = x + o(attn(rms(x))), out = h + down(silu(gate(rms(h))) · up(rms(h))), with
  * RMSNorm x / sqrt(mean(x²) + eps) · w, rotary embeddings on the two halves of each head
  * (rotate_half: [x1, x2] → [−x2, x1]) at positions 0 … L−1, softmax(q·kᵀ / √d)·v with no mask, and
- * query head h reading key/value head h / (heads / kvHeads).
+ * query head h reading key/value head h / (heads / kvHeads). Two family options: RMSNorm on each
+ * query and key head before the rotation (Qwen3's q_norm / k_norm), and a block-causal mask
+ * (attentionMask.ts) when the plan states a block length.
  *
  * The pieces (embedding, rotary tables, a decoder layer that can also attend to cached keys and
  * values, the head) are exported: cachedGraphs.ts builds the cached mode's context and denoise
@@ -16,6 +18,7 @@
  */
 import type { FamilyPlan, LayerWeights, ModelShape } from './families/family';
 import { expectedTensors } from './families/family';
+import { blockCausalMask } from './attentionMask';
 import { GraphBuilder } from './graph';
 import { DataType, GraphParts, valueInfoProto } from './onnx';
 import { WeightStorage, WeightsLayout } from './weightsFile';
@@ -32,8 +35,10 @@ export function buildTransformer(plan: FamilyPlan, storage: WeightStorage, layou
 
   let x = embedTokens(g, plan, g.op('Reshape', [INPUT_NAME, g.ints([-1])], undefined, 'ids'));
   const length = g.op('Gather', [g.op('Shape', [INPUT_NAME]), g.ints([1], true)], { axis: 0 }, 'length');
-  const rope = rotaryTables(g, shape, g.op('Range', [g.ints([0], true), length, g.ints([1], true)], undefined, 'positions'));
-  for (const layer of weights.layers) x = decoderLayer(g, shape, layer, rope, x).out;
+  const positions = g.op('Range', [g.ints([0], true), length, g.ints([1], true)], undefined, 'positions');
+  const rope = rotaryTables(g, shape, positions);
+  const mask = sequenceMask(g, plan, positions);
+  for (const layer of weights.layers) x = decoderLayer(g, shape, layer, rope, x, undefined, mask).out;
   g.named('Unsqueeze', [lmHead(g, plan, x), g.ints([0])], OUTPUT_NAME);
 
   return {
@@ -44,6 +49,11 @@ export function buildTransformer(plan: FamilyPlan, storage: WeightStorage, layou
     outputs: [valueInfoProto(OUTPUT_NAME, DataType.FLOAT, [1, L, shape.vocab])],
     metadata,
   };
+}
+
+/** The additive attention mask [L, L] of a whole sequence at `positions`; undefined when bidirectional. */
+export function sequenceMask(g: GraphBuilder, plan: FamilyPlan, positions: string): string | undefined {
+  return plan.blockLength === undefined ? undefined : blockCausalMask(g, positions, positions, plan.blockLength);
 }
 
 /** Hidden states [L, H] of token ids [L] (int64). */
@@ -90,14 +100,15 @@ export interface LayerKv {
 
 /**
  * One decoder layer over hidden states x [L, H]. Its queries also attend to `past`, keys and values
- * of other positions (a cache); `kv` is the layer's own keys and values for x's positions.
+ * of other positions (a cache); `kv` is the layer's own keys and values for x's positions. `mask`,
+ * when given, is added to the scores [L, past + L].
  */
-export function decoderLayer(g: GraphBuilder, s: ModelShape, w: LayerWeights, rope: Rope, x: string, past?: LayerKv): { out: string; kv: LayerKv } {
+export function decoderLayer(g: GraphBuilder, s: ModelShape, w: LayerWeights, rope: Rope, x: string, past?: LayerKv, mask?: string): { out: string; kv: LayerKv } {
   const attnIn = rmsNorm(g, x, w.attnNorm, s.normEps);
-  const q = rotate(g, splitHeads(g, g.linear(attnIn, w.q, w.qBias), s.heads, s.headDim), rope, s.headDim);
+  const q = rotate(g, headNorm(g, splitHeads(g, g.linear(attnIn, w.q, w.qBias), s.heads, s.headDim), w.qNorm, s), rope, s.headDim);
   const kv = keysValues(g, s, w, rope, attnIn);
   const attended = past ? { keys: g.op('Concat', [past.keys, kv.keys], { axis: 1 }), values: g.op('Concat', [past.values, kv.values], { axis: 1 }) } : kv;
-  const h = g.op('Add', [x, attention(g, s, w, q, attended)], undefined, 'residual');
+  const h = g.op('Add', [x, attention(g, s, w, q, attended, mask)], undefined, 'residual');
   const mlpIn = rmsNorm(g, h, w.mlpNorm, s.normEps);
   const gate = g.linear(mlpIn, w.gate);
   const silu = g.op('Mul', [gate, g.op('Sigmoid', [gate])], undefined, 'silu');
@@ -111,8 +122,13 @@ export function layerKv(g: GraphBuilder, s: ModelShape, w: LayerWeights, rope: R
 }
 
 function keysValues(g: GraphBuilder, s: ModelShape, w: LayerWeights, rope: Rope, attnIn: string): LayerKv {
-  const keys = rotate(g, splitHeads(g, g.linear(attnIn, w.k, w.kBias), s.kvHeads, s.headDim), rope, s.headDim);
+  const keys = rotate(g, headNorm(g, splitHeads(g, g.linear(attnIn, w.k, w.kBias), s.kvHeads, s.headDim), w.kNorm, s), rope, s.headDim);
   return { keys, values: splitHeads(g, g.linear(attnIn, w.v, w.vBias), s.kvHeads, s.headDim) };
+}
+
+/** RMSNorm over each head's d values of x [heads, L, d], when the family has one. */
+function headNorm(g: GraphBuilder, x: string, weight: string | undefined, s: ModelShape): string {
+  return weight === undefined ? x : rmsNorm(g, x, weight, s.normEps);
 }
 
 /** [L, heads·d] → [heads, L, d]. */
@@ -134,13 +150,14 @@ function repeatKv(g: GraphBuilder, x: string, s: ModelShape): string {
   return g.op('Reshape', [expanded, g.ints([s.heads, -1, s.headDim])], undefined, 'kv_repeat');
 }
 
-/** softmax(q·kᵀ / √d)·v for queries q [heads, L, d] over kv [kvHeads, T, d], then the output projection. */
-function attention(g: GraphBuilder, s: ModelShape, w: LayerWeights, q: string, kv: LayerKv): string {
+/** softmax(q·kᵀ / √d + mask)·v for queries q [heads, L, d] over kv [kvHeads, T, d], then the output projection. */
+function attention(g: GraphBuilder, s: ModelShape, w: LayerWeights, q: string, kv: LayerKv, mask?: string): string {
   const d = s.headDim;
   const keysT = g.op('Transpose', [repeatKv(g, kv.keys, s)], { perm: [0, 2, 1] });
   // Scaling q before the product costs L·d multiplications instead of L².
   const scaled = g.op('Mul', [q, g.floats([1 / Math.sqrt(d)], true)]);
-  const probs = g.op('Softmax', [g.op('MatMul', [scaled, keysT], undefined, 'scores')], { axis: -1 });
+  const scores = g.op('MatMul', [scaled, keysT], undefined, 'scores');
+  const probs = g.op('Softmax', [mask === undefined ? scores : g.op('Add', [scores, mask], undefined, 'masked')], { axis: -1 });
   const context = g.op('MatMul', [probs, repeatKv(g, kv.values, s)], undefined, 'context');
   const merged = g.op('Reshape', [g.op('Transpose', [context], { perm: [1, 0, 2] }), g.ints([-1, s.heads * d])]);
   return g.linear(merged, w.o);

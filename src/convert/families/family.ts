@@ -1,14 +1,15 @@
 /**
  * What a model family tells the converter: how to recognise its config.json, the transformer's
  * shape, the checkpoint's weight names, and whether its logits are shifted. Everything else (the
- * graph, the weights file, the manifest) is shared. Both families here are pre-norm RMSNorm
- * decoders with rotary embeddings, grouped-query attention without a mask and a SiLU-gated MLP;
- * they differ in names, biases, defaults and the shift.
+ * graph, the weights file, the manifest) is shared. Every family here is a pre-norm RMSNorm
+ * decoder with rotary embeddings, grouped-query attention and a SiLU-gated MLP; they differ in
+ * names, biases, per-head query/key norms, defaults, the shift and the attention rule
+ * (bidirectional, or block-causal).
  */
 import type { Json } from '../configFields';
 import { ConvertError } from '../errors';
 
-export type FamilyId = 'dream' | 'llada';
+export type FamilyId = 'dream' | 'llada' | 'sdar';
 
 /** The transformer's dimensions, read from config.json. */
 export interface ModelShape {
@@ -36,6 +37,9 @@ export interface LayerWeights {
   qBias?: string;
   kBias?: string;
   vBias?: string;
+  /** RMSNorm weights [headDim] applied to each query / key head before rotary embedding (Qwen3 shape). */
+  qNorm?: string;
+  kNorm?: string;
   o: string;
   mlpNorm: string;
   /** The MLP projection that goes through SiLU. */
@@ -58,6 +62,11 @@ export interface FamilyPlan {
   weights: WeightNames;
   /** logits[i] predicts token i+1 (the engine reads the row before each canvas position). */
   shiftedLogits: boolean;
+  /**
+   * Block-causal attention: position i attends to j when floor(j / blockLength) ≤ floor(i / blockLength),
+   * blocks counted from position 0. Absent: bidirectional.
+   */
+  blockLength?: number;
 }
 
 export interface Family {
@@ -90,6 +99,8 @@ export function expectedTensors(plan: FamilyPlan): Map<string, number[]> {
     if (l.qBias !== undefined) expected.set(l.qBias, [qOut]);
     if (l.kBias !== undefined) expected.set(l.kBias, [kvOut]);
     if (l.vBias !== undefined) expected.set(l.vBias, [kvOut]);
+    if (l.qNorm !== undefined) expected.set(l.qNorm, [s.headDim]);
+    if (l.kNorm !== undefined) expected.set(l.kNorm, [s.headDim]);
     expected.set(l.o, [s.hidden, qOut]);
     expected.set(l.mlpNorm, [s.hidden]);
     expected.set(l.gate, [s.ffn, s.hidden]);
@@ -99,7 +110,7 @@ export function expectedTensors(plan: FamilyPlan): Map<string, number[]> {
   return expected;
 }
 
-/** Head layout checks both families share; returns the shape for chaining. */
+/** Head layout checks every family shares; returns the shape for chaining. */
 export function checkHeads(shape: ModelShape): ModelShape {
   if (shape.heads % shape.kvHeads !== 0) {
     throw new ConvertError(`config.json: ${shape.heads} attention heads are not a multiple of ${shape.kvHeads} key/value heads`);
@@ -109,7 +120,7 @@ export function checkHeads(shape: ModelShape): ModelShape {
   return shape;
 }
 
-/** The head size both families derive: hidden size over heads, which must divide evenly. */
+/** The head size Dream and LLaDA derive: hidden size over heads, which must divide evenly. */
 export function headDim(hidden: number, heads: number): number {
   if (hidden % heads !== 0) throw new ConvertError(`config.json: the hidden size ${hidden} is not a multiple of ${heads} heads`);
   return hidden / heads;

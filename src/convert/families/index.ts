@@ -8,8 +8,9 @@ import { ConvertError } from '../errors';
 import { dream } from './dream';
 import type { Family, FamilyId } from './family';
 import { llada } from './llada';
+import { sdar } from './sdar';
 
-export const FAMILIES: readonly Family[] = [dream, llada];
+export const FAMILIES: readonly Family[] = [dream, llada, sdar];
 
 export const FAMILY_IDS: readonly FamilyId[] = FAMILIES.map((f) => f.id);
 

@@ -16,7 +16,7 @@ import { encodeModel } from '../../../src/convert/onnx';
 import { buildTransformer } from '../../../src/convert/transformer';
 import { WeightsLayout, writeWeights } from '../../../src/convert/weightsFile';
 import { withoutPositions } from '../../../src/engine/runners/cached';
-import { DREAM_SPEC, LLADA_SPEC, TinySpec, configFor, memoryCheckpoint } from './tinyCheckpoint';
+import { DREAM_SPEC, LLADA_SPEC, SDAR_SPEC, TinySpec, configFor, headSize, memoryCheckpoint } from './tinyCheckpoint';
 
 let tmp: string;
 beforeEach(() => {
@@ -41,7 +41,10 @@ async function writeGraphs(spec: TinySpec): Promise<{ layout: WeightsLayout; ses
 describe('convert/cachedGraphs: the cached mode’s context and denoise graphs', function () {
   this.timeout(60000);
 
-  for (const spec of [DREAM_SPEC, LLADA_SPEC]) {
+  const t = IDS.length;
+  // A block-causal model's canvas is the sequence's end (it takes no suffix): one block, several, one started by the prefix.
+  const canvases = { dream: [[3, 4], [0, 2], [t - 3, 3]], llada: [[3, 4], [0, 2], [t - 3, 3]], sdar: [[t - 3, 3], [t - 7, 7], [t - 1, 1]] } as const;
+  for (const spec of [DREAM_SPEC, LLADA_SPEC, SDAR_SPEC]) {
     it(`${spec.family}: a denoised block against the rest's keys/values gives the full graph's rows`, async () => {
       const { layout, sessions } = await writeGraphs(spec);
       try {
@@ -50,11 +53,10 @@ describe('convert/cachedGraphs: the cached mode’s context and denoise graphs',
         assert.equal(layout.tensors.length, expectedTensors(selectFamily(config).plan(config)).size);
         const full = (await sessions.full.run({ input_ids: ids(IDS) })).logits as ort.Tensor;
         const kv = await sessions.context.run({ input_ids: ids(IDS) });
-        const d = spec.hidden / spec.heads;
-        const t = IDS.length;
+        const d = headSize(spec);
         assert.deepEqual((kv.keys as ort.Tensor).dims, [spec.layers, 1, spec.kvHeads, t, d]);
         assert.deepEqual((kv.values as ort.Tensor).dims, [spec.layers, 1, spec.kvHeads, t, d]);
-        for (const [start, q] of [[3, 4], [0, 2], [t - 3, 3]] as const) {
+        for (const [start, q] of canvases[spec.family]) {
           const cut = (x: ort.Tensor) => new ort.Tensor('float32', withoutPositions(x.data as Float32Array, spec.layers * spec.kvHeads, t, d, start, q), [spec.layers, 1, spec.kvHeads, t - q, d]);
           const positions = Array.from({ length: q }, (_, i) => start + i);
           const out = await sessions.denoise.run({

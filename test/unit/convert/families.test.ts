@@ -8,7 +8,7 @@ import { selectFamily } from '../../../src/convert/families';
 import { dream } from '../../../src/convert/families/dream';
 import { expectedTensors } from '../../../src/convert/families/family';
 import { llada } from '../../../src/convert/families/llada';
-import { DREAM_SPEC, LLADA_SPEC, configFor, tensorShapes } from './tinyCheckpoint';
+import { DREAM_SPEC, LLADA_SPEC, SDAR_SPEC, configFor, tensorShapes } from './tinyCheckpoint';
 
 function refuses(fn: () => unknown, pattern: RegExp): void {
   assert.throws(fn, (e: unknown) => e instanceof ConvertError && pattern.test(e.message) && !e.message.includes('\n'));
@@ -19,6 +19,7 @@ describe('convert/families: what each family reads from config.json', () => {
     assert.equal(selectFamily({ architectures: ['DreamModel'] }).id, 'dream');
     assert.equal(selectFamily({ model_type: 'Dream' }).id, 'dream');
     assert.equal(selectFamily({ architectures: ['LLaDAModelLM'], model_type: 'llada' }).id, 'llada');
+    assert.equal(selectFamily({ architectures: ['SDARForCausalLM'], model_type: 'sdar' }).id, 'sdar');
   });
 
   it('refuses an unknown model by name, and LLaDA-MoE, pointing at --family', () => {
@@ -40,6 +41,28 @@ describe('convert/families: what each family reads from config.json', () => {
     assert.equal(plan.shiftedLogits, false);
     assert.equal(plan.weights.layers[0]!.gate, 'model.transformer.blocks.0.ff_proj.weight');
     assert.equal(plan.weights.layers[0]!.down, 'model.transformer.blocks.0.ff_out.weight');
+  });
+
+  it('derives exactly the tensors an SDAR checkpoint holds: head norms, the stated head size, blocks, no shift', () => {
+    const sdar = selectFamily(configFor(SDAR_SPEC));
+    const plan = sdar.plan(configFor(SDAR_SPEC));
+    assert.deepEqual(expectedTensors(plan), tensorShapes(SDAR_SPEC));
+    assert.equal(plan.shiftedLogits, false);
+    assert.equal(plan.blockLength, 4);
+    assert.equal(plan.shape.headDim, 12);
+    assert.equal(plan.weights.layers[1]!.qNorm, 'model.layers.1.self_attn.q_norm.weight');
+    assert.equal(plan.weights.layers[0]!.qBias, undefined);
+    assert.equal(dream.plan(configFor(DREAM_SPEC)).blockLength, undefined);
+  });
+
+  it('refuses SDAR features the graph does not implement, and a config without its block size', () => {
+    const sdar = selectFamily(configFor(SDAR_SPEC));
+    const base = configFor(SDAR_SPEC);
+    refuses(() => sdar.plan({ ...base, rope_scaling: { rope_type: 'yarn', factor: 4 } }), /scaled rotary/);
+    refuses(() => sdar.plan({ ...base, attention_bias: true }), /attention biases/);
+    refuses(() => sdar.plan({ ...base, num_experts: 128 }), /mixture-of-experts/);
+    refuses(() => sdar.plan({ ...base, use_sliding_window: true }), /sliding-window/);
+    refuses(() => sdar.plan({ ...base, block_size: undefined }), /config\.json has no "block_size"/);
   });
 
   it('reads a tied head as the embedding table', () => {

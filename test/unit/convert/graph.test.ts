@@ -14,7 +14,7 @@ import { buildTransformer } from '../../../src/convert/transformer';
 import { WeightStorage, WeightsLayout, writeWeights } from '../../../src/convert/weightsFile';
 import { dequantizeMatrix, quantizeMatrix } from '../../../src/convert/quantize';
 import { referenceLogits } from './referenceForward';
-import { DREAM_SPEC, LLADA_SPEC, TinySpec, configFor, memoryCheckpoint, tensorShapes } from './tinyCheckpoint';
+import { DREAM_SPEC, LLADA_SPEC, SDAR_SPEC, TinySpec, configFor, memoryCheckpoint, tensorShapes } from './tinyCheckpoint';
 
 let tmp: string;
 beforeEach(() => {
@@ -104,6 +104,24 @@ describe('convert/graph: the full-contract transformer graph', function () {
     assert.ok(maxDifference(logits, referenceLogits(LLADA_SPEC, weights, IDS)) < 1e-4);
   });
 
+  it('gives the SDAR family reference logits (q/k head norms, stated head size, block-causal)', async () => {
+    for (const spec of [SDAR_SPEC, { ...SDAR_SPEC, blockLength: 1, tied: true }, { ...SDAR_SPEC, blockLength: 3, kvHeads: 4 }]) {
+      const { logits, dims, weights } = await runGraph(spec, 'fp32', IDS);
+      assert.deepEqual(dims, [1, IDS.length, spec.vocab]);
+      assert.ok(maxDifference(logits, referenceLogits(spec, weights, IDS)) < 1e-4, `block ${spec.blockLength}`);
+    }
+  });
+
+  it('keeps an SDAR block blind to later blocks and open to its own', async () => {
+    // Blocks of 4: positions 0-3, 4-7, 8-10. Changing position 9 leaves rows 0-7 and changes rows 8-10.
+    const changed = IDS.map((id, i) => (i === 9 ? (id + 1) % 40 : id));
+    const a = (await runGraph(SDAR_SPEC, 'fp32', IDS)).logits;
+    const b = (await runGraph(SDAR_SPEC, 'fp32', changed)).logits;
+    const rowDiff = (i: number): number => Math.max(...Array.from(a.subarray(i * SDAR_SPEC.vocab, (i + 1) * SDAR_SPEC.vocab), (x, j) => Math.abs(x - b[i * SDAR_SPEC.vocab + j]!)));
+    for (let i = 0; i < 8; i++) assert.equal(rowDiff(i), 0, `row ${i}`);
+    for (const i of [8, 10]) assert.ok(rowDiff(i) > 1e-3, `row ${i}`);
+  });
+
   it('reads a tied head from the embedding table, written once', async () => {
     const spec: TinySpec = { ...DREAM_SPEC, tied: true, kvHeads: 1 };
     const { logits, weights } = await runGraph(spec, 'fp32', IDS);
@@ -117,7 +135,7 @@ describe('convert/graph: the full-contract transformer graph', function () {
   });
 
   it('computes with fp16-stored matrices exactly as fp32 compute over the rounded weights', async () => {
-    for (const spec of [DREAM_SPEC, { ...LLADA_SPEC, tied: true }]) {
+    for (const spec of [DREAM_SPEC, { ...LLADA_SPEC, tied: true }, SDAR_SPEC]) {
       const { logits, weights } = await runGraph(spec, 'fp16', IDS);
       assert.ok(maxDifference(logits, referenceLogits(spec, roundedToFp16(weights, spec), IDS)) < 1e-4, spec.family);
     }

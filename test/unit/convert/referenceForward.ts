@@ -1,9 +1,10 @@
 /**
- * Test helper: the two families' forward pass written out as loops over small matrices, in
- * float64, straight from the published modelling code's description (no graph code shared), to
- * check the converter's ONNX graph against. Returns logits [L][V].
+ * Test helper: the families' forward pass written out as loops over small matrices, in float64,
+ * straight from the published modelling code's description (no graph code shared), to check the
+ * converter's ONNX graph against. Returns logits [L][V]. SDAR adds RMSNorm on each query and key
+ * head and its block-causal rule: position i sees j only when j's block is not after i's.
  */
-import type { TinySpec } from './tinyCheckpoint';
+import { type TinySpec, headSize } from './tinyCheckpoint';
 
 type Matrix = number[][];
 
@@ -45,12 +46,13 @@ function rope(v: number[], pos: number, theta: number): number[] {
 const silu = (x: number): number => x / (1 + Math.exp(-x));
 
 function names(spec: TinySpec, i: number) {
-  if (spec.family === 'dream') {
+  if (spec.family !== 'llada') {
     const p = `model.layers.${i}.`;
     return {
       attnNorm: `${p}input_layernorm.weight`, q: `${p}self_attn.q_proj.`, k: `${p}self_attn.k_proj.`, v: `${p}self_attn.v_proj.`,
       o: `${p}self_attn.o_proj.weight`, mlpNorm: `${p}post_attention_layernorm.weight`, gate: `${p}mlp.gate_proj.weight`,
-      up: `${p}mlp.up_proj.weight`, down: `${p}mlp.down_proj.weight`, bias: true,
+      up: `${p}mlp.up_proj.weight`, down: `${p}mlp.down_proj.weight`, bias: spec.family === 'dream',
+      ...(spec.family === 'sdar' ? { qNorm: `${p}self_attn.q_norm.weight`, kNorm: `${p}self_attn.k_norm.weight` } : {}),
     };
   }
   const p = `model.transformer.blocks.${i}.`;
@@ -67,9 +69,13 @@ export function referenceLogits(spec: TinySpec, weights: ReadonlyMap<string, Flo
     if (!t) throw new Error(`reference: no ${name}`);
     return t;
   };
-  const dream = spec.family === 'dream';
+  // SDAR keeps Dream's (Qwen's) names.
+  const dream = spec.family !== 'llada';
   const { hidden: h, heads, kvHeads } = spec;
-  const d = h / heads;
+  const d = headSize(spec);
+  const block = (pos: number): number => (spec.blockLength === undefined ? 0 : Math.floor(pos / spec.blockLength));
+  /** One head's query or key: its own RMSNorm when the family has one, then the rotation. */
+  const headVector = (v: number[], pos: number, norm?: string): number[] => rope(norm ? rmsNorm([v], w(norm), spec.eps)[0]! : v, pos, spec.ropeTheta);
   const embed = w(dream ? 'model.embed_tokens.weight' : 'model.transformer.wte.weight');
   let x: Matrix = ids.map((id) => Array.from(embed.subarray(id * h, (id + 1) * h)));
   const L = ids.length;
@@ -82,11 +88,11 @@ export function referenceLogits(spec: TinySpec, weights: ReadonlyMap<string, Flo
     const ctx: Matrix = Array.from({ length: L }, () => new Array<number>(heads * d).fill(0));
     for (let hh = 0; hh < heads; hh++) {
       const kv = Math.floor(hh / (heads / kvHeads));
-      const qh = q.map((row, pos) => rope(row.slice(hh * d, (hh + 1) * d), pos, spec.ropeTheta));
-      const kh = k.map((row, pos) => rope(row.slice(kv * d, (kv + 1) * d), pos, spec.ropeTheta));
+      const qh = q.map((row, pos) => headVector(row.slice(hh * d, (hh + 1) * d), pos, n.qNorm));
+      const kh = k.map((row, pos) => headVector(row.slice(kv * d, (kv + 1) * d), pos, n.kNorm));
       for (let i = 0; i < L; i++) {
-        // No mask: every position attends to every position.
-        const scores = kh.map((kr) => kr.reduce((a, kv2, j) => a + kv2 * qh[i]![j]!, 0) / Math.sqrt(d));
+        // Bidirectional, or no key from a later block than the query's (exp(−∞) = 0).
+        const scores = kh.map((kr, j) => (block(j) > block(i) ? -Infinity : kr.reduce((a, kv2, c) => a + kv2 * qh[i]![c]!, 0) / Math.sqrt(d)));
         const max = Math.max(...scores);
         const e = scores.map((s) => Math.exp(s - max));
         const sum = e.reduce((a, b) => a + b, 0);

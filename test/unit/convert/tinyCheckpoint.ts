@@ -11,7 +11,7 @@ import { mulberry32 } from '../../../src/engine/sampler/random';
 import { type TestTensor, bf16, writeCheckpointFolder } from './writeSafetensors';
 
 export interface TinySpec {
-  family: 'dream' | 'llada';
+  family: 'dream' | 'llada' | 'sdar';
   hidden: number;
   layers: number;
   heads: number;
@@ -23,12 +23,32 @@ export interface TinySpec {
   eps: number;
   /** LLaDA's include_qkv_bias (Dream always has q/k/v biases). */
   qkvBias?: boolean;
+  /** SDAR's head_dim, stated apart from hidden / heads. */
+  headDim?: number;
+  /** SDAR's block_size: block-causal attention. */
+  blockLength?: number;
 }
 
 export const DREAM_SPEC: TinySpec = { family: 'dream', hidden: 32, layers: 2, heads: 4, kvHeads: 2, ffn: 48, vocab: 50, tied: false, ropeTheta: 10000, eps: 1e-6 };
 export const LLADA_SPEC: TinySpec = { family: 'llada', hidden: 32, layers: 2, heads: 4, kvHeads: 4, ffn: 40, vocab: 64, tied: false, ropeTheta: 500000, eps: 1e-5 };
+/** A head size other than hidden / heads, as SDAR-4B's 128 against 2560 / 32. */
+export const SDAR_SPEC: TinySpec = { family: 'sdar', hidden: 32, layers: 2, heads: 4, kvHeads: 2, headDim: 12, ffn: 48, vocab: 50, tied: false, ropeTheta: 1e6, eps: 1e-6, blockLength: 4 };
+
+/** The head size: SDAR's stated one, else hidden / heads. */
+export function headSize(spec: TinySpec): number {
+  return spec.headDim ?? spec.hidden / spec.heads;
+}
 
 export function configFor(spec: TinySpec): Record<string, unknown> {
+  if (spec.family === 'sdar') {
+    return {
+      architectures: ['SDARForCausalLM'], model_type: 'sdar', hidden_size: spec.hidden, num_hidden_layers: spec.layers,
+      num_attention_heads: spec.heads, num_key_value_heads: spec.kvHeads, head_dim: headSize(spec), intermediate_size: spec.ffn,
+      vocab_size: spec.vocab, rms_norm_eps: spec.eps, rope_theta: spec.ropeTheta, rope_scaling: null, hidden_act: 'silu',
+      attention_bias: false, use_sliding_window: false, tie_word_embeddings: spec.tied, max_position_embeddings: 4096,
+      block_size: spec.blockLength, mask_token_id: spec.vocab - 2, bos_token_id: spec.vocab - 3, eos_token_id: spec.vocab - 3,
+    };
+  }
   if (spec.family === 'dream') {
     return {
       architectures: ['DreamModel'], model_type: 'Dream', hidden_size: spec.hidden, num_hidden_layers: spec.layers,
@@ -51,9 +71,10 @@ export function configFor(spec: TinySpec): Record<string, unknown> {
 /** Every tensor's name and shape, in the family's naming. */
 export function tensorShapes(spec: TinySpec): Map<string, number[]> {
   const { hidden: h, heads, kvHeads, ffn, vocab } = spec;
-  const d = h / heads;
+  const d = headSize(spec);
   const m = new Map<string, number[]>();
-  const dream = spec.family === 'dream';
+  // SDAR keeps Dream's (Qwen's) names.
+  const dream = spec.family !== 'llada';
   m.set(dream ? 'model.embed_tokens.weight' : 'model.transformer.wte.weight', [vocab, h]);
   for (let i = 0; i < spec.layers; i++) {
     const p = dream ? `model.layers.${i}.` : `model.transformer.blocks.${i}.`;
@@ -62,7 +83,11 @@ export function tensorShapes(spec: TinySpec): Map<string, number[]> {
     m.set(`${a}q_proj.weight`, [heads * d, h]);
     m.set(`${a}k_proj.weight`, [kvHeads * d, h]);
     m.set(`${a}v_proj.weight`, [kvHeads * d, h]);
-    if (dream || spec.qkvBias) {
+    if (spec.family === 'sdar') {
+      m.set(`${a}q_norm.weight`, [d]);
+      m.set(`${a}k_norm.weight`, [d]);
+    }
+    if (spec.family === 'dream' || spec.qkvBias) {
       m.set(`${a}q_proj.bias`, [heads * d]);
       m.set(`${a}k_proj.bias`, [kvHeads * d]);
       m.set(`${a}v_proj.bias`, [kvHeads * d]);

@@ -1,0 +1,79 @@
+/**
+ * The SDAR family (SDAR-1.7B / 4B / 8B-Chat): Qwen3-shaped block diffusion models, causal across
+ * blocks of `block_size` tokens and bidirectional within one, with no logit shift. Facts from
+ * JetAstra/SDAR training/model/SDAR-4B-Chat (config.json, configuration_sdar.py, modeling_sdar.py)
+ * and generate.py: q/k/v/o projections without biases (attention_bias false); RMSNorm on each
+ * query and key head (q_norm, k_norm over head_dim) before rotary embedding; head_dim stated in the
+ * config, not derived (4B: hidden 2560, 32 heads, head_dim 128); the inference mask is
+ * tril(ones(blocks, blocks)) repeated block_size times along both axes, blocks counted from the
+ * sequence's first token; the sampler reads each position's own row of logits.
+ */
+import { ConfigFields, Json } from '../configFields';
+import { Family, FamilyPlan, LayerWeights, checkHeads } from './family';
+
+function recognises(config: Json): boolean {
+  const architectures = Array.isArray(config.architectures) ? config.architectures : [];
+  return config.model_type === 'sdar' || architectures.includes('SDARForCausalLM');
+}
+
+function plan(config: Json): FamilyPlan {
+  const c = new ConfigFields(config);
+  // Features the shared graph does not implement, refused by name.
+  c.expect('rope_scaling', [null], null, 'scaled rotary embeddings');
+  c.expect('hidden_act', ['silu'], 'silu', 'the MLP activation');
+  c.expect('use_sliding_window', [false], false, 'sliding-window attention');
+  // attention_bias would add a bias to o_proj as well, which the shared layer has no place for.
+  c.expect('attention_bias', [false], false, 'attention biases');
+  c.expect('num_experts', [null, 0], null, 'mixture-of-experts layers');
+  const hidden = c.int('hidden_size');
+  const heads = c.int('num_attention_heads');
+  const shape = checkHeads({
+    hidden,
+    layers: c.int('num_hidden_layers'),
+    heads,
+    kvHeads: c.int('num_key_value_heads', heads),
+    // SDARConfig's default; the modelling code reads it as given, whatever hidden / heads is.
+    headDim: c.int('head_dim', 128),
+    ffn: c.int('intermediate_size'),
+    vocab: c.int('vocab_size'),
+    normEps: c.positive('rms_norm_eps', 1e-6),
+    ropeTheta: c.positive('rope_theta', 10000),
+    maxPositions: c.int('max_position_embeddings', 32768),
+  });
+  // The block size the model was trained with; SDARConfig has no default, so none is guessed.
+  const blockLength = c.int('block_size');
+  const layers: LayerWeights[] = [];
+  for (let i = 0; i < shape.layers; i++) {
+    const p = `model.layers.${i}`;
+    layers.push({
+      attnNorm: `${p}.input_layernorm.weight`,
+      q: `${p}.self_attn.q_proj.weight`,
+      k: `${p}.self_attn.k_proj.weight`,
+      v: `${p}.self_attn.v_proj.weight`,
+      qNorm: `${p}.self_attn.q_norm.weight`,
+      kNorm: `${p}.self_attn.k_norm.weight`,
+      o: `${p}.self_attn.o_proj.weight`,
+      mlpNorm: `${p}.post_attention_layernorm.weight`,
+      gate: `${p}.mlp.gate_proj.weight`,
+      up: `${p}.mlp.up_proj.weight`,
+      down: `${p}.mlp.down_proj.weight`,
+    });
+  }
+  const embed = 'model.embed_tokens.weight';
+  const tied = c.bool('tie_word_embeddings', false);
+  return {
+    shape,
+    weights: { embed, finalNorm: 'model.norm.weight', head: tied ? embed : 'lm_head.weight', layers },
+    shiftedLogits: false,
+    blockLength,
+  };
+}
+
+export const sdar: Family = {
+  id: 'sdar',
+  covers: 'SDAR-1.7B / 4B / 8B-Chat (block-causal)',
+  recognises,
+  plan,
+  // Qwen3's tokenizer adds no bos (SDAR's generate.py encodes with add_special_tokens=False).
+  bosFirstDefault: false,
+};
