@@ -221,6 +221,8 @@ function manifestJson(f: ManifestFacts): Record<string, unknown> {
     eosLast: f.tokens.eosLast,
     // A model that pads with its end token reads the middle's likely length off a first pass (src/engine/length.ts).
     ...(f.tokens.specialTokens.pad === f.tokens.specialTokens.eos ? { lengthChoice: 'endProbability' } : {}),
+    // Block-causal: no position sees a later block, so text after the canvas would be unseen (and would spoil the cache).
+    ...(f.plan.blockLength !== undefined ? { takesSuffix: false } : {}),
     maxContextTokens: f.limits.maxContextTokens,
     maxCanvasTokens: f.limits.maxCanvasTokens,
     // The cached mode's keys and values per layer: the key/value heads, before they are repeated.
@@ -228,6 +230,7 @@ function manifestJson(f: ManifestFacts): Record<string, unknown> {
     architecture: {
       family: f.family.id, vocab_size: s.vocab, d_model: s.hidden, n_layers: s.layers, n_heads: s.heads, n_kv_heads: s.kvHeads,
       head_dim: s.headDim, ffn_hidden: s.ffn, rope_theta: s.ropeTheta, norm_eps: s.normEps, max_positions: s.maxPositions,
+      ...(f.plan.blockLength !== undefined ? { block_length: f.plan.blockLength } : {}),
       storage: f.storage, parameters,
     },
   };

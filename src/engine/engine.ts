@@ -105,6 +105,8 @@ class Engine implements LoadedEngine {
 
     // Tokens outward from the cursor, as many as the context holds around the head and tail.
     const { head, tail } = sequenceEnds(m, input.language);
+    // A model that cannot see past the canvas (a block-causal one) gets the prefix alone.
+    const suffix = m.takesSuffix === false ? '' : input.suffix;
     if (control.isCancelled?.()) return cancelledBeforeStart(started, canvasLength, this.device.provider);
 
     let pass: CanvasPass;
@@ -112,12 +114,12 @@ class Engine implements LoadedEngine {
     let layout: SequenceLayout | undefined;
     let stats: Pick<InfillOutput['stats'], 'promptTokens' | 'contextEncoded' | 'contextReused' | 'canvasTokens' | 'tokenizeMs' | 'device'>;
     if (input.document !== undefined && this.documents !== undefined) {
-      const context = await this.documents.prepare(input.document, { head, tail, prefix: input.prefix, suffix: input.suffix, canvasLength });
+      const context = await this.documents.prepare(input.document, { head, tail, prefix: input.prefix, suffix, canvasLength });
       pass = this.documents.begin(context);
       stats = { promptTokens: context.kv.tokens, contextEncoded: context.encoded, contextReused: context.reused, canvasTokens: canvasLength, tokenizeMs: context.tokenizeMs, device: this.device.provider };
     } else {
       const budget = Math.max(0, m.maxContextTokens - head.length - tail.length);
-      const fitted = windowTokens(input.prefix, input.suffix, budget, (text) => this.tokenizer.encode(text));
+      const fitted = windowTokens(input.prefix, suffix, budget, (text) => this.tokenizer.encode(text));
       const tokenized = performance.now();
       layout = { head, prefix: fitted.prefixIds, canvasLength, suffix: fitted.suffixIds, tail };
       const promptTokens = head.length + fitted.prefixIds.length + fitted.suffixIds.length + tail.length;

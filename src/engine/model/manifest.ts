@@ -11,6 +11,7 @@ import { insidePath, isFile } from './insideFolder';
 import { asObject, int, jsonSyntaxProblem, optStr, str, type Fail } from './json';
 import { optFamily, readLanguageTokens, readPromptEnds, readSpecialTokens, type PromptEnds } from './tokens';
 import { optLengthChoice, type LengthChoice } from './lengthChoice';
+import { optTakesSuffix } from './suffix';
 import {
   MANIFEST_FILE,
   MAX_CANVAS_TOKENS_LIMIT,
@@ -72,6 +73,8 @@ export interface ManifestBase {
   family?: string;
   /** How a request's canvas length is chosen (lengthChoice.ts); absent: as long as the request allows. */
   lengthChoice?: LengthChoice;
+  /** Whether the request's suffix goes into the sequence (suffix.ts); absent: true. */
+  takesSuffix?: boolean;
   maxContextTokens: number;
   maxCanvasTokens: number;
 }
@@ -208,6 +211,8 @@ export function parseManifest(json: unknown, dir: string, file = path.join(dir, 
   if (family !== undefined) base.family = family;
   const lengthChoice = optLengthChoice(root, fail);
   if (lengthChoice !== undefined) base.lengthChoice = lengthChoice;
+  const takesSuffix = optTakesSuffix(root, fail);
+  if (takesSuffix !== undefined) base.takesSuffix = takesSuffix;
   return VARIANT_READERS[contract](manifestJson, base);
 }
 

@@ -14,7 +14,7 @@ import { ConvertError } from '../../../src/convert/errors';
 import { UNKNOWN_LICENSE } from '../../../src/convert/modelCard';
 import { loadParts } from '../../../src/engine/model/load';
 import { referenceLogits } from './referenceForward';
-import { DREAM_SPEC, LLADA_SPEC, type MemoryCheckpointOptions, type TinySpec, configFor, memoryCheckpoint } from './tinyCheckpoint';
+import { DREAM_SPEC, LLADA_SPEC, SDAR_SPEC, type MemoryCheckpointOptions, type TinySpec, configFor, headSize, memoryCheckpoint } from './tinyCheckpoint';
 
 let tmp: string;
 beforeEach(() => {
@@ -47,7 +47,7 @@ const IDS = [5, 9, 30, 2, 2, 17, 44];
 describe('convert: a checkpoint to a model folder', function () {
   this.timeout(60000);
 
-  for (const spec of [DREAM_SPEC, LLADA_SPEC]) {
+  for (const spec of [DREAM_SPEC, LLADA_SPEC, SDAR_SPEC]) {
     it(`converts a ${spec.family} checkpoint into a folder the engine loads, with the reference logits`, async () => {
       const source = checkpoint(spec);
       const to = path.join(tmp, 'out');
@@ -63,14 +63,16 @@ describe('convert: a checkpoint to a model folder', function () {
         assert.equal(parts.manifest.vocabSize, spec.vocab);
         assert.equal(parts.manifest.contract === 'full' && parts.manifest.shiftedLogits, spec.family === 'dream');
         // The cached mode's graphs are offered, with the key/value heads' cache shape.
-        assert.deepEqual(parts.manifest.contract === 'full' && parts.manifest.kvCache, { layers: spec.layers, heads: spec.kvHeads, headDim: spec.hidden / spec.heads });
+        assert.deepEqual(parts.manifest.contract === 'full' && parts.manifest.kvCache, { layers: spec.layers, heads: spec.kvHeads, headDim: headSize(spec) });
+        // A block-causal model cannot see past the canvas: the engine leaves the suffix out.
+        assert.equal(parts.manifest.takesSuffix, spec.family === 'sdar' ? false : undefined);
       } finally {
         await parts.model.dispose();
       }
       const m = result.manifest;
       assert.equal(m.family, spec.family);
-      assert.deepEqual(m.specialTokens, { mask: spec.vocab - 2, pad: spec.vocab - 3, bos: spec.family === 'dream' ? spec.vocab - 3 : null, eos: spec.vocab - 3 });
-      // Both families pad with eos: the engine chooses each request's canvas length (src/engine/length.ts).
+      assert.deepEqual(m.specialTokens, { mask: spec.vocab - 2, pad: spec.vocab - 3, bos: spec.family === 'llada' ? null : spec.vocab - 3, eos: spec.vocab - 3 });
+      // Every family here pads with eos: the engine chooses each request's canvas length (src/engine/length.ts).
       assert.equal(m.lengthChoice, 'endProbability');
       assert.equal(m.license, UNKNOWN_LICENSE);
       assert.equal(m.maxContextTokens, 1024);

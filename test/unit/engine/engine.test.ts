@@ -129,6 +129,15 @@ describe('engine/engine (fake model)', () => {
     assert.ok(tokenizer.decode(layout.suffix as number[]).startsWith('y = 2\n'));
   });
 
+  it('leaves the suffix out for a model that takes none, the prefix keeping the whole budget', async () => {
+    engine = engineFrom({ manifest: { ...manifest(), takesSuffix: false }, tokenizer, model, device: { provider: 'cpu', kind: 'cpu' }, warnings: [] });
+    const out = await engine.infill(input({ maxTokens: 1000, prefix: 'x = 1\n'.repeat(5000), suffix: 'y = 2\n'.repeat(5000) }));
+    const layout = model.layouts[0]!;
+    assert.deepEqual(layout.suffix, []);
+    assert.equal(out.stats.promptTokens, 64);
+    assert.equal(layout.prefix.length, 64 - layout.head.length - layout.tail.length);
+  });
+
   it('answers in LF text, as the request contract says', async () => {
     model = new SpellingModel(tokenizer.encode('a\nb'));
     engine = engineFrom({ manifest: manifest(), tokenizer, model, device: { provider: 'cpu', kind: 'cpu' }, warnings: [] });

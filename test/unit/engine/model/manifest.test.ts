@@ -81,6 +81,12 @@ describe('engine/model/manifest', () => {
     assert.throws(() => parseManifest({ ...splitManifest(), family: 'Dream 7B!' }, t.dir), /"family" must be a short lower-case name/);
   });
 
+  it('reads whether the model takes a suffix (a block-causal one does not); absent: it does', () => {
+    assert.equal(parseManifest({ ...splitManifest(), takesSuffix: false }, t.dir).takesSuffix, false);
+    assert.equal(parseManifest(splitManifest(), t.dir).takesSuffix, undefined);
+    assert.throws(() => parseManifest({ ...splitManifest(), takesSuffix: 'no' }, t.dir), /"takesSuffix" must be true or false/);
+  });
+
   describe('one variant per contract', () => {
     /** The manifest `json` describes, or the reason it is refused. */
     const parse = (json: Record<string, unknown>): ModelManifest => parseManifest(json, t.dir);
