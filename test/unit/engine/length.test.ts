@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { InfillInput } from '../../../src/engine/api';
 import { engineFrom } from '../../../src/engine/engine';
-import { chooseLength, endProbabilities, lengthMargin } from '../../../src/engine/length';
+import { chooseLength, endProbability, lengthMargin, likelyEnd } from '../../../src/engine/length';
 import { parseManifest } from '../../../src/engine/model/manifest';
 import type { CanvasModel, SequenceLayout } from '../../../src/engine/runners/model';
 import type { TextTokenizer } from '../../../src/engine/tokenizer';
@@ -44,9 +44,19 @@ class EndingModel implements CanvasModel {
 
 describe('engine/length', () => {
   describe('choosing the length from end-token probabilities', () => {
+    /** Logits [N × 4] whose row j gives the end token (id 1) probability p[j], the rest to token 0. */
+    const rows = (p: number[]) => Float32Array.from(p.flatMap((q) => [Math.log(1 - q), Math.log(q), -Infinity, -Infinity]));
+    const noneBanned = new Uint8Array(4);
+
     it('takes the first position where an end token dominates, plus the margin', () => {
-      const p = Float32Array.from([0.1, 0.2, 0.45, 0.1, 0.7, 0.2, 0.9, 0.95]);
-      assert.deepEqual(chooseLength(p, 64), { likelyEnd: 4, chosenTokens: 4 + lengthMargin(4) });
+      const end = likelyEnd(rows([0.1, 0.2, 0.45, 0.1, 0.7, 0.2, 0.9, 0.95]), 4, new Set([1]), noneBanned);
+      assert.equal(end, 4);
+      assert.equal(chooseLength(end, 64), 4 + lengthMargin(4));
+    });
+
+    it('finds none where no end token passes one half, and then keeps the cap', () => {
+      assert.equal(likelyEnd(rows([0.5, 0.3, 0.5]), 4, new Set([1]), noneBanned), -1);
+      assert.equal(chooseLength(-1, 16), 16);
     });
 
     it('grows the margin with the length: a few tokens and a quarter more', () => {
@@ -55,20 +65,19 @@ describe('engine/length', () => {
       assert.equal(lengthMargin(30), 12);
     });
 
-    it('never chooses more than the cap, and keeps the cap where no end token dominates', () => {
-      const late = new Float32Array(40);
-      late[30] = 0.9;
-      assert.deepEqual(chooseLength(late, 32), { likelyEnd: 30, chosenTokens: 32 });
-      assert.deepEqual(chooseLength(new Float32Array(16).fill(0.5), 16), { likelyEnd: -1, chosenTokens: 16 });
+    it('never chooses more than the cap', () => {
+      assert.equal(chooseLength(30, 32), 32);
+      assert.equal(chooseLength(3, 8), 8);
     });
 
     it('reads end probability as softmax over the allowed tokens, pad and eos together', () => {
-      const v = 4;
-      // Row 0: tokens 0..3 with logits 0, 0, ln 2, 100 (banned); ends are 1 and 2 → (1 + 2) / (1 + 1 + 2).
-      const logits = Float32Array.from([0, 0, Math.log(2), 100, 0, 0, 0, 0]);
-      const p = endProbabilities(logits, v, new Set([1, 2]), Uint8Array.from([0, 0, 0, 1]));
-      assert.ok(Math.abs(p[0]! - 0.75) < 1e-6, String(p[0]));
-      assert.ok(Math.abs(p[1]! - 2 / 3) < 1e-6, String(p[1]));
+      // Tokens 0..3 with logits 0, ln 1.5, ln 1.5, 100 (banned); ends are 1 and 2 → 3 / (1 + 3).
+      const row = Float32Array.from([0, Math.log(1.5), Math.log(1.5), 100]);
+      const banned = Uint8Array.from([0, 0, 0, 1]);
+      assert.ok(Math.abs(endProbability(row, new Set([1, 2]), banned) - 0.75) < 1e-6);
+      // Two end tokens each below the best other token still dominate together.
+      const split = Float32Array.from([Math.log(0.3), Math.log(0.35), Math.log(0.25), 100]);
+      assert.equal(likelyEnd(Float32Array.from([...rows([0.2]), ...split]), 4, new Set([1, 2]), banned), 1);
     });
   });
 
