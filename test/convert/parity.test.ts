@@ -3,7 +3,8 @@
  * checkpoint in the published format (test/reference/make_checkpoint.py) is converted with
  * the converter (src/convert/convert.ts), run by the product's own command line (`npm run complete -- --dump-logits`),
  * and its top-20 canvas logits are compared with reference.py's fp32 logits for the same token ids.
- * Sub-tests prove the comparison can fail: a corrupted weight, and the Dream shift dropped.
+ * Sub-tests prove the comparison can fail: a corrupted weight, and the Dream shift dropped (or a
+ * shift applied where there is none). SDAR's case also checks the block-causal layout: no suffix.
  *
  * Run: npx mocha --require tsx/cjs --timeout 300000 test/convert/parity.test.ts
  * Needs python3 with venv (Debian's python3-venv); test/reference/setup.sh builds .cache/pyref.
@@ -37,12 +38,15 @@ interface FamilyCase {
    * every key of a query alike, which softmax all but cancels.
    */
   corrupt: string;
+  /** Block-causal (SDAR): the sequence ends with the canvas, the suffix left out. */
+  blockCausal?: boolean;
 }
 
 const cases: FamilyCase[] = [
   { title: 'Dream (DreamModel config, untied head, sharded)', kind: 'dream', corrupt: 'model.layers.1.self_attn.v_proj.bias' },
   { title: 'Open-dCoder (qwen2 config, tied embeddings)', kind: 'dream-qwen2', family: 'dream', corrupt: 'model.layers.0.post_attention_layernorm.weight' },
   { title: 'LLaDA (LLaDAModelLM config, sharded)', kind: 'llada', corrupt: 'model.transformer.blocks.1.ff_norm.weight' },
+  { title: 'SDAR (SDARForCausalLM config, q/k head norms, block-causal)', kind: 'sdar', corrupt: 'model.layers.0.self_attn.k_norm.weight', blockCausal: true },
 ];
 
 // A small Python file and a cursor inside a function body: prefix, canvas and suffix all present.
@@ -89,6 +93,8 @@ describe('converter parity with a PyTorch reference', function () {
         const config = JSON.parse(fs.readFileSync(path.join(hf, 'config.json'), 'utf8')) as { mask_token_id?: number };
         const canvas = dump.tokens.slice(dump.canvasStart, dump.canvasStart + dump.topk.length);
         if (config.mask_token_id !== undefined) assert.ok(canvas.every((t) => t === config.mask_token_id), `canvas ${canvas}`);
+        // A block-causal model sees nothing after the canvas: the product leaves the suffix out.
+        if (c.blockCausal) assert.equal(dump.tokens.length, dump.canvasStart + dump.topk.length);
         const r = compareCanvas(dump, reference.canvas, fp32Bound);
         console.log(`      ${c.kind} fp32: max |Δlogit| ${r.maxAbsDiff.toExponential(2)} over ${dump.topk.length} canvas positions × 20`);
         assert.ok(r.maxAbsDiff <= fp32Bound, `max |Δ| ${r.maxAbsDiff} > ${fp32Bound}`);
@@ -114,7 +120,7 @@ describe('converter parity with a PyTorch reference', function () {
         assert.ok(r.maxAbsDiff > fp32Bound, 'the comparison did not notice a corrupted weight');
       });
 
-      it(c.kind === 'llada' ? 'fails when a shift is applied' : 'fails when the shift is dropped', function () {
+      it(c.kind.startsWith('dream') ? 'fails when the shift is dropped' : 'fails when a shift is applied', function () {
         const rows = offByOne(reference.rows, dump, reference.shifted);
         const r = compareCanvas(dump, rows, fp32Bound);
         console.log(`      ${c.kind} rows one position off: max |Δlogit| ${r.maxAbsDiff.toExponential(2)}`);

@@ -10,11 +10,11 @@ import * as path from 'path';
 export const repoRoot = path.resolve(__dirname, '../..');
 const referenceDir = path.join(repoRoot, 'test/reference');
 
-export type CheckpointKind = 'dream' | 'dream-qwen2' | 'llada';
+export type CheckpointKind = 'dream' | 'dream-qwen2' | 'llada' | 'sdar';
 
 /** What reference.py writes: every canvas row as the sampler reads it (after Dream's shift). */
 export interface ReferenceRows {
-  family: 'dream' | 'llada';
+  family: 'dream' | 'llada' | 'sdar';
   shifted: boolean;
   vocab: number;
   /** All logits of every position of the sequence. */

@@ -87,6 +87,39 @@ LLADA_CONFIG = {
     "weight_tying": False,
 }
 
+# SDAR-1.7B / 4B / 8B-Chat: Qwen3 weights under the SDARForCausalLM remote code, trained in blocks of
+# block_size tokens (causal across blocks, bidirectional within one). Keys as SDAR-4B-Chat's config.json.
+SDAR_CONFIG = {
+    "architectures": ["SDARForCausalLM"],
+    "attention_bias": False,
+    "attention_dropout": 0.0,
+    "attn_implementation": "flex_attention",
+    "auto_map": {
+        "AutoConfig": "configuration_sdar.SDARConfig",
+        "AutoModel": "modeling_sdar.SDARModel",
+        "AutoModelForCausalLM": "modeling_sdar.SDARForCausalLM",
+    },
+    "block_size": 4,
+    "debug": False,
+    "ep_size": 1,
+    "fuse_cross_entropy": True,
+    "hidden_act": "silu",
+    "initializer_range": 0.02,
+    "micro_forward": False,
+    "model_type": "sdar",
+    "rms_norm_eps": 1e-06,
+    "rope_scaling": None,
+    "rope_theta": 1000000,
+    "skip_checkpoint": False,
+    "sliding_window": None,
+    "tie_word_embeddings": False,
+    "torch_dtype": "bfloat16",
+    "transformers_version": "4.52.4",
+    "use_cache": False,
+    "use_deepep": False,
+    "use_sliding_window": False,
+}
+
 # Special tokens in the order the tokenizer appends them after its regular vocabulary (Qwen's
 # and LLaDA's vocabularies both put their special tokens after the BPE tokens).
 DREAM_SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|beginoftext|>", "<|mask|>"]
@@ -95,6 +128,8 @@ LLADA_SPECIALS = [
     "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>",
 ]
 QWEN2_SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<M>"]
+# SDAR keeps Qwen3's specials (think and tool tokens among them) and appends <MASK> last.
+SDAR_SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<think>", "</think>", "<MASK>"]
 
 
 def dream_weight_names(layers: int, tied: bool):
@@ -118,4 +153,17 @@ def llada_weight_names(layers: int):
         p = f"model.transformer.blocks.{i}"
         names += [f"{p}.{n}.weight" for n in
                   ("attn_norm", "q_proj", "k_proj", "v_proj", "attn_out", "ff_norm", "ff_proj", "up_proj", "ff_out")]
+    return names
+
+
+def sdar_weight_names(layers: int, tied: bool):
+    """Qwen3's layout: no projection biases, an RMSNorm per query and key head (q_norm, k_norm)."""
+    names = ["model.embed_tokens.weight", "model.norm.weight"]
+    for i in range(layers):
+        p = f"model.layers.{i}"
+        names += [f"{p}.input_layernorm.weight", f"{p}.post_attention_layernorm.weight"]
+        names += [f"{p}.self_attn.{n}.weight" for n in ("q_proj", "k_proj", "v_proj", "o_proj", "q_norm", "k_norm")]
+        names += [f"{p}.mlp.{m}.weight" for m in ("gate_proj", "up_proj", "down_proj")]
+    if not tied:
+        names.append("lm_head.weight")
     return names

@@ -4,7 +4,7 @@ format (families.py), so the converter can be tested without downloading 15 GB o
 config.json, generation_config.json, tokenizer_config.json, a small byte-level BPE tokenizer.json
 with the family's special tokens, and bf16 safetensors under the published tensor names.
 
-Usage: make_checkpoint.py --family dream|dream-qwen2|llada --out DIR [--seed N] [--dims tiny|0.5b]
+Usage: make_checkpoint.py --family dream|dream-qwen2|llada|sdar --out DIR [--seed N] [--dims tiny|0.5b]
 """
 import argparse
 import json
@@ -210,18 +210,66 @@ def make_llada(out, seed, d):
     tok.save(os.path.join(out, "tokenizer.json"))
 
 
+def make_sdar(out, seed, d):
+    """SDAR-4B-Chat's layout at tiny size: a stated head_dim unlike hidden / heads, as the 4B's 128 ≠ 2560 / 32."""
+    os.makedirs(out, exist_ok=True)
+    tok, ids = train_tokenizer(families.SDAR_SPECIALS, 300)
+    vocab = padded_vocab(tok.get_vocab_size())
+    h, heads, kv, inter, layers = d["hidden"], d["heads"], d["kv_heads"], d["intermediate"], d["layers"]
+    hd = h // heads + 8
+    eot, mask = ids["<|endoftext|>"], ids["<MASK>"]
+    config = dict(families.SDAR_CONFIG, hidden_size=h, intermediate_size=inter, num_attention_heads=heads,
+                  num_hidden_layers=layers, num_key_value_heads=kv, head_dim=hd, max_position_embeddings=d["max_pos"],
+                  max_window_layers=layers, vocab_size=vocab, bos_token_id=eot, eos_token_id=eot, mask_token_id=mask)
+    config = dict(sorted(config.items()))
+    tied = bool(config["tie_word_embeddings"])
+
+    def shape(name):
+        if name.endswith("embed_tokens.weight") or name == "lm_head.weight":
+            return (vocab, h)
+        if name.endswith(("q_norm.weight", "k_norm.weight")):
+            return (hd,)
+        if "norm" in name:
+            return (h,)
+        if name.endswith("q_proj.weight"):
+            return (heads * hd, h)
+        if name.endswith(("k_proj.weight", "v_proj.weight")):
+            return (kv * hd, h)
+        if name.endswith("o_proj.weight"):
+            return (h, heads * hd)
+        if name.endswith(("gate_proj.weight", "up_proj.weight")):
+            return (inter, h)
+        if name.endswith("down_proj.weight"):
+            return (h, inter)
+        raise KeyError(name)
+
+    save_sharded(random_weights(families.sdar_weight_names(layers, tied), shape, seed), out, 2)
+    write_json(os.path.join(out, "config.json"), config)
+    write_json(os.path.join(out, "generation_config.json"),
+               {"bos_token_id": eot, "do_sample": True, "eos_token_id": [ids["<|im_end|>"], eot], "pad_token_id": eot,
+                "temperature": 0.6, "top_k": 20, "top_p": 0.95, "transformers_version": "4.51.0"})
+    write_json(os.path.join(out, "tokenizer_config.json"),
+               {"add_bos_token": False, "add_prefix_space": False, "added_tokens_decoder": added_tokens_decoder(ids),
+                "bos_token": None, "eos_token": "<|endoftext|>", "pad_token": "<|endoftext|>", "errors": "replace",
+                "model_max_length": 131072, "split_special_tokens": False, "tokenizer_class": "Qwen2Tokenizer",
+                "clean_up_tokenization_spaces": False})
+    tok.save(os.path.join(out, "tokenizer.json"))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    ap.add_argument("--family", required=True, choices=["dream", "dream-qwen2", "llada"])
+    ap.add_argument("--family", required=True, choices=["dream", "dream-qwen2", "llada", "sdar"])
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--dims", default="tiny", choices=sorted(DIMS))
     args = ap.parse_args()
     d = DIMS[args.dims]
+    if args.family in ("llada", "sdar") and args.dims != "tiny":
+        ap.error("--dims 0.5b is Open-dCoder's shape: use it with --family dream-qwen2")
     if args.family == "llada":
-        if args.dims != "tiny":
-            ap.error("--dims 0.5b is Open-dCoder's shape: use it with --family dream-qwen2")
         make_llada(args.out, args.seed, d)
+    elif args.family == "sdar":
+        make_sdar(args.out, args.seed, d)
     else:
         make_dream(args.out, args.seed, d, args.family == "dream-qwen2")
 

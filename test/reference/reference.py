@@ -2,7 +2,9 @@
 Independent fp32 PyTorch logits for a checkpoint folder, to hold the converted ONNX model against.
 Dream family (Dream, DiffuCoder, Open-dCoder): transformers' own Qwen2 modules with the causal mask
 removed. LLaDA: written here from the published modeling_llada.py (RMSNorm, RoPE, bidirectional
-attention, SwiGLU over ff_proj/up_proj, untied ff_out head). Nothing is shared with src/convert.
+attention, SwiGLU over ff_proj/up_proj, untied ff_out head). SDAR: transformers' own Qwen3 modules
+(q_norm / k_norm, stated head_dim) under SDAR's inference mask, tril(ones(blocks, blocks)) repeated
+block_size times along both axes (JetAstra/SDAR generate.py). Nothing is shared with src/convert.
 
 Usage: reference.py CHECKPOINT_DIR (--ids JSON | --ids-file FILE) [--positions 0,3,...]
                     [--topk K] [--canvas-start N --canvas-length N] [--out FILE]
@@ -33,6 +35,8 @@ def family_of(config):
         return "llada"
     if kind in ("Dream", "qwen2"):
         return "dream"
+    if kind == "sdar":
+        return "sdar"
     raise SystemExit(f"reference: unknown model_type {kind!r}")
 
 
@@ -77,6 +81,45 @@ def dream_logits(folder, config, ids):
     zeros = torch.zeros(1, 1, n, n, dtype=torch.float32)
     with torch.no_grad():
         out = model(input_ids=torch.tensor([ids]), attention_mask={"full_attention": zeros}, use_cache=False)
+    return out.logits[0]
+
+
+def block_causal_mask(n, block):
+    """SDAR's inference mask as an additive float mask [1, 1, n, n]: blocks from position 0, each seeing itself and earlier ones."""
+    blocks = (n + block - 1) // block
+    allowed = torch.tril(torch.ones(blocks, blocks)).repeat_interleave(block, 0).repeat_interleave(block, 1)[:n, :n]
+    return torch.zeros(n, n).masked_fill(allowed == 0, float("-inf"))[None, None]
+
+
+def sdar_logits(folder, config, ids):
+    from transformers import Qwen3Config, Qwen3ForCausalLM
+
+    # Only the keys Qwen3 needs: SDAR's own (block_size, mask_token_id, fuse_cross_entropy…) mean nothing to it.
+    q = Qwen3Config(
+        vocab_size=config["vocab_size"], hidden_size=config["hidden_size"],
+        intermediate_size=config["intermediate_size"], num_hidden_layers=config["num_hidden_layers"],
+        num_attention_heads=config["num_attention_heads"], num_key_value_heads=config["num_key_value_heads"],
+        head_dim=config["head_dim"], hidden_act=config.get("hidden_act", "silu"),
+        max_position_embeddings=config["max_position_embeddings"], rms_norm_eps=config["rms_norm_eps"],
+        rope_theta=config["rope_theta"], tie_word_embeddings=bool(config.get("tie_word_embeddings", False)),
+        attention_bias=False, use_sliding_window=False, attention_dropout=0.0, attn_implementation="eager",
+    )
+    theta = (getattr(q, "rope_parameters", None) or {}).get("rope_theta", getattr(q, "rope_theta", None))
+    if theta != config["rope_theta"]:
+        raise SystemExit(f"reference: Qwen3Config took rope_theta {theta}, the checkpoint says {config['rope_theta']}")
+    model = Qwen3ForCausalLM(q).to(torch.float32).eval()
+    missing, unexpected = model.load_state_dict(read_weights(folder), strict=False)
+    allowed_missing = {"lm_head.weight"} if q.tie_word_embeddings else set()
+    if set(missing) - allowed_missing or unexpected:
+        raise SystemExit(f"reference: weights do not fit Qwen3: missing {missing}, unexpected {unexpected}")
+    if q.tie_word_embeddings:
+        model.tie_weights()
+    for module in model.modules():
+        if hasattr(module, "is_causal"):
+            module.is_causal = False
+    mask = block_causal_mask(len(ids), config["block_size"])
+    with torch.no_grad():
+        out = model(input_ids=torch.tensor([ids]), attention_mask={"full_attention": mask}, use_cache=False)
     return out.logits[0]
 
 
@@ -133,6 +176,8 @@ def logits_for(folder, ids):
     with torch.no_grad():
         if family == "llada":
             logits = LladaReference(config, read_weights(folder)).forward(ids)
+        elif family == "sdar":
+            logits = sdar_logits(folder, config, ids)
         else:
             logits = dream_logits(folder, config, ids)
     return family, family == "dream", logits

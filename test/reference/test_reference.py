@@ -130,5 +130,38 @@ class Checkpoints(unittest.TestCase):
         self.assertEqual(reference.canvas_rows(True, 0, 2), [0, 0])
 
 
+class Sdar(unittest.TestCase):
+    """SDAR's tiny checkpoint and its block-causal reference (blocks of config.json's block_size)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.folder = os.path.join(cls.tmp.name, "sdar")
+        make_checkpoint.make_sdar(cls.folder, 0, make_checkpoint.DIMS["tiny"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_published_names_head_norms_and_mask(self):
+        from tokenizers import Tokenizer
+        names = stored_names(self.folder)
+        self.assertEqual(set(names), set(families.sdar_weight_names(2, tied=False)))
+        self.assertEqual(set(names.values()), {"BF16"})
+        config = reference.read_config(self.folder)
+        self.assertNotEqual(config["head_dim"], config["hidden_size"] // config["num_attention_heads"])
+        tok = Tokenizer.from_file(os.path.join(self.folder, "tokenizer.json"))
+        self.assertEqual(config["mask_token_id"], tok.token_to_id("<MASK>"))
+
+    def test_attention_is_block_causal(self):
+        """A change at position 6 (block 1 of 4-token blocks) reaches rows 4-9, never rows 0-3."""
+        family, shifted, a = reference.logits_for(self.folder, IDS)
+        _, _, b = reference.logits_for(self.folder, IDS[:6] + [IDS[6] + 1] + IDS[7:])
+        self.assertEqual((family, shifted), ("sdar", False))
+        diff = (a - b).abs().max(-1).values
+        self.assertEqual(diff[:4].max().item(), 0.0)
+        self.assertGreater(diff[4:].min().item(), 1e-5)
+
+
 if __name__ == "__main__":
     unittest.main()
