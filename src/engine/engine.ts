@@ -204,7 +204,8 @@ class Engine implements LoadedEngine {
         stats: {
           ...stats,
           canvasTokens: denoiseLength,
-          forwardPasses: result.forwardPasses + probePasses,
+          // The probe ran once whether or not the loop used it (a request cancelled after it did not).
+          forwardPasses: result.forwardPasses + probePasses + (reused ? 1 : 0),
           tokens: middle.length,
           tokensPerForward: result.forwardPasses > 0 ? result.canvas.committedCount() / result.forwardPasses : 0,
           remasked: result.remasked,

@@ -152,6 +152,18 @@ describe('engine/length', () => {
       assert.equal(capped.model.passes, plain.model.passes);
     });
 
+    it('counts the probe as a pass when cancelled right after it, whatever the length chosen', async () => {
+      for (const maxTokens of [40, 10]) {
+        const middle = tokenizer.encode('return x');
+        const model = new EndingModel(middle, tokenizer.encode('!')[0]!);
+        const engine = engineFrom({ manifest: manifest('endProbability'), tokenizer, model, device: { provider: 'cpu', kind: 'cpu', threads: 2 }, warnings: [] });
+        const out = await engine.infill(input({ maxTokens }), { isCancelled: () => model.passes > 0 });
+        assert.equal(out.finishReason, 'cancelled');
+        assert.equal(out.stats.forwardPasses, 1, `maxTokens ${maxTokens}`);
+        assert.equal(model.passes, 1);
+      }
+    });
+
     it('keeps the step budget, the probe included', async () => {
       const { out, model } = await run('endProbability', { stepBudget: 2 });
       assert.equal(model.passes, 2);
