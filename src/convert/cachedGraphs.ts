@@ -10,7 +10,8 @@
  * Run with the keys and values of every position but the Q, computed from the same sequence, the
  * denoise logits are the full graph's rows for those positions; with stale ones, an approximation.
  * A block-causal family masks both graphs as the full graph does; its denoise graph lets the
- * canvas see every cached position, which is exact when those precede the canvas (no suffix).
+ * canvas see every cached position, which matches the full graph when those all precede the
+ * canvas (the model takes no suffix).
  */
 import type { FamilyPlan } from './families/family';
 import { expectedTensors } from './families/family';

@@ -2,7 +2,8 @@
  * The manifest's `takesSuffix`: whether the model can see text after the canvas. A block-causal
  * model (SDAR: causal across blocks, bidirectional within one) cannot, since every suffix token
  * lies in a later block than the canvas; the engine then lays out prefix · canvas and leaves the
- * suffix out, which also keeps the cached mode's cache exact. Absent: true.
+ * suffix out (the cached mode's denoise graph lets the canvas see every cached position, which
+ * is right only when they all precede it). Absent: true.
  */
 import type { Fail } from './json';
 
