@@ -4,7 +4,8 @@
  * the converter (src/convert/convert.ts), run by the product's own command line (`npm run complete -- --dump-logits`),
  * and its top-20 canvas logits are compared with reference.py's fp32 logits for the same token ids.
  * Sub-tests prove the comparison can fail: a corrupted weight, and the Dream shift dropped (or a
- * shift applied where there is none). SDAR's case also checks the block-causal layout: no suffix.
+ * shift applied where there is none). The block-causal cases (SDAR, Fast-dLLM v2) also check the
+ * layout: no suffix.
  *
  * Run: npx mocha --require tsx/cjs --timeout 300000 test/convert/parity.test.ts
  * Needs python3 with venv (Debian's python3-venv); test/reference/setup.sh builds .cache/pyref.
@@ -38,7 +39,7 @@ interface FamilyCase {
    * every key of a query alike, which softmax all but cancels.
    */
   corrupt: string;
-  /** Block-causal (SDAR): the sequence ends with the canvas, the suffix left out. */
+  /** Block-causal (SDAR, Fast-dLLM v2): the sequence ends with the canvas, the suffix left out. */
   blockCausal?: boolean;
 }
 
@@ -47,6 +48,7 @@ const cases: FamilyCase[] = [
   { title: 'Open-dCoder (qwen2 config, tied embeddings)', kind: 'dream-qwen2', family: 'dream', corrupt: 'model.layers.0.post_attention_layernorm.weight' },
   { title: 'LLaDA (LLaDAModelLM config, sharded)', kind: 'llada', corrupt: 'model.transformer.blocks.1.ff_norm.weight' },
   { title: 'SDAR (SDARForCausalLM config, q/k head norms, block-causal)', kind: 'sdar', corrupt: 'model.layers.0.self_attn.k_norm.weight', blockCausal: true },
+  { title: 'Fast-dLLM v2 (Fast_dLLM_QwenForCausalLM config, shifted, block-causal)', kind: 'fast-dllm-v2', corrupt: 'model.layers.1.self_attn.v_proj.bias', blockCausal: true },
 ];
 
 // A small Python file and a cursor inside a function body: prefix, canvas and suffix all present.
@@ -120,7 +122,7 @@ describe('converter parity with a PyTorch reference', function () {
         assert.ok(r.maxAbsDiff > fp32Bound, 'the comparison did not notice a corrupted weight');
       });
 
-      it(c.kind.startsWith('dream') ? 'fails when the shift is dropped' : 'fails when a shift is applied', function () {
+      it(c.kind.startsWith('dream') || c.kind === 'fast-dllm-v2' ? 'fails when the shift is dropped' : 'fails when a shift is applied', function () {
         const rows = offByOne(reference.rows, dump, reference.shifted);
         const r = compareCanvas(dump, rows, fp32Bound);
         console.log(`      ${c.kind} rows one position off: max |Δlogit| ${r.maxAbsDiff.toExponential(2)}`);

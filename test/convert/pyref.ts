@@ -10,11 +10,11 @@ import * as path from 'path';
 export const repoRoot = path.resolve(__dirname, '../..');
 const referenceDir = path.join(repoRoot, 'test/reference');
 
-export type CheckpointKind = 'dream' | 'dream-qwen2' | 'llada' | 'sdar';
+export type CheckpointKind = 'dream' | 'dream-qwen2' | 'llada' | 'sdar' | 'fast-dllm-v2';
 
-/** What reference.py writes: every canvas row as the sampler reads it (after Dream's shift). */
+/** What reference.py writes: every canvas row as the sampler reads it (after Dream's or Fast-dLLM v2's shift). */
 export interface ReferenceRows {
-  family: 'dream' | 'llada' | 'sdar';
+  family: 'dream' | 'llada' | 'sdar' | 'fast-dllm-v2';
   shifted: boolean;
   vocab: number;
   /** All logits of every position of the sequence. */

@@ -87,6 +87,19 @@ LLADA_CONFIG = {
     "weight_tying": False,
 }
 
+# Fast-dLLM v2 (7B, 1.5B): Qwen2.5 weights under the Fast_dLLM_QwenForCausalLM remote code; the rest of
+# its config is Qwen2.5's, as Dream's above.
+FAST_DLLM_V2_KEYS = {
+    "architectures": ["Fast_dLLM_QwenForCausalLM"],
+    "auto_map": {
+        "AutoConfig": "configuration.Fast_dLLM_QwenConfig",
+        "AutoModel": "modeling.Fast_dLLM_QwenModel",
+        "AutoModelForCausalLM": "modeling.Fast_dLLM_QwenForCausalLM",
+    },
+    "bd_size": 32,
+    "model_type": "Fast_dLLM_Qwen",
+}
+
 # SDAR-1.7B / 4B / 8B-Chat: Qwen3 weights under the SDARForCausalLM remote code, trained in blocks of
 # block_size tokens (causal across blocks, bidirectional within one). Keys as SDAR-4B-Chat's config.json.
 SDAR_CONFIG = {

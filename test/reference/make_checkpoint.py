@@ -4,7 +4,7 @@ format (families.py), so the converter can be tested without downloading 15 GB o
 config.json, generation_config.json, tokenizer_config.json, a small byte-level BPE tokenizer.json
 with the family's special tokens, and bf16 safetensors under the published tensor names.
 
-Usage: make_checkpoint.py --family dream|dream-qwen2|llada|sdar --out DIR [--seed N] [--dims tiny|0.5b]
+Usage: make_checkpoint.py --family dream|dream-qwen2|llada|sdar|fast-dllm-v2 --out DIR [--seed N] [--dims tiny|0.5b]
 """
 import argparse
 import json
@@ -210,6 +210,16 @@ def make_llada(out, seed, d):
     tok.save(os.path.join(out, "tokenizer.json"))
 
 
+def make_fast_dllm_v2(out, seed, d, block):
+    """Dream's Qwen2 layout under Fast-dLLM v2's config keys, with blocks of `block` tokens (32 published)."""
+    make_dream(out, seed, d, False)
+    path = os.path.join(out, "config.json")
+    with open(path) as f:
+        config = json.load(f)
+    config.update(families.FAST_DLLM_V2_KEYS, bd_size=block)
+    write_json(path, dict(sorted(config.items())))
+
+
 def make_sdar(out, seed, d):
     """SDAR-4B-Chat's layout at tiny size: a stated head_dim unlike hidden / heads, as the 4B's 128 ≠ 2560 / 32."""
     os.makedirs(out, exist_ok=True)
@@ -258,18 +268,21 @@ def make_sdar(out, seed, d):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    ap.add_argument("--family", required=True, choices=["dream", "dream-qwen2", "llada", "sdar"])
+    ap.add_argument("--family", required=True, choices=["dream", "dream-qwen2", "llada", "sdar", "fast-dllm-v2"])
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--dims", default="tiny", choices=sorted(DIMS))
     args = ap.parse_args()
     d = DIMS[args.dims]
-    if args.family in ("llada", "sdar") and args.dims != "tiny":
+    if args.family in ("llada", "sdar", "fast-dllm-v2") and args.dims != "tiny":
         ap.error("--dims 0.5b is Open-dCoder's shape: use it with --family dream-qwen2")
     if args.family == "llada":
         make_llada(args.out, args.seed, d)
     elif args.family == "sdar":
         make_sdar(args.out, args.seed, d)
+    elif args.family == "fast-dllm-v2":
+        # Blocks of 8 so that the tiny parity sequence spans several.
+        make_fast_dllm_v2(args.out, args.seed, d, 8)
     else:
         make_dream(args.out, args.seed, d, args.family == "dream-qwen2")
 

@@ -4,7 +4,8 @@ Dream family (Dream, DiffuCoder, Open-dCoder): transformers' own Qwen2 modules w
 removed. LLaDA: written here from the published modeling_llada.py (RMSNorm, RoPE, bidirectional
 attention, SwiGLU over ff_proj/up_proj, untied ff_out head). SDAR: transformers' own Qwen3 modules
 (q_norm / k_norm, stated head_dim) under SDAR's inference mask, tril(ones(blocks, blocks)) repeated
-block_size times along both axes (JetAstra/SDAR generate.py). Nothing is shared with src/convert.
+block_size times along both axes (JetAstra/SDAR generate.py). Fast-dLLM v2: the Dream reference
+under the same block rule over bd_size tokens. Nothing is shared with src/convert.
 
 Usage: reference.py CHECKPOINT_DIR (--ids JSON | --ids-file FILE) [--positions 0,3,...]
                     [--topk K] [--canvas-start N --canvas-length N] [--out FILE]
@@ -37,6 +38,8 @@ def family_of(config):
         return "dream"
     if kind == "sdar":
         return "sdar"
+    if kind == "Fast_dLLM_Qwen":
+        return "fast-dllm-v2"
     raise SystemExit(f"reference: unknown model_type {kind!r}")
 
 
@@ -48,7 +51,7 @@ def read_weights(folder):
     return {k: v.to(torch.float32) for k, v in tensors.items()}
 
 
-def dream_logits(folder, config, ids):
+def dream_logits(folder, config, ids, mask=None):
     from transformers import Qwen2Config, Qwen2ForCausalLM
 
     # Only the keys Qwen2 needs: Dream's own (mask_token_id, auto_map…) mean nothing to it.
@@ -78,9 +81,10 @@ def dream_logits(folder, config, ids):
         if hasattr(module, "is_causal"):
             module.is_causal = False
     n = len(ids)
-    zeros = torch.zeros(1, 1, n, n, dtype=torch.float32)
+    if mask is None:
+        mask = torch.zeros(1, 1, n, n, dtype=torch.float32)
     with torch.no_grad():
-        out = model(input_ids=torch.tensor([ids]), attention_mask={"full_attention": zeros}, use_cache=False)
+        out = model(input_ids=torch.tensor([ids]), attention_mask={"full_attention": mask}, use_cache=False)
     return out.logits[0]
 
 
@@ -178,9 +182,11 @@ def logits_for(folder, ids):
             logits = LladaReference(config, read_weights(folder)).forward(ids)
         elif family == "sdar":
             logits = sdar_logits(folder, config, ids)
+        elif family == "fast-dllm-v2":
+            logits = dream_logits(folder, config, ids, block_causal_mask(len(ids), config["bd_size"]))
         else:
             logits = dream_logits(folder, config, ids)
-    return family, family == "dream", logits
+    return family, family in ("dream", "fast-dllm-v2"), logits
 
 
 def canvas_rows(shifted, start, length):

@@ -130,14 +130,16 @@ class Checkpoints(unittest.TestCase):
         self.assertEqual(reference.canvas_rows(True, 0, 2), [0, 0])
 
 
-class Sdar(unittest.TestCase):
-    """SDAR's tiny checkpoint and its block-causal reference (blocks of config.json's block_size)."""
+class BlockCausal(unittest.TestCase):
+    """SDAR's and Fast-dLLM v2's tiny checkpoints and their block-causal references (blocks of 4 here)."""
 
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
         cls.folder = os.path.join(cls.tmp.name, "sdar")
         make_checkpoint.make_sdar(cls.folder, 0, make_checkpoint.DIMS["tiny"])
+        cls.fast = os.path.join(cls.tmp.name, "fast-dllm-v2")
+        make_checkpoint.make_fast_dllm_v2(cls.fast, 0, make_checkpoint.DIMS["tiny"], 4)
 
     @classmethod
     def tearDownClass(cls):
@@ -158,6 +160,14 @@ class Sdar(unittest.TestCase):
         family, shifted, a = reference.logits_for(self.folder, IDS)
         _, _, b = reference.logits_for(self.folder, IDS[:6] + [IDS[6] + 1] + IDS[7:])
         self.assertEqual((family, shifted), ("sdar", False))
+        diff = (a - b).abs().max(-1).values
+        self.assertEqual(diff[:4].max().item(), 0.0)
+        self.assertGreater(diff[4:].min().item(), 1e-5)
+
+    def test_fast_dllm_v2_is_shifted_and_block_causal(self):
+        family, shifted, a = reference.logits_for(self.fast, IDS)
+        _, _, b = reference.logits_for(self.fast, IDS[:6] + [IDS[6] + 1] + IDS[7:])
+        self.assertEqual((family, shifted), ("fast-dllm-v2", True))
         diff = (a - b).abs().max(-1).values
         self.assertEqual(diff[:4].max().item(), 0.0)
         self.assertGreater(diff[4:].min().item(), 1e-5)

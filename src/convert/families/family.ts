@@ -9,7 +9,7 @@
 import type { Json } from '../configFields';
 import { ConvertError } from '../errors';
 
-export type FamilyId = 'dream' | 'llada' | 'sdar';
+export type FamilyId = 'dream' | 'llada' | 'sdar' | 'fast-dllm-v2';
 
 /** The transformer's dimensions, read from config.json. */
 export interface ModelShape {

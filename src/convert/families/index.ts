@@ -6,11 +6,12 @@
 import type { Json } from '../configFields';
 import { ConvertError } from '../errors';
 import { dream } from './dream';
+import { fastDllmV2 } from './fastDllmV2';
 import type { Family, FamilyId } from './family';
 import { llada } from './llada';
 import { sdar } from './sdar';
 
-export const FAMILIES: readonly Family[] = [dream, llada, sdar];
+export const FAMILIES: readonly Family[] = [dream, llada, sdar, fastDllmV2];
 
 export const FAMILY_IDS: readonly FamilyId[] = FAMILIES.map((f) => f.id);
 

@@ -16,7 +16,7 @@ import { encodeModel } from '../../../src/convert/onnx';
 import { buildTransformer } from '../../../src/convert/transformer';
 import { WeightsLayout, writeWeights } from '../../../src/convert/weightsFile';
 import { withoutPositions } from '../../../src/engine/runners/cached';
-import { DREAM_SPEC, LLADA_SPEC, SDAR_SPEC, TinySpec, configFor, headSize, memoryCheckpoint } from './tinyCheckpoint';
+import { DREAM_SPEC, FAST_DLLM_V2_SPEC, LLADA_SPEC, SDAR_SPEC, TinySpec, configFor, headSize, memoryCheckpoint } from './tinyCheckpoint';
 
 let tmp: string;
 beforeEach(() => {
@@ -43,8 +43,8 @@ describe('convert/cachedGraphs: the cached mode’s context and denoise graphs',
 
   const t = IDS.length;
   // A block-causal model's canvas is the sequence's end (it takes no suffix): one block, several, one started by the prefix.
-  const canvases = { dream: [[3, 4], [0, 2], [t - 3, 3]], llada: [[3, 4], [0, 2], [t - 3, 3]], sdar: [[t - 3, 3], [t - 7, 7], [t - 1, 1]] } as const;
-  for (const spec of [DREAM_SPEC, LLADA_SPEC, SDAR_SPEC]) {
+  const canvases = { dream: [[3, 4], [0, 2], [t - 3, 3]], llada: [[3, 4], [0, 2], [t - 3, 3]], sdar: [[t - 3, 3], [t - 7, 7], [t - 1, 1]], 'fast-dllm-v2': [[t - 3, 3], [t - 7, 7], [t - 1, 1]] } as const;
+  for (const spec of [DREAM_SPEC, LLADA_SPEC, SDAR_SPEC, FAST_DLLM_V2_SPEC]) {
     it(`${spec.family}: a denoised block against the rest's keys/values gives the full graph's rows`, async () => {
       const { layout, sessions } = await writeGraphs(spec);
       try {

@@ -14,7 +14,7 @@ import { ConvertError } from '../../../src/convert/errors';
 import { UNKNOWN_LICENSE } from '../../../src/convert/modelCard';
 import { loadParts } from '../../../src/engine/model/load';
 import { referenceLogits } from './referenceForward';
-import { DREAM_SPEC, LLADA_SPEC, SDAR_SPEC, type MemoryCheckpointOptions, type TinySpec, configFor, headSize, memoryCheckpoint } from './tinyCheckpoint';
+import { DREAM_SPEC, FAST_DLLM_V2_SPEC, LLADA_SPEC, SDAR_SPEC, type MemoryCheckpointOptions, type TinySpec, configFor, headSize, memoryCheckpoint } from './tinyCheckpoint';
 
 let tmp: string;
 beforeEach(() => {
@@ -47,7 +47,7 @@ const IDS = [5, 9, 30, 2, 2, 17, 44];
 describe('convert: a checkpoint to a model folder', function () {
   this.timeout(60000);
 
-  for (const spec of [DREAM_SPEC, LLADA_SPEC, SDAR_SPEC]) {
+  for (const spec of [DREAM_SPEC, LLADA_SPEC, SDAR_SPEC, FAST_DLLM_V2_SPEC]) {
     it(`converts a ${spec.family} checkpoint into a folder the engine loads, with the reference logits`, async () => {
       const source = checkpoint(spec);
       const to = path.join(tmp, 'out');
@@ -61,11 +61,11 @@ describe('convert: a checkpoint to a model folder', function () {
       try {
         assert.equal(parts.manifest.contract, 'full');
         assert.equal(parts.manifest.vocabSize, spec.vocab);
-        assert.equal(parts.manifest.contract === 'full' && parts.manifest.shiftedLogits, spec.family === 'dream');
+        assert.equal(parts.manifest.contract === 'full' && parts.manifest.shiftedLogits, spec.family === 'dream' || spec.family === 'fast-dllm-v2');
         // The cached mode's graphs are offered, with the key/value heads' cache shape.
         assert.deepEqual(parts.manifest.contract === 'full' && parts.manifest.kvCache, { layers: spec.layers, heads: spec.kvHeads, headDim: headSize(spec) });
         // A block-causal model cannot see past the canvas: the engine leaves the suffix out.
-        assert.equal(parts.manifest.takesSuffix, spec.family === 'sdar' ? false : undefined);
+        assert.equal(parts.manifest.takesSuffix, spec.blockLength !== undefined ? false : undefined);
       } finally {
         await parts.model.dispose();
       }

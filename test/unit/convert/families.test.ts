@@ -8,7 +8,7 @@ import { selectFamily } from '../../../src/convert/families';
 import { dream } from '../../../src/convert/families/dream';
 import { expectedTensors } from '../../../src/convert/families/family';
 import { llada } from '../../../src/convert/families/llada';
-import { DREAM_SPEC, LLADA_SPEC, SDAR_SPEC, configFor, tensorShapes } from './tinyCheckpoint';
+import { DREAM_SPEC, FAST_DLLM_V2_SPEC, LLADA_SPEC, SDAR_SPEC, configFor, tensorShapes } from './tinyCheckpoint';
 
 function refuses(fn: () => unknown, pattern: RegExp): void {
   assert.throws(fn, (e: unknown) => e instanceof ConvertError && pattern.test(e.message) && !e.message.includes('\n'));
@@ -20,6 +20,7 @@ describe('convert/families: what each family reads from config.json', () => {
     assert.equal(selectFamily({ model_type: 'Dream' }).id, 'dream');
     assert.equal(selectFamily({ architectures: ['LLaDAModelLM'], model_type: 'llada' }).id, 'llada');
     assert.equal(selectFamily({ architectures: ['SDARForCausalLM'], model_type: 'sdar' }).id, 'sdar');
+    assert.equal(selectFamily({ architectures: ['Fast_dLLM_QwenForCausalLM'], model_type: 'Fast_dLLM_Qwen' }).id, 'fast-dllm-v2');
   });
 
   it('refuses an unknown model by name, and LLaDA-MoE, pointing at --family', () => {
@@ -53,6 +54,16 @@ describe('convert/families: what each family reads from config.json', () => {
     assert.equal(plan.weights.layers[1]!.qNorm, 'model.layers.1.self_attn.q_norm.weight');
     assert.equal(plan.weights.layers[0]!.qBias, undefined);
     assert.equal(dream.plan(configFor(DREAM_SPEC)).blockLength, undefined);
+  });
+
+  it('reads Fast-dLLM v2 as Dream plus its blocks (bd_size, 32 when absent)', () => {
+    const family = selectFamily(configFor(FAST_DLLM_V2_SPEC));
+    const plan = family.plan(configFor(FAST_DLLM_V2_SPEC));
+    assert.deepEqual(expectedTensors(plan), tensorShapes(FAST_DLLM_V2_SPEC));
+    assert.equal(plan.shiftedLogits, true);
+    assert.equal(plan.blockLength, 3);
+    assert.equal(family.plan({ ...configFor(FAST_DLLM_V2_SPEC), bd_size: undefined }).blockLength, 32);
+    refuses(() => family.plan({ ...configFor(FAST_DLLM_V2_SPEC), use_sliding_window: true }), /sliding-window/);
   });
 
   it('refuses SDAR features the graph does not implement, and a config without its block size', () => {

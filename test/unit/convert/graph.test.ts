@@ -14,7 +14,7 @@ import { buildTransformer } from '../../../src/convert/transformer';
 import { WeightStorage, WeightsLayout, writeWeights } from '../../../src/convert/weightsFile';
 import { dequantizeMatrix, quantizeMatrix } from '../../../src/convert/quantize';
 import { referenceLogits } from './referenceForward';
-import { DREAM_SPEC, LLADA_SPEC, SDAR_SPEC, TinySpec, configFor, memoryCheckpoint, tensorShapes } from './tinyCheckpoint';
+import { DREAM_SPEC, FAST_DLLM_V2_SPEC, LLADA_SPEC, SDAR_SPEC, TinySpec, configFor, memoryCheckpoint, tensorShapes } from './tinyCheckpoint';
 
 let tmp: string;
 beforeEach(() => {
@@ -110,6 +110,11 @@ describe('convert/graph: the full-contract transformer graph', function () {
       assert.deepEqual(dims, [1, IDS.length, spec.vocab]);
       assert.ok(maxDifference(logits, referenceLogits(spec, weights, IDS)) < 1e-4, `block ${spec.blockLength}`);
     }
+  });
+
+  it('gives the Fast-dLLM v2 reference logits (Dream\'s layer, block-causal)', async () => {
+    const { logits, weights } = await runGraph(FAST_DLLM_V2_SPEC, 'fp32', IDS);
+    assert.ok(maxDifference(logits, referenceLogits(FAST_DLLM_V2_SPEC, weights, IDS)) < 1e-4);
   });
 
   it('keeps an SDAR block blind to later blocks and open to its own', async () => {

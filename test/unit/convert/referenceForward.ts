@@ -51,7 +51,7 @@ function names(spec: TinySpec, i: number) {
     return {
       attnNorm: `${p}input_layernorm.weight`, q: `${p}self_attn.q_proj.`, k: `${p}self_attn.k_proj.`, v: `${p}self_attn.v_proj.`,
       o: `${p}self_attn.o_proj.weight`, mlpNorm: `${p}post_attention_layernorm.weight`, gate: `${p}mlp.gate_proj.weight`,
-      up: `${p}mlp.up_proj.weight`, down: `${p}mlp.down_proj.weight`, bias: spec.family === 'dream',
+      up: `${p}mlp.up_proj.weight`, down: `${p}mlp.down_proj.weight`, bias: spec.family !== 'sdar',
       ...(spec.family === 'sdar' ? { qNorm: `${p}self_attn.q_norm.weight`, kNorm: `${p}self_attn.k_norm.weight` } : {}),
     };
   }

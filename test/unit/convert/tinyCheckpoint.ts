@@ -11,7 +11,7 @@ import { mulberry32 } from '../../../src/engine/sampler/random';
 import { type TestTensor, bf16, writeCheckpointFolder } from './writeSafetensors';
 
 export interface TinySpec {
-  family: 'dream' | 'llada' | 'sdar';
+  family: 'dream' | 'llada' | 'sdar' | 'fast-dllm-v2';
   hidden: number;
   layers: number;
   heads: number;
@@ -34,6 +34,9 @@ export const LLADA_SPEC: TinySpec = { family: 'llada', hidden: 32, layers: 2, he
 /** A head size other than hidden / heads, as SDAR-4B's 128 against 2560 / 32. */
 export const SDAR_SPEC: TinySpec = { family: 'sdar', hidden: 32, layers: 2, heads: 4, kvHeads: 2, headDim: 12, ffn: 48, vocab: 50, tied: false, ropeTheta: 1e6, eps: 1e-6, blockLength: 4 };
 
+/** Fast-dLLM v2: Dream's layer and shift, block-causal over blocks of 3 here (32 in the published models). */
+export const FAST_DLLM_V2_SPEC: TinySpec = { ...DREAM_SPEC, family: 'fast-dllm-v2', blockLength: 3 };
+
 /** The head size: SDAR's stated one, else hidden / heads. */
 export function headSize(spec: TinySpec): number {
   return spec.headDim ?? spec.hidden / spec.heads;
@@ -49,9 +52,10 @@ export function configFor(spec: TinySpec): Record<string, unknown> {
       block_size: spec.blockLength, mask_token_id: spec.vocab - 2, bos_token_id: spec.vocab - 3, eos_token_id: spec.vocab - 3,
     };
   }
-  if (spec.family === 'dream') {
+  if (spec.family === 'dream' || spec.family === 'fast-dllm-v2') {
+    const dream = spec.family === 'dream';
     return {
-      architectures: ['DreamModel'], model_type: 'Dream', hidden_size: spec.hidden, num_hidden_layers: spec.layers,
+      ...(dream ? { architectures: ['DreamModel'], model_type: 'Dream' } : { architectures: ['Fast_dLLM_QwenForCausalLM'], model_type: 'Fast_dLLM_Qwen', bd_size: spec.blockLength }), hidden_size: spec.hidden, num_hidden_layers: spec.layers,
       num_attention_heads: spec.heads, num_key_value_heads: spec.kvHeads, intermediate_size: spec.ffn, vocab_size: spec.vocab,
       rms_norm_eps: spec.eps, rope_theta: spec.ropeTheta, rope_scaling: null, hidden_act: 'silu', use_sliding_window: false,
       tie_word_embeddings: spec.tied, max_position_embeddings: 4096, mask_token_id: spec.vocab - 2, pad_token_id: spec.vocab - 3,
@@ -87,7 +91,7 @@ export function tensorShapes(spec: TinySpec): Map<string, number[]> {
       m.set(`${a}q_norm.weight`, [d]);
       m.set(`${a}k_norm.weight`, [d]);
     }
-    if (spec.family === 'dream' || spec.qkvBias) {
+    if (spec.family === 'dream' || spec.family === 'fast-dllm-v2' || spec.qkvBias) {
       m.set(`${a}q_proj.bias`, [heads * d]);
       m.set(`${a}k_proj.bias`, [kvHeads * d]);
       m.set(`${a}v_proj.bias`, [kvHeads * d]);
