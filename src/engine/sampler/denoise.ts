@@ -1,6 +1,6 @@
 /**
- * The one denoising loop: forward → score → commit → maybe re-mask → stop?
- * Everything that differs between samplers lives in the policies (policies.ts).
+ * The one denoising loop: forward → open the commit window → score → commit → maybe re-mask → stop?
+ * Everything that differs between samplers lives in the policies (policies.ts, commitWindow.ts).
  */
 import { Canvas } from '../canvas';
 import type { SamplerPolicy, PassState } from './policies';
@@ -59,19 +59,23 @@ export async function denoise(forward: ForwardFn, setup: DenoiseSetup, policy: S
   while (!policy.stop.shouldStop(canvas) && forwardPasses < maxPasses) {
     if (hooks.isCancelled?.()) return { canvas, forwardPasses, commits, remasked, cancelled: true };
     const pass = forwardPasses;
-    const passesLeft = maxPasses - pass;
     const logits = await forward(modelView(canvas, setup.tailFill));
     forwardPasses++;
 
-    // Score what still matters: positions before the first committed end token, and that token.
+    // The rules work inside the window: its masked positions, in its share of the budget.
+    const active = canvas.maskedActive();
+    const window = policy.window.open(canvas, active, maxPasses - pass);
+    const masked = active.filter((i) => i >= window.from && i < window.to);
+    const passesLeft = window.passesLeft;
+
+    // Score what still matters: positions before the first committed end token, and that token (none past the window).
     const end = canvas.firstEnd();
-    const limit = end < 0 ? canvas.length : end + 1;
+    const limit = Math.min(end < 0 ? canvas.length : end + 1, window.to);
     const scoreCommitted = policy.remask.readsCommitted && passesLeft > 1;
     const scores =
       setup.fastScorer && setup.temperature === 0
         ? await setup.fastScorer(logits, canvas, limit, scoreCommitted)
         : scoreCanvas(logits, canvas, limit, setup, scoreCommitted);
-    const masked = canvas.maskedActive();
     const candidates = setup.endAtFrontier ? masked.filter((i, k) => k === 0 || !setup.endIds.has(scores.candidate[i]!)) : masked;
     const state: PassState = { canvas, scores, pass, passesLeft, masked, candidates };
 
@@ -83,7 +87,7 @@ export async function denoise(forward: ForwardFn, setup: DenoiseSetup, policy: S
       // Keep the net gain the budget needs (at least one position).
       const limit = chosen.length - Math.max(1, policy.budget.requiredGain(masked.length, passesLeft));
       if (limit > 0) {
-        const undo = policy.remask.select(state, chosen, remaskEligible(canvas, pass), limit);
+        const undo = policy.remask.select(state, chosen, remaskEligible(canvas, pass, window.from, window.to), limit);
         for (const i of undo.slice(0, limit)) canvas.remask(i);
         remasked += Math.min(undo.length, limit);
       }
@@ -124,11 +128,11 @@ function chooseCommits(state: PassState, policy: SamplerPolicy): number[] {
   return [...picked].sort((a, b) => a - b);
 }
 
-/** Committed before this pass and still mattering (up to and including the first end token). */
-function remaskEligible(canvas: Canvas, pass: number): number[] {
+/** In the window [from, to), committed before this pass and still mattering (up to and including the first end token). */
+function remaskEligible(canvas: Canvas, pass: number, from: number, to: number): number[] {
   const end = canvas.firstEnd();
-  const limit = end < 0 ? canvas.length : end + 1;
+  const limit = Math.min(end < 0 ? canvas.length : end + 1, to);
   const out: number[] = [];
-  for (let i = 0; i < limit; i++) if (canvas.committed[i] && canvas.commitPass[i]! < pass) out.push(i);
+  for (let i = from; i < limit; i++) if (canvas.committed[i] && canvas.commitPass[i]! < pass) out.push(i);
   return out;
 }

@@ -2,12 +2,13 @@
  * Small policies composed around the one denoising loop (denoise.ts):
  * a commit rule (which masked positions to fill), a budget rule (how many at least, so the
  * canvas is done within the step budget), a re-mask rule (which committed positions to undo)
- * and a stop rule. At the end: the rules each sampler kind of the protocol composes, and the
+ * and a stop rule, all working inside the pass's commit window (commitWindow.ts). At the end: the rules each sampler kind of the protocol composes, and the
  * engine's defaults for the options a request leaves out.
  */
 import type { SamplerKind, SamplerOptions } from '../../protocol/protocol';
 import type { Canvas } from '../canvas';
 import type { Scores } from './scoring';
+import { type WindowRule, wholeCanvas } from './commitWindow';
 
 /** What a policy sees during one pass, after the forward and before any commit. */
 export interface PassState {
@@ -15,9 +16,9 @@ export interface PassState {
   scores: Scores;
   /** 0-based index of this pass. */
   pass: number;
-  /** Passes left in the budget, this one included (≥ 1). */
+  /** Passes left for the window's positions, this one included (≥ 1; the whole budget's without blocks). */
   passesLeft: number;
-  /** Masked positions that still matter, before this pass commits. */
+  /** Masked positions in the commit window that still matter, before this pass commits. */
   masked: readonly number[];
   /**
    * The masked positions a rule may commit this pass: `masked`, less any position whose
@@ -65,6 +66,7 @@ export interface SamplerPolicy {
   remask: RemaskRule;
   budget: BudgetRule;
   stop: StopRule;
+  window: WindowRule;
 }
 
 // ── commit rules ────────────────────────────────────────────────────────────────────────────
@@ -176,7 +178,7 @@ const kindRules: { readonly [K in SamplerKind]: (o: ResolvedSamplerOptions) => P
   threshold: (o) => ({ commit: thresholdCommit(o.threshold), remask: noRemask }),
 };
 
-/** The policy set for the options and a step budget. */
-export function buildPolicy(o: ResolvedSamplerOptions, steps: number): SamplerPolicy {
-  return { ...kindRules[o.kind](o), budget: stepBudget(steps), stop: middleComplete };
+/** The policy set for the options and a step budget; `window` where the model denoises block by block. */
+export function buildPolicy(o: ResolvedSamplerOptions, steps: number, window: WindowRule = wholeCanvas): SamplerPolicy {
+  return { ...kindRules[o.kind](o), budget: stepBudget(steps), stop: middleComplete, window };
 }
