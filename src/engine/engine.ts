@@ -9,12 +9,13 @@ import { modelFilesBytes, type ModelManifest } from './model/manifest';
 import { bannedTokens, sequenceEnds } from './model/vocabulary';
 import { ContextCache } from './contextCache';
 import { CachedModel } from './runners/cached';
-import type { CanvasModel, CanvasPass, SequenceLayout } from './runners/model';
+import { type CanvasModel, type CanvasPass, type SequenceLayout, canvasOffset } from './runners/model';
 import type { FirstPassDump } from '../protocol/firstPass';
 import { firstPassDump } from './firstPass';
 import { probeLength, type LengthProbe } from './length';
 import { denoise } from './sampler/denoise';
 import { buildPolicy, withDefaults } from './sampler/policies';
+import { blockWindow } from './sampler/commitWindow';
 import { mulberry32 } from './sampler/random';
 import { OnnxScorer } from './runners/scorer';
 import type { TextTokenizer } from './tokenizer';
@@ -110,18 +111,22 @@ class Engine implements LoadedEngine {
     if (control.isCancelled?.()) return cancelledBeforeStart(started, canvasLength, this.device.provider);
 
     let pass: CanvasPass;
+    /** Sequence position of the first canvas token (blocks are counted from position 0). */
+    let canvasStart: number;
     /** The request's layout, where it was laid out here (not from a document's cached context). */
     let layout: SequenceLayout | undefined;
     let stats: Pick<InfillOutput['stats'], 'promptTokens' | 'contextEncoded' | 'contextReused' | 'canvasTokens' | 'tokenizeMs' | 'device'>;
     if (input.document !== undefined && this.documents !== undefined) {
       const context = await this.documents.prepare(input.document, { head, tail, prefix: input.prefix, suffix, canvasLength });
       pass = this.documents.begin(context);
+      canvasStart = canvasOffset(context.layout);
       stats = { promptTokens: context.kv.tokens, contextEncoded: context.encoded, contextReused: context.reused, canvasTokens: canvasLength, tokenizeMs: context.tokenizeMs, device: this.device.provider };
     } else {
       const budget = Math.max(0, m.maxContextTokens - head.length - tail.length);
       const fitted = windowTokens(input.prefix, suffix, budget, (text) => this.tokenizer.encode(text));
       const tokenized = performance.now();
       layout = { head, prefix: fitted.prefixIds, canvasLength, suffix: fitted.suffixIds, tail };
+      canvasStart = canvasOffset(layout);
       const promptTokens = head.length + fitted.prefixIds.length + fitted.suffixIds.length + tail.length;
       stats = {
         promptTokens,
@@ -178,7 +183,8 @@ class Engine implements LoadedEngine {
           temperature: sampler.temperature,
           random: mulberry32(sampler.seed),
         },
-        buildPolicy(sampler, input.stepBudget - probePasses),
+        // A block-causal model denoises its blocks in order, as it generates.
+        buildPolicy(sampler, input.stepBudget - probePasses, m.blockLength === undefined ? undefined : blockWindow(m.blockLength, canvasStart)),
         {
           isCancelled: control.isCancelled,
           onPass: control.onProgress

@@ -11,6 +11,7 @@ import { insidePath, isFile } from './insideFolder';
 import { asObject, int, jsonSyntaxProblem, optStr, str, type Fail } from './json';
 import { optFamily, readLanguageTokens, readPromptEnds, readSpecialTokens, type PromptEnds } from './tokens';
 import { optLengthChoice, type LengthChoice } from './lengthChoice';
+import { optBlockLength } from './blockLength';
 import { optTakesSuffix } from './suffix';
 import {
   MANIFEST_FILE,
@@ -75,6 +76,8 @@ export interface ManifestBase {
   lengthChoice?: LengthChoice;
   /** Whether the request's suffix goes into the sequence (suffix.ts); absent: true. */
   takesSuffix?: boolean;
+  /** Tokens per block of a model that generates block by block (blockLength.ts); absent: the whole canvas at once. */
+  blockLength?: number;
   maxContextTokens: number;
   maxCanvasTokens: number;
 }
@@ -213,6 +216,8 @@ export function parseManifest(json: unknown, dir: string, file = path.join(dir, 
   if (lengthChoice !== undefined) base.lengthChoice = lengthChoice;
   const takesSuffix = optTakesSuffix(root, fail);
   if (takesSuffix !== undefined) base.takesSuffix = takesSuffix;
+  const blockLength = optBlockLength(root, fail);
+  if (blockLength !== undefined) base.blockLength = blockLength;
   return VARIANT_READERS[contract](manifestJson, base);
 }
 

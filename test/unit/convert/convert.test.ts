@@ -66,6 +66,8 @@ describe('convert: a checkpoint to a model folder', function () {
         assert.deepEqual(parts.manifest.contract === 'full' && parts.manifest.kvCache, { layers: spec.layers, heads: spec.kvHeads, headDim: headSize(spec) });
         // A block-causal model cannot see past the canvas: the engine leaves the suffix out.
         assert.equal(parts.manifest.takesSuffix, spec.blockLength !== undefined ? false : undefined);
+        // ...and denoises block by block, blocks as long as the family's.
+        assert.equal(parts.manifest.blockLength, spec.blockLength);
       } finally {
         await parts.model.dispose();
       }

@@ -87,6 +87,14 @@ describe('engine/model/manifest', () => {
     assert.throws(() => parseManifest({ ...splitManifest(), takesSuffix: 'no' }, t.dir), /"takesSuffix" must be true or false/);
   });
 
+  it('reads the block length of a model that generates block by block; absent: none; refuses a non-integer or one outside 1..512', () => {
+    assert.equal(parseManifest({ ...splitManifest(), blockLength: 4 }, t.dir).blockLength, 4);
+    assert.equal(parseManifest(splitManifest(), t.dir).blockLength, undefined);
+    for (const bad of [0, 513, 2.5, '4']) {
+      assert.throws(() => parseManifest({ ...splitManifest(), blockLength: bad }, t.dir), /"blockLength" must be an integer from 1 to 512/);
+    }
+  });
+
   describe('one variant per contract', () => {
     /** The manifest `json` describes, or the reason it is refused. */
     const parse = (json: Record<string, unknown>): ModelManifest => parseManifest(json, t.dir);
