@@ -18,7 +18,7 @@ import { expectedTensors } from './families/family';
 import { GraphBuilder } from './graph';
 import { DataType, GraphParts, valueInfoProto } from './onnx';
 import { canvasBlockMask } from './attentionMask';
-import { INPUT_NAME, LayerKv, OUTPUT_NAME, decoderLayer, embedTokens, layerKv, lmHead, rotaryTables, sequenceMask } from './transformer';
+import { INPUT_NAME, LayerKv, OUTPUT_NAME, decoderLayer, embedTokens, layerKv, lmHead, rotaryTables, sequenceInputs } from './transformer';
 import { WeightStorage, WeightsLayout } from './weightsFile';
 
 /** The context graph's outputs and the denoise graph's cache inputs (the split contract's names). */
@@ -31,11 +31,8 @@ export const CANVAS_POSITIONS = 'canvas_position_ids';
 export function buildContextGraph(plan: FamilyPlan, storage: WeightStorage, layout: WeightsLayout, metadata?: Record<string, string>): GraphParts {
   const g = new GraphBuilder(layout, storage, expectedTensors(plan));
   const { shape, weights } = plan;
-  let x = embedTokens(g, plan, g.op('Reshape', [INPUT_NAME, g.ints([-1])], undefined, 'ids'));
-  const length = g.op('Gather', [g.op('Shape', [INPUT_NAME]), g.ints([1], true)], { axis: 0 }, 'length');
-  const positions = g.op('Range', [g.ints([0], true), length, g.ints([1], true)], undefined, 'positions');
-  const rope = rotaryTables(g, shape, positions);
-  const mask = sequenceMask(g, plan, positions);
+  const { rope, mask, ...input } = sequenceInputs(g, plan);
+  let x = input.x;
   const perLayer: LayerKv[] = [];
   weights.layers.forEach((layer, i) => {
     if (i === weights.layers.length - 1) {

@@ -33,11 +33,8 @@ export function buildTransformer(plan: FamilyPlan, storage: WeightStorage, layou
   const g = new GraphBuilder(layout, storage, expectedTensors(plan));
   const { shape, weights } = plan;
 
-  let x = embedTokens(g, plan, g.op('Reshape', [INPUT_NAME, g.ints([-1])], undefined, 'ids'));
-  const length = g.op('Gather', [g.op('Shape', [INPUT_NAME]), g.ints([1], true)], { axis: 0 }, 'length');
-  const positions = g.op('Range', [g.ints([0], true), length, g.ints([1], true)], undefined, 'positions');
-  const rope = rotaryTables(g, shape, positions);
-  const mask = sequenceMask(g, plan, positions);
+  const { rope, mask, ...input } = sequenceInputs(g, plan);
+  let x = input.x;
   for (const layer of weights.layers) x = decoderLayer(g, shape, layer, rope, x, undefined, mask).out;
   g.named('Unsqueeze', [lmHead(g, plan, x), g.ints([0])], OUTPUT_NAME);
 
@@ -52,6 +49,14 @@ export function buildTransformer(plan: FamilyPlan, storage: WeightStorage, layou
 }
 
 /** The additive attention mask [L, L] of a whole sequence at `positions`; undefined when bidirectional. */
+/** The whole sequence of `input_ids` embedded, at positions 0…L−1 with their rotary tables, and the family's attention mask. */
+export function sequenceInputs(g: GraphBuilder, plan: FamilyPlan): { x: string; rope: Rope; mask: string | undefined } {
+  const x = embedTokens(g, plan, g.op('Reshape', [INPUT_NAME, g.ints([-1])], undefined, 'ids'));
+  const length = g.op('Gather', [g.op('Shape', [INPUT_NAME]), g.ints([1], true)], { axis: 0 }, 'length');
+  const positions = g.op('Range', [g.ints([0], true), length, g.ints([1], true)], undefined, 'positions');
+  return { x, rope: rotaryTables(g, plan.shape, positions), mask: sequenceMask(g, plan, positions) };
+}
+
 export function sequenceMask(g: GraphBuilder, plan: FamilyPlan, positions: string): string | undefined {
   return plan.blockLength === undefined ? undefined : blockCausalMask(g, positions, positions, plan.blockLength);
 }

@@ -8,7 +8,7 @@
  */
 import { ConfigFields, Json } from '../configFields';
 import { ConvertError } from '../errors';
-import { Family, FamilyPlan, LayerWeights, checkHeads, headDim } from './family';
+import { Family, FamilyPlan, checkHeads, headDim, qwenLayerWeights } from './family';
 
 function recognises(config: Json): boolean {
   const architectures = Array.isArray(config.architectures) ? config.architectures : [];
@@ -41,24 +41,7 @@ function plan(config: Json): FamilyPlan {
     maxPositions: c.int('max_position_embeddings', 32768),
   });
   const tied = c.bool('tie_word_embeddings', false);
-  const layers: LayerWeights[] = [];
-  for (let i = 0; i < shape.layers; i++) {
-    const p = `model.layers.${i}`;
-    layers.push({
-      attnNorm: `${p}.input_layernorm.weight`,
-      q: `${p}.self_attn.q_proj.weight`,
-      k: `${p}.self_attn.k_proj.weight`,
-      v: `${p}.self_attn.v_proj.weight`,
-      qBias: `${p}.self_attn.q_proj.bias`,
-      kBias: `${p}.self_attn.k_proj.bias`,
-      vBias: `${p}.self_attn.v_proj.bias`,
-      o: `${p}.self_attn.o_proj.weight`,
-      mlpNorm: `${p}.post_attention_layernorm.weight`,
-      gate: `${p}.mlp.gate_proj.weight`,
-      up: `${p}.mlp.up_proj.weight`,
-      down: `${p}.mlp.down_proj.weight`,
-    });
-  }
+  const layers = qwenLayerWeights(shape.layers, { biases: true });
   const embed = 'model.embed_tokens.weight';
   return {
     shape,

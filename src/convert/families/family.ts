@@ -48,6 +48,29 @@ export interface LayerWeights {
   down: string;
 }
 
+/**
+ * A Qwen-shaped checkpoint's layer weight names (`model.layers.N.self_attn.*`, `mlp.*`): Qwen2's
+ * with q/k/v biases (the Dream family), Qwen3's with per-head q/k norms (SDAR).
+ */
+export function qwenLayerWeights(layers: number, extras: { biases?: boolean; headNorms?: boolean }): LayerWeights[] {
+  return Array.from({ length: layers }, (_, i) => {
+    const p = `model.layers.${i}`;
+    return {
+      attnNorm: `${p}.input_layernorm.weight`,
+      q: `${p}.self_attn.q_proj.weight`,
+      k: `${p}.self_attn.k_proj.weight`,
+      v: `${p}.self_attn.v_proj.weight`,
+      ...(extras.biases ? { qBias: `${p}.self_attn.q_proj.bias`, kBias: `${p}.self_attn.k_proj.bias`, vBias: `${p}.self_attn.v_proj.bias` } : {}),
+      ...(extras.headNorms ? { qNorm: `${p}.self_attn.q_norm.weight`, kNorm: `${p}.self_attn.k_norm.weight` } : {}),
+      o: `${p}.self_attn.o_proj.weight`,
+      mlpNorm: `${p}.post_attention_layernorm.weight`,
+      gate: `${p}.mlp.gate_proj.weight`,
+      up: `${p}.mlp.up_proj.weight`,
+      down: `${p}.mlp.down_proj.weight`,
+    };
+  });
+}
+
 export interface WeightNames {
   embed: string;
   finalNorm: string;

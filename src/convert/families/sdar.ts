@@ -9,7 +9,7 @@
  * sequence's first token; the sampler reads each position's own row of logits.
  */
 import { ConfigFields, Json } from '../configFields';
-import { Family, FamilyPlan, LayerWeights, checkHeads } from './family';
+import { Family, FamilyPlan, checkHeads, qwenLayerWeights } from './family';
 
 function recognises(config: Json): boolean {
   const architectures = Array.isArray(config.architectures) ? config.architectures : [];
@@ -42,23 +42,7 @@ function plan(config: Json): FamilyPlan {
   });
   // The block size the model was trained with; SDARConfig has no default, so none is guessed.
   const blockLength = c.int('block_size');
-  const layers: LayerWeights[] = [];
-  for (let i = 0; i < shape.layers; i++) {
-    const p = `model.layers.${i}`;
-    layers.push({
-      attnNorm: `${p}.input_layernorm.weight`,
-      q: `${p}.self_attn.q_proj.weight`,
-      k: `${p}.self_attn.k_proj.weight`,
-      v: `${p}.self_attn.v_proj.weight`,
-      qNorm: `${p}.self_attn.q_norm.weight`,
-      kNorm: `${p}.self_attn.k_norm.weight`,
-      o: `${p}.self_attn.o_proj.weight`,
-      mlpNorm: `${p}.post_attention_layernorm.weight`,
-      gate: `${p}.mlp.gate_proj.weight`,
-      up: `${p}.mlp.up_proj.weight`,
-      down: `${p}.mlp.down_proj.weight`,
-    });
-  }
+  const layers = qwenLayerWeights(shape.layers, { headNorms: true });
   const embed = 'model.embed_tokens.weight';
   const tied = c.bool('tie_word_embeddings', false);
   return {
