@@ -99,6 +99,8 @@ export class Proposals implements vscode.Disposable {
       if (copy.languageId !== document.languageId) await vscode.languages.setTextDocumentLanguage(copy, document.languageId);
       if (this.pending?.uri === uri) {
         await vscode.commands.executeCommand('vscode.diff', document.uri, uri, `${name} ↔ dLLM: ${proposal.title} (proposed)`, { preview: false });
+        // Decided while the diff was opening: end() found no tab to close then.
+        if (this.pending?.uri !== uri) this.closeDiff(uri);
       }
     } catch (error) {
       this.log.warn(`The proposal's diff did not open: ${errorMessage(error)}`);
@@ -159,9 +161,14 @@ export class Proposals implements vscode.Disposable {
     this.pending = undefined;
     void vscode.commands.executeCommand('setContext', pendingKey, false);
     p.decide(decision);
+    this.closeDiff(p.uri);
+  }
+
+  /** Closes the diff showing the proposal at `uri`, if one is open. */
+  private closeDiff(uri: vscode.Uri): void {
     const tabs = vscode.window.tabGroups.all
       .flatMap((g) => g.tabs)
-      .filter((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.toString() === p.uri.toString());
+      .filter((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.toString() === uri.toString());
     if (tabs.length) void Promise.resolve(vscode.window.tabGroups.close(tabs)).catch(() => undefined);
   }
 
