@@ -107,6 +107,33 @@ def padded_vocab(n):
     return (n + 16 + 63) // 64 * 64
 
 
+def qwen_shapes(vocab, h, heads, kv, hd, inter):
+    """Shapes of a Qwen-shaped checkpoint's tensors by name: Qwen2's q/k/v biases, Qwen3's per-head q/k norms."""
+    def shape(name):
+        if name.endswith("embed_tokens.weight") or name == "lm_head.weight":
+            return (vocab, h)
+        if name.endswith(("q_norm.weight", "k_norm.weight")):
+            return (hd,)
+        if "norm" in name:
+            return (h,)
+        if name.endswith("q_proj.weight"):
+            return (heads * hd, h)
+        if name.endswith(("k_proj.weight", "v_proj.weight")):
+            return (kv * hd, h)
+        if name.endswith("q_proj.bias"):
+            return (heads * hd,)
+        if name.endswith(("k_proj.bias", "v_proj.bias")):
+            return (kv * hd,)
+        if name.endswith("o_proj.weight"):
+            return (h, heads * hd)
+        if name.endswith(("gate_proj.weight", "up_proj.weight")):
+            return (inter, h)
+        if name.endswith("down_proj.weight"):
+            return (h, inter)
+        raise KeyError(name)
+    return shape
+
+
 def make_dream(out, seed, d, qwen2):
     os.makedirs(out, exist_ok=True)
     specials = families.QWEN2_SPECIALS if qwen2 else families.DREAM_SPECIALS
@@ -125,26 +152,7 @@ def make_dream(out, seed, d, qwen2):
     config = dict(sorted(config.items()))
     tied = bool(config["tie_word_embeddings"])
 
-    def shape(name):
-        if name.endswith("embed_tokens.weight") or name == "lm_head.weight":
-            return (vocab, h)
-        if "norm" in name:
-            return (h,)
-        if name.endswith("q_proj.weight"):
-            return (heads * hd, h)
-        if name.endswith(("k_proj.weight", "v_proj.weight")):
-            return (kv * hd, h)
-        if name.endswith("q_proj.bias"):
-            return (heads * hd,)
-        if name.endswith(("k_proj.bias", "v_proj.bias")):
-            return (kv * hd,)
-        if name.endswith("o_proj.weight"):
-            return (h, heads * hd)
-        if name.endswith(("gate_proj.weight", "up_proj.weight")):
-            return (inter, h)
-        if name.endswith("down_proj.weight"):
-            return (h, inter)
-        raise KeyError(name)
+    shape = qwen_shapes(vocab, h, heads, kv, hd, inter)
 
     weights = random_weights(families.dream_weight_names(layers, tied), shape, seed)
     save_sharded(weights, out, 1 if qwen2 else 3)
@@ -233,26 +241,7 @@ def make_sdar(out, seed, d):
                   max_window_layers=layers, vocab_size=vocab, bos_token_id=eot, eos_token_id=eot, mask_token_id=mask)
     config = dict(sorted(config.items()))
     tied = bool(config["tie_word_embeddings"])
-
-    def shape(name):
-        if name.endswith("embed_tokens.weight") or name == "lm_head.weight":
-            return (vocab, h)
-        if name.endswith(("q_norm.weight", "k_norm.weight")):
-            return (hd,)
-        if "norm" in name:
-            return (h,)
-        if name.endswith("q_proj.weight"):
-            return (heads * hd, h)
-        if name.endswith(("k_proj.weight", "v_proj.weight")):
-            return (kv * hd, h)
-        if name.endswith("o_proj.weight"):
-            return (h, heads * hd)
-        if name.endswith(("gate_proj.weight", "up_proj.weight")):
-            return (inter, h)
-        if name.endswith("down_proj.weight"):
-            return (h, inter)
-        raise KeyError(name)
-
+    shape = qwen_shapes(vocab, h, heads, kv, hd, inter)
     save_sharded(random_weights(families.sdar_weight_names(layers, tied), shape, seed), out, 2)
     write_json(os.path.join(out, "config.json"), config)
     write_json(os.path.join(out, "generation_config.json"),

@@ -8,19 +8,11 @@
  */
 import { ConfigFields, Json } from '../configFields';
 import { ConvertError } from '../errors';
-import { Family, FamilyPlan, checkHeads, headDim, qwenLayerWeights } from './family';
-
-function recognises(config: Json): boolean {
-  const architectures = Array.isArray(config.architectures) ? config.architectures : [];
-  return config.model_type === 'Dream' || architectures.includes('DreamModel');
-}
+import { checkHeads, Family, FamilyPlan, headDim, namedBy, qwenLayerWeights, refuseQwenExtras } from './family';
 
 function plan(config: Json): FamilyPlan {
   const c = new ConfigFields(config);
-  // Features of Qwen2-shaped configs the graph does not implement.
-  c.expect('rope_scaling', [null], null, 'scaled rotary embeddings');
-  c.expect('hidden_act', ['silu'], 'silu', 'the MLP activation');
-  c.expect('use_sliding_window', [false], false, 'sliding-window attention');
+  refuseQwenExtras(c);
   const hidden = c.int('hidden_size');
   const heads = c.int('num_attention_heads');
   const hd = headDim(hidden, heads);
@@ -53,7 +45,7 @@ function plan(config: Json): FamilyPlan {
 export const dream: Family = {
   id: 'dream',
   covers: 'Dream-v0, Dream-Coder-v0, DreamOn-v0, DiffuCoder, Open-dCoder',
-  recognises,
+  recognises: namedBy('Dream', 'DreamModel'),
   plan,
   // Qwen2's tokenizer adds no bos; Dream prompts start with their first text token.
   bosFirstDefault: false,

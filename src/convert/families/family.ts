@@ -6,7 +6,7 @@
  * names, biases, per-head query/key norms, defaults, the shift and the attention rule
  * (bidirectional, or block-causal).
  */
-import type { Json } from '../configFields';
+import type { ConfigFields, Json } from '../configFields';
 import { ConvertError } from '../errors';
 
 export type FamilyId = 'dream' | 'llada' | 'sdar' | 'fast-dllm-v2';
@@ -69,6 +69,18 @@ export function qwenLayerWeights(layers: number, extras: { biases?: boolean; hea
       down: `${p}.mlp.down_proj.weight`,
     };
   });
+}
+
+/** Refuses, by name, what a Qwen-shaped config may ask for that the shared graph does not implement. */
+export function refuseQwenExtras(c: ConfigFields): void {
+  c.expect('rope_scaling', [null], null, 'scaled rotary embeddings');
+  c.expect('hidden_act', ['silu'], 'silu', 'the MLP activation');
+  c.expect('use_sliding_window', [false], false, 'sliding-window attention');
+}
+
+/** A family recognised by config.json's `model_type` or one of its `architectures`. */
+export function namedBy(modelType: string, architecture: string): (config: Json) => boolean {
+  return (config) => config.model_type === modelType || (Array.isArray(config.architectures) && config.architectures.includes(architecture));
 }
 
 export interface WeightNames {

@@ -9,12 +9,7 @@
  */
 import { ConfigFields, Json } from '../configFields';
 import { dream } from './dream';
-import type { Family, FamilyPlan } from './family';
-
-function recognises(config: Json): boolean {
-  const architectures = Array.isArray(config.architectures) ? config.architectures : [];
-  return config.model_type === 'Fast_dLLM_Qwen' || architectures.includes('Fast_dLLM_QwenForCausalLM');
-}
+import { type Family, type FamilyPlan, namedBy } from './family';
 
 function plan(config: Json): FamilyPlan {
   // Dream's reading of a Qwen2 config (shape, refused features, weight names, the shift), plus the blocks.
@@ -24,7 +19,7 @@ function plan(config: Json): FamilyPlan {
 export const fastDllmV2: Family = {
   id: 'fast-dllm-v2',
   covers: 'Fast-dLLM v2 7B / 1.5B (block-causal)',
-  recognises,
+  recognises: namedBy('Fast_dLLM_Qwen', 'Fast_dLLM_QwenForCausalLM'),
   plan,
   // Qwen2's tokenizer adds no bos.
   bosFirstDefault: false,

@@ -10,12 +10,7 @@
  */
 import { ConfigFields, Json } from '../configFields';
 import { ConvertError } from '../errors';
-import { Family, FamilyPlan, LayerWeights, checkHeads, headDim } from './family';
-
-function recognises(config: Json): boolean {
-  const architectures = Array.isArray(config.architectures) ? config.architectures : [];
-  return config.model_type === 'llada' || architectures.includes('LLaDAModelLM');
-}
+import { checkHeads, Family, FamilyPlan, headDim, LayerWeights, namedBy } from './family';
 
 /** OLMo's effective_n_kv_heads: multi_query_attention forces 1, or must agree with n_kv_heads. */
 function kvHeads(c: ConfigFields, config: Json, heads: number): number {
@@ -88,7 +83,7 @@ function plan(config: Json): FamilyPlan {
 export const llada: Family = {
   id: 'llada',
   covers: 'LLaDA-8B Base / Instruct, LLaDA-1.5',
-  recognises,
+  recognises: namedBy('llada', 'LLaDAModelLM'),
   plan,
   // LLaDA's tokenizer puts <|startoftext|> first when its files do not say otherwise.
   bosFirstDefault: true,

@@ -9,19 +9,11 @@
  * sequence's first token; the sampler reads each position's own row of logits.
  */
 import { ConfigFields, Json } from '../configFields';
-import { Family, FamilyPlan, checkHeads, qwenLayerWeights } from './family';
-
-function recognises(config: Json): boolean {
-  const architectures = Array.isArray(config.architectures) ? config.architectures : [];
-  return config.model_type === 'sdar' || architectures.includes('SDARForCausalLM');
-}
+import { checkHeads, Family, FamilyPlan, namedBy, qwenLayerWeights, refuseQwenExtras } from './family';
 
 function plan(config: Json): FamilyPlan {
   const c = new ConfigFields(config);
-  // Features the shared graph does not implement, refused by name.
-  c.expect('rope_scaling', [null], null, 'scaled rotary embeddings');
-  c.expect('hidden_act', ['silu'], 'silu', 'the MLP activation');
-  c.expect('use_sliding_window', [false], false, 'sliding-window attention');
+  refuseQwenExtras(c);
   // attention_bias would add a bias to o_proj as well, which the shared layer has no place for.
   c.expect('attention_bias', [false], false, 'attention biases');
   c.expect('num_experts', [null, 0], null, 'mixture-of-experts layers');
@@ -56,7 +48,7 @@ function plan(config: Json): FamilyPlan {
 export const sdar: Family = {
   id: 'sdar',
   covers: 'SDAR-1.7B / 4B / 8B-Chat (block-causal)',
-  recognises,
+  recognises: namedBy('sdar', 'SDARForCausalLM'),
   plan,
   // Qwen3's tokenizer adds no bos (SDAR's generate.py encodes with add_special_tokens=False).
   bosFirstDefault: false,
