@@ -1,7 +1,6 @@
 /**
  * Converts a Hugging Face checkpoint folder into the extension's model folder (full contract):
- * model.onnx, the cached mode's context.onnx and denoise.onnx, their shared weights in
- * model.onnx.data, tokenizer.json and dllm.json. Everything is checked
+ * model.onnx, the cached mode's cached.onnx, their shared weights in model.onnx.data, tokenizer.json and dllm.json. Everything is checked
  * before anything large is written (family, config features, every tensor's shape, special tokens,
  * limits, free disk space), then written into a temporary sibling folder that is renamed into
  * place only when complete and its manifest reads back; on any failure or cancellation the
@@ -16,15 +15,14 @@ import { ConvertError } from './errors';
 import { selectFamily } from './families';
 import { Family, FamilyPlan, expectedTensors } from './families/family';
 import { checkpointName, readLicense } from './modelCard';
-import { buildContextGraph, buildDenoiseGraph } from './cachedGraphs';
+import { buildCachedGraph } from './cachedGraphs';
 import { encodeModel } from './onnx';
 import { TokenFacts, readTokenFacts } from './tokens';
 import { buildTransformer } from './transformer';
 import { WEIGHT_STORAGES, WeightStorage, WeightsLayout, WriteProgress, throwIfAborted, writeWeights } from './weightsFile';
 
 export const MODEL_FILE = 'model.onnx';
-export const CONTEXT_FILE = 'context.onnx';
-export const DENOISE_FILE = 'denoise.onnx';
+export const CACHED_FILE = 'cached.onnx';
 export const WEIGHTS_FILE = 'model.onnx.data';
 export const TOKENIZER_FILE = 'tokenizer.json';
 const DEFAULT_CONTEXT_CAP = 1024;
@@ -89,11 +87,10 @@ export async function convertCheckpoint(checkpoint: Checkpoint, options: Convert
   const source = checkpointName(checkpoint.dir);
   const layout = new WeightsLayout(WEIGHTS_FILE);
   const metadata = { source, family: family.id, weights: storage };
-  // The full graph places the weights; the cached mode's graphs read the same ones.
+  // The full graph places the weights; the cached mode's graph reads the same ones.
   const graphs: [string, Uint8Array][] = [
     [MODEL_FILE, encodeModel(buildTransformer(plan, storage, layout, metadata))],
-    [CONTEXT_FILE, encodeModel(buildContextGraph(plan, storage, layout, metadata))],
-    [DENOISE_FILE, encodeModel(buildDenoiseGraph(plan, storage, layout, metadata))],
+    [CACHED_FILE, encodeModel(buildCachedGraph(plan, storage, layout, metadata))],
   ];
   const tokenizerBytes = fs.statSync(checkpoint.tokenizerPath).size;
   checkFreeSpace(path.dirname(to), layout.bytes + graphs.reduce((n, [, bytes]) => n + bytes.length, 0) + tokenizerBytes);
@@ -213,7 +210,7 @@ function manifestJson(f: ManifestFacts): Record<string, unknown> {
     provenance: `converted from the Hugging Face checkpoint ${f.source} (${f.family.id} family) by npm run convert`,
     contract: 'full',
     family: f.family.id,
-    files: { tokenizer: TOKENIZER_FILE, model: MODEL_FILE, context: CONTEXT_FILE, denoise: DENOISE_FILE, weights: WEIGHTS_FILE },
+    files: { tokenizer: TOKENIZER_FILE, model: MODEL_FILE, cached: CACHED_FILE, weights: WEIGHTS_FILE },
     vocabSize: s.vocab,
     specialTokens: f.tokens.specialTokens,
     shiftedLogits: f.plan.shiftedLogits,

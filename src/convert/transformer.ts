@@ -13,8 +13,8 @@
  * (attentionMask.ts) when the plan states a block length.
  *
  * The pieces (embedding, rotary tables, a decoder layer that can also attend to cached keys and
- * values, the head) are exported: cachedGraphs.ts builds the cached mode's context and denoise
- * graphs from them, so the layer exists once.
+ * values, the head) are exported: cachedGraphs.ts builds the cached mode's graph from them, so the
+ * layer exists once.
  */
 import type { FamilyPlan, LayerWeights, ModelShape } from './families/family';
 import { expectedTensors } from './families/family';
@@ -48,7 +48,6 @@ export function buildTransformer(plan: FamilyPlan, storage: WeightStorage, layou
   };
 }
 
-/** The additive attention mask [L, L] of a whole sequence at `positions`; undefined when bidirectional. */
 /** The whole sequence of `input_ids` embedded, at positions 0…L−1 with their rotary tables, and the family's attention mask. */
 export function sequenceInputs(g: GraphBuilder, plan: FamilyPlan): { x: string; rope: Rope; mask: string | undefined } {
   const x = embedTokens(g, plan, g.op('Reshape', [INPUT_NAME, g.ints([-1])], undefined, 'ids'));
@@ -121,11 +120,6 @@ export function decoderLayer(g: GraphBuilder, s: ModelShape, w: LayerWeights, ro
   return { out: g.op('Add', [h, mlp], undefined, 'residual'), kv };
 }
 
-/** Only the keys and values a layer computes for x [L, H] (a context pass's last layer needs no more). */
-export function layerKv(g: GraphBuilder, s: ModelShape, w: LayerWeights, rope: Rope, x: string): LayerKv {
-  return keysValues(g, s, w, rope, rmsNorm(g, x, w.attnNorm, s.normEps));
-}
-
 function keysValues(g: GraphBuilder, s: ModelShape, w: LayerWeights, rope: Rope, attnIn: string): LayerKv {
   const keys = rotate(g, headNorm(g, splitHeads(g, g.linear(attnIn, w.k, w.kBias), s.kvHeads, s.headDim), w.kNorm, s), rope, s.headDim);
   return { keys, values: splitHeads(g, g.linear(attnIn, w.v, w.vBias), s.kvHeads, s.headDim) };
@@ -147,23 +141,31 @@ function rotate(g: GraphBuilder, x: string, rope: Rope, d: number): string {
   return g.op('Add', [g.op('Mul', [x, rope.cos]), g.op('Mul', [rotated, rope.sin])], undefined, 'rope');
 }
 
-/** Repeats each key/value head for the query heads that share it: [kv, L, d] → [heads, L, d]. */
-function repeatKv(g: GraphBuilder, x: string, s: ModelShape): string {
-  const group = s.heads / s.kvHeads;
-  if (group === 1) return x;
-  const expanded = g.op('Expand', [g.op('Unsqueeze', [x, g.ints([1])]), g.ints([1, group, 1, 1])]);
-  return g.op('Reshape', [expanded, g.ints([s.heads, -1, s.headDim])], undefined, 'kv_repeat');
-}
-
-/** softmax(q·kᵀ / √d + mask)·v for queries q [heads, L, d] over kv [kvHeads, T, d], then the output projection. */
+/**
+ * softmax(q·kᵀ / √d + mask)·v for queries q [heads, L, d] over kv [kvHeads, T, d], then the output
+ * projection. The query heads that share a key/value head are stacked into one matrix
+ * [kvHeads, group·L, d] (query head h reads key/value head h / group), so the keys and values are
+ * read once per kv head and never copied out to every query head.
+ */
 function attention(g: GraphBuilder, s: ModelShape, w: LayerWeights, q: string, kv: LayerKv, mask?: string): string {
   const d = s.headDim;
-  const keysT = g.op('Transpose', [repeatKv(g, kv.keys, s)], { perm: [0, 2, 1] });
+  const group = s.heads / s.kvHeads;
   // Scaling q before the product costs L·d multiplications instead of L².
   const scaled = g.op('Mul', [q, g.floats([1 / Math.sqrt(d)], true)]);
-  const scores = g.op('MatMul', [scaled, keysT], undefined, 'scores');
-  const probs = g.op('Softmax', [mask === undefined ? scores : g.op('Add', [scores, mask], undefined, 'masked')], { axis: -1 });
-  const context = g.op('MatMul', [probs, repeatKv(g, kv.values, s)], undefined, 'context');
-  const merged = g.op('Reshape', [g.op('Transpose', [context], { perm: [1, 0, 2] }), g.ints([-1, s.heads * d])]);
+  const grouped = g.op('Reshape', [scaled, g.ints([s.kvHeads, -1, d])], undefined, 'query_groups');
+  const keysT = g.op('Transpose', [kv.keys], { perm: [0, 2, 1] });
+  const scores = g.op('MatMul', [grouped, keysT], undefined, 'scores');
+  let context: string;
+  if (mask === undefined) {
+    context = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), kv.values], undefined, 'context');
+  } else {
+    // [kvHeads, group, L, T], where the mask [L, T] broadcasts; the values [kvHeads, 1, T, d] too.
+    const perHead = g.op('Reshape', [scores, g.op('Concat', [g.ints([s.kvHeads, group]), g.op('Shape', [mask])], { axis: 0 })]);
+    const probs = g.op('Softmax', [g.op('Add', [perHead, mask], undefined, 'masked')], { axis: -1 });
+    context = g.op('MatMul', [probs, g.op('Unsqueeze', [kv.values, g.ints([1])])], undefined, 'context');
+  }
+  // [kvHeads, group·L, d] (or [kvHeads, group, L, d]) → [heads, L, d] → [L, heads·d].
+  const perQueryHead = g.op('Reshape', [context, g.ints([s.heads, -1, d])]);
+  const merged = g.op('Reshape', [g.op('Transpose', [perQueryHead], { perm: [1, 0, 2] }), g.ints([-1, s.heads * d])]);
   return g.linear(merged, w.o);
 }

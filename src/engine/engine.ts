@@ -90,7 +90,7 @@ class Engine implements LoadedEngine {
       maxCanvasTokens: manifest.maxCanvasTokens,
       sizeBytes: modelFilesBytes(manifest),
       ...(manifest.family === undefined ? {} : { family: manifest.family }),
-      ...(runner instanceof CachedModel ? { cachedRefreshEvery: runner.refreshEvery } : {}),
+      ...(runner instanceof CachedModel && runner.refreshEvery > 0 ? { cachedRefreshEvery: runner.refreshEvery } : {}),
     };
     this.banned = bannedTokens(manifest, tokenizer);
     const { pad, eos } = manifest.specialTokens;

@@ -17,18 +17,21 @@ export type TokenAxes = Readonly<Record<string, TokenAxis>>;
 
 /**
  * Token axes of every graph a manifest can name (runners/*: FULL_IO, SPLIT_DENOISE_IO,
- * splitContextIO). The engine fits head and tail tokens inside maxContextTokens (engine.ts `budget`).
+ * splitContextIO, CACHED_IO). The engine fits head and tail tokens inside maxContextTokens (engine.ts `budget`).
  */
-export function graphTokenAxes(m: Pick<ModelManifest, 'maxContextTokens' | 'maxCanvasTokens'>): { context: TokenAxes; denoise: TokenAxes; full: TokenAxes } {
+export function graphTokenAxes(m: Pick<ModelManifest, 'maxContextTokens' | 'maxCanvasTokens'>): { context: TokenAxes; denoise: TokenAxes; full: TokenAxes; cached: TokenAxes } {
   const context: TokenAxis = { axis: 1, tokens: m.maxContextTokens, claim: `maxContextTokens = ${m.maxContextTokens}` };
   const canvas: TokenAxis = { axis: 1, tokens: m.maxCanvasTokens, claim: `maxCanvasTokens = ${m.maxCanvasTokens}` };
   // Keys and values are [layers, 1, heads, context tokens, headDim].
   const cache: TokenAxis = { ...context, axis: 3 };
   const total = m.maxContextTokens + m.maxCanvasTokens;
+  const sequence: TokenAxis = { axis: 1, tokens: total, claim: `maxContextTokens + maxCanvasTokens = ${total}` };
   return {
     context: { input_ids: context, position_ids: context },
     denoise: { canvas_ids: canvas, canvas_position_ids: canvas, keys: cache, values: cache },
-    full: { input_ids: { axis: 1, tokens: total, claim: `maxContextTokens + maxCanvasTokens = ${total}` } },
+    full: { input_ids: sequence },
+    // A refresh runs the whole sequence; a denoising pass the canvas against the rest's keys and values.
+    cached: { input_ids: sequence, position_ids: sequence, past_keys: cache, past_values: cache },
   };
 }
 

@@ -7,7 +7,7 @@ import type { DeviceInfo } from '../../protocol/protocol';
 import type { EngineLoadOptions } from '../api';
 import { ModelLoadError, describeError } from '../errors';
 import { graphTokenAxes } from '../graphLimits';
-import { CACHED_CONTEXT_IO, CachedModel } from '../runners/cached';
+import { CACHED_IO, CachedModel } from '../runners/cached';
 import { FULL_IO, FullModel } from '../runners/full';
 import type { CanvasModel } from '../runners/model';
 import { OnnxScorer } from '../runners/scorer';
@@ -57,8 +57,8 @@ function openModel(m: ModelManifest, open: OpenOptions, refreshEvery: number): P
     case 'split':
       return openSplit(m, open);
     case 'full':
-      // Only the graphs the mode runs are opened: each session holds its own copy of the weights.
-      return m.kvCache !== undefined && refreshEvery > 0 ? openCached(m, m.kvCache, open, refreshEvery) : openFull(m, open);
+      // The cached graph runs both modes (refreshing every pass is exact); the full graph only where there is none.
+      return m.kvCache !== undefined ? openCached(m, m.kvCache, open, refreshEvery) : openFull(m, open);
   }
 }
 
@@ -80,17 +80,16 @@ async function openCached(m: FullManifest, kv: KvCacheShape, open: OpenOptions, 
   const axes = graphTokenAxes(m);
   const cache = [kv.layers, 1, kv.heads, null, kv.headDim];
   const { sessions, device, warnings } = await openSessions(
-    {
-      context: { file: m.files.context!, ...CACHED_CONTEXT_IO, dims: { keys: cache, values: cache }, tokenAxes: axes.full },
-      denoise: { file: m.files.denoise!, ...SPLIT_DENOISE_IO, dims: { keys: cache, values: cache, logits: [1, null, m.vocabSize] }, tokenAxes: axes.denoise },
-    },
+    { cached: { file: m.files.cached!, ...CACHED_IO, dims: { past_keys: cache, past_values: cache, keys: cache, values: cache, logits: [1, null, m.vocabSize] }, tokenAxes: axes.cached } },
     open,
   );
-  return { model: new CachedModel(sessions.context, sessions.denoise, m.vocabSize, kv, m.shiftedLogits, refreshEvery), device, warnings };
+  return { model: new CachedModel(sessions.cached, m.vocabSize, kv, m.shiftedLogits, refreshEvery), device, warnings };
 }
 
 async function openFull(m: FullManifest, open: OpenOptions): Promise<OpenedModel> {
   const axes = graphTokenAxes(m);
   const { sessions, device, warnings } = await openSessions({ model: { file: m.files.model, ...FULL_IO, dims: { logits: [1, null, m.vocabSize] }, tokenAxes: axes.full } }, open);
-  return { model: new FullModel(sessions.model, m.vocabSize, m.shiftedLogits), device, warnings };
+  // Converted by an earlier version: its two cached-mode graphs are not run (manifest.ts earlierCachedGraphs).
+  const earlier = m.earlierCachedGraphs ? [`${m.dir} was converted by an earlier version whose cached mode this one does not run: it runs in exact mode (slower); convert it again for the cached mode`] : [];
+  return { model: new FullModel(sessions.model, m.vocabSize, m.shiftedLogits), device, warnings: [...warnings, ...earlier] };
 }

@@ -98,16 +98,21 @@ export interface SplitManifest extends ManifestBase {
 }
 
 /**
- * One graph over the whole sequence, run per pass; optionally also the cached mode's `context` and
- * `denoise` graphs (models/README.md, "Cached mode"), present together with their `kvCache`.
+ * One graph over the whole sequence, run per pass; optionally also the cached mode's graph
+ * (models/README.md, "Cached mode"), present together with its `kvCache`.
  */
 export interface FullManifest extends ManifestBase {
   contract: 'full';
-  files: SharedFiles & { model: string; context?: string; denoise?: string };
+  files: SharedFiles & { model: string; cached?: string };
   /** logits[i] predicts token i+1 (the Dream family). */
   shiftedLogits: boolean;
-  /** The cached mode's key/value shape; present exactly when files.context and files.denoise are. */
+  /** The cached mode's key/value shape; present exactly when files.cached is. */
   kvCache?: KvCacheShape;
+  /**
+   * The folder names the two cached-mode graphs (`files.context`, `files.denoise`) of an earlier
+   * conversion, which the engine no longer runs: it runs exact mode and says to convert again.
+   */
+  earlierCachedGraphs?: true;
 }
 
 /** A validated manifest: one variant per graph contract. */
@@ -254,11 +259,13 @@ function readFull(json: ManifestJson, base: ManifestBase): FullManifest {
   // Refused, not ignored: a full graph has no context pass whose order it could set.
   if (root.contextAttention !== undefined) fail('"contextAttention" applies to the split contract only');
   if (root.maxSuffixGap !== undefined) fail('"maxSuffixGap" applies to the split contract only');
-  // The cached mode: both graphs and their cache shape, or none of them.
-  const cached = ['context', 'denoise'].filter((key) => json.files[key] !== undefined);
-  if (cached.length === 0 && root.kvCache === undefined) return { ...base, contract: 'full', files, shiftedLogits };
-  for (const key of ['context', 'denoise'] as const) files[key] = filePath(json, key, 'full', 'the cached mode');
-  const kvCache = readKvCache(root, 'the cached mode\'s graphs "files.context" and "files.denoise"', fail);
+  const earlier = json.files.context !== undefined && json.files.denoise !== undefined && json.files.cached === undefined;
+  // The cached mode: its graph and its cache shape, or neither.
+  if (json.files.cached === undefined && (root.kvCache === undefined || earlier)) {
+    return { ...base, contract: 'full', files, shiftedLogits, ...(earlier ? { earlierCachedGraphs: true as const } : {}) };
+  }
+  files.cached = filePath(json, 'cached', 'full', 'the cached mode');
+  const kvCache = readKvCache(root, 'the cached mode\'s graph "files.cached"', fail);
   return { ...base, contract: 'full', files, shiftedLogits, kvCache };
 }
 

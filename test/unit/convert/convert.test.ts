@@ -53,7 +53,7 @@ describe('convert: a checkpoint to a model folder', function () {
       const to = path.join(tmp, 'out');
       const progress: number[] = [];
       const result = await convertCheckpoint(source, { to, weights: 'fp32', onProgress: (p) => progress.push(p.tensorsDone) });
-      assert.deepEqual(fs.readdirSync(to).sort(), ['context.onnx', 'denoise.onnx', 'dllm.json', 'model.onnx', 'model.onnx.data', 'tokenizer.json']);
+      assert.deepEqual(fs.readdirSync(to).sort(), ['cached.onnx', 'dllm.json', 'model.onnx', 'model.onnx.data', 'tokenizer.json']);
       assert.deepEqual(fs.readdirSync(tmp).sort(), ['hf-model', 'out']);
       assert.equal(progress.at(-1), progress.length);
 

@@ -138,20 +138,27 @@ describe('engine/model/manifest', () => {
       assert.equal(m.shiftedLogits, false, 'unshifted when dllm.json leaves it out');
     });
 
-    it('reads the cached mode of a full manifest: its two graphs and their kvCache, all or none', () => {
-      const cachedFiles = { tokenizer: 'tokenizer.json', model: 'model.onnx', context: 'context.onnx', denoise: 'denoise.onnx' };
+    it('reads the cached mode of a full manifest: its graph and its kvCache, both or neither', () => {
+      const cachedFiles = { tokenizer: 'tokenizer.json', model: 'model.onnx', cached: 'cached.onnx' };
       const m = parse({ ...fullJson(), files: cachedFiles });
       assert.ok(m.contract === 'full');
       assert.deepEqual(m.kvCache, { layers: 2, heads: 2, headDim: 8 });
-      assert.equal(m.files.context, path.join(t.dir, 'context.onnx'));
-      assert.equal(m.files.denoise, path.join(t.dir, 'denoise.onnx'));
+      assert.equal(m.files.cached, path.join(t.dir, 'cached.onnx'));
+      assert.ok(!('earlierCachedGraphs' in m));
       const noCache: Record<string, unknown> = { ...fullJson(), files: cachedFiles };
       delete noCache.kvCache;
-      assert.equal(refusal(noCache), 'missing required field "kvCache" (required by the cached mode\'s graphs "files.context" and "files.denoise")');
-      assert.equal(refusal({ ...fullJson(), files: { ...cachedFiles, denoise: undefined } }), 'missing required field "files.denoise" (required by the cached mode)');
-      // kvCache alone names graphs that are not there.
-      assert.equal(refusal(fullJson()), 'missing required field "files.context" (required by the cached mode)');
+      assert.equal(refusal(noCache), 'missing required field "kvCache" (required by the cached mode\'s graph "files.cached")');
+      // kvCache alone names a graph that is not there.
+      assert.equal(refusal(fullJson()), 'missing required field "files.cached" (required by the cached mode)');
       assert.equal(refusal({ ...fullJson(), files: cachedFiles, kvCache: { layers: 2, heads: 0, headDim: 8 } }), '"kvCache.heads" must be an integer >= 1');
+    });
+
+    it('a folder with the two cached-mode graphs of an earlier conversion reads as exact mode, marked as such', () => {
+      const m = parse({ ...fullJson(), files: { tokenizer: 'tokenizer.json', model: 'model.onnx', context: 'context.onnx', denoise: 'denoise.onnx' } });
+      assert.ok(m.contract === 'full');
+      assert.equal(m.earlierCachedGraphs, true);
+      assert.ok(!('kvCache' in m), 'no cached mode');
+      assert.deepEqual(Object.keys(m.files).sort(), ['model', 'tokenizer']);
     });
 
     it('reads maxSuffixGap on a split manifest, refuses a bad one and one on a full manifest', () => {

@@ -1,13 +1,15 @@
 /**
- * The cached mode of a converted model against its exact mode, pass by pass, on tiny random
- * checkpoints of both families: refreshed every pass it gives the full graph's canvas logits; with
- * a longer interval, the refresh passes do and the passes between drift; the load options pick
- * the mode, and the model info says which runs.
+ * The cached mode of a converted model against its full graph, pass by pass, on tiny random
+ * checkpoints of both families: the exact mode (refresh every pass, through the cached graph) and
+ * refresh interval 1 give the full graph's canvas logits; with a longer interval, the refresh
+ * passes do and the passes between drift; the load options pick the mode, and the model info says
+ * which runs.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { convertCheckpoint } from '../../../../src/convert/convert';
 import { loadParts } from '../../../../src/engine/model/load';
 import { loadEngine } from '../../../../src/engine/engine';
@@ -59,21 +61,24 @@ describe('engine/runners/cached: the cached mode of a converted model', function
         const dir = await convertTiny(spec);
         const mask = spec.vocab - 2;
         const layout = layoutOf(prefix);
+        const full = new FullModel(await ort.InferenceSession.create(path.join(dir, 'model.onnx')), spec.vocab, spec.family === 'dream');
         const [exact, every1, every3] = await Promise.all([open(dir, 0), open(dir, 1), open(dir, 3)]);
         try {
-          assert.ok(exact instanceof FullModel && every1 instanceof CachedModel && every3 instanceof CachedModel);
-          const want = await passes(exact, layout, mask);
+          assert.ok(exact instanceof CachedModel && every1 instanceof CachedModel && every3 instanceof CachedModel);
+          const want = await passes(full, layout, mask);
+          const k0 = await passes(exact, layout, mask);
           const k1 = await passes(every1, layout, mask);
           const k3 = await passes(every3, layout, mask);
           want.forEach((w, p) => {
             assert.equal(k1[p]!.length, N * spec.vocab);
+            assert.ok(maxDiff(k0[p]!, w) <= 1e-4, `exact, pass ${p}: ${maxDiff(k0[p]!, w)}`);
             assert.ok(maxDiff(k1[p]!, w) <= 1e-4, `k=1, pass ${p}: ${maxDiff(k1[p]!, w)}`);
             const drift = maxDiff(k3[p]!, w);
             if (p % 3 === 0) assert.ok(drift <= 1e-4, `k=3, refresh pass ${p}: ${drift}`);
             else assert.ok(drift > 1e-4, `k=3, pass ${p} between refreshes uses stale keys/values: ${drift}`);
           });
         } finally {
-          await Promise.all([exact.dispose(), every1.dispose(), every3.dispose()]);
+          await Promise.all([full.dispose(), exact.dispose(), every1.dispose(), every3.dispose()]);
         }
       });
     }
