@@ -225,6 +225,7 @@ function manifestJson(f: ManifestFacts): Record<string, unknown> {
     maxCanvasTokens: f.limits.maxCanvasTokens,
     // The cached mode's keys and values per layer: the key/value heads, before they are repeated.
     kvCache: { layers: s.layers, heads: s.kvHeads, headDim: s.headDim },
+    ropeTheta: s.ropeTheta,
     architecture: {
       family: f.family.id, vocab_size: s.vocab, d_model: s.hidden, n_layers: s.layers, n_heads: s.heads, n_kv_heads: s.kvHeads,
       head_dim: s.headDim, ffn_hidden: s.ffn, rope_theta: s.ropeTheta, norm_eps: s.normEps, max_positions: s.maxPositions,

@@ -137,7 +137,8 @@ class Engine implements LoadedEngine {
         device: this.device.provider,
       };
       if (control.isCancelled?.()) return cancelledBeforeStart(started, canvasLength, this.device.provider);
-      pass = await this.runner.begin(layout);
+      pass = await this.runner.begin(layout, input.document);
+      stats.contextReused = pass.contextReused ?? 0;
     }
     let firstPass: FirstPassDump | undefined;
     const denoiseStarted = performance.now();
@@ -153,7 +154,7 @@ class Engine implements LoadedEngine {
           // The suffix moves with the canvas's end: a new context, and the probe's logits no longer apply.
           layout = { ...layout, canvasLength: denoiseLength };
           const probed = pass;
-          pass = await this.runner.begin(layout);
+          pass = await this.runner.begin(layout, input.document);
           probed.release();
         }
       }
@@ -234,6 +235,7 @@ class Engine implements LoadedEngine {
 
   forgetDocument(document: string): void {
     this.documents?.forget(document);
+    this.runner.forget?.(document);
   }
 
   async dispose(): Promise<void> {

@@ -3,11 +3,11 @@
  * onnxruntime behind the runner its contract names.
  */
 import { cachedRefreshEveryDefault } from '../../protocol/cachedMode';
-import type { DeviceInfo } from '../../protocol/protocol';
+import { type DeviceInfo, contextCacheDefaultMiB } from '../../protocol/protocol';
 import type { EngineLoadOptions } from '../api';
 import { ModelLoadError, describeError } from '../errors';
 import { graphTokenAxes } from '../graphLimits';
-import { CACHED_IO, CachedModel } from '../runners/cached';
+import { CACHED_IO, CachedModel, type CachedModelOptions } from '../runners/cached';
 import { FULL_IO, FullModel } from '../runners/full';
 import type { CanvasModel } from '../runners/model';
 import { OnnxScorer } from '../runners/scorer';
@@ -38,8 +38,11 @@ export async function loadParts(options: EngineLoadOptions): Promise<ModelParts>
   if (tokenizer.size > manifest.vocabSize) {
     throw new ModelLoadError(manifest.files.tokenizer, `tokenizer has ${tokenizer.size} tokens but ${MANIFEST_FILE} says vocabSize ${manifest.vocabSize}`);
   }
-  const refreshEvery = options.cachedRefreshEvery ?? cachedRefreshEveryDefault;
-  const opened = await openModel(manifest, { device: options.device, threads: options.threads, log: options.log }, refreshEvery);
+  const cached: CachedModeChoice = {
+    refreshEvery: options.cachedRefreshEvery ?? cachedRefreshEveryDefault,
+    maxDocumentBytes: options.contextCacheBytes ?? contextCacheDefaultMiB * 2 ** 20,
+  };
+  const opened = await openModel(manifest, { device: options.device, threads: options.threads, log: options.log }, cached);
   let scorer: OnnxScorer | undefined;
   try {
     // One thread: the softmax is small, and a second spinning thread pool would compete with the model's.
@@ -52,13 +55,16 @@ export async function loadParts(options: EngineLoadOptions): Promise<ModelParts>
 }
 
 /** The one place a contract picks its runner: a new contract adds its case here. */
-function openModel(m: ModelManifest, open: OpenOptions, refreshEvery: number): Promise<OpenedModel> {
+/** The cached mode's settings: its refresh interval and the memory for documents' keys and values. */
+type CachedModeChoice = Pick<CachedModelOptions, 'refreshEvery' | 'maxDocumentBytes'>;
+
+function openModel(m: ModelManifest, open: OpenOptions, cached: CachedModeChoice): Promise<OpenedModel> {
   switch (m.contract) {
     case 'split':
       return openSplit(m, open);
     case 'full':
       // The cached graph runs both modes (refreshing every pass is exact); the full graph only where there is none.
-      return m.kvCache !== undefined ? openCached(m, m.kvCache, open, refreshEvery) : openFull(m, open);
+      return m.kvCache !== undefined ? openCached(m, m.kvCache, open, cached) : openFull(m, open);
   }
 }
 
@@ -76,14 +82,14 @@ async function openSplit(m: SplitManifest, open: OpenOptions): Promise<OpenedMod
   return { model: new SplitModel(sessions.context, sessions.denoise, m.vocabSize, kv, m.contextAttention), device, warnings };
 }
 
-async function openCached(m: FullManifest, kv: KvCacheShape, open: OpenOptions, refreshEvery: number): Promise<OpenedModel> {
+async function openCached(m: FullManifest, kv: KvCacheShape, open: OpenOptions, cached: CachedModeChoice): Promise<OpenedModel> {
   const axes = graphTokenAxes(m);
   const cache = [kv.layers, 1, kv.heads, null, kv.headDim];
   const { sessions, device, warnings } = await openSessions(
     { cached: { file: m.files.cached!, ...CACHED_IO, dims: { past_keys: cache, past_values: cache, keys: cache, values: cache, logits: [1, null, m.vocabSize] }, tokenAxes: axes.cached } },
     open,
   );
-  return { model: new CachedModel(sessions.cached, m.vocabSize, kv, m.shiftedLogits, refreshEvery), device, warnings };
+  return { model: new CachedModel(sessions.cached, m.vocabSize, kv, m.shiftedLogits, { ...cached, ropeTheta: m.ropeTheta }), device, warnings };
 }
 
 async function openFull(m: FullManifest, open: OpenOptions): Promise<OpenedModel> {

@@ -108,6 +108,8 @@ export interface FullManifest extends ManifestBase {
   shiftedLogits: boolean;
   /** The cached mode's key/value shape; present exactly when files.cached is. */
   kvCache?: KvCacheShape;
+  /** The rotary base of the keys the cached mode keeps, with which a reused key moves to a new position; absent: reused keys never move. */
+  ropeTheta?: number;
   /**
    * The folder names the two cached-mode graphs (`files.context`, `files.denoise`) of an earlier
    * conversion, which the engine no longer runs: it runs exact mode and says to convert again.
@@ -266,7 +268,9 @@ function readFull(json: ManifestJson, base: ManifestBase): FullManifest {
   }
   files.cached = filePath(json, 'cached', 'full', 'the cached mode');
   const kvCache = readKvCache(root, 'the cached mode\'s graph "files.cached"', fail);
-  return { ...base, contract: 'full', files, shiftedLogits, kvCache };
+  const theta = root.ropeTheta;
+  if (theta !== undefined && (typeof theta !== 'number' || !Number.isFinite(theta) || theta <= 1)) fail('"ropeTheta" must be a number above 1');
+  return { ...base, contract: 'full', files, shiftedLogits, kvCache, ...(theta === undefined ? {} : { ropeTheta: theta as number }) };
 }
 
 function readShiftedLogits(root: Record<string, unknown>, fail: Fail): boolean {

@@ -25,8 +25,10 @@ export interface SequenceLayout {
 
 /** One request's forward function. */
 export interface CanvasPass {
-  /** Milliseconds spent preparing the context (split: the context graph; full: 0). */
+  /** Milliseconds spent preparing the context (split: the context graph; cached: refreshes; full: 0). */
   readonly encodeMs: number;
+  /** Context tokens whose keys and values came from the document's last request (cached mode). */
+  readonly contextReused?: number;
   /** canvas: ids [N] → logits [N × V], row j for canvas position j. */
   forward(canvas: Int32Array): Promise<Float32Array>;
   release(): void;
@@ -34,7 +36,10 @@ export interface CanvasPass {
 
 export interface CanvasModel {
   readonly vocabSize: number;
-  begin(layout: SequenceLayout): Promise<CanvasPass>;
+  /** `document`: where the model keeps what a document's next request can reuse (cached mode). */
+  begin(layout: SequenceLayout, document?: string): Promise<CanvasPass>;
+  /** Drops what is kept for a closed document. */
+  forget?(document: string): void;
   dispose(): Promise<void>;
   /** Present when the context can be encoded a few tokens at a time (a causal split model). */
   readonly extendable?: ExtendableContext;
