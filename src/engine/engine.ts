@@ -138,7 +138,11 @@ class Engine implements LoadedEngine {
       };
       if (control.isCancelled?.()) return cancelledBeforeStart(started, canvasLength, this.device.provider);
       pass = await this.runner.begin(layout, input.document);
-      stats.contextReused = pass.contextReused ?? 0;
+      if (pass.contextReused !== undefined) {
+        // Cached mode: the first pass encodes the context tokens it could not take from the document's last request.
+        stats.contextReused = pass.contextReused;
+        stats.contextEncoded = promptTokens - pass.contextReused;
+      }
     }
     let firstPass: FirstPassDump | undefined;
     const denoiseStarted = performance.now();

@@ -19,6 +19,7 @@ const usage = `npm run bench:typing -- [options]
   --model DIR      a model folder to type into instead (repeatable)
   --device D       auto | cpu | gpu (default auto)
   --threads N      CPU threads of the engine
+  --refresh-every K  a converted model's cached mode: refresh every K passes (0 = exact)
   --out DIR        output folder (default test-results/typing)`;
 
 const defaultTypingContexts = [448, 1536];
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
     if ('skipped' in made) throw new Error(`${made.skipped}; give --model DIR`);
     dirs = made.dirs;
   }
-  const runs = await runTyping(dirs, engineChoice({ device: values.device, threads: values.threads }), typingText(chars), extensionDefaults(interval), (line) => process.stderr.write(`${line}\n`));
+  const runs = await runTyping(dirs, engineChoice({ device: values.device, threads: values.threads, 'refresh-every': values['refresh-every'] }), typingText(chars), extensionDefaults(interval), (line) => process.stderr.write(`${line}\n`));
   const out = path.resolve(values.out ?? path.join(repoRoot, 'test-results', 'typing'));
   fs.mkdirSync(out, { recursive: true });
   const markdown = `# Typing\n\n${typingMarkdown(runs)}\n`;

@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { convertCheckpoint } from '../../../../src/convert/convert';
+import { loadEngine } from '../../../../src/engine/engine';
 import { loadParts } from '../../../../src/engine/model/load';
 import { CachedModel } from '../../../../src/engine/runners/cached';
 import { LaidOut, alignSequences, rotateKeys, uncovered } from '../../../../src/engine/runners/cachedReuse';
@@ -116,6 +117,28 @@ describe('engine/runners/cachedReuse: a document’s next request in the cached 
       }
     });
   }
+
+  it('the engine: a keystroke later, a request on the same document encodes only what it could not reuse, and says so', async () => {
+    const dir = await convertTiny(DREAM_SPEC);
+    const engine = await loadEngine({ modelDir: dir, device: 'cpu', threads: 1, cachedRefreshEvery: 8 });
+    try {
+      const request = (prefix: string, document?: string) =>
+        engine.infill({ prefix, suffix: ')\nprint(total)\n', maxTokens: 4, stepBudget: 2, sampler: { kind: 'saber' }, ...(document ? { document } : {}) });
+      const cold = await request('def add(a, b):\n    total = a + b\n    return add(a', 'file:///a.py');
+      assert.equal(cold.stats.contextReused, 0);
+      assert.equal(cold.stats.contextEncoded, cold.stats.promptTokens);
+      const warm = await request('def add(a, b):\n    total = a + b\n    return add(a,', 'file:///a.py');
+      assert.ok(warm.stats.contextReused > warm.stats.promptTokens / 2, `reused ${warm.stats.contextReused} of ${warm.stats.promptTokens}`);
+      assert.equal(warm.stats.contextEncoded, warm.stats.promptTokens - warm.stats.contextReused);
+      assert.equal(typeof warm.text, 'string');
+      // Without a document nothing is kept or reused.
+      assert.equal((await request('def add(a, b):\n    total = a + b\n    return add(a,')).stats.contextReused, 0);
+      engine.forgetDocument('file:///a.py');
+      assert.equal((await request('def add(a, b):\n    total = a + b\n    return add(a, ', 'file:///a.py')).stats.contextReused, 0);
+    } finally {
+      await engine.dispose();
+    }
+  });
 
   it('reuses nothing in exact mode, or once the earlier keys and values are a full interval old', async () => {
     const dir = await convertTiny(LLADA_SPEC);
