@@ -21,7 +21,9 @@ model folder for dLLM Complete (dllm.json, model.onnx, model.onnx.data, tokenize
 
   --from HF_DIR      the checkpoint folder
   --to MODEL_DIR     the model folder to create (must not exist, or be empty)
-  --weights W        storage of the weight matrices: ${WEIGHT_STORAGES.join(' or ')} (default fp16)
+  --weights W        storage of the weight matrices: ${WEIGHT_STORAGES.join(', ')} (default fp16);
+                     int8 / int4: blocks of 32 (MatMulNBits); int8-channel: int8 per output channel
+                     (DynamicQuantizeMatMul, the fastest on a CPU with AVX-512 VNNI)
   --family F         the model family when config.json does not name it: ${FAMILY_IDS.join(', ')}
   --context N        maxContextTokens (default: the model's trained length, at most 1024)
   --canvas N         maxCanvasTokens (default 128)

@@ -33,7 +33,7 @@ const DISK_MARGIN = 64 * 1024 * 1024;
 export interface ConvertOptions {
   /** The model folder to create; refused when it exists and is not empty. */
   to: string;
-  /** Storage of the weight matrices (default fp16): fp32, fp16, int8 or int4 (weightsFile.ts). */
+  /** Storage of the weight matrices (default fp16): fp32, fp16, int8, int4 or int8-channel (storages.ts). */
   weights?: string;
   /** A family id that overrides config.json's (e.g. `dream` for Open-dCoder, whose config says qwen2). */
   family?: string;

@@ -4,12 +4,15 @@
  * weights layout in the order the graph first uses them (which is the order they are streamed).
  * Weights stored as fp16 are cast to fp32 once where the graph reads them; onnxruntime folds the
  * cast into an fp32 constant at load, so the graph computes in fp32 either way. With int8 / int4
- * storage every Linear is one com.microsoft.MatMulNBits over its quantized matrix instead (a tied
- * head gets a quantized copy of the table), and the other matrices (the embedding table) stay fp16.
+ * storage every Linear is one com.microsoft.MatMulNBits over its quantized matrix instead, with
+ * int8-channel one com.microsoft.DynamicQuantizeMatMul over int8 codes per output channel (a tied
+ * head gets a quantized copy of the table either way), and the other matrices (the embedding table)
+ * stay fp16.
  */
 import { onnx } from 'onnx-proto';
 import { AttributeValue, DataType, MS_DOMAIN, inlineTensorProto, externalTensorProto, nodeProto } from './onnx';
 import { QUANT_BLOCK, QuantBits, quantizedShapes } from './quantize';
+import { channelShapes } from './quantizeChannel';
 import { QuantPart, WeightStorage, WeightsLayout, storageBits } from './weightsFile';
 
 /**
@@ -36,6 +39,7 @@ export class GraphBuilder {
   private readonly stored = new Map<string, { name: string; type: DataType }>();
   private readonly asFloat = new Map<string, string>();
   private readonly quantized = new Map<string, QuantizedWeight>();
+  private readonly perChannel = new Map<string, { data: string; scales: string }>();
 
   constructor(
     private readonly layout: WeightsLayout,
@@ -111,6 +115,15 @@ export class GraphBuilder {
 
   /** x · Wᵀ (+ b) for a Hugging Face Linear weight W [out, in] and x [rows, in]. */
   linear(x: string, weight: string, bias?: string): string {
+    if (this.storage === 'int8-channel') {
+      const q = this.channelWeight(weight);
+      // A [rows, K] · B [K, N] · b_scale, activations quantized to uint8 per tensor at run time; no
+      // b_zero_point (symmetric codes); the bias as its fifth input.
+      const inputs = [x, q.data, q.scales, ...(bias !== undefined ? ['', this.weight(bias)] : [])];
+      const id = `linear_${this.count++}`;
+      this.nodes.push(nodeProto({ op: 'DynamicQuantizeMatMul', domain: MS_DOMAIN, inputs, outputs: [id], name: id }));
+      return id;
+    }
     const bits = storageBits(this.storage);
     if (bits === undefined) {
       const inputs = [x, this.weight(weight), ...(bias !== undefined ? [this.weight(bias)] : [])];
@@ -145,6 +158,24 @@ export class GraphBuilder {
       n, k, bits,
     };
     this.quantized.set(name, q);
+    return q;
+  }
+
+  /** W [N, K] as int8 codes B [K, N] and scales [N], under its own names (as quantizedWeight). */
+  private channelWeight(name: string): { data: string; scales: string } {
+    const known = this.perChannel.get(name);
+    if (known) return known;
+    const dims = this.shapes.get(name);
+    if (dims?.length !== 2) throw new Error(`no matrix shape for weight ${name}`);
+    const [n, k] = dims as [number, number];
+    const shapes = channelShapes(n, k);
+    const part = (suffix: string, partName: QuantPart, type: DataType, partDims: number[]): string => {
+      const planned = this.layout.add(`${name}.${suffix}`, partDims, type, { source: name, part: partName, n, k, bits: 8, perChannel: true });
+      this.initializers.push(externalTensorProto(planned.name, type, partDims, planned));
+      return planned.name;
+    };
+    const q = { data: part('q8c', 'data', DataType.INT8, shapes.data), scales: part('channel_scales', 'scales', DataType.FLOAT, shapes.scales) };
+    this.perChannel.set(name, q);
     return q;
   }
 }

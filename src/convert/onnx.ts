@@ -25,6 +25,7 @@ export function elementBytes(type: DataType): number {
     case DataType.FLOAT16:
       return 2;
     case DataType.UINT8:
+    case DataType.INT8:
       return 1;
     case DataType.INT64:
       return 8;

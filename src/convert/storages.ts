@@ -6,11 +6,16 @@
 
 /**
  * How the weight matrices are stored; vectors (norms, biases) always stay fp32. int8 and int4 store
- * the Linear layers for MatMulNBits (the embedding table stays fp16).
+ * the Linear layers for MatMulNBits (blocks of 32 weights, each with a scale and a zero point).
+ * int8-channel stores them as symmetric int8 with one scale per output channel for
+ * DynamicQuantizeMatMul, which quantizes the activations to uint8 per tensor at run time: the
+ * fastest on a CPU with AVX-512 VNNI, at the cost of a per-tensor activation scale (an input
+ * channel of outsized values coarsens every other one). With every quantized storage the embedding
+ * table stays fp16.
  */
-export type WeightStorage = 'fp32' | 'fp16' | 'int8' | 'int4';
+export type WeightStorage = 'fp32' | 'fp16' | 'int8' | 'int4' | 'int8-channel';
 
-export const WEIGHT_STORAGES: readonly WeightStorage[] = ['fp32', 'fp16', 'int8', 'int4'];
+export const WEIGHT_STORAGES: readonly WeightStorage[] = ['fp32', 'fp16', 'int8', 'int4', 'int8-channel'];
 
 /**
  * int8: measured the fastest on a CPU (faster than int4 and fp32), with a fifth to a tenth of int4's

@@ -3,20 +3,22 @@
  * steps: the layout gives every tensor its aligned offset from names and shapes alone (so the
  * graph, the expected size and the disk-space check exist before a byte is read), and the writer
  * then streams the tensors from the checkpoint one at a time, in layout order, so memory holds one
- * tensor (and its fp16 or quantized copy) at most. A quantized matrix is three initializers (codes,
- * scales, zero points) planned side by side and encoded from one read of its checkpoint tensor.
+ * tensor (and its fp16 or quantized copy) at most. A quantized matrix is two or three initializers
+ * (codes, scales, and for MatMulNBits zero points) planned side by side and encoded from one read of
+ * its checkpoint tensor.
  */
 import * as fs from 'node:fs';
 import { float32ToFloat16Array } from './dtypes';
 import { ConvertError } from './errors';
 import { DataType, ExternalPlacement, elementBytes } from './onnx';
 import { QuantBits, QuantizedMatrix, quantizeMatrix } from './quantize';
+import { ChannelQuantizedMatrix, quantizeChannels } from './quantizeChannel';
 import type { WeightStorage } from './storages';
 import type { TensorSource } from './tensors';
 
 export { WEIGHT_STORAGES, weightsForDevice, type WeightStorage } from './storages';
 
-/** The code width of a quantized storage; undefined for fp32 and fp16. */
+/** The code width of a MatMulNBits storage; undefined for the others (int8-channel included). */
 export function storageBits(storage: WeightStorage): QuantBits | undefined {
   return storage === 'int8' ? 8 : storage === 'int4' ? 4 : undefined;
 }
@@ -32,6 +34,8 @@ export interface QuantizedOrigin {
   n: number;
   k: number;
   bits: QuantBits;
+  /** Symmetric int8 per output channel for DynamicQuantizeMatMul (bits 8); absent: MatMulNBits blocks. */
+  perChannel?: true;
 }
 
 /**
@@ -111,13 +115,13 @@ export async function writeWeights(file: string, layout: WeightsLayout, source: 
     // Progress counts the tensors' bytes, not the alignment padding between them.
     const bytesTotal = layout.tensors.reduce((n, t) => n + t.length, 0);
     // A quantized matrix's parts follow each other: it is read and encoded once, for the first.
-    let encoded: { source: string; matrix: QuantizedMatrix } | undefined;
+    let encoded: { source: string; matrix: QuantizedMatrix | ChannelQuantizedMatrix } | undefined;
     for (const [i, t] of layout.tensors.entries()) {
       throwIfAborted(options.signal);
       let stored: ArrayBufferView;
       if (t.quantized) {
         const q = t.quantized;
-        if (encoded?.source !== q.source) encoded = { source: q.source, matrix: quantizeMatrix(read(source, q.source, q.n * q.k), q.n, q.k, q.bits) };
+        if (encoded?.source !== q.source) encoded = { source: q.source, matrix: encode(read(source, q.source, q.n * q.k), q) };
         stored = quantizedPart(encoded.matrix, q.part);
       } else {
         const values = read(source, t.name, t.dims.reduce((a, b) => a * b, 1));
@@ -143,9 +147,13 @@ function read(source: TensorSource, name: string, expected: number): Float32Arra
   return values;
 }
 
-function quantizedPart(matrix: QuantizedMatrix, part: QuantPart): ArrayBufferView {
+function encode(w: Float32Array, q: QuantizedOrigin): QuantizedMatrix | ChannelQuantizedMatrix {
+  return q.perChannel ? quantizeChannels(w, q.n, q.k) : quantizeMatrix(w, q.n, q.k, q.bits);
+}
+
+function quantizedPart(matrix: QuantizedMatrix | ChannelQuantizedMatrix, part: QuantPart): ArrayBufferView {
   if (part === 'zeroPoints') {
-    if (!matrix.zeroPoints) throw new Error('a planned zero-point tensor for symmetric codes');
+    if (!('zeroPoints' in matrix) || !matrix.zeroPoints) throw new Error('a planned zero-point tensor for symmetric codes');
     return matrix.zeroPoints;
   }
   return matrix[part];

@@ -66,10 +66,11 @@ export function weightsFor(entry: Pick<CatalogueEntry, 'runsOn'> | undefined): W
 }
 
 /**
- * Bytes a parameter takes once converted, rounded up: int8/int4 with their scales, plus the fp16
- * embedding table they keep (a 0.5 B model measured 820 MiB int8, 578 MiB int4).
+ * Bytes a parameter takes once converted, rounded up: int8/int4/int8-channel with their scales, plus
+ * the fp16 embedding table they keep (a 0.5 B model measured 820 MiB int8, 578 MiB int4, 737 MiB
+ * int8-channel).
  */
-const BYTES_PER_PARAMETER: Record<string, number> = { fp32: 4, fp16: 2, int8: 1.8, int4: 1.3 };
+const BYTES_PER_PARAMETER: Record<string, number> = { fp32: 4, fp16: 2, int8: 1.8, int4: 1.3, 'int8-channel': 1.6 };
 
 /** The converted model's estimated size from the checkpoint's bf16 weights (`weightBytes`, 2 bytes a parameter). */
 export function convertedBytes(weightBytes: number, weights: string): number {

@@ -3,7 +3,7 @@
 # vocab 151936, tied, bf16, random weights), with peak resident memory from /usr/bin/time -v.
 # Writes the checkpoint once to .cache/bench-convert/hf (about 1 GB); the model to
 # .cache/bench-convert/model-WEIGHTS (model-fp16 by default), for npm run bench:weights to compare.
-# Usage: test/reference/bench_convert.sh [--weights fp32|fp16|int8|int4]   (other options pass on to npm run convert)
+# Usage: test/reference/bench_convert.sh [--weights fp32|fp16|int8|int4|int8-channel]   (other options pass on to npm run convert)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 work="$root/.cache/bench-convert"

@@ -58,7 +58,7 @@ describe('cli/convert: npm run convert', function () {
     assert.deepEqual(fs.readdirSync(tmp), ['hf']);
     const int2 = cli('--from', 'hf', '--to', 'out', '--weights', 'int2');
     assert.equal(int2.status, 1);
-    assert.equal(int2.stderr, 'convert: unknown --weights "int2" (expected fp32 or fp16 or int8 or int4)\n');
+    assert.equal(int2.stderr, 'convert: unknown --weights "int2" (expected fp32 or fp16 or int8 or int4 or int8-channel)\n');
     assert.deepEqual(fs.readdirSync(tmp), ['hf']);
   });
 

@@ -150,17 +150,18 @@ describe('convert: a checkpoint to a model folder', function () {
     assert.ok(fs.existsSync(path.join(existing, 'dllm.json')));
   });
 
-  it('converts int8 and int4 weights into a folder the engine loads, smaller than fp16, and refuses an unknown storage', async () => {
+  it('converts int8, int4 and int8-channel weights into a folder the engine loads, smaller than fp16, and refuses an unknown storage', async () => {
     const spec: TinySpec = { ...DREAM_SPEC, hidden: 128, ffn: 320 };
     await refusal(convertCheckpoint(checkpoint(spec), { to: path.join(tmp, 'out'), weights: 'int3' }), /unknown --weights "int3"/);
     const fp16 = await convertCheckpoint(checkpoint(spec), { to: path.join(tmp, 'fp16') });
     let previous = fp16.weightsBytes;
-    for (const weights of ['int8', 'int4']) {
+    for (const weights of ['int8', 'int4', 'int8-channel']) {
       const to = path.join(tmp, weights);
       const result = await convertCheckpoint(checkpoint(spec), { to, weights });
       assert.equal(result.storage, weights);
-      assert.ok(result.weightsBytes < previous, `${weights}: ${result.weightsBytes} bytes`);
-      previous = result.weightsBytes;
+      // int8 under fp16, int4 under int8; int8-channel (int8 codes, a scale per row) under fp16.
+      assert.ok(result.weightsBytes < (weights === 'int8-channel' ? fp16.weightsBytes : previous), `${weights}: ${result.weightsBytes} bytes`);
+      if (weights !== 'int8-channel') previous = result.weightsBytes;
       const parts = await loadParts({ modelDir: to, device: 'cpu', threads: 1 });
       await parts.model.dispose();
       assert.equal((await logitsOf(to, IDS)).length, IDS.length * spec.vocab);

@@ -130,9 +130,9 @@ describe('convert/quantize: blockwise weights for MatMulNBits', function () {
 });
 
 describe('convert/weightsFile: weights per device', () => {
-  it('offers int8 and int4, and suggests a quantized storage for a CPU and fp16 for a GPU', () => {
-    assert.deepEqual(WEIGHT_STORAGES, ['fp32', 'fp16', 'int8', 'int4']);
-    assert.ok(['int8', 'int4'].includes(weightsForDevice('cpu')));
+  it('offers int8, int4 and int8-channel, and suggests a quantized storage for a CPU and fp16 for a GPU', () => {
+    assert.deepEqual(WEIGHT_STORAGES, ['fp32', 'fp16', 'int8', 'int4', 'int8-channel']);
+    assert.ok(['int8', 'int4', 'int8-channel'].includes(weightsForDevice('cpu')));
     assert.equal(weightsForDevice('gpu'), 'fp16');
   });
 });

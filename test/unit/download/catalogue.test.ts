@@ -47,5 +47,7 @@ describe('model catalogue', () => {
     // Quantized: smaller than fp16, int4 the smallest; estimates err on the large side (the disk check reads them).
     assert.ok(convertedBytes(2e9, 'int4') < convertedBytes(2e9, 'int8') && convertedBytes(2e9, 'int8') < 2e9);
     assert.ok(convertedBytes(2 * 494e6, 'int8') >= 860e6, 'at least the 0.5 B model\'s measured int8 folder');
+    assert.ok(convertedBytes(2e9, 'int8-channel') < convertedBytes(2e9, 'int8'));
+    assert.ok(convertedBytes(2 * 494e6, 'int8-channel') >= 737 * 2 ** 20, 'at least the 0.5 B model\'s measured int8-channel folder');
   });
 });
