@@ -219,8 +219,8 @@ function manifestJson(f: ManifestFacts): Record<string, unknown> {
     // A model that pads with its end token reads the middle's likely length off a first pass (src/engine/length.ts).
     ...(f.tokens.specialTokens.pad === f.tokens.specialTokens.eos ? { lengthChoice: 'endProbability' } : {}),
     // Block-causal: no position sees a later block, so text after the canvas would be unseen (and would spoil the cache);
-    // the engine denoises block by block, as the family generates.
-    ...(f.plan.blockLength !== undefined ? { takesSuffix: false, blockLength: f.plan.blockLength } : {}),
+    // the engine denoises block by block (or sub-block by sub-block), as the family generates.
+    ...(f.plan.blockLength !== undefined ? { takesSuffix: false, blockLength: f.plan.decodeBlockLength ?? f.plan.blockLength } : {}),
     maxContextTokens: f.limits.maxContextTokens,
     maxCanvasTokens: f.limits.maxCanvasTokens,
     // The cached mode's keys and values per layer: the key/value heads, before they are repeated.

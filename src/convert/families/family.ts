@@ -102,6 +102,12 @@ export interface FamilyPlan {
    * blocks counted from position 0. Absent: bidirectional.
    */
   blockLength?: number;
+  /**
+   * Tokens the family's own generation denoises at a time, where that is less than a block:
+   * Fast-dLLM v2's sub-blocks. Absent: the block. It divides blockLength, so sub-blocks counted
+   * from position 0 never straddle a block.
+   */
+  decodeBlockLength?: number;
 }
 
 export interface Family {

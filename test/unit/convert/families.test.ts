@@ -62,7 +62,12 @@ describe('convert/families: what each family reads from config.json', () => {
     assert.deepEqual(expectedTensors(plan), tensorShapes(FAST_DLLM_V2_SPEC));
     assert.equal(plan.shiftedLogits, true);
     assert.equal(plan.blockLength, 3);
-    assert.equal(family.plan({ ...configFor(FAST_DLLM_V2_SPEC), bd_size: undefined }).blockLength, 32);
+    const published = family.plan({ ...configFor(FAST_DLLM_V2_SPEC), bd_size: undefined });
+    assert.equal(published.blockLength, 32);
+    // Its generation denoises a block in sub-blocks of 8; a block they do not tile is denoised whole.
+    assert.equal(published.decodeBlockLength, 8);
+    assert.equal(plan.decodeBlockLength, undefined);
+    assert.equal(family.plan({ ...configFor(FAST_DLLM_V2_SPEC), bd_size: 12 }).decodeBlockLength, undefined);
     refuses(() => family.plan({ ...configFor(FAST_DLLM_V2_SPEC), use_sliding_window: true }), /sliding-window/);
   });
 
