@@ -89,7 +89,9 @@ async function openCached(m: FullManifest, kv: KvCacheShape, open: OpenOptions, 
     { cached: { file: m.files.cached!, ...CACHED_IO, dims: { past_keys: cache, past_values: cache, keys: cache, values: cache, logits: [1, null, m.vocabSize] }, tokenAxes: axes.cached } },
     open,
   );
-  return { model: new CachedModel(sessions.cached, m.vocabSize, kv, m.shiftedLogits, { ...cached, ropeTheta: m.ropeTheta }), device, warnings };
+  // A block-causal model's keys depend on which block their position falls in: moved, they would be another block's.
+  const ropeTheta = m.blockLength === undefined ? m.ropeTheta : undefined;
+  return { model: new CachedModel(sessions.cached, m.vocabSize, kv, m.shiftedLogits, { ...cached, ropeTheta }), device, warnings };
 }
 
 async function openFull(m: FullManifest, open: OpenOptions): Promise<OpenedModel> {
