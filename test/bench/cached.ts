@@ -5,9 +5,12 @@
  * the same canvases at each refresh interval k; per k it prints the canvas logits' largest
  * difference from the exact ones, the top-1 agreement at the positions still masked, and the mean
  * time per pass. Models: tiny random Dream and LLaDA checkpoints converted here (their drift says
- * little about trained weights), and any --model folders (converted models). Not a test.
+ * little about trained weights), and any --model folders (converted models). With --reference, a
+ * second folder of the same model (say its int8 conversion) runs exact mode on the same canvases
+ * and is compared with the first's exact logits the same way. The context is random ordinary tokens,
+ * or with --text a file's tokens around a hole the canvas fills. Not a test.
  *
- *   npm run bench:cached [-- --model DIR --context 1024 --canvas 32 --passes 8 --every 1,2,4,8 --threads 2]
+ *   npm run bench:cached [-- --model DIR --reference DIR --text FILE --context 1024 --canvas 32 --passes 8 --every 1,2,4,8 --threads 2]
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -23,6 +26,10 @@ import { repoRoot } from './lib/tasks';
 
 const usage = `npm run bench:cached -- [options]
   --model DIR     a converted model folder (repeatable; default: tiny random Dream and LLaDA models)
+  --reference DIR another folder of the same model (e.g. int8): its exact-mode logits on the same
+                  canvases against the --model's exact ones
+  --text FILE     context from this file's tokens (the canvas stands for the tokens after the prefix);
+                  default random ordinary tokens
   --context N     context tokens, 3/4 before the canvas (default 1024)
   --canvas N      canvas length (default 32)
   --passes N      denoising passes (default 8)
@@ -85,6 +92,30 @@ async function exactRun(model: CanvasModel, layout: SequenceLayout, mask: number
   return { canvases, run: { logits, msPerPass } };
 }
 
+interface Drift {
+  maxDiff: number;
+  agreement: number;
+}
+
+/** Largest |Δ logit| over the canvas rows of every pass, and top-1 agreement at the positions still masked. */
+function drift(got: Float32Array[], want: Float32Array[], canvases: Int32Array[], n: number, v: number, mask: number): Drift {
+  let maxDiff = 0;
+  let agree = 0;
+  let decided = 0;
+  got.forEach((logits, p) => {
+    const ref = want[p]!;
+    for (let i = 0; i < logits.length; i++) maxDiff = Math.max(maxDiff, Math.abs(logits[i]! - ref[i]!));
+    const a = top1(logits, n, v);
+    const b = top1(ref, n, v);
+    for (let j = 0; j < n; j++) {
+      if (canvases[p]![j] !== mask) continue;
+      decided++;
+      if (a[j] === b[j]) agree++;
+    }
+  });
+  return { maxDiff, agreement: agree / decided };
+}
+
 async function tinyModels(): Promise<string[]> {
   const dirs: string[] = [];
   for (const spec of [DREAM_SPEC, LLADA_SPEC]) {
@@ -100,7 +131,7 @@ async function tinyModels(): Promise<string[]> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { model: { type: 'string', multiple: true }, context: { type: 'string' }, canvas: { type: 'string' }, passes: { type: 'string' }, every: { type: 'string' }, threads: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { model: { type: 'string', multiple: true }, reference: { type: 'string' }, text: { type: 'string' }, context: { type: 'string' }, canvas: { type: 'string' }, passes: { type: 'string' }, every: { type: 'string' }, threads: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) {
     console.log(usage);
@@ -122,34 +153,35 @@ async function main(): Promise<void> {
     const random = mulberry32(7);
     const tokens = (count: number): number[] => Array.from({ length: count }, () => Math.floor(random() * Math.min(v - 8, 50000)));
     const prefixLength = Math.round(context * 0.75);
-    const layout: SequenceLayout = { head: [], prefix: tokens(prefixLength), canvasLength: n, suffix: tokens(context - prefixLength), tail: [] };
+    let layout: SequenceLayout = { head: [], prefix: tokens(prefixLength), canvasLength: n, suffix: tokens(context - prefixLength), tail: [] };
+    if (values.text) {
+      const ids = exactParts.tokenizer.encode(fs.readFileSync(path.resolve(values.text), 'utf8'));
+      if (ids.length < context + n) throw new Error(`${values.text}: ${ids.length} tokens, fewer than context + canvas (${context + n})`);
+      layout = { head: [], prefix: ids.slice(0, prefixLength), canvasLength: n, suffix: ids.slice(prefixLength + n, context + n), tail: [] };
+    }
     const { canvases, run: exact } = await exactRun(exactParts.model, layout, m.specialTokens.mask, passes);
     await exactParts.model.dispose();
     const name = `${m.name} (${m.family ?? '?'})`;
     rows.push([name, 'exact', '0', '100.0%', fmt(exact.msPerPass, 1), '1.00x']);
+    if (values.reference) {
+      const refParts = await loadParts({ modelDir: path.resolve(values.reference), device: 'cpu', threads, cachedRefreshEvery: 0 });
+      if (refParts.manifest.vocabSize !== v) throw new Error(`${values.reference}: vocabSize ${refParts.manifest.vocabSize}, not ${v}`);
+      const ref = await run(refParts.model, layout, canvases);
+      await refParts.model.dispose();
+      const d = drift(ref.logits, exact.logits, canvases, n, v, m.specialTokens.mask);
+      rows.push([name, `exact, ${refParts.manifest.name}`, d.maxDiff.toExponential(1), pct(d.agreement), fmt(ref.msPerPass, 1), `${fmt(exact.msPerPass / ref.msPerPass, 2)}x`]);
+      console.error(`${name} reference ${refParts.manifest.name}: done`);
+    }
     for (const k of intervals) {
       const parts = await loadParts({ modelDir: dir, device: 'cpu', threads, cachedRefreshEvery: k });
       const cached = await run(parts.model, layout, canvases);
       await parts.model.dispose();
-      let maxDiff = 0;
-      let agree = 0;
-      let decided = 0;
-      cached.logits.forEach((logits, p) => {
-        const want = exact.logits[p]!;
-        for (let i = 0; i < logits.length; i++) maxDiff = Math.max(maxDiff, Math.abs(logits[i]! - want[i]!));
-        const a = top1(logits, n, v);
-        const b = top1(want, n, v);
-        for (let j = 0; j < n; j++) {
-          if (canvases[p]![j] !== m.specialTokens.mask) continue;
-          decided++;
-          if (a[j] === b[j]) agree++;
-        }
-      });
-      rows.push([name, `cached, k=${k}`, maxDiff.toExponential(1), pct(agree / decided), fmt(cached.msPerPass, 1), `${fmt(exact.msPerPass / cached.msPerPass, 2)}x`]);
+      const d = drift(cached.logits, exact.logits, canvases, n, v, m.specialTokens.mask);
+      rows.push([name, `cached, k=${k}`, d.maxDiff.toExponential(1), pct(d.agreement), fmt(cached.msPerPass, 1), `${fmt(exact.msPerPass / cached.msPerPass, 2)}x`]);
       console.error(`${name} k=${k}: done`);
     }
   }
-  console.log(`context ${context} tokens, canvas ${n}, ${passes} passes, ${threads} threads, CPU (ms / pass: the mean over the run, refreshes included)\n`);
+  console.log(`context ${context} tokens (${values.text ? path.basename(values.text) : 'random'}), canvas ${n}, ${passes} passes, ${threads} threads, CPU (ms / pass: the mean over the run, refreshes included)\n`);
   console.log(markdownTable(['model', 'mode', 'max |Δ logit|', 'top-1 agreement (masked)', 'ms / pass', 'speed-up'], rows));
 }
 

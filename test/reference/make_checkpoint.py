@@ -40,8 +40,9 @@ DIMS = {
 }
 
 
-def train_tokenizer(specials, merges_target):
-    """A byte-level BPE like Qwen's (NFC, regex split, byte-level), specials appended after the BPE ids."""
+def train_tokenizer(specials, merges_target, texts=None):
+    """A byte-level BPE like Qwen's (NFC, regex split, byte-level), specials appended after the BPE ids;
+    trained on `texts` (default: the short snippets above)."""
     tok = Tokenizer(models.BPE(byte_fallback=False))
     tok.normalizer = normalizers.NFC()
     tok.pre_tokenizer = pre_tokenizers.Sequence([
@@ -51,7 +52,7 @@ def train_tokenizer(specials, merges_target):
     tok.decoder = decoders.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False)
     trainer = trainers.BpeTrainer(vocab_size=merges_target, special_tokens=[], show_progress=False,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    tok.train_from_iterator(TRAINING_TEXT * 4, trainer=trainer)
+    tok.train_from_iterator(TRAINING_TEXT * 4 if texts is None else texts, trainer=trainer)
     tok.add_special_tokens(specials)
     ids = {s: tok.token_to_id(s) for s in specials}
     return tok, ids
@@ -134,10 +135,12 @@ def qwen_shapes(vocab, h, heads, kv, hd, inter):
     return shape
 
 
-def make_dream(out, seed, d, qwen2):
+def make_dream(out, seed, d, qwen2, texts=None, merges_target=300):
+    """Dream's layout (Open-dCoder's qwen2 config with qwen2); d may also state rope_theta; the tokenizer
+    is trained on `texts` up to `merges_target` ids (default: the snippets above, 300)."""
     os.makedirs(out, exist_ok=True)
     specials = families.QWEN2_SPECIALS if qwen2 else families.DREAM_SPECIALS
-    tok, ids = train_tokenizer(specials, 300)
+    tok, ids = train_tokenizer(specials, merges_target, texts)
     vocab = d.get("vocab") or padded_vocab(tok.get_vocab_size())
     eot = ids["<|endoftext|>"]
     mask = ids["<M>"] if qwen2 else ids["<|mask|>"]
@@ -147,6 +150,8 @@ def make_dream(out, seed, d, qwen2):
     config = dict(base, hidden_size=h, intermediate_size=inter, num_attention_heads=heads,
                   num_hidden_layers=layers, num_key_value_heads=kv, max_position_embeddings=d["max_pos"],
                   max_window_layers=layers, vocab_size=vocab, bos_token_id=eot, eos_token_id=eot)
+    if "rope_theta" in d:
+        config["rope_theta"] = d["rope_theta"]
     if not qwen2:
         config.update(mask_token_id=mask, pad_token_id=eot)
     config = dict(sorted(config.items()))
