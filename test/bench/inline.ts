@@ -56,7 +56,8 @@ async function main(): Promise<void> {
   const rows: string[][] = [];
   for (const model of values.model) {
     for (const every of intervals) {
-      const { client, init } = await startEngine({ modelDir: path.resolve(model), device: 'cpu', threads, cachedRefreshEvery: every });
+      // No inline deadline: a slow request is measured, not cancelled.
+      const { client, init } = await startEngine({ modelDir: path.resolve(model), device: 'cpu', threads, cachedRefreshEvery: every, inlineDeadlineMs: 600_000 });
       try {
         const chars = windowChars(init.model.maxContextTokens);
         const request = async (typed: number, document: string): Promise<Answer> => {

@@ -14,6 +14,8 @@ export const serverModule = path.join(repoRoot, 'dist', 'server.js');
 export interface EngineOptions extends EngineChoice {
   /** The server's context cache, MiB (0: off); absent: the server's default. */
   contextCacheMiB?: number;
+  /** Milliseconds an inline request may take before the client cancels it; absent: the extension's. */
+  inlineDeadlineMs?: number;
 }
 
 export interface StartedEngine {
@@ -30,7 +32,7 @@ function printLog(entry: LogNotification.Params): void {
 
 export async function startEngine(options: EngineOptions): Promise<StartedEngine> {
   const started = performance.now();
-  const client = await startEngineClient({ serverModule, onLog: printLog, deadlines: { command: 120_000 } });
+  const client = await startEngineClient({ serverModule, onLog: printLog, deadlines: { command: 120_000, ...(options.inlineDeadlineMs === undefined ? {} : { inline: options.inlineDeadlineMs }) } });
   try {
     const init = await client.initialize({
       modelDir: options.modelDir ? path.resolve(options.modelDir) : undefined,

@@ -84,6 +84,25 @@ describe('engine/runners/cached: the cached mode of a converted model', function
     }
   }
 
+  it('a folder with the two cached-mode graphs of an earlier conversion runs the full graph and says to convert again', async () => {
+    const dir = await convertTiny(LLADA_SPEC);
+    const earlier = path.join(tmp, 'earlier');
+    fs.cpSync(dir, earlier, { recursive: true });
+    const manifest = JSON.parse(fs.readFileSync(path.join(earlier, 'dllm.json'), 'utf8'));
+    const { cached, ...files } = manifest.files;
+    fs.renameSync(path.join(earlier, cached), path.join(earlier, 'context.onnx'));
+    fs.copyFileSync(path.join(earlier, 'context.onnx'), path.join(earlier, 'denoise.onnx'));
+    manifest.files = { ...files, context: 'context.onnx', denoise: 'denoise.onnx' };
+    fs.writeFileSync(path.join(earlier, 'dllm.json'), JSON.stringify(manifest));
+    const parts = await loadParts({ modelDir: earlier, device: 'cpu', threads: 1, cachedRefreshEvery: 4 });
+    try {
+      assert.ok(parts.model instanceof FullModel);
+      assert.ok(parts.warnings.some((w) => /converted by an earlier version.*convert it again/.test(w)), parts.warnings.join('; '));
+    } finally {
+      await parts.model.dispose();
+    }
+  });
+
   it('the model info says which mode runs', async () => {
     const dir = await convertTiny(LLADA_SPEC);
     const cached = await loadEngine({ modelDir: dir, device: 'cpu', threads: 1, cachedRefreshEvery: 4 });
