@@ -217,7 +217,12 @@ function manifestJson(f: ManifestFacts): Record<string, unknown> {
     bosFirst: f.tokens.bosFirst,
     eosLast: f.tokens.eosLast,
     // A model that pads with its end token reads the middle's likely length off a first pass (src/engine/length.ts).
-    ...(f.tokens.specialTokens.pad === f.tokens.specialTokens.eos ? { lengthChoice: 'endProbability' } : {}),
+    // Not DreamOn: its generation starts from a few masks and grows or shrinks them with its own tokens, with no such probe.
+    ...(f.tokens.lengthTokens
+      ? { lengthTokens: f.tokens.lengthTokens }
+      : f.tokens.specialTokens.pad === f.tokens.specialTokens.eos
+        ? { lengthChoice: 'endProbability' }
+        : {}),
     // Block-causal: no position sees a later block, so text after the canvas would be unseen (and would spoil the cache);
     // the engine denoises block by block (or sub-block by sub-block), as the family generates.
     ...(f.plan.blockLength !== undefined ? { takesSuffix: false, blockLength: f.plan.decodeBlockLength ?? f.plan.blockLength } : {}),

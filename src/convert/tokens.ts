@@ -9,6 +9,14 @@
  *   eos   config.json, generation_config.json (the first of a list), tokenizer_config.json eos_token
  *   bos   config.json, generation_config.json, tokenizer_config.json bos_token, else none
  * Token strings are resolved through tokenizer.json (its added tokens, then its vocabulary).
+ *
+ * DreamOn (a Dream-family checkpoint that grows and shrinks its canvas) is recognised by its expand
+ * token: config.json or generation_config.json expand_token_id, else the added token `<|expand|>`.
+ * Its delete token is generation_config.json's delete_token_id where stated, else its eos: DreamOn's
+ * generation config takes delete_token_id from eos_token_id, its evaluation deletes eos
+ * (`delete_eos_token`) and its training appends eos to the middle as the deletion targets, so a
+ * `<|delete|>` string in the tokenizer is not what the model learnt to commit. DreamOn's prompts are
+ * [bos] prefix · masks · suffix [eos] (its quickstart and eval/generator.py add both).
  */
 import * as fs from 'node:fs';
 import type { JsonObject } from './checkpoint';
@@ -26,8 +34,10 @@ export interface TokenFacts {
   specialTokens: SpecialTokenIds;
   /** The sequence starts with bos (the tokenizer adds it to every text). */
   bosFirst: boolean;
-  /** The sequence ends with eos after the suffix: neither family's tokenizer adds one. */
+  /** The sequence ends with eos after the suffix: no family's tokenizer adds one; DreamOn's prompts have it. */
   eosLast: boolean;
+  /** DreamOn's expand and delete tokens; absent for a model whose canvas keeps its length. */
+  lengthTokens?: { expand: number; delete: number };
 }
 
 export interface TokenSources {
@@ -62,8 +72,26 @@ export function readTokenFacts(sources: TokenSources, family: Family, vocabSize:
   for (const [role, id] of Object.entries(ids)) {
     if (id !== null && (id < 0 || id >= vocabSize)) throw new ConvertError(`the ${role} token id ${id} is outside the model's ${vocabSize} logits`);
   }
+  const lengthTokens = family.editsLength ? readLengthTokens(sources, tokenizer, ids, vocabSize) : undefined;
+  if (lengthTokens) return { specialTokens: ids, bosFirst: bos !== null, eosLast: eos !== null, lengthTokens };
   const bosFirst = bos !== null && (addsBos(tok, tokenizer, bos) ?? family.bosFirstDefault);
   return { specialTokens: ids, bosFirst, eosLast: false };
+}
+
+/** DreamOn's expand and delete tokens (see the top of this file), or undefined where the checkpoint has no expand token. */
+function readLengthTokens(sources: TokenSources, tokenizer: TokenizerJson, ids: SpecialTokenIds, vocabSize: number): TokenFacts['lengthTokens'] {
+  const { config, generationConfig: gen = {} } = sources;
+  const expand = idIn(config.expand_token_id) ?? idIn(gen.expand_token_id) ?? tokenId(tokenizer, '<|expand|>');
+  if (expand === undefined) return undefined;
+  const del = idIn(gen.delete_token_id) ?? idIn(config.delete_token_id) ?? ids.eos;
+  if (del === null) throw new ConvertError('the checkpoint has an expand token but neither a delete token nor an eos to delete with');
+  for (const [role, id] of [['expand', expand], ['delete', del]] as const) {
+    if (id >= vocabSize) throw new ConvertError(`the ${role} token id ${id} is outside the model's ${vocabSize} logits`);
+  }
+  if (expand === del || expand === ids.mask || expand === ids.pad || expand === ids.eos || expand === ids.bos) {
+    throw new ConvertError(`the expand token id ${expand} is also the delete token or a special token`);
+  }
+  return { expand, delete: del };
 }
 
 function readTokenizer(file: string): TokenizerJson {

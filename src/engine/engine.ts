@@ -16,6 +16,7 @@ import { probeLength, type LengthProbe } from './length';
 import { denoise } from './sampler/denoise';
 import { buildPolicy, withDefaults } from './sampler/policies';
 import { blockWindow } from './sampler/commitWindow';
+import { START_LENGTH } from './sampler/lengthEdits';
 import { mulberry32 } from './sampler/random';
 import { OnnxScorer } from './runners/scorer';
 import type { TextTokenizer } from './tokenizer';
@@ -125,14 +126,15 @@ class Engine implements LoadedEngine {
       const budget = Math.max(0, m.maxContextTokens - head.length - tail.length);
       const fitted = windowTokens(input.prefix, suffix, budget, (text) => this.tokenizer.encode(text));
       const tokenized = performance.now();
-      layout = { head, prefix: fitted.prefixIds, canvasLength, suffix: fitted.suffixIds, tail };
+      // A model that grows its canvas (lengthTokens) starts from a few masks, as DreamOn's generation does.
+      layout = { head, prefix: fitted.prefixIds, canvasLength: m.lengthTokens ? Math.min(START_LENGTH, canvasLength) : canvasLength, suffix: fitted.suffixIds, tail };
       canvasStart = canvasOffset(layout);
       const promptTokens = head.length + fitted.prefixIds.length + fitted.suffixIds.length + tail.length;
       stats = {
         promptTokens,
         contextEncoded: m.contract === 'split' ? promptTokens : 0,
         contextReused: 0,
-        canvasTokens: canvasLength,
+        canvasTokens: layout.canvasLength,
         tokenizeMs: tokenized - started,
         device: this.device.provider,
       };
@@ -149,8 +151,10 @@ class Engine implements LoadedEngine {
     try {
       // The manifest's length choice: one pass over the longest canvas, then a canvas of the likely length.
       let probe: LengthProbe | undefined;
-      let denoiseLength = canvasLength;
-      if (layout && m.lengthChoice === 'endProbability' && input.stepBudget > 1) {
+      let denoiseLength = layout?.canvasLength ?? canvasLength;
+      /** Grows and shrinks between passes, where the model has lengthTokens and the request was laid out here. */
+      const lengthEdits = layout && m.lengthTokens ? { ...m.lengthTokens, maxLength: canvasLength } : undefined;
+      if (layout && !lengthEdits && m.lengthChoice === 'endProbability' && input.stepBudget > 1) {
         probe = await probeLength(pass, canvasLength, m.specialTokens.mask, this.endIds, m.vocabSize, this.banned);
         if (input.dumpFirstPass) firstPass = firstPassDump(layout, m.specialTokens.mask, probe.logits, m.vocabSize);
         denoiseLength = probe.stats.chosenTokens;
@@ -165,12 +169,22 @@ class Engine implements LoadedEngine {
       /** The probe's logits, served as the first denoising pass where the length stayed (no second run). */
       let reused = probe && denoiseLength === canvasLength ? probe.logits : undefined;
       const probePasses = probe && !reused ? 1 : 0;
+      /** Context time of passes begun for earlier canvas lengths. */
+      let earlierEncodeMs = 0;
       const result = await denoise(
         async (canvas) => {
           if (reused) {
             const logits = reused;
             reused = undefined;
             return logits;
+          }
+          if (layout && canvas.length !== layout.canvasLength) {
+            // The canvas grew or shrank: the suffix moves with its end, so the model begins again.
+            layout = { ...layout, canvasLength: canvas.length };
+            const earlier = pass;
+            pass = await this.runner.begin(layout, input.document);
+            earlierEncodeMs += earlier.encodeMs;
+            earlier.release();
           }
           const logits = await pass.forward(canvas);
           if (input.dumpFirstPass && layout && !firstPass) firstPass = firstPassDump(layout, m.specialTokens.mask, logits, m.vocabSize);
@@ -187,6 +201,7 @@ class Engine implements LoadedEngine {
           banned: this.banned,
           temperature: sampler.temperature,
           random: mulberry32(sampler.seed),
+          ...(lengthEdits ? { lengthEdits } : {}),
         },
         // A block-causal model denoises its blocks in order, as it generates.
         buildPolicy(sampler, input.stepBudget - probePasses, m.blockLength === undefined ? undefined : blockWindow(m.blockLength, canvasStart)),
@@ -198,14 +213,16 @@ class Engine implements LoadedEngine {
                   text: canvas.progressText((ids) => this.decode(ids), maskGlyph),
                   forwardPasses,
                   committed: canvas.committedCount(),
-                  canvasTokens: denoiseLength,
+                  canvasTokens: canvas.length,
                 })
             : undefined,
         },
       );
       const done = performance.now();
       const middle = result.canvas.middleTokens();
-      const finishReason = result.cancelled ? 'cancelled' : result.canvas.firstEnd() >= 0 ? 'stop' : 'length';
+      // A growing canvas ends when its masks are filled; short of its cap, that is the model's own end.
+      const endedShort = lengthEdits !== undefined && result.canvas.isDone() && result.canvas.length < lengthEdits.maxLength;
+      const finishReason = result.cancelled ? 'cancelled' : result.canvas.firstEnd() >= 0 || endedShort ? 'stop' : 'length';
       let text = this.decode(middle);
       // A middle cut short may end inside a multi-byte character: drop the broken tail.
       if (finishReason !== 'stop') text = text.replace(/\uFFFD+$/, '');
@@ -214,16 +231,17 @@ class Engine implements LoadedEngine {
         finishReason,
         stats: {
           ...stats,
-          canvasTokens: denoiseLength,
+          canvasTokens: result.canvas.length,
           // The probe ran once whether or not the loop used it (a request cancelled after it did not).
           forwardPasses: result.forwardPasses + probePasses + (reused ? 1 : 0),
           tokens: middle.length,
           tokensPerForward: result.forwardPasses > 0 ? result.canvas.committedCount() / result.forwardPasses : 0,
           remasked: result.remasked,
-          encodeMs: pass.encodeMs,
+          encodeMs: earlierEncodeMs + pass.encodeMs,
           denoiseMs: done - denoiseStarted,
           totalMs: done - started,
           ...(probe ? { lengthChoice: probe.stats } : {}),
+          ...(result.lengthEdits ? { lengthEdits: result.lengthEdits } : {}),
         },
         ...(firstPass ? { firstPass } : {}),
       };

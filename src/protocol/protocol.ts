@@ -142,7 +142,7 @@ export namespace ExitNotification {
 
 /** Why a completion ended. */
 export type FinishReason =
-  /** The model committed `<pad>` (or eos): the middle is complete. */
+  /** The model committed `<pad>` (or eos), or filled a growing canvas short of its cap: the middle is complete. */
   | 'stop'
   /** The canvas filled up without a `<pad>`: the text may continue. */
   | 'length'
@@ -179,6 +179,11 @@ export interface InfillStats {
   device: string;
   /** How the canvas length was chosen, where the model chooses it (`canvasTokens` is the chosen length). */
   lengthChoice?: LengthChoiceStats;
+  /**
+   * Where the model grows and shrinks its canvas (`lengthTokens`): expand tokens applied (each one
+   * masked position more) and delete tokens applied (each one fewer). `canvasTokens` is the final length.
+   */
+  lengthEdits?: { expanded: number; deleted: number };
 }
 
 /** Statistics of an infill that never reached the model (cancelled while queued or before it was sent). */

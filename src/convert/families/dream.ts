@@ -49,4 +49,6 @@ export const dream: Family = {
   plan,
   // Qwen2's tokenizer adds no bos; Dream prompts start with their first text token.
   bosFirstDefault: false,
+  // DreamOn-v0: an `<|expand|>` token in its tokenizer (src/convert/tokens.ts).
+  editsLength: true,
 };

@@ -120,6 +120,8 @@ export interface Family {
   plan(config: Json): FamilyPlan;
   /** Whether a prompt starts with bos when the tokenizer files do not say (tokens.ts). */
   bosFirstDefault: boolean;
+  /** Whether a checkpoint of the family may grow and shrink its canvas with expand and delete tokens (DreamOn; tokens.ts looks for them). */
+  editsLength?: boolean;
 }
 
 /** Every tensor the graph reads and the shape config.json implies for it. */

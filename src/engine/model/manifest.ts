@@ -12,6 +12,7 @@ import { asObject, int, jsonSyntaxProblem, optStr, str, type Fail } from './json
 import { optFamily, readLanguageTokens, readPromptEnds, readSpecialTokens, type PromptEnds } from './tokens';
 import { optLengthChoice, type LengthChoice } from './lengthChoice';
 import { optBlockLength } from './blockLength';
+import { optLengthTokens, type LengthTokens } from './lengthTokens';
 import { optTakesSuffix } from './suffix';
 import {
   MANIFEST_FILE,
@@ -78,6 +79,8 @@ export interface ManifestBase {
   takesSuffix?: boolean;
   /** Tokens per block of a model that generates block by block (blockLength.ts); absent: the whole canvas at once. */
   blockLength?: number;
+  /** Tokens that grow and shrink the canvas while it denoises (lengthTokens.ts); absent: its length is fixed. */
+  lengthTokens?: LengthTokens;
   maxContextTokens: number;
   maxCanvasTokens: number;
 }
@@ -225,6 +228,8 @@ export function parseManifest(json: unknown, dir: string, file = path.join(dir, 
   if (takesSuffix !== undefined) base.takesSuffix = takesSuffix;
   const blockLength = optBlockLength(root, fail);
   if (blockLength !== undefined) base.blockLength = blockLength;
+  const lengthTokens = optLengthTokens(root, vocabSize, base.specialTokens, fail);
+  if (lengthTokens !== undefined) base.lengthTokens = lengthTokens;
   return VARIANT_READERS[contract](manifestJson, base);
 }
 

@@ -6,11 +6,12 @@ import type { TextTokenizer } from '../tokenizer';
 import type { ManifestBase } from './manifest';
 
 /** The manifest fields the vocabulary rules read. */
-export type VocabularyManifest = Pick<ManifestBase, 'vocabSize' | 'specialTokens' | 'languageTokens'>;
+export type VocabularyManifest = Pick<ManifestBase, 'vocabSize' | 'specialTokens' | 'languageTokens' | 'lengthTokens'>;
 
 /**
  * Tokens the sampler may never commit: the mask, bos, language tokens, the tokenizer's other
- * special tokens, and ids the tokenizer cannot decode. Pad and eos stay: they end the middle.
+ * special tokens, and ids the tokenizer cannot decode. Pad and eos stay: they end the middle; so do
+ * the expand and delete tokens of a model that changes its canvas length (they never reach the text).
  */
 export function bannedTokens(m: VocabularyManifest, tokenizer: Pick<TextTokenizer, 'specialIds' | 'idToToken'>): Uint8Array {
   const banned = new Uint8Array(m.vocabSize);
@@ -22,6 +23,10 @@ export function bannedTokens(m: VocabularyManifest, tokenizer: Pick<TextTokenize
   if (bos !== null) banned[bos] = 1;
   banned[pad] = 0;
   if (eos !== null) banned[eos] = 0;
+  if (m.lengthTokens) {
+    banned[m.lengthTokens.expand] = 0;
+    banned[m.lengthTokens.delete] = 0;
+  }
   return banned;
 }
 

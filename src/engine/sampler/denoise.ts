@@ -5,6 +5,7 @@
 import { Canvas } from '../canvas';
 import type { SamplerPolicy, PassState } from './policies';
 import { Scores, ScoringSetup, scoreCanvas } from './scoring';
+import { bannedThisPass, editLength, type LengthEditRule } from './lengthEdits';
 
 /** canvas ids [N] → logits [N × V]. */
 export type ForwardFn = (canvas: Int32Array) => Promise<Float32Array>;
@@ -31,6 +32,11 @@ export interface DenoiseSetup extends ScoringSetup {
    * most training canvases) commits pads right to left until the middle is empty.
    */
   endAtFrontier?: boolean;
+  /**
+   * A model that grows and shrinks its canvas (DreamOn): after each pass's commits, lengthEdits.ts
+   * turns committed expand and delete tokens into a longer or shorter canvas. Absent: fixed length.
+   */
+  lengthEdits?: LengthEditRule;
 }
 
 export interface DenoiseHooks {
@@ -47,17 +53,21 @@ export interface DenoiseResult {
   commits: number;
   remasked: number;
   cancelled: boolean;
+  /** Expand and delete tokens applied, where the setup has lengthEdits. */
+  lengthEdits?: { expanded: number; deleted: number };
 }
 
 export async function denoise(forward: ForwardFn, setup: DenoiseSetup, policy: SamplerPolicy, hooks: DenoiseHooks = {}): Promise<DenoiseResult> {
-  const canvas = new Canvas(setup.canvasLength, setup.maskId, setup.endIds);
+  let canvas = new Canvas(setup.canvasLength, setup.maskId, setup.endIds);
   const maxPasses = policy.budget.maxPasses;
   let forwardPasses = 0;
   let commits = 0;
   let remasked = 0;
+  const edits = setup.lengthEdits ? { expanded: 0, deleted: 0 } : undefined;
+  const result = (cancelled: boolean): DenoiseResult => ({ canvas, forwardPasses, commits, remasked, cancelled, ...(edits ? { lengthEdits: edits } : {}) });
 
   while (!policy.stop.shouldStop(canvas) && forwardPasses < maxPasses) {
-    if (hooks.isCancelled?.()) return { canvas, forwardPasses, commits, remasked, cancelled: true };
+    if (hooks.isCancelled?.()) return result(true);
     const pass = forwardPasses;
     const logits = await forward(modelView(canvas, setup.tailFill));
     forwardPasses++;
@@ -72,10 +82,12 @@ export async function denoise(forward: ForwardFn, setup: DenoiseSetup, policy: S
     const end = canvas.firstEnd();
     const limit = Math.min(end < 0 ? canvas.length : end + 1, window.to);
     const scoreCommitted = policy.remask.readsCommitted && passesLeft > 1;
+    // The expand token is no candidate where the canvas may not grow (the fast scorer has the usual bans built in).
+    const banned = setup.lengthEdits && bannedThisPass(setup.banned, canvas, passesLeft, setup.lengthEdits);
     const scores =
-      setup.fastScorer && setup.temperature === 0
+      setup.fastScorer && setup.temperature === 0 && !banned
         ? await setup.fastScorer(logits, canvas, limit, scoreCommitted)
-        : scoreCanvas(logits, canvas, limit, setup, scoreCommitted);
+        : scoreCanvas(logits, canvas, limit, banned ? { ...setup, banned } : setup, scoreCommitted);
     const candidates = setup.endAtFrontier ? masked.filter((i, k) => k === 0 || !setup.endIds.has(scores.candidate[i]!)) : masked;
     const state: PassState = { canvas, scores, pass, passesLeft, masked, candidates };
 
@@ -92,9 +104,15 @@ export async function denoise(forward: ForwardFn, setup: DenoiseSetup, policy: S
         remasked += Math.min(undo.length, limit);
       }
     }
+    if (setup.lengthEdits && edits) {
+      const edited = editLength(canvas, setup.lengthEdits);
+      canvas = edited.canvas;
+      edits.expanded += edited.expanded;
+      edits.deleted += edited.deleted;
+    }
     hooks.onPass?.(canvas, forwardPasses);
   }
-  return { canvas, forwardPasses, commits, remasked, cancelled: false };
+  return result(false);
 }
 
 /** The canvas as the model sees it: the tail after the first end token filled when asked. */

@@ -14,7 +14,7 @@ import { ConvertError } from '../../../src/convert/errors';
 import { UNKNOWN_LICENSE } from '../../../src/convert/modelCard';
 import { loadParts } from '../../../src/engine/model/load';
 import { referenceLogits } from './referenceForward';
-import { DREAM_SPEC, FAST_DLLM_V2_SPEC, LLADA_SPEC, SDAR_SPEC, type MemoryCheckpointOptions, type TinySpec, configFor, headSize, memoryCheckpoint } from './tinyCheckpoint';
+import { DREAM_SPEC, DREAMON_SPEC, FAST_DLLM_V2_SPEC, LLADA_SPEC, SDAR_SPEC, type MemoryCheckpointOptions, type TinySpec, configFor, headSize, memoryCheckpoint } from './tinyCheckpoint';
 
 let tmp: string;
 beforeEach(() => {
@@ -76,6 +76,7 @@ describe('convert: a checkpoint to a model folder', function () {
       assert.deepEqual(m.specialTokens, { mask: spec.vocab - 2, pad: spec.vocab - 3, bos: spec.family === 'llada' ? null : spec.vocab - 3, eos: spec.vocab - 3 });
       // Every family here pads with eos: the engine chooses each request's canvas length (src/engine/length.ts).
       assert.equal(m.lengthChoice, 'endProbability');
+      assert.equal(m.lengthTokens, undefined, 'no expand token: the canvas keeps its length');
       assert.equal(m.license, UNKNOWN_LICENSE);
       assert.equal(m.maxContextTokens, 1024);
       assert.equal(m.maxCanvasTokens, 128);
@@ -85,6 +86,25 @@ describe('convert: a checkpoint to a model folder', function () {
       expected.forEach((row, i) => row.forEach((e, j) => assert.ok(Math.abs(actual[i * spec.vocab + j]! - e) < 1e-4)));
     });
   }
+
+  it('converts a DreamOn checkpoint (an <|expand|> token) with its expand token and its eos as the delete token, bos and eos around the prompt, and no length probe', async () => {
+    const spec = DREAMON_SPEC;
+    const to = path.join(tmp, 'out');
+    const { manifest: m } = await convertCheckpoint(checkpoint(spec), { to, weights: 'fp32' });
+    // DreamOn's training and generation delete with eos, not with the tokenizer's <|delete|> string.
+    assert.deepEqual(m.lengthTokens, { expand: spec.vocab - 5, delete: spec.vocab - 3 });
+    assert.equal(m.lengthChoice, undefined);
+    assert.deepEqual([m.bosFirst, m.eosLast], [true, true]);
+    const parts = await loadParts({ modelDir: to, device: 'cpu', threads: 1 });
+    try {
+      assert.deepEqual(parts.manifest.lengthTokens, { expand: spec.vocab - 5, delete: spec.vocab - 3 });
+    } finally {
+      await parts.model.dispose();
+    }
+    // A delete token stated in generation_config.json is taken as it is.
+    const stated = await convertCheckpoint(checkpoint(spec, { generationConfig: { delete_token_id: spec.vocab - 4 } }), { to: path.join(tmp, 'out2'), weights: 'fp32' });
+    assert.deepEqual(stated.manifest.lengthTokens, { expand: spec.vocab - 5, delete: spec.vocab - 4 });
+  });
 
   it('stores fp16 matrices by default, half the size of fp32', async () => {
     const fp16 = await convertCheckpoint(checkpoint(DREAM_SPEC), { to: path.join(tmp, 'a') });

@@ -27,12 +27,17 @@ export interface TinySpec {
   headDim?: number;
   /** SDAR's block_size: block-causal attention. */
   blockLength?: number;
+  /** DreamOn: the tokenizer adds `<|expand|>` and `<|delete|>` (ids vocab − 5 and vocab − 4). */
+  lengthTokens?: boolean;
 }
 
 export const DREAM_SPEC: TinySpec = { family: 'dream', hidden: 32, layers: 2, heads: 4, kvHeads: 2, ffn: 48, vocab: 50, tied: false, ropeTheta: 10000, eps: 1e-6 };
 export const LLADA_SPEC: TinySpec = { family: 'llada', hidden: 32, layers: 2, heads: 4, kvHeads: 4, ffn: 40, vocab: 64, tied: false, ropeTheta: 500000, eps: 1e-5 };
 /** A head size other than hidden / heads, as SDAR-4B's 128 against 2560 / 32. */
 export const SDAR_SPEC: TinySpec = { family: 'sdar', hidden: 32, layers: 2, heads: 4, kvHeads: 2, headDim: 12, ffn: 48, vocab: 50, tied: false, ropeTheta: 1e6, eps: 1e-6, blockLength: 4 };
+
+/** DreamOn: a Dream checkpoint whose tokenizer has the expand and delete tokens. */
+export const DREAMON_SPEC: TinySpec = { ...DREAM_SPEC, lengthTokens: true };
 
 /** Fast-dLLM v2: Dream's layer and shift, block-causal over blocks of 3 here (32 in the published models). */
 export const FAST_DLLM_V2_SPEC: TinySpec = { ...DREAM_SPEC, family: 'fast-dllm-v2', blockLength: 3 };
@@ -124,8 +129,9 @@ export function randomWeights(spec: TinySpec, seed = 1): Map<string, Float32Arra
 export function tokenizerJson(spec: TinySpec): Record<string, unknown> {
   const token = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
   const added = [token(spec.vocab - 3, '<|endoftext|>'), token(spec.vocab - 2, '<|mask|>'), token(spec.vocab - 1, '<|startoftext|>')];
+  if (spec.lengthTokens) added.unshift(token(spec.vocab - 5, '<|expand|>'), token(spec.vocab - 4, '<|delete|>'));
   const vocab: Record<string, number> = {};
-  for (let i = 0; i < spec.vocab - 3; i++) vocab[String.fromCharCode(97 + (i % 26)) + (i >= 26 ? String(i) : '')] = i;
+  for (let i = 0; i < spec.vocab - added.length; i++) vocab[String.fromCharCode(97 + (i % 26)) + (i >= 26 ? String(i) : '')] = i;
   for (const t of added) vocab[t.content] = t.id;
   return {
     version: '1.0', truncation: null, padding: null, added_tokens: added, normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null,

@@ -95,6 +95,31 @@ describe('engine/model/manifest', () => {
     }
   });
 
+  it('reads the expand and delete tokens of a model that changes its canvas length; absent: none; the delete token may be the end token', () => {
+    assert.deepEqual(parseManifest({ ...splitManifest(), lengthTokens: { expand: 7, delete: 8 } }, t.dir).lengthTokens, { expand: 7, delete: 8 });
+    assert.equal(parseManifest(splitManifest(), t.dir).lengthTokens, undefined);
+    // DreamOn deletes with its eos, which its config.json also names as bos.
+    assert.deepEqual(parseManifest({ ...splitManifest(), lengthTokens: { expand: 7, delete: 3 } }, t.dir).lengthTokens, { expand: 7, delete: 3 });
+    assert.deepEqual(parseManifest({ ...splitManifest(), lengthTokens: { expand: 7, delete: 2 } }, t.dir).lengthTokens, { expand: 7, delete: 2 });
+  });
+
+  it('refuses length tokens outside the vocabulary, equal to each other, taken by the mask, or (for expand) by any special token', () => {
+    const refused: [unknown, RegExp][] = [
+      [7, /"lengthTokens" must be a JSON object/],
+      [{ delete: 8 }, /"lengthTokens.expand" must be a token id from 0 to 299/],
+      [{ expand: 300, delete: 8 }, /"lengthTokens.expand" must be a token id from 0 to 299/],
+      [{ expand: 7, delete: -1 }, /"lengthTokens.delete" must be a token id from 0 to 299/],
+      [{ expand: 7, delete: '8' }, /"lengthTokens.delete" must be a token id/],
+      [{ expand: 7, delete: 7 }, /expand and delete must be different tokens/],
+      [{ expand: 0, delete: 8 }, /"lengthTokens.expand" must not be the mask token \(0\)/],
+      [{ expand: 1, delete: 8 }, /"lengthTokens.expand" must not be the pad token/],
+      [{ expand: 2, delete: 8 }, /"lengthTokens.expand" must not be the bos token/],
+      [{ expand: 3, delete: 8 }, /"lengthTokens.expand" must not be the eos token/],
+      [{ expand: 7, delete: 0 }, /"lengthTokens.delete" must not be the mask token/],
+    ];
+    for (const [bad, reason] of refused) assert.throws(() => parseManifest({ ...splitManifest(), lengthTokens: bad }, t.dir), reason);
+  });
+
   describe('one variant per contract', () => {
     /** The manifest `json` describes, or the reason it is refused. */
     const parse = (json: Record<string, unknown>): ModelManifest => parseManifest(json, t.dir);

@@ -39,6 +39,11 @@ describe('engine/model/vocabulary', () => {
     assert.deepEqual([TINY_VOCAB, TINY_VOCAB + 1, TINY_VOCAB + 2].map((i) => banned[i]), [1, 1, 1]);
   });
 
+  it("keeps a length-editing model's expand and delete tokens as candidates, whatever else would ban them", () => {
+    const banned = bannedTokens(manifest({ lengthTokens: { expand: TINY_VOCAB + 1, delete: TINY_VOCAB } }), tiny.tokenizer);
+    assert.deepEqual([TINY_VOCAB, TINY_VOCAB + 1, TINY_VOCAB + 2].map((i) => banned[i]), [0, 0, 1]);
+  });
+
   it('bans the same ids whatever the contract', () => {
     const split = manifest({ contract: 'split', files: { tokenizer: 't.json', context: 'c.onnx', denoise: 'd.onnx' }, kvCache: { layers: 1, heads: 1, headDim: 4 } });
     assert.deepEqual(bannedTokens(split, tiny.tokenizer), bannedTokens(manifest(), tiny.tokenizer));
