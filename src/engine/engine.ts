@@ -179,12 +179,12 @@ class Engine implements LoadedEngine {
             return logits;
           }
           if (layout && canvas.length !== layout.canvasLength) {
-            // The canvas grew or shrank: the suffix moves with its end, so the model begins again.
+            // The canvas grew or shrank: the suffix moves with its end, so the model begins again. Released
+            // first, the earlier pass leaves its document's keys and values for the new one to reuse.
             layout = { ...layout, canvasLength: canvas.length };
-            const earlier = pass;
+            earlierEncodeMs += pass.encodeMs;
+            pass.release();
             pass = await this.runner.begin(layout, input.document);
-            earlierEncodeMs += earlier.encodeMs;
-            earlier.release();
           }
           const logits = await pass.forward(canvas);
           if (input.dumpFirstPass && layout && !firstPass) firstPass = firstPassDump(layout, m.specialTokens.mask, logits, m.vocabSize);
