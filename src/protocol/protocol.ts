@@ -166,7 +166,9 @@ export interface InfillStats {
   /**
    * Of the prompt tokens, those run through the context graph for this request, and those whose
    * keys and values came from the document's context cache (`InfillRequest.Params.document`).
-   * Without the cache every prompt token is encoded (the full contract: 0 and 0).
+   * Without the cache every prompt token is encoded. A converted model's cached mode counts its
+   * first pass: the tokens it could not take from the document's last request, and those it took;
+   * the full graph alone: 0 and 0.
    */
   contextEncoded: number;
   contextReused: number;
