@@ -218,7 +218,7 @@ async function showStatistics(deps: CommandDeps): Promise<string> {
       '| | |',
       '| --- | --- |',
       `| Forward passes | ${st.forwardPasses} (${st.tokensPerForward.toFixed(2)} positions per pass, ${st.remasked} re-masked) |`,
-      `| Tokens | ${st.tokens} of a ${st.canvasTokens}-token canvas; prompt ${st.promptTokens} |`,
+      `| Tokens | ${st.tokens} of a ${st.canvasTokens}-token canvas; prompt ${st.promptTokens}${st.contextReused > 0 ? ` (${st.contextReused} reused from the document's last request)` : ''} |`,
       `| Time | ${ms(st.totalMs)} total: tokenize ${ms(st.tokenizeMs)}, encode ${ms(st.encodeMs)}, denoise ${ms(st.denoiseMs)} |`,
       `| Device | ${st.device} |`,
     );
