@@ -57,7 +57,7 @@ class TrainConfig:
     log_every: int = 20  # steps between log lines
     max_rollbacks: int = 3  # divergence roll-backs (each halves the learning rate) before giving up
     # machine
-    threads: int = 2  # torch threads on a CPU
+    threads: int = 0  # torch threads on a CPU (0: every core this process may use)
     workers: int = 0  # batch-building processes (0: in the training process)
     seed: int = 0  # model initialisation and data order
 

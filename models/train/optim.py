@@ -14,10 +14,13 @@ import torch
 from config import TrainConfig
 
 
-def newton_schulz(g: torch.Tensor, steps: int = 5) -> torch.Tensor:
-    """Approximately U V^T of g's SVD (quintic iteration tuned to converge fast, not exactly)."""
+def newton_schulz(g: torch.Tensor, steps: int = 5, bf16: bool | None = None) -> torch.Tensor:
+    """Approximately U V^T of g's SVD (quintic iteration tuned to converge fast, not exactly).
+    bf16: iterate in bf16 (default: on CUDA; a CPU with native bf16 is asked by the caller), else fp32."""
     a, b, c = 3.4445, -4.7750, 2.0315
-    x = g.to(torch.bfloat16) if g.is_cuda else g.float()
+    if bf16 is None:
+        bf16 = g.is_cuda
+    x = g.to(torch.bfloat16) if bf16 else g.float()
     transposed = x.shape[0] > x.shape[1]
     if transposed:
         x = x.T
@@ -34,8 +37,9 @@ class Muon(torch.optim.Optimizer):
     """Momentum + orthogonalised update for 2-D weights; decoupled weight decay."""
 
     def __init__(self, params, lr: float = 0.02, momentum: float = 0.95, weight_decay: float = 0.0,
-                 ns_steps: int = 5):
+                 ns_steps: int = 5, ns_bf16: bool | None = None):
         super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay, ns_steps=ns_steps))
+        self.ns_bf16 = ns_bf16  # Newton-Schulz in bf16 (None: on CUDA)
 
     @torch.no_grad()
     def step(self):
@@ -49,16 +53,17 @@ class Muon(torch.optim.Optimizer):
                 buf = state["momentum"]
                 buf.mul_(group["momentum"]).add_(p.grad)
                 g = p.grad.add(buf, alpha=group["momentum"])  # Nesterov
-                update = newton_schulz(g, group["ns_steps"])
+                update = newton_schulz(g, group["ns_steps"], self.ns_bf16)
                 scale = max(1.0, p.shape[0] / p.shape[1]) ** 0.5
                 if group["weight_decay"]:
                     p.mul_(1 - group["lr"] * group["weight_decay"])
                 p.add_(update, alpha=-group["lr"] * scale)
 
 
-def make_optimizers(model: torch.nn.Module, tc: TrainConfig, kind: str,
-                    device: torch.device) -> list[torch.optim.Optimizer]:
-    """kind "adamw" or "muon". Each optimizer's groups carry "base_lr" for the schedule."""
+def make_optimizers(model: torch.nn.Module, tc: TrainConfig, kind: str, device: torch.device,
+                    ns_bf16: bool | None = None) -> list[torch.optim.Optimizer]:
+    """kind "adamw" or "muon". Each optimizer's groups carry "base_lr" for the schedule. ns_bf16:
+    Muon's Newton-Schulz in bf16 (None: on CUDA only)."""
     embed = [p for n, p in model.named_parameters() if n.startswith("embed.")]
     matrices = [p for n, p in model.named_parameters() if p.dim() >= 2 and not n.startswith("embed.")]
     vectors = [p for p in model.parameters() if p.dim() < 2]
@@ -73,7 +78,7 @@ def make_optimizers(model: torch.nn.Module, tc: TrainConfig, kind: str,
         return [opt]
     if kind != "muon":
         raise ValueError(f"optimizer {kind!r} is not adamw or muon")
-    muon = Muon(matrices, lr=tc.muon_lr, weight_decay=tc.muon_weight_decay)
+    muon = Muon(matrices, lr=tc.muon_lr, weight_decay=tc.muon_weight_decay, ns_bf16=ns_bf16)
     adam = torch.optim.AdamW([{"params": embed, "weight_decay": wd}, {"params": vectors, "weight_decay": 0.0}],
                              lr=adam_lr, betas=(0.9, 0.95), eps=1e-8, **fused)
     for g in muon.param_groups:

@@ -123,6 +123,36 @@ def attention_backends(arg: str, device: torch.device) -> list[str]:
     return [b for b, ok in (("flex", have_flex), ("sdpa", have_sdpa), ("plain", True)) if ok]
 
 
+def cpu_has_bf16() -> bool:
+    """Does this CPU compute bf16 natively (AVX-512 BF16 or AMX)? Without it bf16 is emulated and slower."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = f.read()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def use_bf16(precision: str, device: torch.device) -> bool:
+    """bf16 autocast (fp32 master weights, fp32 loss): on CUDA when asked; on a CPU when asked and the
+    CPU has native bf16 and torch has fused attention (torch >= 2; torch 1.13 stays fp32 as before)."""
+    if precision != "bf16":
+        return False
+    if device.type == "cuda":
+        return True
+    return device.type == "cpu" and hasattr(F, "scaled_dot_product_attention") and cpu_has_bf16()
+
+
+def cpu_threads(n: int) -> int:
+    """Torch threads on a CPU: n, or with n = 0 every core this process may use."""
+    if n > 0:
+        return n
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
 def check_backend(backend: str, model: DiffusionLM, batch: dict, causal: bool, flex_fn) -> float:
     """Max |difference| of the backend's logits from the plain reference on a small batch (fp32)."""
     small = {k: v[:2, :256] for k, v in batch.items()}
@@ -139,12 +169,14 @@ class Trainer:
     def __init__(self, model: DiffusionLM, tc: TrainConfig, args, device: torch.device, log):
         self.model, self.tc, self.device, self.log = model, tc, device, log
         self.causal = model.causal_context
-        self.amp = device.type == "cuda" and args.precision == "bf16"
+        self.amp = use_bf16(args.precision, device)
         self.ctx_w = float(tc.context_lm_weight)
-        self.optimizers = make_optimizers(model, tc, tc.optimizer, device)
+        # Muon's Newton-Schulz iteration runs in bf16 wherever the model does.
+        self.optimizers = make_optimizers(model, tc, tc.optimizer, device, ns_bf16=self.amp or device.type == "cuda")
         self.backend = "plain"
         self.flex_fn = None
         self.compiled = None
+        # On a CPU compile is measured to help little (README "CPU throughput"): asked for, not automatic.
         self.want_compile = args.compile == "on" or (args.compile == "auto" and device.type == "cuda"
                                                      and hasattr(torch, "compile"))
         self.backends = attention_backends(args.attention, device)
@@ -172,7 +204,7 @@ class Trainer:
         self.log(f"attention backend: {self.backend}")
 
     def autocast(self):
-        return torch.autocast("cuda", dtype=torch.bfloat16) if self.amp else contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=torch.bfloat16) if self.amp else contextlib.nullcontext()
 
     def mask(self, batch: dict) -> TrainingMask:
         # Built outside the compiled function: one mask per step, shared by every layer.
@@ -267,7 +299,9 @@ def main() -> None:
     ap.add_argument("--resume", action="store_true", help="continue last.pt of this run")
     ap.add_argument("--init-from", default="", help="warm start: weights from this checkpoint, new optimizer and schedule")
     ap.add_argument("--device", default="auto")
-    ap.add_argument("--precision", choices=["bf16", "fp32"], default="bf16", help="CUDA only; CPU is fp32")
+    ap.add_argument("--precision", choices=["bf16", "fp32"], default="bf16",
+                    help="bf16: autocast with fp32 weights and loss (on a CPU only with native bf16 and torch >= 2)")
+    ap.add_argument("--threads", type=int, default=None, help="torch threads on a CPU (default: the config's; 0: all cores)")
     ap.add_argument("--compile", choices=["auto", "on", "off"], default="auto")
     ap.add_argument("--attention", choices=["auto", "flex", "sdpa", "plain"], default="auto")
     ap.add_argument("--optimizer", choices=["adamw", "muon"], default=None, help="default: the config's")
@@ -284,13 +318,13 @@ def main() -> None:
     except ConfigError as e:
         ap.error(str(e))
     # The dedicated flags win over the file and --set.
-    for key in ("optimizer", "workers", "seed"):
+    for key in ("optimizer", "workers", "seed", "threads"):
         if getattr(args, key) is not None:
             setattr(tc, key, getattr(args, key))
     args.optimizer, seed = tc.optimizer, tc.seed
     device = pick_device(args.device)
     if device.type == "cpu":
-        torch.set_num_threads(tc.threads)
+        torch.set_num_threads(cpu_threads(tc.threads))
     else:
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
@@ -334,7 +368,8 @@ def main() -> None:
             opt.load_state_dict(st)
     log(f"model {model.num_parameters():,} parameters; {mcfg.to_json()}")
     log(f"device {device}" + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else "")
-        + f"; torch {torch.__version__}; optimizer {args.optimizer}; precision {'bf16' if trainer.amp else 'fp32'}")
+        + f"; torch {torch.__version__}; optimizer {args.optimizer}; precision {'bf16' if trainer.amp else 'fp32'}"
+        + (f"; {torch.get_num_threads()} threads" if device.type == "cpu" else ""))
 
     # Workers see the run's progress (the dense-example share follows it).
     import multiprocessing as mp

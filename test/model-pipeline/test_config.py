@@ -29,7 +29,7 @@ class Defaults(unittest.TestCase):
                     "min_lr_ratio": 0.1, "measure_steps": 20, "reserve_s": 20, "canvas_copies": 1,
                     "dense_p_start": 0.5, "dense_p_end": 0.15, "suffix_gap_p": 0.0, "context_lm_weight": 0.0,
                     "lang_weights": None, "val_examples": 64, "val_len": 512, "checkpoint_minutes": 2,
-                    "log_every": 20, "max_rollbacks": 3, "threads": 2, "workers": 0, "seed": 0}
+                    "log_every": 20, "max_rollbacks": 3, "threads": 0, "workers": 0, "seed": 0}
         for key, value in expected.items():
             self.assertEqual(getattr(tc, key), value, key)
 

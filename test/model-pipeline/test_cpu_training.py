@@ -1,0 +1,169 @@
+"""CPU training at the CPU's speed computes what the plain reference computes.
+
+Torch's fused attention (the `sdpa` TrainingMask) against `plain_attention` on packed rows (fp32
+closely, bf16 loosely); Muon's Newton-Schulz iteration in bf16 against fp32; a bf16-autocast
+training step keeps fp32 weights and an fp32 loss; and the fallbacks on a torch without fused
+attention (Debian's 1.13: fp32, plain attention).
+
+    /usr/bin/python3 -m unittest discover -s test/model-pipeline -p 'test_*.py'
+"""
+from __future__ import annotations
+
+import math
+import os
+import sys
+import tempfile
+import types
+import unittest
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from test_model import TOKENIZER, tiny_model, write_data_dir  # noqa: E402
+
+from config import TrainConfig  # noqa: E402
+from data import ExampleBuilder, Shard, Vocab, pack_rows  # noqa: E402
+from model import TrainingMask, plain_attention  # noqa: E402
+from optim import newton_schulz  # noqa: E402
+import train  # noqa: E402
+
+HAVE_SDPA = hasattr(F, "scaled_dot_product_attention")
+NO_SDPA = "torch < 2.0: no scaled_dot_product_attention (training runs plain attention in fp32)"
+
+
+class CpuTraining(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        torch.set_num_threads(2)
+        cls.tmp = tempfile.TemporaryDirectory()
+        write_data_dir(cls.tmp.name)
+        cls.vocab = Vocab(cls.tmp.name, TOKENIZER)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def packed(self, causal: bool, seed: int, rows: int = 3, row_len: int = 384) -> dict:
+        """Rows of several examples with canvas copies and padding."""
+        builder = ExampleBuilder(Shard(self.tmp.name, "train"), self.vocab, causal, canvas_copies=2, suffix_gap_p=0.5)
+        batch = pack_rows(builder, np.random.default_rng(seed), rows, row_len, [(64, 0.5), (96, 0.5)], 0.3,
+                          self.vocab.pad)
+        self.assertGreater(len(np.unique(batch["example"][0])), 2)  # several examples in a row, and padding
+        return {k: torch.from_numpy(v) for k, v in batch.items()}
+
+    @unittest.skipUnless(HAVE_SDPA, NO_SDPA)
+    def test_sdpa_attention_equals_plain_fp32(self):
+        for causal in (False, True):
+            t = self.packed(causal, seed=1)
+            b, n = t["ids"].shape
+            g = torch.Generator().manual_seed(2)
+            q, k, v = (torch.randn(b, 4, n, 32, generator=g) for _ in range(3))
+            ref = TrainingMask(t["example"], t["segment"], causal, "plain").attend(q, k, v)
+            got = TrainingMask(t["example"], t["segment"], causal, "sdpa").attend(q, k, v)
+            torch.testing.assert_close(got, ref, atol=1e-5, rtol=1e-5)
+            # and the plain path is the textbook softmax attention it claims to be
+            torch.testing.assert_close(ref, plain_attention(q, k, v, TrainingMask(
+                t["example"], t["segment"], causal).additive, 1 / math.sqrt(32)))
+
+    @unittest.skipUnless(HAVE_SDPA, NO_SDPA)
+    def test_sdpa_attention_in_bf16_is_close_to_fp32(self):
+        t = self.packed(True, seed=3)
+        b, n = t["ids"].shape
+        g = torch.Generator().manual_seed(4)
+        q, k, v = (torch.randn(b, 4, n, 32, generator=g) for _ in range(3))
+        ref = TrainingMask(t["example"], t["segment"], True, "plain").attend(q, k, v)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            got = TrainingMask(t["example"], t["segment"], True, "sdpa").attend(q.bfloat16(), k.bfloat16(),
+                                                                                 v.bfloat16())
+        self.assertEqual(got.dtype, torch.bfloat16)
+        err = (got.float() - ref).abs()
+        self.assertLess(float(err.max()), 0.1)
+        self.assertLess(float(err.mean()), 0.01)
+
+    @unittest.skipUnless(HAVE_SDPA, NO_SDPA)
+    def test_sdpa_gradients_equal_plain(self):
+        t = self.packed(True, seed=5, rows=2, row_len=256)
+        b, n = t["ids"].shape
+        g = torch.Generator().manual_seed(6)
+        base = [torch.randn(b, 2, n, 16, generator=g) for _ in range(3)]
+        grads = []
+        for backend in ("plain", "sdpa"):
+            q, k, v = (x.clone().requires_grad_() for x in base)
+            y = TrainingMask(t["example"], t["segment"], True, backend).attend(q, k, v)
+            (y * torch.linspace(-1, 1, y.numel()).view_as(y)).sum().backward()
+            grads.append([q.grad, k.grad, v.grad])
+        for got, ref in zip(grads[1], grads[0]):
+            torch.testing.assert_close(got, ref, atol=1e-5, rtol=1e-5)
+
+    @unittest.skipUnless(HAVE_SDPA and hasattr(torch.ops.aten, "_scaled_dot_product_flash_attention_for_cpu"),
+                         "torch without the CPU flash attention kernel")
+    def test_sdpa_with_the_packed_mask_runs_the_cpu_flash_kernel(self):
+        """The bool mask keeps SDPA on the tiled flash kernel, not the math fallback that builds T x T scores."""
+        from torch.profiler import profile
+        t = self.packed(True, seed=10, rows=2, row_len=256)
+        mask = TrainingMask(t["example"], t["segment"], True, "sdpa")
+        q, k, v = (torch.randn(2, 2, 256, 16, dtype=torch.bfloat16, requires_grad=True) for _ in range(3))
+        with profile() as prof:
+            mask.attend(q, k, v).float().sum().backward()
+        names = {e.name for e in prof.events()}
+        self.assertIn("aten::_scaled_dot_product_flash_attention_for_cpu", names)
+        self.assertNotIn("aten::_scaled_dot_product_attention_math", names)
+
+    def test_newton_schulz_in_bf16_is_close_to_fp32(self):
+        g = torch.Generator().manual_seed(7)
+        for shape in ((256, 768), (704, 256)):
+            m = torch.randn(*shape, generator=g)
+            ref = newton_schulz(m, 5, bf16=False)
+            got = newton_schulz(m, 5, bf16=True)
+            self.assertEqual(got.dtype, torch.float32)
+            rel = float((got - ref).norm() / ref.norm())
+            self.assertLess(rel, 0.05, shape)
+            # both are near-orthogonal: singular values around 1 (the quintic iteration leaves them in ~[0.7, 1.2])
+            s = torch.linalg.svdvals(got)
+            self.assertGreater(float(s.min()), 0.5)
+            self.assertLess(float(s.max()), 1.5)
+
+    def test_precision_falls_back_where_it_must(self):
+        cpu = torch.device("cpu")
+        self.assertFalse(train.use_bf16("fp32", cpu))
+        if not HAVE_SDPA:
+            self.assertFalse(train.use_bf16("bf16", cpu))  # torch 1.13: the CPU trains in fp32 as before
+        else:
+            self.assertEqual(train.use_bf16("bf16", cpu), train.cpu_has_bf16())
+        self.assertEqual(train.cpu_threads(3), 3)
+        self.assertGreaterEqual(train.cpu_threads(0), 1)
+
+    @unittest.skipUnless(HAVE_SDPA and train.cpu_has_bf16(), "needs torch >= 2 and a CPU with native bf16")
+    def test_bf16_step_keeps_fp32_weights_and_loss(self):
+        t = self.packed(True, seed=8, rows=2, row_len=256)
+        tc = TrainConfig(optimizer="muon")
+        log = []
+        ref_loss = None
+        for precision in ("fp32", "bf16"):
+            model = tiny_model("causalSuffixFirst").train()
+            args = types.SimpleNamespace(precision=precision, compile="off", attention="sdpa")
+            trainer = train.Trainer(model, tc, args, torch.device("cpu"), log.append)
+            trainer.choose_backend(t)
+            self.assertEqual(trainer.backend, "sdpa")
+            self.assertEqual(trainer.amp, precision == "bf16")
+            self.assertEqual(trainer.optimizers[0].ns_bf16, precision == "bf16")
+            with torch.no_grad():
+                loss, _ = trainer.loss_fn(t, trainer.mask(t))
+            self.assertEqual(loss.dtype, torch.float32)
+            if ref_loss is None:
+                ref_loss = float(loss)
+            else:
+                self.assertAlmostEqual(float(loss), ref_loss, delta=0.02 * ref_loss)
+            before = {n: p.detach().clone() for n, p in model.named_parameters()}
+            stats = trainer.step(t, 1.0)
+            self.assertTrue(math.isfinite(float(stats["loss"])))
+            for n, p in model.named_parameters():
+                self.assertEqual(p.dtype, torch.float32, n)
+                self.assertFalse(torch.equal(p.detach(), before[n]), n)
+
+
+if __name__ == "__main__":
+    unittest.main()
