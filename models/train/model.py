@@ -319,17 +319,26 @@ class TrainingMask:
     """The split-contract mask of one training batch, prepared once per step for every layer.
 
     backend "plain": additive float mask, matmul attention (torch 1.13, CPU, the reference);
-    "sdpa": bool mask into torch's scaled_dot_product_attention (torch >= 2.0);
+    "sdpa": bool mask into torch's scaled_dot_product_attention (torch >= 2.0; on a CPU, torch 2.13
+    runs it, fp32 or bf16, forward and backward, on the tiled flash kernel, which never holds a T x T
+    score matrix, only the [B,1,T,T] bool mask shared by heads and layers). The kernel still visits
+    masked tiles, so with `split` (eager CPU training) each packed example of a row runs as its own
+    call with its own mask: no tile is spent on pairs of different examples (README "CPU throughput");
     "flex": a block-sparse mask for flex_attention (torch >= 2.5; most of a packed row's
     blocks are skipped). Every backend computes the same function (checked in the tests).
     """
 
     def __init__(self, example: torch.Tensor, segment: torch.Tensor, causal: bool, backend: str = "plain",
-                 flex_fn=None):
+                 flex_fn=None, split: bool = False):
         if backend not in ATTENTION_BACKENDS:
             raise ValueError(f"attention backend {backend!r} is not one of {ATTENTION_BACKENDS}")
         self.backend = backend
         self.flex_fn = flex_fn
+        self.spans = None
+        if backend == "sdpa" and split:
+            self.spans = example_spans(example, segment, causal)
+            if self.spans is not None:
+                return
         if backend == "flex":
             from torch.nn.attention.flex_attention import create_block_mask
 
@@ -356,8 +365,41 @@ class TrainingMask:
         if self.backend == "flex":
             return (self.flex_fn or _flex_attention())(q, k, v, block_mask=self.block_mask)
         if self.backend == "sdpa":
+            if self.spans is not None:
+                return split_attention(q, k, v, self.spans)
             return F.scaled_dot_product_attention(q, k, v, attn_mask=self.bool_mask)
         return plain_attention(q, k, v, self.additive, 1.0 / math.sqrt(q.shape[-1]))
+
+
+def example_spans(example: torch.Tensor, segment: torch.Tensor, causal: bool) -> list[list[tuple[int, torch.Tensor]]]:
+    """Per row, its runs of one example (padding is a run of its own) as (length, bool mask
+    [1,1,L,L] within the run). A token sees keys of its own example only, so attention within each
+    run is the whole row's attention: for a row of several examples it skips the tiles that the
+    row's mask would spend on pairs of different examples. Data-dependent (host-side lengths):
+    eager CPU training only. None if an example is not one contiguous run (then the row mask)."""
+    ex = example.cpu()
+    rows = []
+    for r in range(ex.shape[0]):
+        change = (ex[r, 1:] != ex[r, :-1]).nonzero().flatten() + 1
+        bounds = [0] + change.tolist() + [ex.shape[1]]
+        if len(set(ex[r, bounds[:-1]].tolist())) != len(bounds) - 1:
+            return None
+        runs = []
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            runs.append((b - a, allowed_pairs(example[r:r + 1, a:b], segment[r:r + 1, a:b], causal).unsqueeze(1)))
+        rows.append(runs)
+    return rows
+
+
+def split_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, spans) -> torch.Tensor:
+    """SDPA run by run (example_spans); split/cat keep the backward to copies of each run's slice."""
+    out = []
+    for qr, kr, vr, runs in zip(q.unbind(0), k.unbind(0), v.unbind(0), spans):
+        sizes = [n for n, _ in runs]
+        parts = [F.scaled_dot_product_attention(qs.unsqueeze(0), ks.unsqueeze(0), vs.unsqueeze(0), attn_mask=m)
+                 for qs, ks, vs, (_, m) in zip(qr.split(sizes, 1), kr.split(sizes, 1), vr.split(sizes, 1), runs)]
+        out.append(torch.cat(parts, 2))
+    return torch.cat(out, 0)
 
 
 def _flex_attention():

@@ -153,13 +153,14 @@ def cpu_threads(n: int) -> int:
         return os.cpu_count() or 1
 
 
-def check_backend(backend: str, model: DiffusionLM, batch: dict, causal: bool, flex_fn) -> float:
+def check_backend(backend: str, model: DiffusionLM, batch: dict, causal: bool, flex_fn, split: bool = False) -> float:
     """Max |difference| of the backend's logits from the plain reference on a small batch (fp32)."""
     small = {k: v[:2, :256] for k, v in batch.items()}
     with torch.no_grad():
         ref = model.forward_train(small["ids"], small["pos"], TrainingMask(small["example"], small["segment"], causal))
         got = model.forward_train(small["ids"], small["pos"],
-                                  TrainingMask(small["example"], small["segment"], causal, backend, flex_fn))
+                                  TrainingMask(small["example"], small["segment"], causal, backend, flex_fn,
+                                               split=split))
     return float((ref - got).abs().max())
 
 
@@ -180,6 +181,9 @@ class Trainer:
         self.want_compile = args.compile == "on" or (args.compile == "auto" and device.type == "cuda"
                                                      and hasattr(torch, "compile"))
         self.backends = attention_backends(args.attention, device)
+        # Eager CPU SDPA runs each packed example of a row on its own (model.example_spans): it skips
+        # the tiles between examples. Its shapes follow the data, so not under torch.compile.
+        self.split = device.type == "cpu" and not self.want_compile
 
     def choose_backend(self, batch: dict) -> None:
         for b in self.backends:
@@ -193,7 +197,7 @@ class Trainer:
                         raise RuntimeError("flex attention is only fast compiled")
                     from torch.nn.attention.flex_attention import flex_attention
                     flex_fn = flex_attention  # eager for the check: correct, slow, tiny input
-                diff = check_backend(b, self.model, batch, self.causal, flex_fn)
+                diff = check_backend(b, self.model, batch, self.causal, flex_fn, self.split)
                 if diff < 1e-3:
                     self.backend = b
                     self.flex_fn = torch.compile(flex_fn) if flex_fn is not None else None
@@ -201,14 +205,16 @@ class Trainer:
                 self.log(f"attention {b}: differs from the reference by {diff:.2e}; not used")
             except Exception as e:  # any failure of an optional GPU feature falls back
                 self.log(f"attention {b}: unavailable ({type(e).__name__}: {str(e)[:200]})")
-        self.log(f"attention backend: {self.backend}")
+        self.log(f"attention backend: {self.backend}" + (" (rows split at example boundaries)"
+                                                         if self.backend == "sdpa" and self.split else ""))
 
     def autocast(self):
         return torch.autocast(self.device.type, dtype=torch.bfloat16) if self.amp else contextlib.nullcontext()
 
     def mask(self, batch: dict) -> TrainingMask:
         # Built outside the compiled function: one mask per step, shared by every layer.
-        return TrainingMask(batch["example"], batch["segment"], self.causal, self.backend, self.flex_fn)
+        return TrainingMask(batch["example"], batch["segment"], self.causal, self.backend, self.flex_fn,
+                            split=self.split)
 
     def loss_fn(self, batch: dict, mask: TrainingMask):
         with self.autocast():
@@ -228,6 +234,7 @@ class Trainer:
                 self.log(f"torch.compile: failed ({type(e).__name__}: {str(e)[:300]}); running eagerly")
                 self.want_compile = False
                 self.compiled = None
+                self.split = self.device.type == "cpu"
                 for opt in self.optimizers:
                     opt.zero_grad(set_to_none=True)
                 if self.backend == "flex":  # flex needs compile to be fast

@@ -26,7 +26,7 @@ from test_model import TOKENIZER, tiny_model, write_data_dir  # noqa: E402
 
 from config import TrainConfig  # noqa: E402
 from data import ExampleBuilder, Shard, Vocab, pack_rows  # noqa: E402
-from model import TrainingMask, plain_attention  # noqa: E402
+from model import TrainingMask, example_spans, plain_attention  # noqa: E402
 from optim import newton_schulz  # noqa: E402
 import train  # noqa: E402
 
@@ -62,8 +62,9 @@ class CpuTraining(unittest.TestCase):
             g = torch.Generator().manual_seed(2)
             q, k, v = (torch.randn(b, 4, n, 32, generator=g) for _ in range(3))
             ref = TrainingMask(t["example"], t["segment"], causal, "plain").attend(q, k, v)
-            got = TrainingMask(t["example"], t["segment"], causal, "sdpa").attend(q, k, v)
-            torch.testing.assert_close(got, ref, atol=1e-5, rtol=1e-5)
+            for split in (False, True):  # one masked call per row, or one per packed example
+                got = TrainingMask(t["example"], t["segment"], causal, "sdpa", split=split).attend(q, k, v)
+                torch.testing.assert_close(got, ref, atol=1e-5, rtol=1e-5)
             # and the plain path is the textbook softmax attention it claims to be
             torch.testing.assert_close(ref, plain_attention(q, k, v, TrainingMask(
                 t["example"], t["segment"], causal).additive, 1 / math.sqrt(32)))
@@ -76,12 +77,13 @@ class CpuTraining(unittest.TestCase):
         q, k, v = (torch.randn(b, 4, n, 32, generator=g) for _ in range(3))
         ref = TrainingMask(t["example"], t["segment"], True, "plain").attend(q, k, v)
         with torch.autocast("cpu", dtype=torch.bfloat16):
-            got = TrainingMask(t["example"], t["segment"], True, "sdpa").attend(q.bfloat16(), k.bfloat16(),
-                                                                                 v.bfloat16())
-        self.assertEqual(got.dtype, torch.bfloat16)
-        err = (got.float() - ref).abs()
-        self.assertLess(float(err.max()), 0.1)
-        self.assertLess(float(err.mean()), 0.01)
+            got = [TrainingMask(t["example"], t["segment"], True, "sdpa", split=split).attend(
+                q.bfloat16(), k.bfloat16(), v.bfloat16()) for split in (False, True)]
+        for y in got:
+            self.assertEqual(y.dtype, torch.bfloat16)
+            err = (y.float() - ref).abs()
+            self.assertLess(float(err.max()), 0.1)
+            self.assertLess(float(err.mean()), 0.01)
 
     @unittest.skipUnless(HAVE_SDPA, NO_SDPA)
     def test_sdpa_gradients_equal_plain(self):
@@ -90,13 +92,14 @@ class CpuTraining(unittest.TestCase):
         g = torch.Generator().manual_seed(6)
         base = [torch.randn(b, 2, n, 16, generator=g) for _ in range(3)]
         grads = []
-        for backend in ("plain", "sdpa"):
+        for backend, split in (("plain", False), ("sdpa", False), ("sdpa", True)):
             q, k, v = (x.clone().requires_grad_() for x in base)
-            y = TrainingMask(t["example"], t["segment"], True, backend).attend(q, k, v)
+            y = TrainingMask(t["example"], t["segment"], True, backend, split=split).attend(q, k, v)
             (y * torch.linspace(-1, 1, y.numel()).view_as(y)).sum().backward()
             grads.append([q.grad, k.grad, v.grad])
-        for got, ref in zip(grads[1], grads[0]):
-            torch.testing.assert_close(got, ref, atol=1e-5, rtol=1e-5)
+        for other in grads[1:]:
+            for got, ref in zip(other, grads[0]):
+                torch.testing.assert_close(got, ref, atol=1e-5, rtol=1e-5)
 
     @unittest.skipUnless(HAVE_SDPA and hasattr(torch.ops.aten, "_scaled_dot_product_flash_attention_for_cpu"),
                          "torch without the CPU flash attention kernel")
@@ -111,6 +114,16 @@ class CpuTraining(unittest.TestCase):
         names = {e.name for e in prof.events()}
         self.assertIn("aten::_scaled_dot_product_flash_attention_for_cpu", names)
         self.assertNotIn("aten::_scaled_dot_product_attention_math", names)
+
+    def test_example_spans_follow_the_packing(self):
+        t = self.packed(True, seed=11)
+        spans = example_spans(t["example"], t["segment"], True)
+        for r, runs in enumerate(spans):
+            self.assertEqual(sum(n for n, _ in runs), t["ids"].shape[1])
+            self.assertEqual(len(runs), len(np.unique(t["example"][r].numpy())))
+        # an example that is not one contiguous run: no split (the row mask is used instead)
+        ex = torch.tensor([[0, 0, 1, 1, 0, -1]])
+        self.assertIsNone(example_spans(ex, torch.zeros_like(ex), True))
 
     def test_newton_schulz_in_bf16_is_close_to_fp32(self):
         g = torch.Generator().manual_seed(7)
@@ -148,6 +161,7 @@ class CpuTraining(unittest.TestCase):
             trainer = train.Trainer(model, tc, args, torch.device("cpu"), log.append)
             trainer.choose_backend(t)
             self.assertEqual(trainer.backend, "sdpa")
+            self.assertTrue(trainer.split)
             self.assertEqual(trainer.amp, precision == "bf16")
             self.assertEqual(trainer.optimizers[0].ns_bf16, precision == "bf16")
             with torch.no_grad():
