@@ -335,9 +335,12 @@ class TrainingMask:
         self.backend = backend
         self.flex_fn = flex_fn
         self.spans = None
+        self.split = False
         if backend == "sdpa" and split:
             self.spans = example_spans(example, segment, causal)
             if self.spans is not None:
+                self.split = True
+                _ACTIVE_SPANS[0] = self.spans
                 return
         if backend == "flex":
             from torch.nn.attention.flex_attention import create_block_mask
@@ -365,8 +368,8 @@ class TrainingMask:
         if self.backend == "flex":
             return (self.flex_fn or _flex_attention())(q, k, v, block_mask=self.block_mask)
         if self.backend == "sdpa":
-            if self.spans is not None:
-                return split_attention(q, k, v, self.spans)
+            if self.split:
+                return _split_attention_active(q, k, v)
             return F.scaled_dot_product_attention(q, k, v, attn_mask=self.bool_mask)
         return plain_attention(q, k, v, self.additive, 1.0 / math.sqrt(q.shape[-1]))
 
@@ -400,6 +403,21 @@ def split_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, spans) ->
                  for qs, ks, vs, (_, m) in zip(qr.split(sizes, 1), kr.split(sizes, 1), vr.split(sizes, 1), runs)]
         out.append(torch.cat(parts, 2))
     return torch.cat(out, 0)
+
+
+# The spans of the split mask built last: read only by _split_attention_active, which torch.compile
+# leaves eager (a graph break per layer), so a compiled step neither traces the data-dependent calls
+# nor guards on each step's spans (no recompilation when they change). A mask is used in the step
+# that builds it, before the next one is built.
+_ACTIVE_SPANS: list = [None]
+
+
+def _split_attention_active(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    return split_attention(q, k, v, _ACTIVE_SPANS[0])
+
+
+if hasattr(torch, "compiler") and hasattr(torch.compiler, "disable"):
+    _split_attention_active = torch.compiler.disable(_split_attention_active)
 
 
 def _flex_attention():
