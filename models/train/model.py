@@ -322,7 +322,7 @@ class TrainingMask:
     "sdpa": bool mask into torch's scaled_dot_product_attention (torch >= 2.0; on a CPU, torch 2.13
     runs it, fp32 or bf16, forward and backward, on the tiled flash kernel, which never holds a T x T
     score matrix, only the [B,1,T,T] bool mask shared by heads and layers). The kernel still visits
-    masked tiles, so with `split` (eager CPU training) each packed example of a row runs as its own
+    masked tiles, so with `split` (CPU training) each packed example of a row runs as its own
     call with its own mask: no tile is spent on pairs of different examples (README "CPU throughput");
     "flex": a block-sparse mask for flex_attention (torch >= 2.5; most of a packed row's
     blocks are skipped). Every backend computes the same function (checked in the tests).
@@ -378,8 +378,8 @@ def example_spans(example: torch.Tensor, segment: torch.Tensor, causal: bool) ->
     """Per row, its runs of one example (padding is a run of its own) as (length, bool mask
     [1,1,L,L] within the run). A token sees keys of its own example only, so attention within each
     run is the whole row's attention: for a row of several examples it skips the tiles that the
-    row's mask would spend on pairs of different examples. Data-dependent (host-side lengths):
-    eager CPU training only. None if an example is not one contiguous run (then the row mask)."""
+    row's mask would spend on pairs of different examples. Data-dependent (host-side lengths): CPU
+    training, left eager inside a compiled step (_split_attention_active). None if an example is not one contiguous run (then the row mask)."""
     ex = example.cpu()
     rows = []
     for r in range(ex.shape[0]):

@@ -115,6 +115,32 @@ class CpuTraining(unittest.TestCase):
         self.assertIn("aten::_scaled_dot_product_flash_attention_for_cpu", names)
         self.assertNotIn("aten::_scaled_dot_product_attention_math", names)
 
+    @unittest.skipUnless(HAVE_SDPA and hasattr(torch, "compile") and hasattr(torch, "compiler"),
+                         "torch without torch.compile")
+    def test_compiled_step_with_split_attention_equals_eager(self):
+        """The per-example attention stays eager inside the compiled loss; new spans compile nothing again."""
+        import torch._dynamo
+        model = tiny_model("causalSuffixFirst")
+        args = types.SimpleNamespace(precision="fp32", compile="off", attention="sdpa")
+        trainer = train.Trainer(model, TrainConfig(), args, torch.device("cpu"), lambda m: None)
+        batches = [self.packed(True, seed=s, rows=2, row_len=256) for s in (12, 13)]
+        trainer.choose_backend(batches[0])
+        torch._dynamo.reset()
+        compiled = torch.compile(trainer.loss_fn)
+        with torch.no_grad():
+            for i, t in enumerate(batches):
+                mask = trainer.mask(t)
+                self.assertTrue(mask.split)
+                eager, _ = trainer.loss_fn(t, mask)
+                if i == 1:
+                    torch._dynamo.config.error_on_recompile = True
+                try:
+                    got, _ = compiled(t, trainer.mask(t))
+                finally:
+                    torch._dynamo.config.error_on_recompile = False
+                self.assertAlmostEqual(float(got), float(eager), places=4)
+        torch._dynamo.reset()
+
     def test_example_spans_follow_the_packing(self):
         t = self.packed(True, seed=11)
         spans = example_spans(t["example"], t["segment"], True)
