@@ -9,69 +9,15 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as ort from 'onnxruntime-node';
-import { GraphBuilder } from '../../../src/convert/graph';
-import { DataType, encodeModel, valueInfoProto } from '../../../src/convert/onnx';
 import { QUANT_BLOCK, QuantBits, QuantScheme, dequantizeMatrix, quantizeMatrix } from '../../../src/convert/quantize';
-import type { TensorInfo, TensorSource } from '../../../src/convert/tensors';
-import { WEIGHT_STORAGES, WeightStorage, WeightsLayout, weightsForDevice, writeWeights } from '../../../src/convert/weightsFile';
-import { mulberry32 } from '../../../src/engine/sampler/random';
+import { WEIGHT_STORAGES, weightsForDevice } from '../../../src/convert/weightsFile';
+import { maxDiff, random, referenceLinear, runLinear } from './linearModel';
 
 let tmp: string;
 beforeEach(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dllm-quant-'));
 });
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-function random(n: number, seed: number, scale = 1): Float32Array {
-  const rand = mulberry32(seed);
-  return Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
-}
-
-/** A source holding W [n, k] and b [n]. */
-function source(w: Float32Array, b: Float32Array, n: number, k: number): TensorSource {
-  const tensors = new Map<string, TensorInfo>([
-    ['w', { name: 'w', dtype: 'F32', shape: [n, k] }],
-    ['b', { name: 'b', dtype: 'F32', shape: [n] }],
-  ]);
-  return { tensors, readFloat32: (name) => (name === 'w' ? w : b).slice() };
-}
-
-/** onnxruntime's y = x · Wᵀ + b for x [rows, k], W stored as `storage`. */
-async function runLinear(storage: WeightStorage, x: Float32Array, rows: number, w: Float32Array, b: Float32Array, n: number, k: number): Promise<Float32Array> {
-  const layout = new WeightsLayout('model.onnx.data');
-  const g = new GraphBuilder(layout, storage, new Map([['w', [n, k]], ['b', [n]]]));
-  g.named('Identity', [g.linear('x', 'w', 'b')], 'y');
-  const graph = { name: 'linear', nodes: g.nodes, initializers: g.initializers, inputs: [valueInfoProto('x', DataType.FLOAT, [rows, k])], outputs: [valueInfoProto('y', DataType.FLOAT, [rows, n])] };
-  fs.writeFileSync(path.join(tmp, 'model.onnx'), encodeModel(graph));
-  await writeWeights(path.join(tmp, 'model.onnx.data'), layout, source(w, b, n, k));
-  const session = await ort.InferenceSession.create(path.join(tmp, 'model.onnx'));
-  try {
-    const out = await session.run({ x: new ort.Tensor('float32', x, [rows, k]) });
-    return out.y!.data as Float32Array;
-  } finally {
-    await session.release();
-  }
-}
-
-/** x · Wᵀ + b in float64. */
-function matmul(x: Float32Array, rows: number, w: Float32Array, b: Float32Array, n: number, k: number): Float64Array {
-  const y = new Float64Array(rows * n);
-  for (let r = 0; r < rows; r++) {
-    for (let o = 0; o < n; o++) {
-      let s = b[o]!;
-      for (let i = 0; i < k; i++) s += x[r * k + i]! * w[o * k + i]!;
-      y[r * n + o] = s;
-    }
-  }
-  return y;
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
-  return max;
-}
 
 describe('convert/quantize: blockwise weights for MatMulNBits', function () {
   this.timeout(60000);
@@ -85,15 +31,15 @@ describe('convert/quantize: blockwise weights for MatMulNBits', function () {
         const w = random(n * k, 11 + k, 0.5).map((v, i) => (Math.floor(i / k) === 3 ? 0 : Math.floor(i / k) === 4 ? Math.abs(v) : v * (1 + (i % 97) / 10)));
         const b = random(n, 5);
         const x = random(rows * k, 3);
-        const y = await runLinear(`int${bits}`, x, rows, w, b, n, k);
+        const { y } = await runLinear(tmp, `int${bits}`, x, rows, w, b, n, k);
         const deq = dequantizeMatrix(quantizeMatrix(w, n, k, bits), n, k, bits);
         // Level 4 quantizes x to int8 per block of K: allow its rounding (about 1/254 of a block's
         // largest |x| per term), but a wrongly packed code or scale is off by whole steps.
-        const expected = matmul(x, rows, deq, b, n, k);
+        const expected = referenceLinear(x, rows, deq, b, n, k);
         const bound = (k * 1) / 127;
         assert.ok(maxDiff(y, expected) < bound, `max diff ${maxDiff(y, expected)} ≥ ${bound}`);
         // The same comparison over the original weights is clearly worse for int4, so the check has teeth.
-        if (bits === 4) assert.ok(maxDiff(y, expected) < maxDiff(matmul(x, rows, w, b, n, k), expected) / 2);
+        if (bits === 4) assert.ok(maxDiff(y, expected) < maxDiff(referenceLinear(x, rows, w, b, n, k), expected) / 2);
       });
     }
   }

@@ -9,13 +9,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as ort from 'onnxruntime-node';
-import { GraphBuilder } from '../../../src/convert/graph';
-import { DataType, encodeModel, valueInfoProto } from '../../../src/convert/onnx';
 import { channelShapes, dequantizeChannels, quantizeChannels } from '../../../src/convert/quantizeChannel';
-import type { TensorInfo, TensorSource } from '../../../src/convert/tensors';
-import { WeightsLayout, writeWeights } from '../../../src/convert/weightsFile';
-import { mulberry32 } from '../../../src/engine/sampler/random';
+import { maxDiff, random, referenceLinear, runLinear } from './linearModel';
 
 let tmp: string;
 beforeEach(() => {
@@ -23,57 +18,9 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function random(n: number, seed: number, scale = 1): Float32Array {
-  const rand = mulberry32(seed);
-  return Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
-}
-
 /** Rows of very different ranges (row r scaled by 1 + r), so every channel's scale differs. */
 function weights(n: number, k: number, seed: number): Float32Array {
   return random(n * k, seed, 0.5).map((v, i) => v * (1 + Math.floor(i / k)));
-}
-
-/** onnxruntime's y = x · Wᵀ (+ b) for x [rows, k], W stored as int8-channel. */
-async function runLinear(x: Float32Array, rows: number, w: Float32Array, b: Float32Array | undefined, n: number, k: number): Promise<{ y: Float32Array; ops: string[] }> {
-  const layout = new WeightsLayout('model.onnx.data');
-  const shapes = new Map([['w', [n, k]], ['b', [n]]]);
-  const g = new GraphBuilder(layout, 'int8-channel', shapes);
-  g.named('Identity', [g.linear('x', 'w', b ? 'b' : undefined)], 'y');
-  const graph = { name: 'linear', nodes: g.nodes, initializers: g.initializers, inputs: [valueInfoProto('x', DataType.FLOAT, [rows, k])], outputs: [valueInfoProto('y', DataType.FLOAT, [rows, n])] };
-  fs.writeFileSync(path.join(tmp, 'model.onnx'), encodeModel(graph));
-  const tensors = new Map<string, TensorInfo>([
-    ['w', { name: 'w', dtype: 'F32', shape: [n, k] }],
-    ['b', { name: 'b', dtype: 'F32', shape: [n] }],
-  ]);
-  const source: TensorSource = { tensors, readFloat32: (name) => (name === 'w' ? w : b!).slice() };
-  await writeWeights(path.join(tmp, 'model.onnx.data'), layout, source);
-  assert.equal(fs.statSync(path.join(tmp, 'model.onnx.data')).size, layout.bytes);
-  const session = await ort.InferenceSession.create(path.join(tmp, 'model.onnx'));
-  try {
-    const out = await session.run({ x: new ort.Tensor('float32', x, [rows, k]) });
-    return { y: out.y!.data as Float32Array, ops: g.nodes.map((node) => `${node.domain ?? ''}:${node.opType}`) };
-  } finally {
-    await session.release();
-  }
-}
-
-/** x · Wᵀ (+ b) in float64. */
-function matmul(x: Float32Array, rows: number, w: Float32Array, b: Float32Array | undefined, n: number, k: number): Float64Array {
-  const y = new Float64Array(rows * n);
-  for (let r = 0; r < rows; r++) {
-    for (let o = 0; o < n; o++) {
-      let s = b?.[o] ?? 0;
-      for (let i = 0; i < k; i++) s += x[r * k + i]! * w[o * k + i]!;
-      y[r * n + o] = s;
-    }
-  }
-  return y;
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
-  return max;
 }
 
 describe('convert/quantizeChannel: int8 per output channel for DynamicQuantizeMatMul', function () {
@@ -145,11 +92,11 @@ describe('convert/quantizeChannel: int8 per output channel for DynamicQuantizeMa
       const w = weights(n, k, 11 + k);
       const b = bias ? random(n, 5, 10) : undefined;
       const x = random(rows * k, 3);
-      const { y, ops } = await runLinear(x, rows, w, b, n, k);
+      const { y, ops } = await runLinear(tmp, 'int8-channel', x, rows, w, b, n, k);
       assert.deepEqual(ops, ['com.microsoft:DynamicQuantizeMatMul', ':Identity']);
       const q = quantizeChannels(w, n, k);
       const deq = dequantizeChannels(q, n, k);
-      const expected = matmul(x, rows, deq, b, n, k);
+      const expected = referenceLinear(x, rows, deq, b, n, k);
       // x is rounded to uint8 over its range [min(0, lo), max(0, hi)]: each value moves by at most
       // one step (half a step, plus the zero point's own rounding), so output n moves by at most
       // step · Σ|W'[n, :]|, plus float rounding.
@@ -170,12 +117,12 @@ describe('convert/quantizeChannel: int8 per output channel for DynamicQuantizeMa
       // lost bias are off by many times the bound's largest value.
       const worst = maxDiff(y, expected);
       const reversed = dequantizeChannels({ data: q.data, scales: q.scales.slice().reverse() }, n, k);
-      assert.ok(maxDiff(y, matmul(x, rows, reversed, b, n, k)) > 10 * worst);
+      assert.ok(maxDiff(y, referenceLinear(x, rows, reversed, b, n, k)) > 10 * worst);
       if (n === k) {
         const transposed = new Float32Array(n * k).map((_, i) => deq[(i % k) * k + Math.floor(i / k)]!);
-        assert.ok(maxDiff(y, matmul(x, rows, transposed, b, n, k)) > 10 * worst);
+        assert.ok(maxDiff(y, referenceLinear(x, rows, transposed, b, n, k)) > 10 * worst);
       }
-      if (b) assert.ok(maxDiff(y, matmul(x, rows, deq, undefined, n, k)) > 10 * worst, `${maxDiff(y, matmul(x, rows, deq, undefined, n, k))} vs ${worst}`);
+      if (b) assert.ok(maxDiff(y, referenceLinear(x, rows, deq, undefined, n, k)) > 10 * worst, `${maxDiff(y, referenceLinear(x, rows, deq, undefined, n, k))} vs ${worst}`);
     });
   }
 });
