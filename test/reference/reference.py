@@ -51,7 +51,8 @@ def read_weights(folder):
     return {k: v.to(torch.float32) for k, v in tensors.items()}
 
 
-def dream_logits(folder, config, ids, mask=None):
+def bidirectional_qwen2(folder, config, attn_implementation="eager"):
+    """transformers' Qwen2ForCausalLM with the folder's weights in fp32, no module falling back to a causal kernel."""
     from transformers import Qwen2Config, Qwen2ForCausalLM
 
     # Only the keys Qwen2 needs: Dream's own (mask_token_id, auto_map…) mean nothing to it.
@@ -62,12 +63,12 @@ def dream_logits(folder, config, ids, mask=None):
         hidden_act=config.get("hidden_act", "silu"), max_position_embeddings=config["max_position_embeddings"],
         rms_norm_eps=config["rms_norm_eps"], rope_theta=config["rope_theta"],
         tie_word_embeddings=bool(config.get("tie_word_embeddings", False)), use_sliding_window=False,
-        attention_dropout=0.0, attn_implementation="eager",
+        attention_dropout=0.0, attn_implementation=attn_implementation,
     )
     theta = (getattr(q, "rope_parameters", None) or {}).get("rope_theta", getattr(q, "rope_theta", None))
     if theta != config["rope_theta"]:
         raise SystemExit(f"reference: Qwen2Config took rope_theta {theta}, the checkpoint says {config['rope_theta']}")
-    model = Qwen2ForCausalLM(q).to(torch.float32).eval()
+    model = Qwen2ForCausalLM(q).to(torch.float32)
     weights = read_weights(folder)
     missing, unexpected = model.load_state_dict(weights, strict=False)
     allowed_missing = {"lm_head.weight"} if q.tie_word_embeddings else set()
@@ -75,11 +76,16 @@ def dream_logits(folder, config, ids, mask=None):
         raise SystemExit(f"reference: weights do not fit Qwen2: missing {missing}, unexpected {unexpected}")
     if q.tie_word_embeddings:
         model.tie_weights()
-    # Bidirectional: no module may fall back to a causal kernel, and the mask handed in is all zeros,
-    # passed as the prepared per-layer-type mapping so no causal mask is ever built.
+    # Bidirectional: no module may fall back to a causal kernel (callers hand in an all-zeros mask,
+    # as the prepared per-layer-type mapping, so no causal mask is ever built).
     for module in model.modules():
         if hasattr(module, "is_causal"):
             module.is_causal = False
+    return model
+
+
+def dream_logits(folder, config, ids, mask=None):
+    model = bidirectional_qwen2(folder, config).eval()
     n = len(ids)
     if mask is None:
         mask = torch.zeros(1, 1, n, n, dtype=torch.float32)

@@ -42,11 +42,12 @@ import time
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import families  # noqa: E402
 import make_checkpoint  # noqa: E402
+import reference  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 CORPUS = ["src/**/*.ts", "test/**/*.ts", "models/train/**/*.py"]
@@ -78,33 +79,11 @@ def token_stream(tok, texts, eot):
 
 
 def build_model(folder):
-    """Qwen2ForCausalLM from the folder's config and weights, bidirectional as reference.py's dream_logits."""
-    from transformers import Qwen2Config, Qwen2ForCausalLM
-
+    """The folder's Qwen2ForCausalLM, bidirectional, as the reference builds it (reference.py), on SDPA."""
     config = make_checkpoint_config(folder)
-    q = Qwen2Config(
-        vocab_size=config["vocab_size"], hidden_size=config["hidden_size"],
-        intermediate_size=config["intermediate_size"], num_hidden_layers=config["num_hidden_layers"],
-        num_attention_heads=config["num_attention_heads"], num_key_value_heads=config["num_key_value_heads"],
-        hidden_act=config.get("hidden_act", "silu"), max_position_embeddings=config["max_position_embeddings"],
-        rms_norm_eps=config["rms_norm_eps"], rope_theta=config["rope_theta"],
-        tie_word_embeddings=bool(config["tie_word_embeddings"]), use_sliding_window=False,
-        attention_dropout=0.0, attn_implementation="sdpa",
-    )
-    theta = (getattr(q, "rope_parameters", None) or {}).get("rope_theta", getattr(q, "rope_theta", None))
-    if theta != config["rope_theta"]:
-        raise SystemExit(f"train_tiny: Qwen2Config took rope_theta {theta}, the config says {config['rope_theta']}")
-    model = Qwen2ForCausalLM(q).to(torch.float32)
-    weights = {k: v.to(torch.float32) for k, v in load_file(os.path.join(folder, "model.safetensors")).items()}
-    missing, unexpected = model.load_state_dict(weights, strict=False)
-    if set(missing) - {"lm_head.weight"} or unexpected:
-        raise SystemExit(f"train_tiny: weights do not fit Qwen2: missing {missing}, unexpected {unexpected}")
-    model.tie_weights()
+    model = reference.bidirectional_qwen2(folder, config, attn_implementation="sdpa")
     if model.lm_head.weight.data_ptr() != model.model.embed_tokens.weight.data_ptr():
         raise SystemExit("train_tiny: lm_head is not tied to embed_tokens")
-    for module in model.modules():
-        if hasattr(module, "is_causal"):
-            module.is_causal = False
     return model, config
 
 
