@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Checkpoint, JsonObject } from '../../../src/convert/checkpoint';
+import { convertCheckpoint } from '../../../src/convert/convert';
 import type { TensorInfo } from '../../../src/convert/tensors';
 import { mulberry32 } from '../../../src/engine/sampler/random';
 import { type TestTensor, bf16, writeCheckpointFolder } from './writeSafetensors';
@@ -199,4 +200,11 @@ export function writeTinyCheckpointFolder(dir: string, spec: TinySpec, extraFile
   fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson(spec)));
   for (const [file, text] of Object.entries(extraFiles)) fs.writeFileSync(path.join(dir, file), text);
   return widened;
+}
+
+/** `spec`'s random checkpoint converted (fp32) into `dir`/<family>, once: later calls return the folder. */
+export async function convertedTiny(dir: string, spec: TinySpec): Promise<string> {
+  const to = path.join(dir, spec.family);
+  if (!fs.existsSync(to)) await convertCheckpoint(memoryCheckpoint(path.join(dir, `hf-${spec.family}`), spec), { to, weights: 'fp32' });
+  return to;
 }

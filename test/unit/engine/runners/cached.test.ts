@@ -10,13 +10,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { convertCheckpoint } from '../../../../src/convert/convert';
 import { loadParts } from '../../../../src/engine/model/load';
 import { loadEngine } from '../../../../src/engine/engine';
 import { CachedModel } from '../../../../src/engine/runners/cached';
 import { FullModel } from '../../../../src/engine/runners/full';
 import type { CanvasModel, SequenceLayout } from '../../../../src/engine/runners/model';
-import { DREAM_SPEC, LLADA_SPEC, type TinySpec, memoryCheckpoint } from '../../convert/tinyCheckpoint';
+import { DREAM_SPEC, LLADA_SPEC, convertedTiny } from '../../convert/tinyCheckpoint';
 
 let tmp: string;
 before(() => {
@@ -24,11 +23,6 @@ before(() => {
 });
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-async function convertTiny(spec: TinySpec): Promise<string> {
-  const to = path.join(tmp, spec.family);
-  if (!fs.existsSync(to)) await convertCheckpoint(memoryCheckpoint(path.join(tmp, `hf-${spec.family}`), spec), { to, weights: 'fp32' });
-  return to;
-}
 
 const N = 6;
 const layoutOf = (prefix: number[]): SequenceLayout => ({ head: [], prefix, canvasLength: N, suffix: [2, 17, 11], tail: [] });
@@ -58,7 +52,7 @@ describe('engine/runners/cached: the cached mode of a converted model', function
   for (const spec of [DREAM_SPEC, LLADA_SPEC]) {
     for (const prefix of [[5, 9, 30], []]) {
       it(`${spec.family}${prefix.length === 0 ? ', canvas first' : ''}: refreshed every pass it is exact; every 3 passes, exact on refresh passes only`, async () => {
-        const dir = await convertTiny(spec);
+        const dir = await convertedTiny(tmp, spec);
         const mask = spec.vocab - 2;
         const layout = layoutOf(prefix);
         const full = new FullModel(await ort.InferenceSession.create(path.join(dir, 'model.onnx')), spec.vocab, spec.family === 'dream');
@@ -85,7 +79,7 @@ describe('engine/runners/cached: the cached mode of a converted model', function
   }
 
   it('a folder with the two cached-mode graphs of an earlier conversion runs the full graph and says to convert again', async () => {
-    const dir = await convertTiny(LLADA_SPEC);
+    const dir = await convertedTiny(tmp, LLADA_SPEC);
     const earlier = path.join(tmp, 'earlier');
     fs.cpSync(dir, earlier, { recursive: true });
     const manifest = JSON.parse(fs.readFileSync(path.join(earlier, 'dllm.json'), 'utf8'));
@@ -104,7 +98,7 @@ describe('engine/runners/cached: the cached mode of a converted model', function
   });
 
   it('the model info says which mode runs', async () => {
-    const dir = await convertTiny(LLADA_SPEC);
+    const dir = await convertedTiny(tmp, LLADA_SPEC);
     const cached = await loadEngine({ modelDir: dir, device: 'cpu', threads: 1, cachedRefreshEvery: 4 });
     const exact = await loadEngine({ modelDir: dir, device: 'cpu', threads: 1, cachedRefreshEvery: 0 });
     try {

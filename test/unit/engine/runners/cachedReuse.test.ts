@@ -10,13 +10,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { convertCheckpoint } from '../../../../src/convert/convert';
 import { loadEngine } from '../../../../src/engine/engine';
 import { loadParts } from '../../../../src/engine/model/load';
 import { CachedModel } from '../../../../src/engine/runners/cached';
 import { LaidOut, alignSequences, rotateKeys, uncovered } from '../../../../src/engine/runners/cachedReuse';
 import type { SequenceLayout } from '../../../../src/engine/runners/model';
-import { DREAM_SPEC, LLADA_SPEC, type TinySpec, headSize, memoryCheckpoint } from '../../convert/tinyCheckpoint';
+import { DREAM_SPEC, LLADA_SPEC, convertedTiny, headSize } from '../../convert/tinyCheckpoint';
 
 let tmp: string;
 before(() => {
@@ -24,11 +23,6 @@ before(() => {
 });
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-async function convertTiny(spec: TinySpec): Promise<string> {
-  const to = path.join(tmp, spec.family);
-  if (!fs.existsSync(to)) await convertCheckpoint(memoryCheckpoint(path.join(tmp, `hf-${spec.family}`), spec), { to, weights: 'fp32' });
-  return to;
-}
 
 const laidOut = (head: number[], prefix: number[], canvas: number, suffix: number[]): LaidOut => {
   const ids = BigInt64Array.from([...head, ...prefix, ...new Array<number>(canvas).fill(0), ...suffix], BigInt);
@@ -58,7 +52,7 @@ describe('engine/runners/cachedReuse: a document’s next request in the cached 
 
   for (const spec of [DREAM_SPEC, LLADA_SPEC]) {
     it(`${spec.family}: a key turned by Δ positions is the key the graph computes Δ positions on`, async () => {
-      const dir = await convertTiny(spec);
+      const dir = await convertedTiny(tmp, spec);
       const graph = await ort.InferenceSession.create(path.join(dir, 'cached.onnx'));
       try {
         const ids = [3, 17, 0, 41, 8, 8, 29];
@@ -89,7 +83,7 @@ describe('engine/runners/cachedReuse: a document’s next request in the cached 
     });
 
     it(`${spec.family}: a request on unchanged text starts from the earlier request's keys and values, with a refresh's logits`, async () => {
-      const dir = await convertTiny(spec);
+      const dir = await convertedTiny(tmp, spec);
       const mask = spec.vocab - 2;
       const layout: SequenceLayout = { head: [], prefix: [5, 9, 30, 7, 12, 4, 19, 6], canvasLength: 4, suffix: [2, 17, 11], tail: [] };
       const model = (await loadParts({ modelDir: dir, device: 'cpu', threads: 1, cachedRefreshEvery: 8 })).model;
@@ -119,7 +113,7 @@ describe('engine/runners/cachedReuse: a document’s next request in the cached 
   }
 
   it('the engine: a keystroke later, a request on the same document encodes only what it could not reuse, and says so', async () => {
-    const dir = await convertTiny(DREAM_SPEC);
+    const dir = await convertedTiny(tmp, DREAM_SPEC);
     const engine = await loadEngine({ modelDir: dir, device: 'cpu', threads: 1, cachedRefreshEvery: 8 });
     try {
       const request = (prefix: string, document?: string) =>
@@ -141,7 +135,7 @@ describe('engine/runners/cachedReuse: a document’s next request in the cached 
   });
 
   it('reuses nothing in exact mode, or once the earlier keys and values are a full interval old', async () => {
-    const dir = await convertTiny(LLADA_SPEC);
+    const dir = await convertedTiny(tmp, LLADA_SPEC);
     const layout: SequenceLayout = { head: [], prefix: [5, 9, 30, 7], canvasLength: 3, suffix: [2, 17], tail: [] };
     const canvas = new Int32Array(3).fill(LLADA_SPEC.vocab - 2);
     for (const [every, passes, reused] of [[0, 1, 0], [2, 2, 0], [2, 1, 6], [3, 2, 6]] as const) {
