@@ -88,6 +88,14 @@ const quietSettings = {
   'dllm.sampler.temperature': 1,
 };
 
+/**
+ * The quiet editor settings without the extension's own (`dllm.*`) overrides: what a run at the
+ * extension's default settings starts from (npm run bench:holes).
+ */
+export function quietEditorSettings(): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(quietSettings).filter(([key]) => !key.startsWith('dllm.')));
+}
+
 /** A temporary workspace folder with small sample files in the languages the tests type in. */
 export function createWorkspace(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dllm-ws-'));
@@ -141,6 +149,8 @@ export interface ServerOptions {
   extensionsDir?: string;
   /** Where to write the server's log; default test-results/<label>-server.log. */
   label?: string;
+  /** The user settings; default the quiet settings the tests use. */
+  userSettings?: Record<string, unknown>;
 }
 
 export interface VsCodeServer {
@@ -183,7 +193,7 @@ export async function startServer(options: ServerOptions = {}): Promise<VsCodeSe
   const log = fs.openSync(logFile, 'w');
   // User settings too: some (the welcome walkthrough) are not read from the workspace.
   fs.mkdirSync(path.join(dataDir, 'user', 'User'), { recursive: true });
-  fs.writeFileSync(path.join(dataDir, 'user', 'User', 'settings.json'), JSON.stringify(quietSettings, null, 2));
+  fs.writeFileSync(path.join(dataDir, 'user', 'User', 'settings.json'), JSON.stringify(options.userSettings ?? quietSettings, null, 2));
 
   const args = [
     serverMain,
