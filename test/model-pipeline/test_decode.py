@@ -255,7 +255,9 @@ class Windowing(unittest.TestCase):
         p = dec.prepare(D.InfillRequest("a\nb", "c\n", "typescriptreact", 500, 0))
         self.assertEqual(p.head, [2, 6])
         self.assertEqual(p.tail, [3])
-        self.assertEqual((p.canvas_length, p.steps), (64, 1))
+        with open(MANIFEST, encoding="utf-8") as f:
+            largest = json.load(f)["maxCanvasTokens"]  # 500 asked: the manifest's limit, one step
+        self.assertEqual((p.canvas_length, p.steps), (largest, 1))
         self.assertEqual(self.tok.decode(p.prefix_ids), "a\nb")
         self.assertEqual(p.layout.context_ids, p.head + p.prefix_ids + p.suffix_ids + p.tail)
         self.assertEqual(p.layout.canvas_pos[0], len(p.head) + len(p.prefix_ids))

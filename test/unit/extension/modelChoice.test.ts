@@ -28,7 +28,8 @@ describe('model choice', () => {
       assert.ok(check.ok, JSON.stringify(check));
       assert.equal(check.name, 'dllm-code-tiny');
       assert.equal(check.contract, 'split');
-      const files = ['context.onnx', 'denoise.onnx', 'tokenizer.json'].map((f) => fs.statSync(path.join(bundled, f)).size);
+      const manifest = JSON.parse(fs.readFileSync(path.join(bundled, 'dllm.json'), 'utf8')) as { files: Record<string, string> };
+      const files = Object.values(manifest.files).map((f) => fs.statSync(path.join(bundled, f)).size);
       assert.equal(check.sizeBytes, files.reduce((a, b) => a + b));
     });
 
