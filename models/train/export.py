@@ -121,7 +121,7 @@ def write_manifest(out_dir: str, model: DiffusionLM, special: dict, name: str, d
         "description": description,
         "license": "MIT",
         "provenance": "Trained from scratch as a masked diffusion model on permissively licensed source code "
-                      "(Python, JavaScript/TypeScript, C/C++, shell); data, licences and training in MODEL_CARD.md.",
+                      "(Python, JavaScript/TypeScript, Go, Rust, C/C++, shell); data, licences and training in MODEL_CARD.md.",
         "contract": "split",
         "files": {"tokenizer": "tokenizer.json", "context": "context.onnx", "denoise": "denoise.onnx",
                   "weights": WEIGHTS_FILE},

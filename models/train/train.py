@@ -302,7 +302,9 @@ def main() -> None:
     ap.add_argument("--data", default=os.path.join(HERE, "work", "data"))
     ap.add_argument("--tokenizer", default=os.path.join(HERE, "..", "dllm-code-tiny", "tokenizer.json"))
     ap.add_argument("--minutes", type=float, default=10.0, help="time budget of this invocation, start-up included")
-    ap.add_argument("--max-steps", type=int, default=0, help="fixed schedule length (0: set from throughput)")
+    ap.add_argument("--max-steps", type=int, default=0,
+                    help="fixed schedule length (0: set from throughput; with --resume: replaces the run's, e.g. to "
+                         "end its decay sooner)")
     ap.add_argument("--resume", action="store_true", help="continue last.pt of this run")
     ap.add_argument("--init-from", default="", help="warm start: weights from this checkpoint, new optimizer and schedule")
     ap.add_argument("--device", default="auto")
@@ -363,8 +365,10 @@ def main() -> None:
         model.load_state_dict(resume_state["model"])
         step, tokens_seen = resume_state["step"], resume_state["tokens_seen"]
         train_seconds, best_val = resume_state["train_seconds"], resume_state.get("best_val", best_val)
-        total_steps = resume_state.get("total_steps", total_steps)
-        log(f"resumed {last_path} at step {step}/{total_steps}, {tokens_seen:,} tokens")
+        recorded = resume_state.get("total_steps", 0)
+        total_steps = args.max_steps or recorded
+        log(f"resumed {last_path} at step {step}/{total_steps}, {tokens_seen:,} tokens"
+            + (f" (schedule changed from {recorded} steps by --max-steps)" if total_steps != recorded else ""))
     elif init_state is not None:
         model.load_state_dict(init_state)
         log(f"warm start from {args.init_from} (step {init_ck.get('step')}, {init_ck.get('tokens_seen')} tokens)")

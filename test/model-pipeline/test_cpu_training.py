@@ -9,8 +9,10 @@ attention (Debian's 1.13: fp32, plain attention).
 """
 from __future__ import annotations
 
+import json
 import math
 import os
+import subprocess
 import sys
 import tempfile
 import types
@@ -22,7 +24,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from test_model import TOKENIZER, tiny_model, write_data_dir  # noqa: E402
+from test_model import TOKENIZER, TRAIN, tiny_model, write_data_dir  # noqa: E402
 
 from config import TrainConfig  # noqa: E402
 from data import ExampleBuilder, Shard, Vocab, pack_rows  # noqa: E402
@@ -203,6 +205,33 @@ class CpuTraining(unittest.TestCase):
             for n, p in model.named_parameters():
                 self.assertEqual(p.dtype, torch.float32, n)
                 self.assertFalse(torch.equal(p.detach(), before[n]), n)
+
+
+class ResumedSchedule(unittest.TestCase):
+    def test_max_steps_on_resume_replaces_the_recorded_schedule(self):
+        """A run that must end sooner (or later) than it planned: --resume --max-steps N."""
+        with tempfile.TemporaryDirectory() as d:
+            write_data_dir(d)
+
+            def run(*extra: str) -> dict:
+                res = subprocess.run([sys.executable, os.path.join(TRAIN, "train.py"), "--config",
+                                      os.path.join(TRAIN, "configs", "smoke.json"), "--name", "r", "--runs", d,
+                                      "--data", d, "--device", "cpu", "--compile", "off", *extra],
+                                     capture_output=True, text=True, timeout=300)
+                self.assertEqual(res.returncode, 0, res.stderr[-2000:])
+                with open(os.path.join(d, "r", "status.json")) as f:
+                    return json.load(f)
+
+            first = run("--max-steps", "3")
+            self.assertEqual((first["step"], first["total_steps"]), (3, 3))
+            again = run("--resume", "--max-steps", "5")
+            self.assertEqual((again["step"], again["total_steps"]), (5, 5))
+            with open(os.path.join(d, "r", "train.log")) as f:
+                log = f.read()
+            self.assertIn("resumed", log)
+            self.assertIn("schedule changed from 3 steps by --max-steps", log)
+            kept = run("--resume")  # without the flag the recorded schedule stands: nothing left to do
+            self.assertEqual((kept["step"], kept["total_steps"]), (5, 5))
 
 
 if __name__ == "__main__":
