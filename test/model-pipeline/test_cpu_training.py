@@ -24,10 +24,10 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from test_model import TOKENIZER, TRAIN, tiny_model, write_data_dir  # noqa: E402
+from test_model import TRAIN, WithDataDir, tiny_model, write_data_dir  # noqa: E402
 
 from config import TrainConfig  # noqa: E402
-from data import ExampleBuilder, Shard, Vocab, pack_rows  # noqa: E402
+from data import ExampleBuilder, Shard, pack_rows  # noqa: E402
 from model import TrainingMask, example_spans, plain_attention  # noqa: E402
 from optim import newton_schulz  # noqa: E402
 import train  # noqa: E402
@@ -36,17 +36,7 @@ HAVE_SDPA = hasattr(F, "scaled_dot_product_attention")
 NO_SDPA = "torch < 2.0: no scaled_dot_product_attention (training runs plain attention in fp32)"
 
 
-class CpuTraining(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        torch.set_num_threads(2)
-        cls.tmp = tempfile.TemporaryDirectory()
-        write_data_dir(cls.tmp.name)
-        cls.vocab = Vocab(cls.tmp.name, TOKENIZER)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
+class CpuTraining(WithDataDir):
 
     def packed(self, causal: bool, seed: int, rows: int = 3, row_len: int = 384) -> dict:
         """Rows of several examples with canvas copies and padding."""

@@ -82,7 +82,9 @@ def _has_flex() -> bool:
         return False
 
 
-class ModelTest(unittest.TestCase):
+class WithDataDir(unittest.TestCase):
+    """A class's tests share one tiny encoded corpus (write_data_dir) in a temporary folder, and its Vocab."""
+
     @classmethod
     def setUpClass(cls):
         torch.set_num_threads(2)
@@ -93,6 +95,9 @@ class ModelTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.tmp.cleanup()
+
+
+class ModelTest(WithDataDir):
 
     def builder(self, causal: bool, **kw) -> ExampleBuilder:
         return ExampleBuilder(Shard(self.tmp.name, "train"), self.vocab, causal, **kw)
