@@ -78,6 +78,11 @@ def to_device(batch: dict, device: torch.device) -> dict:
     return {k: v.to(device, non_blocking=nb) for k, v in batch.items()}
 
 
+# Model keys a warm start may change: no weight's shape depends on them (a bidirectional context
+# turned causal keeps every weight; the training adapts them).
+WARM_START_MAY_CHANGE = ("context_attention", "rope_theta")
+
+
 # ---------------------------------------------------------------- loss
 
 def diffusion_loss(logits: torch.Tensor, batch: dict, context_lm_weight: float) -> tuple[torch.Tensor, dict]:
@@ -322,8 +327,8 @@ def main() -> None:
 
     started = time.time()
     try:
-        model_cfg, tc = load_config(args.config, parse_overrides(args.set, "--set"),
-                                    parse_overrides(args.model_set, "--model-set"))
+        model_overrides = parse_overrides(args.model_set, "--model-set")
+        model_cfg, tc = load_config(args.config, parse_overrides(args.set, "--set"), model_overrides)
     except ConfigError as e:
         ap.error(str(e))
     # The dedicated flags win over the file and --set.
@@ -353,7 +358,11 @@ def main() -> None:
         init_state, init_ck = load_checkpoint(args.init_from)
         if init_ck["model_config"] != {**model_cfg, **init_ck["model_config"]}:
             log(f"warm start: the model is {init_ck['model_config']}, not the config's {model_cfg}")
-        model_cfg = init_ck["model_config"]
+        # The checkpoint's shape, with what --model-set changes that no weight depends on.
+        changed = {k: v for k, v in model_overrides.items() if k in WARM_START_MAY_CHANGE}
+        model_cfg = {**init_ck["model_config"], **changed}
+        if changed:
+            log(f"warm start: --model-set {changed} over the checkpoint's model")
     mcfg = ModelConfig.from_dict({**model_cfg, "vocab_size": vocab.vocab_size})
     torch.manual_seed(seed)
     model = DiffusionLM(mcfg)

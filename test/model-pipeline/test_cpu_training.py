@@ -224,5 +224,29 @@ class ResumedSchedule(unittest.TestCase):
             self.assertEqual((kept["step"], kept["total_steps"]), (5, 5))
 
 
+class WarmStartAttention(unittest.TestCase):
+    def test_a_warm_start_may_change_the_context_attention_but_not_the_shape(self):
+        """--init-from keeps the checkpoint's shape; --model-set may still turn its context causal or
+        bidirectional, which no weight depends on."""
+        with tempfile.TemporaryDirectory() as d:
+            write_data_dir(d)
+
+            def run(name: str, *extra: str) -> dict:
+                res = subprocess.run([sys.executable, os.path.join(TRAIN, "train.py"), "--config",
+                                      os.path.join(TRAIN, "configs", "smoke.json"), "--name", name, "--runs", d,
+                                      "--data", d, "--device", "cpu", "--compile", "off", "--max-steps", "2", *extra],
+                                     capture_output=True, text=True, timeout=300)
+                self.assertEqual(res.returncode, 0, res.stderr[-2000:])
+                return torch.load(os.path.join(d, name, "weights.pt"), map_location="cpu")["model_config"]
+
+            first = run("a")
+            self.assertEqual(first["context_attention"], "causalSuffixFirst")
+            second = run("b", "--init-from", os.path.join(d, "a", "weights.pt"),
+                         "--model-set", 'context_attention="bidirectional"', "d_model=96")
+            self.assertEqual(second, {**first, "context_attention": "bidirectional"})
+            with open(os.path.join(d, "b", "train.log")) as f:
+                self.assertIn("warm start: --model-set {'context_attention': 'bidirectional'}", f.read())
+
+
 if __name__ == "__main__":
     unittest.main()
