@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from data import Shard
 from layout import request_layout
 from model import DiffusionLM, load_model
 
@@ -45,9 +46,8 @@ def probes(data_dir: str, count: int, prefix: int = 300, middle: int = 32, suffi
     drawn length-weighted, a random start in each)."""
     with open(os.path.join(data_dir, "meta.json")) as f:
         meta = json.load(f)
-    tokens = np.memmap(os.path.join(data_dir, "val.tokens.u16"), dtype=np.uint16, mode="r")
-    docs = np.fromfile(os.path.join(data_dir, "val.docs.i64"), dtype=np.int64)
-    langs = np.fromfile(os.path.join(data_dir, "val.lang.u8"), dtype=np.uint8)
+    val = Shard(data_dir, "val")
+    tokens, docs, langs = val.tokens, val.docs, val.lang
     special = meta["special_tokens"]
     width = prefix + middle + suffix
     long_enough = np.nonzero(np.diff(docs) >= width)[0]
@@ -134,9 +134,10 @@ def main() -> None:
     batch = probes(args.data, args.windows, middle=args.middle, seed=args.seed)
     with open(os.path.join(args.data, "meta.json")) as f:
         mask_id = json.load(f)["special_tokens"]["mask"]
-    models = {run_name(c): load_model(c)[0] for c in args.checkpoints}
-    if len(models) < len(args.checkpoints):
-        models = {c: load_model(c)[0] for c in args.checkpoints}  # two names alike: full paths
+    names = [run_name(c) for c in args.checkpoints]
+    if len(set(names)) < len(names):
+        names = args.checkpoints  # two names alike: full paths
+    models = {name: load_model(c)[0] for name, c in zip(names, args.checkpoints)}
     print(f"{len(batch)} windows of {args.data}/val, middle {args.middle} tokens; uniform guess: "
           f"CE {math.log(next(iter(models.values())).cfg.vocab_size):.2f}")
     print(table(models, batch, mask_id, args.seed))

@@ -197,6 +197,16 @@ class CpuTraining(WithDataDir):
                 self.assertFalse(torch.equal(p.detach(), before[n]), n)
 
 
+def run_smoke_training(test: unittest.TestCase, d: str, name: str, *extra: str) -> None:
+    """train.py with configs/smoke.json on the tiny corpus in d, run folder d/name, on the CPU without
+    compiling; the test fails with train.py's stderr if it does."""
+    res = subprocess.run([sys.executable, os.path.join(TRAIN, "train.py"), "--config",
+                          os.path.join(TRAIN, "configs", "smoke.json"), "--name", name, "--runs", d,
+                          "--data", d, "--device", "cpu", "--compile", "off", *extra],
+                         capture_output=True, text=True, timeout=300)
+    test.assertEqual(res.returncode, 0, res.stderr[-2000:])
+
+
 class ResumedSchedule(unittest.TestCase):
     def test_max_steps_on_resume_replaces_the_recorded_schedule(self):
         """A run that must end sooner (or later) than it planned: --resume --max-steps N."""
@@ -204,11 +214,7 @@ class ResumedSchedule(unittest.TestCase):
             write_data_dir(d)
 
             def run(*extra: str) -> dict:
-                res = subprocess.run([sys.executable, os.path.join(TRAIN, "train.py"), "--config",
-                                      os.path.join(TRAIN, "configs", "smoke.json"), "--name", "r", "--runs", d,
-                                      "--data", d, "--device", "cpu", "--compile", "off", *extra],
-                                     capture_output=True, text=True, timeout=300)
-                self.assertEqual(res.returncode, 0, res.stderr[-2000:])
+                run_smoke_training(self, d, "r", *extra)
                 with open(os.path.join(d, "r", "status.json")) as f:
                     return json.load(f)
 
@@ -232,11 +238,7 @@ class WarmStartAttention(unittest.TestCase):
             write_data_dir(d)
 
             def run(name: str, *extra: str) -> dict:
-                res = subprocess.run([sys.executable, os.path.join(TRAIN, "train.py"), "--config",
-                                      os.path.join(TRAIN, "configs", "smoke.json"), "--name", name, "--runs", d,
-                                      "--data", d, "--device", "cpu", "--compile", "off", "--max-steps", "2", *extra],
-                                     capture_output=True, text=True, timeout=300)
-                self.assertEqual(res.returncode, 0, res.stderr[-2000:])
+                run_smoke_training(self, d, name, "--max-steps", "2", *extra)
                 return torch.load(os.path.join(d, name, "weights.pt"), map_location="cpu")["model_config"]
 
             first = run("a")
