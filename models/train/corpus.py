@@ -37,8 +37,8 @@ REPO_REAL = os.path.realpath(REPO)
 HUMANEVAL_DIR = os.environ.get("DLLM_EVAL_DIR") or os.path.join(REPO, "eval", "humaneval-infilling")
 # entry-point names of all HumanEval tasks (also those whose data is not here), one per line
 HUMANEVAL_NAMES = "entry-points-all.txt"
-# The real-code benchmark's projects (test/bench/realcode): never corpus, by path or by content.
-HELDOUT_FILE = os.path.join(REPO, "test", "bench", "realcode", "projects.json")
+# The real-code benchmark's projects (bench/realcode): never corpus, by path or by content.
+HELDOUT_FILE = os.path.join(REPO, "bench", "realcode", "projects.json")
 # JS/TS installed by corpus_npm.sh from corpus-npm.txt; Go/Rust sources of Debian -dev packages
 NPM_CORPUS = os.path.join(WORK, "npm-corpus", "node_modules")
 GOCODE, CARGO = "/usr/share/gocode/src", "/usr/share/cargo/registry"
@@ -971,7 +971,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                          "else the entry points of its *.jsonl.gz)")
     ap.add_argument("--heldout", default=None, metavar="FILE",
                     help="projects.json of the real-code benchmark, whose projects never enter the corpus "
-                         "(default test/bench/realcode/projects.json in this checkout)")
+                         "(default bench/realcode/projects.json in this checkout)")
     ap.add_argument("--target-mb", type=float, default=80.0,
                     help="approximate total corpus size; 0 keeps every file that passes the filters")
     ap.add_argument("--val-frac", type=float, default=0.01)

@@ -5,7 +5,7 @@ step budget --steps, the sampler with the engine's defaults) decoded by decode.p
 port of the engine's decoder, in batches of --batch requests per forward pass on the GPU or CPU.
 Completions are tested while the next batch decodes, --procs at a time.
 
-pass@1 (as `npm run eval`, test/bench/lib/harness.ts): `prompt + completion + suffix + "\\n" + test +
+pass@1 (as `npm run eval`, bench/lib/harness.ts): `prompt + completion + suffix + "\\n" + test +
 "\\ncheck(entry_point)"` written to program.py in a fresh temp dir and run as `python -I program.py`
 (--python, default this interpreter) with a 3 s limit (the whole process group is killed), a 2 GiB
 address-space limit and no network where `prlimit` / `unshare -n` work; pass = exit status 0.
@@ -40,7 +40,7 @@ from layout import MAX_CANVAS, TRAINED_SEQUENCE  # noqa: E402
 from model import load_model  # noqa: E402
 
 SUBSETS = ("SingleLine", "MultiLine", "RandomSpan")
-# `npm run eval` defaults (test/bench/eval.ts): canvas 32, step budget = canvas.
+# `npm run eval` defaults (bench/eval.ts): canvas 32, step budget = canvas.
 DEFAULT_CANVAS = 32
 
 
@@ -54,7 +54,7 @@ def load_tasks(data_dir: str, subset: str, limit: int) -> list[dict]:
     return tasks
 
 
-# ── scoring, as test/bench/lib/harness.ts ───────────────────────────────────────────────────────
+# ── scoring, as bench/lib/harness.ts ───────────────────────────────────────────────────────
 def build_program(task: dict, completion: str) -> str:
     return f"{task['prompt']}{completion}{task['suffix']}\n{task['test']}\ncheck({task['entry_point']})"
 

@@ -68,7 +68,7 @@ def wait_for_load(max_load: float, minutes: float) -> None:
 def bench(folder: str, reps: int, context: int, threads: int) -> dict:
     out = os.path.join(folder, "bench.json.tmp")
     tsx = os.path.join(ROOT, "node_modules", ".bin", "tsx")
-    cmd = [tsx, os.path.join(ROOT, "test", "bench", "model-speed.ts"), "--model", folder, "--quick", "--reps", str(reps),
+    cmd = [tsx, os.path.join(ROOT, "bench", "model-speed.ts"), "--model", folder, "--quick", "--reps", str(reps),
            "--inline-context", str(context), "--threads", str(threads), "--json", out]
     subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     with open(out) as f:

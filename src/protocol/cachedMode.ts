@@ -6,7 +6,7 @@
 
 /**
  * Passes between refreshes when the client does not say (0: exact mode, the full graph every
- * pass). Chosen from `npm run bench:cached` (test/bench/results/cached.md).
+ * pass). Chosen from `npm run bench:cached` (bench/results/cached.md).
  */
 export const cachedRefreshEveryDefault = 4;
 

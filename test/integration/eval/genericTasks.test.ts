@@ -8,9 +8,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import type { EvalSummary, TaskRecord } from '../../bench/lib/evalRun';
-import { editSimilarity, exactMatch } from '../../bench/lib/scores';
-import { loadTasks, repoRoot } from '../../bench/lib/tasks';
+import type { EvalSummary, TaskRecord } from '../../../bench/lib/evalRun';
+import { editSimilarity, exactMatch } from '../../../bench/lib/scores';
+import { loadTasks, repoRoot } from '../../../bench/lib/tasks';
 import { otherModelDir, requireBuildAndModel } from '../server/harness';
 
 const run = promisify(execFile);
@@ -28,7 +28,7 @@ describe('npm run eval on generic fill-in-the-middle tasks', function () {
     out = fs.mkdtempSync(path.join(os.tmpdir(), 'dllm-eval-generic-'));
     const cli = require.resolve('tsx/cli');
     const model = otherModelDir ? ['--model', otherModelDir] : [];
-    ({ stdout } = await run(process.execPath, [cli, 'test/bench/eval.ts', '--data', fixture, '--canvas', '16', '--device', 'cpu', '--jobs', '1', '--out', out, ...model], { cwd: repoRoot }));
+    ({ stdout } = await run(process.execPath, [cli, 'bench/eval.ts', '--data', fixture, '--canvas', '16', '--device', 'cpu', '--jobs', '1', '--out', out, ...model], { cwd: repoRoot }));
     summary = (JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as { summary: EvalSummary }).summary;
     records = fs
       .readFileSync(path.join(out, 'results.jsonl'), 'utf8')

@@ -9,7 +9,7 @@ import { cutWindow, windowChars } from '../../../src/completion/contextWindow';
 import { readManifest } from '../../../src/engine/model/manifest';
 import { loadTokenizer } from '../../../src/engine/tokenizer';
 import { windowTokens } from '../../../src/engine/window';
-import { loadTasks, realCodeDataFile } from '../../bench/lib/tasks';
+import { loadTasks, realCodeDataFile } from '../../../bench/lib/tasks';
 
 const modelDir = path.resolve(__dirname, '..', '..', '..', 'models', 'dllm-code-tiny');
 

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { buildDocument, cursorOffsets, inlineContext, windowForTokens } from '../../bench/lib/contexts';
-import type { InfillTask } from '../../bench/lib/tasks';
+import { buildDocument, cursorOffsets, inlineContext, windowForTokens } from '../../../bench/lib/contexts';
+import type { InfillTask } from '../../../bench/lib/tasks';
 
 const task = (problem: number, line: number): InfillTask => ({
   task_id: `SingleLineInfilling/HumanEval/${problem}/L${line}`,

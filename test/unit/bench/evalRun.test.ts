@@ -2,9 +2,9 @@ import { strict as assert } from 'node:assert';
 import type { EngineClient } from '../../../src/client/types';
 import type { InfillRequest } from '../../../src/protocol/protocol';
 import { windowChars } from '../../../src/completion/contextWindow';
-import { configLabel, infillParams, runEval, summarizeRecords } from '../../bench/lib/evalRun';
-import { detectSandbox, Pool } from '../../bench/lib/harness';
-import type { InfillTask } from '../../bench/lib/tasks';
+import { configLabel, infillParams, runEval, summarizeRecords } from '../../../bench/lib/evalRun';
+import { detectSandbox, Pool } from '../../../bench/lib/harness';
+import type { InfillTask } from '../../../bench/lib/tasks';
 import { record } from './fixtures';
 
 const task = (id: string, solution: string): InfillTask => ({

@@ -1,4 +1,4 @@
-import type { TaskRecord } from '../../bench/lib/evalRun';
+import type { TaskRecord } from '../../../bench/lib/evalRun';
 
 /** A task record with plausible figures, overridden where a test cares. */
 export const record = (over: Partial<TaskRecord>): TaskRecord => ({

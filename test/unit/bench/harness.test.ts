@@ -2,8 +2,8 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
-import { buildProgram, detectSandbox, Pool, runProgram, type Sandbox } from '../../bench/lib/harness';
-import type { TestedTask } from '../../bench/lib/tasks';
+import { buildProgram, detectSandbox, Pool, runProgram, type Sandbox } from '../../../bench/lib/harness';
+import type { TestedTask } from '../../../bench/lib/tasks';
 
 const task: TestedTask = {
   task_id: 'SingleLineInfilling/HumanEval/0/L0',

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { contextEveryPassMs, contextOnceMs, summarizeCell } from '../../bench/lib/latency';
+import { contextEveryPassMs, contextOnceMs, summarizeCell } from '../../../bench/lib/latency';
 import type { InfillStats } from '../../../src/protocol/protocol';
 
 const stats = (forwardPasses: number, encodeMs: number, denoiseMs: number): InfillStats => ({

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { fmt, markdownTable, pct } from '../../bench/lib/markdown';
+import { fmt, markdownTable, pct } from '../../../bench/lib/markdown';
 
 describe('markdown helpers', () => {
   it('right-aligns numeric columns and pads cells', () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { formatBar } from '../../bench/lib/progress';
+import { formatBar } from '../../../bench/lib/progress';
 
 describe('progress bar text', () => {
   it('shows the fraction done and an estimate of the time left', () => {

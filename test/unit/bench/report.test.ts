@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { summarizeRecords } from '../../bench/lib/evalRun';
-import { breakdownTable, languageTable, samplerTable } from '../../bench/lib/report';
+import { summarizeRecords } from '../../../bench/lib/evalRun';
+import { breakdownTable, languageTable, samplerTable } from '../../../bench/lib/report';
 import { record } from './fixtures';
 
 describe('eval report', () => {

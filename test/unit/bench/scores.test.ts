@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { editSimilarity, exactMatch } from '../../bench/lib/scores';
+import { editSimilarity, exactMatch } from '../../../bench/lib/scores';
 
 describe('exact match', () => {
   it('ignores trailing whitespace only', () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mean, percentile, rate, summarize } from '../../bench/lib/stats';
+import { mean, percentile, rate, summarize } from '../../../bench/lib/stats';
 
 describe('bench statistics', () => {
   it('interpolates percentiles between ranks like NumPy', () => {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { defaultDataFile, evalDir, evalDirEnvVar, evenlySpaced, filterLanguages, loadTasks, parseTasks, realCodeDataFile, repoEvalDir, repoRoot, selectTasks, type InfillTask } from '../../bench/lib/tasks';
+import { defaultDataFile, evalDir, evalDirEnvVar, evenlySpaced, filterLanguages, loadTasks, parseTasks, realCodeDataFile, repoEvalDir, repoRoot, selectTasks, type InfillTask } from '../../../bench/lib/tasks';
 
 /** A line as HumanEval-infilling writes it. */
 const humanEvalLine = (n: number) => ({

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { statsOfUnrunInfill } from '../../../src/protocol/protocol';
-import { extensionDefaults, requestTimes, summarizeTyping, typingText, type TypedRequest } from '../../bench/lib/typing';
+import { extensionDefaults, requestTimes, summarizeTyping, typingText, type TypedRequest } from '../../../bench/lib/typing';
 
 describe('bench/typing', () => {
   it('sends a request a debounce after every keystroke that no keystroke follows within it', () => {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { Resvg } from '@resvg/resvg-js';
-import { histogramSpec, renderHistogram, renderScatter, scatterSpec } from '../../../bench/lib/plot/charts';
-import { compileSpec } from '../../../bench/lib/plot/render';
+import { histogramSpec, renderHistogram, renderScatter, scatterSpec } from '../../../../bench/lib/plot/charts';
+import { compileSpec } from '../../../../bench/lib/plot/render';
 
 const pngSignature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { binEdges, groupedBars, histogram, mergeCoincident, paretoFrontier } from '../../../bench/lib/plot/data';
+import { binEdges, groupedBars, histogram, mergeCoincident, paretoFrontier } from '../../../../bench/lib/plot/data';
 
 describe('chart arithmetic', () => {
   it('finds the Pareto frontier: fewest passes for the best pass@1', () => {

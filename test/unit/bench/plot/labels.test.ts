@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { placeLabels, type Box } from '../../../bench/lib/plot/labels';
+import { placeLabels, type Box } from '../../../../bench/lib/plot/labels';
 
 describe('chart labels', () => {
   it('places labels clear of the dots, of each other and of the edges', () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { textWidth } from '../../../bench/lib/plot/render';
+import { textWidth } from '../../../../bench/lib/plot/render';
 
 describe('plot/render', () => {
   it('measures text in the bundled font', () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { skipReason } from '../../../bench/realcode/builder/files';
+import { skipReason } from '../../../../bench/realcode/builder/files';
 
 describe('real-code benchmark: files', () => {
   const body = Buffer.from(Array.from({ length: 30 }, (_, i) => `const v${i} = ${i};`).join('\n'));

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { mulberry32 } from '../../../../src/engine/sampler/random';
-import { findHoles, holeLimits, type Hole, type HolesByKind } from '../../../bench/realcode/builder/holes';
-import { classifyLines } from '../../../bench/realcode/builder/lex';
+import { findHoles, holeLimits, type Hole, type HolesByKind } from '../../../../bench/realcode/builder/holes';
+import { classifyLines } from '../../../../bench/realcode/builder/lex';
 import { python, typescript } from './fixtures';
 
 const at = (text: string, hole: Hole) => text.slice(hole.start, hole.end);

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { classifyLines } from '../../../bench/realcode/builder/lex';
+import { classifyLines } from '../../../../bench/realcode/builder/lex';
 import { python, typescript } from './fixtures';
 
 describe('real-code benchmark: lines', () => {

@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import * as zlib from 'node:zlib';
-import type { Hole } from '../../../bench/realcode/builder/holes';
-import { makeTask, projectRecord, readmeTables, tasksFile, withTables, type RealCodeTask } from '../../../bench/realcode/builder/output';
-import { projects, type ProjectSpec } from '../../../bench/realcode/builder/projects';
+import type { Hole } from '../../../../bench/realcode/builder/holes';
+import { makeTask, projectRecord, readmeTables, tasksFile, withTables, type RealCodeTask } from '../../../../bench/realcode/builder/output';
+import { projects, type ProjectSpec } from '../../../../bench/realcode/builder/projects';
 
 describe('real-code benchmark: output', () => {
   const lines = Array.from({ length: 400 }, (_, i) => `line_${i} = compute(${i})`);
@@ -41,7 +41,7 @@ describe('real-code benchmark: output', () => {
   });
 
   it('replaces only the marked tables in the README', () => {
-    const readme = 'intro\n<!-- tables: written by test/bench/realcode/build.ts -->\nold\n<!-- /tables -->\nrest\n';
+    const readme = 'intro\n<!-- tables: written by bench/realcode/build.ts -->\nold\n<!-- /tables -->\nrest\n';
     const tables = readmeTables([], []);
     const out = withTables(readme, tables);
     assert.ok(out.startsWith('intro\n') && out.endsWith('<!-- /tables -->\nrest\n') && out.includes(tables) && !out.includes('old'));

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { projects, upstreamVersion, type ProjectSpec } from '../../../bench/realcode/builder/projects';
+import { projects, upstreamVersion, type ProjectSpec } from '../../../../bench/realcode/builder/projects';
 
 describe('real-code benchmark: projects', () => {
   it('pins permissively licensed projects with distinct names per language', () => {

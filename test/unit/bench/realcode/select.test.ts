@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import type { Hole, HoleKind } from '../../../bench/realcode/builder/holes';
-import { drawHoles, hash32, seeded, shuffled, type FileHoles } from '../../../bench/realcode/builder/select';
+import type { Hole, HoleKind } from '../../../../bench/realcode/builder/holes';
+import { drawHoles, hash32, seeded, shuffled, type FileHoles } from '../../../../bench/realcode/builder/select';
 
 describe('real-code benchmark: drawing', () => {
   const hole = (kind: HoleKind, line: number): Hole => ({ kind, line, start: line * 10, end: line * 10 + 5 });
