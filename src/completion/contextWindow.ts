@@ -10,7 +10,7 @@ import { isHighSurrogate, isLowSurrogate } from '../protocol/text';
 /**
  * Characters sent per token of the model's context: above the densest text the bundled tokenizer
  * meets (4.3 characters per token at most over the real-code benchmark's windows, 2.8 typical), so
- * the cut never removes text the model would read (test/integration/model/window.test.ts).
+ * the cut never removes text the model would read (test/integration/completion/contextWindow.test.ts).
  */
 export const CHARS_PER_TOKEN = 6;
 

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DREAM_SPEC, writeTinyCheckpointFolder } from '../../unit/convert/tinyCheckpoint';
-import { HubServer } from './hubServer';
+import { HubServer } from '../download/hubServer';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const REPO = 'tiny-org/dream-tiny';
