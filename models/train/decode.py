@@ -42,15 +42,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from layout import Layout, request_layout  # noqa: E402
 from decode_contract import (  # noqa: E402,F401
-    CONTEXT_ATTENTIONS, END_AT_FRONTIER, FILL_TAIL_WITH_PAD, LANGUAGE_DIALECTS, LANGUAGE_FALLBACK, PREFIX_SHARE,
-    REMASK_MODES, SAMPLER_DEFAULTS, SAMPLER_KINDS,
+    CHUNK_CHARS_PER_TOKEN, CONTEXT_ATTENTIONS, END_AT_FRONTIER, FILL_TAIL_WITH_PAD, LANGUAGE_DIALECTS, LANGUAGE_FALLBACK,
+    MIN_CHUNK_CHARS, PREFIX_SHARE, REMASK_MODES, SAMPLER_DEFAULTS, SAMPLER_KINDS,
 )
 from decode_text import (  # noqa: E402,F401
     JS_WHITESPACE, EngineTokenizer, TokenWindow, fit_tokens, from_utf16, js_trim_end, to_lf, to_well_formed, utf16,
     window_tokens,
 )
 from decode_policies import (  # noqa: E402,F401
-    KIND_RULES, LowConfidenceCommit, NoRemask, PassState, SaberCommit, SaberRemask, SamplerOptions, SamplerPolicy,
+    KIND_RULES, PROTOCOL_NAMES, LowConfidenceCommit, NoRemask, PassState, SaberCommit, SaberRemask, SamplerOptions, SamplerPolicy,
     Scores, StepBudget, ThresholdCommit, build_policy,
 )
 from decode_loop import (  # noqa: E402,F401
