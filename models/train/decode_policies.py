@@ -34,6 +34,8 @@ class SamplerOptions:
     def __post_init__(self) -> None:
         if self.kind not in SAMPLER_KINDS:
             raise ValueError(f"unknown sampler kind {self.kind!r}")
+        if self.kind not in KIND_RULES:
+            raise NotImplementedError(f"sampler kind {self.kind!r} has no rules in decode_policies.py (KIND_RULES) yet")
         if isinstance(self.min_per_step, bool) or not float(self.min_per_step).is_integer() or self.min_per_step < 1:
             raise ValueError("sampler.minPerStep must be an integer >= 1")
         self.min_per_step = int(self.min_per_step)
@@ -163,16 +165,14 @@ class SamplerPolicy:
         return canvas.is_done()
 
 
-# The commit and re-mask rules of each sampler kind the contract names (policies.ts kindRules).
+# The commit and re-mask rules of each sampler kind the contract names (policies.ts kindRules);
+# test_decode.py fails while a kind the contract names has none here.
 KIND_RULES = {
     "saber": lambda o: (SaberCommit(o.min_per_step),
                         NoRemask() if o.remask == "off" else SaberRemask(o.remask_divisor, o.remask == "onDrop")),
     "lowConfidence": lambda o: (LowConfidenceCommit(), NoRemask()),
     "threshold": lambda o: (ThresholdCommit(o.threshold), NoRemask()),
 }
-if set(KIND_RULES) != set(SAMPLER_KINDS):
-    raise ImportError(f"decode_policies.KIND_RULES has rules for {sorted(KIND_RULES)}; "
-                      f"the contract names {sorted(SAMPLER_KINDS)}")
 
 
 def build_policy(o: SamplerOptions, steps: int) -> SamplerPolicy:
