@@ -22,25 +22,13 @@ import { OnnxScorer } from './runners/scorer';
 import type { TextTokenizer } from './tokenizer';
 import { outputText } from './text';
 import { windowTokens } from './window';
+import { END_AT_FRONTIER, FILL_TAIL_WITH_PAD } from './decoding';
 
 export async function loadEngine(options: EngineLoadOptions): Promise<LoadedEngine> {
   return engineFrom({ ...(await loadParts(options)), contextCacheBytes: options.contextCacheBytes });
 }
 
-/**
- * Show the model `<pad>` after the first committed end token instead of `<mask>` (training fills
- * the tail after the middle with pad; see DenoiseSetup.tailFill).
- */
-export const FILL_TAIL_WITH_PAD = true;
-
-/**
- * Commit end tokens only at the leftmost masked position (see DenoiseSetup.endAtFrontier). Off:
- * measured on the bundled model it turned empty answers into runs of blank lines, and the
- * published samplers do not have it; kept as a variant to measure on better models.
- */
-export const END_AT_FRONTIER = false;
-
-/** A loaded model folder, and the engine's own switches (tests turn them). */
+/** A loaded model folder, and the engine's own switches (tests turn them; their defaults are the decoder contract's canvas switches). */
 export interface EngineParts extends ModelParts {
   fillTailWithPad?: boolean;
   endAtFrontier?: boolean;

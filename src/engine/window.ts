@@ -9,10 +9,7 @@
  */
 import { prefixShare, splitWindow } from '../protocol/protocol';
 import { isLowSurrogate } from '../protocol/text';
-
-/** Characters encoded per missing token when growing a side: a little over code's ~3. */
-const CHUNK_CHARS_PER_TOKEN = 4;
-const MIN_CHUNK_CHARS = 256;
+import { CHUNK_CHARS_PER_TOKEN, MIN_CHUNK_CHARS } from './decoding';
 
 export interface TokenWindow {
   prefixIds: number[];

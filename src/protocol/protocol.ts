@@ -13,22 +13,23 @@ import { NotificationType, NotificationType0, RequestType, RequestType0 } from '
 import type { CachedModeInfo, CachedModeParams } from './cachedMode';
 import type { FirstPassDump } from './firstPass';
 import type { LengthChoiceStats } from './lengthChoice';
+import { PREFIX_SHARE, REMASK_MODES, SAMPLER_KINDS, type RemaskMode, type SamplerKind } from '../engine/decoding';
 
 /** Which hardware the client asks for. `auto` tries the platform's GPU providers, then CPU. */
 export const deviceSettings = ['auto', 'cpu', 'gpu'] as const;
 export type DeviceSetting = (typeof deviceSettings)[number];
 
 /**
- * The sampler family; all share one denoising loop, and src/engine/sampler/policies.ts says which
- * rules each kind composes. The settings' `dllm.sampler.kind` enum in package.json lists the same
- * names (a unit test holds them equal).
+ * The sampler family, named by the decoder's contract (src/engine/decoding.json); all share one
+ * denoising loop, and src/engine/sampler/policies.ts says which rules each kind composes. The
+ * settings' `dllm.sampler.kind` enum in package.json lists the same names (a unit test holds them equal).
  */
-export const samplerKinds = ['saber', 'lowConfidence', 'threshold'] as const;
-export type SamplerKind = (typeof samplerKinds)[number];
+export const samplerKinds = SAMPLER_KINDS;
+export type { SamplerKind };
 
-/** saber: when backtracking re-masks. */
-export const remaskModes = ['always', 'onDrop', 'off'] as const;
-export type RemaskMode = (typeof remaskModes)[number];
+/** saber: when backtracking re-masks (the decoder's contract names them). */
+export const remaskModes = REMASK_MODES;
+export type { RemaskMode };
 
 /** How an infill is scheduled (see InfillRequest.Params.mode). */
 export const infillModes = ['inline', 'command'] as const;
@@ -49,9 +50,10 @@ export const contextCacheDefaultMiB = 64;
 
 /**
  * When the text on both sides of the cursor is longer than the model reads, the prefix gets this
- * share of the window: the client's character cut and the server's token fit use the same rule.
+ * share of the window: the client's character cut and the server's token fit use the same rule
+ * (the decoder's contract states it).
  */
-export const prefixShare = 0.75;
+export const prefixShare = PREFIX_SHARE;
 
 /**
  * How much of each side fits in a window of `total` (characters or tokens): the prefix keeps up to

@@ -8,6 +8,7 @@ stdout) with the same scripted fake model (`FakeModel`, mirrored there).
 """
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import os
@@ -147,6 +148,33 @@ def run_window_cases(cases: list[dict]) -> list[dict]:
                     "droppedPrefix": w.dropped_prefix, "droppedSuffix": w.dropped_suffix,
                     "encoded": tok.encode(c["prefix"]), "decoded": tok.decode(c["ids"]) if c.get("ids") else ""})
     return out
+
+
+def contract_view() -> dict:
+    """The values decode.py decodes with, by the contract's names (decoding.test.ts compares them with the engine's)."""
+    options = D.SamplerOptions()
+    policies = {}
+    for kind in D.SAMPLER_KINDS:
+        p = D.build_policy(D.SamplerOptions(kind), 4)
+        policies[kind] = {"commit": p.commit.name, "remask": p.remask.name}
+    decoder = inspect.signature(D.Decoder).parameters
+    lang = {"typescriptreact": 1, "typescript": 2, "other": 9}
+    spec = D.EngineSpec(16, 0, 1, None, None, lang, 8, 8)
+    return {
+        "samplerKinds": list(D.SAMPLER_KINDS),
+        "defaultKind": options.kind,
+        "remaskModes": list(D.REMASK_MODES),
+        "samplerDefaults": {k: getattr(options, f) for k, f in D.PROTOCOL_NAMES.items() if k != "kind"},
+        "policies": policies,
+        "prefixShare": inspect.signature(D.fit_tokens).parameters["prefix_share"].default,
+        "chunkCharsPerToken": D.CHUNK_CHARS_PER_TOKEN,
+        "minChunkChars": D.MIN_CHUNK_CHARS,
+        "fillTailWithPad": decoder["fill_tail_with_pad"].default,
+        "endAtFrontier": decoder["end_at_frontier"].default,
+        "languageTokens": {k: D.language_token(spec, k) for k in ["typescriptreact", "javascriptreact", "cuda-cpp", "haskell"]},
+        "contextAttentions": list(D.CONTEXT_ATTENTIONS),
+        "defaultContextAttention": D.EngineSpec(16, 0, 1, None, None, None, 8, 8).context_attention,
+    }
 
 
 def parity_main() -> None:
@@ -293,6 +321,57 @@ class SplitModelBatching(unittest.TestCase):
             torch.testing.assert_close(some[1], together[0], rtol=1e-4, atol=1e-5)
 
 
+class Contract(unittest.TestCase):
+    """decode.py takes every shared name and default from src/engine/decoding.json, the engine's contract."""
+
+    def setUp(self):
+        import decode_contract
+        with open(os.path.join(ROOT, decode_contract.CONTRACT_PATH), encoding="utf-8") as f:
+            self.raw = json.load(f)
+
+    def own(self, section: dict) -> list[str]:
+        return [k for k in section if not k.startswith("$")]
+
+    def test_decode_reads_the_contract(self):
+        view = contract_view()
+        self.assertEqual(view["samplerKinds"], self.own(self.raw["samplers"]))
+        self.assertEqual(view["defaultKind"], view["samplerKinds"][0])
+        self.assertEqual(view["remaskModes"], self.own(self.raw["remaskModes"]))
+        self.assertEqual(view["samplerDefaults"], {k: self.raw["samplerDefaults"][k] for k in self.own(self.raw["samplerDefaults"])})
+        window = self.raw["window"]
+        self.assertEqual((view["prefixShare"], view["chunkCharsPerToken"], view["minChunkChars"]),
+                         (window["prefixShare"], window["chunkCharsPerToken"], window["minChunkChars"]))
+        self.assertEqual((view["fillTailWithPad"], view["endAtFrontier"]),
+                         (self.raw["canvas"]["fillTailWithPad"], self.raw["canvas"]["endAtFrontier"]))
+        self.assertEqual(view["contextAttentions"], self.own(self.raw["contextAttentions"]))
+        self.assertEqual(view["defaultContextAttention"], view["contextAttentions"][0])
+        self.assertEqual(D.LANGUAGE_DIALECTS, self.raw["language"]["dialects"])
+        self.assertEqual(view["languageTokens"], {"typescriptreact": 1, "javascriptreact": 9, "cuda-cpp": 9, "haskell": 9})
+
+    def test_every_sampler_kind_has_rules_named_after_it(self):
+        self.assertEqual(sorted(D.KIND_RULES), sorted(D.SAMPLER_KINDS))
+        for kind, p in contract_view()["policies"].items():
+            self.assertEqual(p["commit"], kind)
+        with self.assertRaises(ValueError):
+            D.SamplerOptions("beam")
+        with self.assertRaises(ValueError):
+            D.SamplerOptions(remask="sometimes")
+
+    def test_the_layout_knows_the_same_context_orders(self):
+        import layout
+        self.assertEqual(list(layout.CONTEXT_ATTENTION), list(D.CONTEXT_ATTENTIONS))
+
+    def test_the_rules_hold_no_copy_of_the_contract(self):
+        """The names a reader would copy by hand appear in the decoder's modules only where a rule needs them."""
+        sources = ""
+        for name in sorted(os.listdir(TRAIN)):
+            if name.startswith("decode") and name.endswith(".py") and name != "decode_contract.py":
+                with open(os.path.join(TRAIN, name), encoding="utf-8") as f:
+                    sources += f.read()
+        for literal in ['"typescriptreact"', '"cuda-cpp"', '"other"', '"causalSuffixFirst"', "0.75", "0.9", "= 256"]:
+            self.assertNotIn(literal, sources, f"{literal}: read it from decode_contract")
+
+
 class EvaluatorHelpers(unittest.TestCase):
     def test_program_and_exact_match(self):
         import evaluate as E
@@ -311,5 +390,7 @@ class EvaluatorHelpers(unittest.TestCase):
 if __name__ == "__main__":
     if sys.argv[1:2] == ["parity"]:
         parity_main()
+    elif sys.argv[1:2] == ["contract"]:
+        json.dump(contract_view(), sys.stdout)
     else:
         unittest.main()

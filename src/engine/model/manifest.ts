@@ -14,6 +14,7 @@ import { optLengthChoice, type LengthChoice } from './lengthChoice';
 import { optBlockLength } from './blockLength';
 import { optLengthTokens, type LengthTokens } from './lengthTokens';
 import { optTakesSuffix } from './suffix';
+import { CONTEXT_ATTENTIONS, type ContextAttention } from '../decoding';
 import {
   MANIFEST_FILE,
   MAX_CANVAS_TOKENS_LIMIT,
@@ -36,11 +37,10 @@ export interface SpecialTokens {
 
 /**
  * How the split contract's context tokens attend to each other, which fixes the order the context
- * graph takes them in (runners/model.ts `contextTokens`; models/README.md, "Graph contracts").
+ * graph takes them in (runners/model.ts `contextTokens`; models/README.md, "Graph contracts"); the
+ * decoder's contract names them.
  */
-export type ContextAttention = 'bidirectional' | 'causalSuffixFirst';
-
-export const CONTEXT_ATTENTIONS: readonly ContextAttention[] = ['bidirectional', 'causalSuffixFirst'];
+export { CONTEXT_ATTENTIONS, type ContextAttention };
 
 export interface KvCacheShape {
   layers: number;

@@ -3,6 +3,7 @@
  * commit, and which special tokens a request's sequence starts and ends with.
  */
 import type { TextTokenizer } from '../tokenizer';
+import { LANGUAGE_DIALECTS, LANGUAGE_FALLBACK } from '../decoding';
 import type { ManifestBase } from './manifest';
 
 /** The manifest fields the vocabulary rules read. */
@@ -30,24 +31,15 @@ export function bannedTokens(m: VocabularyManifest, tokenizer: Pick<TextTokenize
   return banned;
 }
 
-/** VS Code language ids that are dialects of a more common one, tried when a manifest lacks them. */
-const LANGUAGE_FALLBACK: Readonly<Record<string, string>> = {
-  typescriptreact: 'typescript',
-  javascriptreact: 'javascript',
-  'objective-c': 'c',
-  'objective-cpp': 'cpp',
-  'cuda-cpp': 'cpp',
-};
-
-/** The language token for a VS Code language id: its own, else its base language's, else `other`, else none. */
+/** The language token for a VS Code language id: its own, else its base language's, else the fallback entry (`other`), else none. */
 export function languageToken(m: Pick<ManifestBase, 'languageTokens'>, language: string | undefined): number | undefined {
   const table = m.languageTokens;
   if (table === undefined) return undefined;
   const has = (id: string | undefined): id is string => !!id && Object.prototype.hasOwnProperty.call(table, id);
   if (has(language)) return table[language];
-  const base = language ? LANGUAGE_FALLBACK[language] : undefined;
+  const base = language ? LANGUAGE_DIALECTS[language] : undefined;
   if (has(base)) return table[base];
-  return table.other;
+  return table[LANGUAGE_FALLBACK];
 }
 
 /**

@@ -3,12 +3,13 @@
  * a commit rule (which masked positions to fill), a budget rule (how many at least, so the
  * canvas is done within the step budget), a re-mask rule (which committed positions to undo)
  * and a stop rule, all working inside the pass's commit window (commitWindow.ts). At the end: the rules each sampler kind of the protocol composes, and the
- * engine's defaults for the options a request leaves out.
+ * options a request leaves out filled with the decoder contract's defaults (../decoding.ts).
  */
 import type { SamplerKind, SamplerOptions } from '../../protocol/protocol';
 import type { Canvas } from '../canvas';
 import type { Scores } from './scoring';
 import { type WindowRule, wholeCanvas } from './commitWindow';
+import { SAMPLER_DEFAULTS } from '../decoding';
 
 /** What a policy sees during one pass, after the forward and before any commit. */
 export interface PassState {
@@ -151,15 +152,6 @@ export const middleComplete: StopRule = { shouldStop: (canvas) => canvas.isDone(
 
 // ── the sampler kinds ───────────────────────────────────────────────────────────────────────
 
-export const SAMPLER_DEFAULTS = {
-  minPerStep: 2,
-  remaskDivisor: 8,
-  remask: 'always',
-  threshold: 0.9,
-  temperature: 0,
-  seed: 0,
-} as const satisfies Omit<Required<SamplerOptions>, 'kind'>;
-
 export type ResolvedSamplerOptions = Required<SamplerOptions>;
 
 /** The request's options with the engine's defaults for those it leaves out (it was validated already). */
@@ -168,7 +160,7 @@ export function withDefaults(options: SamplerOptions): ResolvedSamplerOptions {
   return { ...SAMPLER_DEFAULTS, ...set };
 }
 
-/** The commit and re-mask rules of each sampler kind the protocol names (`samplerKinds`). */
+/** The commit and re-mask rules of each sampler kind the decoder's contract names (`samplerKinds`): a new kind is a key here and in decoding.json. */
 const kindRules: { readonly [K in SamplerKind]: (o: ResolvedSamplerOptions) => Pick<SamplerPolicy, 'commit' | 'remask'> } = {
   saber: (o) => ({
     commit: saberCommit(o.minPerStep),
