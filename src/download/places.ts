@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { MANIFEST_FILE } from '../modelFolder/limits';
 
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env, home = os.homedir()): string {
   const xdg = env.XDG_CACHE_HOME?.trim();
@@ -23,7 +24,7 @@ export function convertedModels(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && fs.existsSync(path.join(dir, e.name, 'dllm.json')))
+    .filter((e) => e.isDirectory() && fs.existsSync(path.join(dir, e.name, MANIFEST_FILE)))
     .map((e) => path.join(dir, e.name))
     .sort();
 }

@@ -5,7 +5,7 @@
 import { DeviceInfo, contextCacheDefaultMiB, maskGlyph, statsOfUnrunInfill } from '../protocol/protocol';
 import type { EngineLoadOptions, InfillControl, InfillInput, InfillOutput, LoadedEngine } from './api';
 import { type ModelParts, loadParts } from './model/load';
-import { modelFilesBytes, type ModelManifest } from './model/manifest';
+import { modelFilesBytes, type ModelManifest } from '../modelFolder/manifest';
 import { bannedTokens, sequenceEnds } from './model/vocabulary';
 import { ContextCache } from './contextCache';
 import { CachedModel } from './runners/cached';

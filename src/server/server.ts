@@ -2,11 +2,12 @@
  * The request handlers of the inference server: model loading, infills through the scheduler,
  * status, shutdown. Transport-agnostic (takes a MessageConnection) so tests can run it in-process.
  */
-import * as path from 'path';
 import { ErrorCodes as RpcErrorCodes, ResponseError, type MessageConnection } from 'vscode-jsonrpc';
 import type { EngineLoadOptions, InfillInput, InfillProgress, LoadedEngine } from '../engine/api';
-import { ModelLoadError, errorMessage } from '../engine/errors';
-import { findFolderProblem, resolveModelDir } from '../engine/model/folder';
+import { errorMessage } from '../engine/errors';
+import { ModelLoadError } from '../modelFolder/errors';
+import { refusalInFolder } from '../modelFolder/check';
+import { readManifestJson, resolveModelDir } from '../modelFolder/folder';
 import {
   DocumentClosedNotification,
   ErrorCodes,
@@ -69,8 +70,8 @@ export function startServer(connection: MessageConnection, deps: ServerDeps): Ru
     state = { kind: 'loading', modelDir };
     let engine: LoadedEngine;
     try {
-      const problem = await findFolderProblem(modelDir);
-      if (problem) throw new Error(problem);
+      // The folder's own problems (no folder, no manifest, not JSON) before the engine loads.
+      readManifestJson(modelDir);
       engine = await deps.loadEngine({
         modelDir,
         device: params.device,
@@ -209,10 +210,7 @@ export function startServer(connection: MessageConnection, deps: ServerDeps): Ru
 
 /** The engine's reason, with the file at fault named relative to the model folder. */
 function loadFailureReason(error: unknown, modelDir: string): string {
-  if (!(error instanceof ModelLoadError)) return errorMessage(error);
-  const file = path.relative(modelDir, error.path);
-  if (file === '') return error.reason;
-  return file.startsWith('..') || path.isAbsolute(file) ? `${error.path}: ${error.reason}` : `${file}: ${error.reason}`;
+  return error instanceof ModelLoadError ? refusalInFolder(modelDir, error) : errorMessage(error);
 }
 
 /** Runs a validator, turning its complaint into a JSON-RPC InvalidParams error. */

@@ -3,7 +3,7 @@
  * commit, and which special tokens a request's sequence starts and ends with.
  */
 import type { TextTokenizer } from '../tokenizer';
-import type { ManifestBase } from './manifest';
+import type { ManifestBase } from '../../modelFolder/manifest';
 
 /** The manifest fields the vocabulary rules read. */
 export type VocabularyManifest = Pick<ManifestBase, 'vocabSize' | 'specialTokens' | 'languageTokens' | 'lengthTokens'>;
