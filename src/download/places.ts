@@ -39,3 +39,22 @@ export function folderBytes(dir: string): number {
   }
   return total;
 }
+
+/**
+ * A model folder name from the checkpoint's: a Hugging Face cache snapshot
+ * (`models--Org--Name/snapshots/<hash>`) is named after its repository.
+ */
+export function folderName(from: string): string {
+  const parts = path.resolve(from).split(path.sep);
+  const repo = parts.find((p) => p.startsWith('models--'));
+  const name = repo ? repo.slice('models--'.length).split('--').pop()! : parts[parts.length - 1] || 'model';
+  return name.replace(/[^A-Za-z0-9._-]+/g, '-');
+}
+
+/** `base`, or `base-2`, `base-3`… : the first that does not exist or is an empty folder. */
+export function freeFolder(base: string): string {
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? base : `${base}-${n}`;
+    if (!fs.existsSync(candidate) || (fs.statSync(candidate).isDirectory() && fs.readdirSync(candidate).length === 0)) return candidate;
+  }
+}

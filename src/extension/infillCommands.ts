@@ -15,7 +15,7 @@ import { toLf } from '../protocol/text';
 import type { Activity } from './activity';
 import type { Config } from './config';
 import { documentLineEnd, documentText, fromLf } from './documentText';
-import { WaitCancelledError, type EngineHost } from './engineHost';
+import { WaitCancelledError, type EngineHost } from '../supervision/engineHost';
 import { errorMessage, type Log } from './log';
 import { progressPreview } from './progressPreview';
 import type { Proposal, Proposals } from './proposals';

@@ -18,7 +18,7 @@ import { cancellableSleep } from './cancellableSleep';
 import type { Config } from './config';
 import { isCompletionScheme } from './documentFilter';
 import { documentLineEnd, documentText, fromLf } from './documentText';
-import { WaitCancelledError, type EngineHost } from './engineHost';
+import { WaitCancelledError, type EngineHost } from '../supervision/engineHost';
 import type { SnoozeState } from './inlineGate';
 import { errorMessage, type Log } from './log';
 

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { checkModelFolder } from '../modelFolder/check';
 import { BUNDLED_MODEL } from '../modelFolder/folder';
 import type { Config } from './config';
-import type { EngineHost } from './engineHost';
+import type { EngineHost } from '../supervision/engineHost';
 import type { Log } from './log';
 import { describeModel, type RecentModels } from './modelChoice';
 
