@@ -4,6 +4,38 @@ import tseslint from 'typescript-eslint';
 const noVscode = { name: 'vscode', message: 'Only src/extension/ runs in VS Code; keep this layer plain TypeScript.' };
 const noOnnx = { name: 'onnxruntime-node', message: 'Only src/engine/ loads onnxruntime; the extension host must never load it.' };
 
+/**
+ * Which src folders each src folder may import: the table in src/README.md ("Layers"), mirrored
+ * here. A folder always imports its own files; every other src folder is refused by path.
+ */
+const mayImport = {
+  protocol: [],
+  completion: ['protocol'],
+  modelFolder: ['protocol'],
+  client: ['protocol'],
+  engine: ['protocol', 'modelFolder'],
+  server: ['protocol', 'modelFolder', 'engine'],
+  convert: ['modelFolder'],
+  download: ['modelFolder', 'convert'],
+  supervision: ['protocol', 'client', 'convert'],
+  extension: ['protocol', 'completion', 'modelFolder', 'client', 'supervision', 'download'],
+  cli: ['protocol', 'completion', 'modelFolder', 'client', 'convert', 'download'],
+};
+
+/** One config per src folder: the folders it may not import (by relative path), vscode and onnxruntime where they do not belong. */
+function layerRules() {
+  const folders = Object.keys(mayImport);
+  return folders.map((folder) => {
+    const refused = folders.filter((other) => other !== folder && !mayImport[folder].includes(other));
+    const paths = [...(folder === 'extension' ? [] : [noVscode]), ...(folder === 'engine' ? [] : [noOnnx])];
+    const patterns = refused.map((other) => ({
+      group: [`**/${other}`, `**/${other}/**`],
+      message: `src/${folder}/ may not import src/${other}/: see the layer table in src/README.md.`,
+    }));
+    return { files: [`src/${folder}/**/*.ts`], rules: { 'no-restricted-imports': ['error', { paths, patterns }] } };
+  });
+}
+
 export default tseslint.config(
   // Scripts (.mjs) are linted too; in models/ they are the only JavaScript (the rest is model files, the
   // pipeline's Python and its generated work/ folder).
@@ -24,17 +56,7 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
-  {
-    files: ['src/**/*.ts'],
-    ignores: ['src/extension/**', 'src/engine/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: [noVscode, noOnnx] }] },
-  },
-  {
-    files: ['src/extension/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [noOnnx] }] },
-  },
-  {
-    files: ['src/engine/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [noVscode] }] },
-  },
+  // A src folder missing from the table still keeps vscode and onnxruntime out.
+  { files: ['src/**/*.ts'], rules: { 'no-restricted-imports': ['error', { paths: [noVscode, noOnnx] }] } },
+  ...layerRules(),
 );

@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { intOption, runMain } from '../src/cli/options';
 import { cutWindow, windowChars } from '../src/completion/contextWindow';
+import { infillRequest } from '../src/completion/infillRequest';
 import type { InfillRequest, InfillStats } from '../src/protocol/protocol';
 import { startEngine } from './lib/engine';
 import { fmt, markdownTable } from './lib/markdown';
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
         const chars = windowChars(init.model.maxContextTokens);
         const request = async (typed: number, document: string): Promise<Answer> => {
           const window = cutWindow(text.before + text.span.slice(0, typed), text.after, chars);
-          const params: InfillRequest.Params = { ...window, language: text.language, maxTokens: settings.maxTokens, stepBudget: settings.stepBudget, sampler: settings.sampler, mode: 'inline', document };
+          const params: InfillRequest.Params = infillRequest({ window, language: text.language, budget: settings, mode: 'inline', document });
           const sent = performance.now();
           const r = await client.infill(params);
           return { ms: performance.now() - sent, stats: r.stats };

@@ -31,7 +31,7 @@ const common = {
 // Each bundle keeps its own externals: a bundle importing the other's runtime fails to build.
 const extension = { ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'] };
 const server = { ...common, entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js', external: ['onnxruntime-node'] };
-// The converter: run by the extension in a child process (src/extension/converterProcess.ts) and by `npm run convert`.
+// The converter: run by the extension in a child process (src/supervision/converterProcess.ts) and by `npm run convert`.
 const convert = { ...common, entryPoints: ['src/cli/convert.ts'], outfile: 'dist/convert.js' };
 // `npm run complete` and `npm run models` (through build/fresh.mjs), built beside them but never packaged.
 const cli = { ...common, entryPoints: ['src/cli/complete.ts'], outfile: 'dist/complete.js' };

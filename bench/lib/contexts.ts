@@ -4,6 +4,7 @@
  * extension cuts them (src/completion/contextWindow).
  */
 import { cutWindow, type ContextWindow } from '../../src/completion/contextWindow';
+import { infillRequest } from '../../src/completion/infillRequest';
 import { mulberry32 } from '../../src/engine/sampler/random';
 import type { InfillRequest } from '../../src/protocol/protocol';
 import type { InfillTask } from './tasks';
@@ -51,5 +52,5 @@ export function windowForTokens(tokens: number, charsPerToken: number): number {
 
 /** An inline completion request as the extension sends it with default settings: saber, budget = canvas. */
 export function inlineRequest(window: { prefix: string; suffix: string }, canvas: number): InfillRequest.Params {
-  return { prefix: window.prefix, suffix: window.suffix, language: 'python', maxTokens: canvas, stepBudget: canvas, sampler: { kind: 'saber', seed: 0 }, mode: 'inline' };
+  return infillRequest({ window, language: 'python', budget: { maxTokens: canvas, stepBudget: canvas, sampler: { kind: 'saber', seed: 0 } }, mode: 'inline' });
 }

@@ -4,7 +4,7 @@
  * request goes out while earlier completions are still being tested in the pool.
  */
 import type { EngineClient } from '../../src/client/types';
-import { cutWindow, windowChars } from '../../src/completion/contextWindow';
+import { infillRequest, modelWindow } from '../../src/completion/infillRequest';
 import { toLf } from '../../src/protocol/text';
 import type { FinishReason, InfillRequest, SamplerOptions } from '../../src/protocol/protocol';
 import { buildProgram, runProgram, type Pool, type ProgramStatus, type Sandbox } from './harness';
@@ -110,16 +110,8 @@ export interface EvalHooks {
  * of `maxContextTokens` reads, the task's language.
  */
 export function infillParams(task: InfillTask, config: EvalConfig, maxContextTokens: number): InfillRequest.Params {
-  const { prefix, suffix } = cutWindow(toLf(task.prompt), toLf(task.suffix), windowChars(maxContextTokens));
-  return {
-    prefix,
-    suffix,
-    language: task.language,
-    maxTokens: config.canvas,
-    stepBudget: config.steps,
-    sampler: config.sampler,
-    mode: 'command',
-  };
+  const window = modelWindow(toLf(task.prompt), toLf(task.suffix), maxContextTokens);
+  return infillRequest({ window, language: task.language, budget: { maxTokens: config.canvas, stepBudget: config.steps, sampler: config.sampler }, mode: 'command' });
 }
 
 const detailLimit = 400;

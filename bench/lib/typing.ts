@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EngineClient } from '../../src/client/types';
 import { cutWindow, windowChars } from '../../src/completion/contextWindow';
+import { infillRequest } from '../../src/completion/infillRequest';
 import type { InfillRequest, InfillStats, SamplerOptions } from '../../src/protocol/protocol';
 import { startEngine, type EngineOptions } from './engine';
 import { fmt, markdownTable } from './markdown';
@@ -69,7 +70,7 @@ export async function typeInto(client: EngineClient, maxContextTokens: number, t
   const chars = windowChars(maxContextTokens);
   const params = (typed: number): InfillRequest.Params => {
     const window = cutWindow(text.before + text.span.slice(0, typed), text.after, chars);
-    return { ...window, language: text.language, maxTokens: settings.maxTokens, stepBudget: settings.stepBudget, sampler: settings.sampler, mode: 'inline', document };
+    return infillRequest({ window, language: text.language, budget: settings, mode: 'inline', document });
   };
   // The document as opened, before the first keystroke: not timed.
   await client.infill(params(0));

@@ -14,7 +14,7 @@ One infill request goes through the same steps as `Engine.infill` in src/engine/
 
 Every name, default and rule constant the engine shares with this port (sampler kinds and option
 defaults, the window's split and chunks, the canvas switches, language fallbacks, context orders)
-is read from the engine's own contract, src/engine/decoding.json (decode_contract.py); these
+is read from the engine's own contract, src/protocol/decoding.json (decode_contract.py); these
 modules hold only the rules. Like the engine, the decoder takes LF text only
 (src/protocol/protocol.ts InfillRequest); `to_lf` is the caller's conversion.
 

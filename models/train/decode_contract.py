@@ -1,7 +1,7 @@
-"""The decoder's contract, read from the file the engine reads: src/engine/decoding.json.
+"""The decoder's contract, read from the file the engine reads: src/protocol/decoding.json.
 
 Sampler kinds and their option defaults, the window's split and chunking, the canvas switches,
-language fallbacks and context orders are stated there once, for src/engine/decoding.ts and for
+language fallbacks and context orders are stated there once, for src/protocol/decoding.ts and for
 this port alike; the decode*.py modules take every such value from here and hold only the rules.
 Keys that start with `$` are the file's comments and are left out.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 
-CONTRACT_PATH = os.path.join("src", "engine", "decoding.json")
+CONTRACT_PATH = os.path.join("src", "protocol", "decoding.json")
 
 
 def repository_root(start: str = os.path.dirname(os.path.abspath(__file__))) -> str:

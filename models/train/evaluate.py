@@ -165,7 +165,7 @@ def main() -> None:
                                                          "eval/humaneval-infilling in the repository)")
     ap.add_argument("--subsets", default=",".join(SUBSETS))
     ap.add_argument("--limit", type=int, default=50, help="tasks per subset, evenly spaced (0: all)")
-    defaults = D.SamplerOptions()  # the engine's defaults (src/engine/decoding.json)
+    defaults = D.SamplerOptions()  # the engine's defaults (src/protocol/decoding.json)
     ap.add_argument("--sampler", choices=list(D.SAMPLER_KINDS), default=defaults.kind)
     ap.add_argument("--remask", choices=list(D.REMASK_MODES), default=defaults.remask, help="saber")
     ap.add_argument("--min-per-step", type=int, default=defaults.min_per_step, help="saber")

@@ -8,7 +8,7 @@ import { parseArgs, type ParseArgsConfig } from 'util';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { EngineClientError, startEngineClient } from '../client/engineClient';
 import type { EngineClient } from '../client/types';
-import { cutWindow, windowChars } from '../completion/contextWindow';
+import { infillRequest, modelWindow } from '../completion/infillRequest';
 import { cachedRefreshEveryDefault } from '../protocol/cachedMode';
 import { deviceSettings, requestLimits, samplerKinds } from '../protocol/protocol';
 import type { DeviceInfo, DeviceSetting, InfillRequest, InitializeRequest, LogNotification, SamplerKind } from '../protocol/protocol';
@@ -233,9 +233,9 @@ async function run(options: CliOptions, serverLog: ServerLogPrinter): Promise<vo
     if (options.temperature !== undefined) sampler.temperature = options.temperature;
     const live = options.progress && process.stderr.isTTY === true;
     // The text this model reads around the target, cut as the editor cuts it: a large file stays out of the request.
-    const window = cutWindow(split.prefix, split.suffix, windowChars(init.model.maxContextTokens));
+    const window = modelWindow(split.prefix, split.suffix, init.model.maxContextTokens);
     const result = await client.infill(
-      { prefix: window.prefix, suffix: window.suffix, language: options.language, maxTokens, stepBudget: options.steps, sampler, mode: 'command', dumpFirstPass: options.dumpLogits !== undefined },
+      infillRequest({ window, language: options.language, budget: { maxTokens, stepBudget: options.steps, sampler }, mode: 'command', dumpFirstPass: options.dumpLogits !== undefined }),
       cancel.token,
       options.progress
         ? (value) => {

@@ -11,7 +11,7 @@ import { ConvertError } from '../convert/errors';
 import { FAMILY_IDS } from '../convert/families';
 import { CANCELLED, WEIGHT_STORAGES, type WriteProgress } from '../convert/weightsFile';
 import { convert } from '../convert/convert';
-import { MAX_CANVAS_TOKENS_LIMIT, MAX_CONTEXT_TOKENS_LIMIT } from '../engine/model/limits';
+import { MAX_CANVAS_TOKENS_LIMIT, MAX_CONTEXT_TOKENS_LIMIT } from '../modelFolder/limits';
 import { UsageError, callerDirectory, failureExit, intOption } from './options';
 
 const USAGE = `Usage: npm run convert -- --from HF_DIR --to MODEL_DIR [options]

@@ -15,10 +15,9 @@ import { CANCELLED, WEIGHT_STORAGES, type WriteProgress } from '../convert/weigh
 import { CATALOGUE, convertedBytes, describeEntry, findEntry, weightsFor } from '../download/catalogue';
 import { DownloadError, gib } from '../download/errors';
 import { hubEndpoint, hubToken } from '../download/hubRoutes';
-import { cacheRoot, convertedModels, folderBytes, modelFolderName } from '../download/places';
+import { cacheRoot, convertedModels, folderBytes, freeFolder, modelFolderName } from '../download/places';
 import { describeProgress, type DownloadProgress } from '../download/progress';
 import { pull } from '../download/pull';
-import { freeFolder } from '../extension/converterProcess';
 import { UsageError, callerDirectory, failureExit } from './options';
 
 const USAGE = `Usage: npm run models -- pull REPO [options]

@@ -10,6 +10,12 @@ export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The first line of a thrown value's message: how the supervisor logs a failure of the client. */
+export function firstLineOf(error: unknown): string {
+  const message = messageOf(error);
+  return message.split('\n')[0] ?? message;
+}
+
 /** True if `exited` settles within `ms`; the timer never outlives the wait. */
 export async function exitsWithin(exited: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;

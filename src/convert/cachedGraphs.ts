@@ -23,7 +23,7 @@ import { expectedTensors } from './families/family';
 import { GraphBuilder } from './graph';
 import { DataType, GraphParts, valueInfoProto } from './onnx';
 import { canvasBlockMask } from './attentionMask';
-import { CACHED_IO } from '../engine/model/cachedGraphNames';
+import { CACHED_IO } from '../modelFolder/cachedGraphNames';
 import { LayerKv, decoderLayer, embedTokens, lmHead, rotaryTables } from './transformer';
 import { WeightStorage, WeightsLayout } from './weightsFile';
 

@@ -8,8 +8,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MANIFEST_FILE, readManifest } from '../engine/model/manifest';
-import { MAX_CANVAS_TOKENS_LIMIT, MAX_CONTEXT_TOKENS_LIMIT } from '../engine/model/limits';
+import { MANIFEST_FILE, readManifest } from '../modelFolder/manifest';
+import { MAX_CANVAS_TOKENS_LIMIT, MAX_CONTEXT_TOKENS_LIMIT } from '../modelFolder/limits';
 import { Checkpoint, openCheckpoint } from './checkpoint';
 import { ConvertError } from './errors';
 import { selectFamily } from './families';

@@ -5,7 +5,7 @@
 import { DeviceInfo, contextCacheDefaultMiB, maskGlyph, statsOfUnrunInfill } from '../protocol/protocol';
 import type { EngineLoadOptions, InfillControl, InfillInput, InfillOutput, LoadedEngine } from './api';
 import { type ModelParts, loadParts } from './model/load';
-import { modelFilesBytes, type ModelManifest } from './model/manifest';
+import { modelFilesBytes, type ModelManifest } from '../modelFolder/manifest';
 import { bannedTokens, sequenceEnds } from './model/vocabulary';
 import { ContextCache } from './contextCache';
 import { CachedModel } from './runners/cached';
@@ -22,7 +22,7 @@ import { OnnxScorer } from './runners/scorer';
 import type { TextTokenizer } from './tokenizer';
 import { outputText } from './text';
 import { windowTokens } from './window';
-import { END_AT_FRONTIER, FILL_TAIL_WITH_PAD } from './decoding';
+import { END_AT_FRONTIER, FILL_TAIL_WITH_PAD } from '../protocol/decoding';
 
 export async function loadEngine(options: EngineLoadOptions): Promise<LoadedEngine> {
   return engineFrom({ ...(await loadParts(options)), contextCacheBytes: options.contextCacheBytes });

@@ -1,19 +1,7 @@
 /**
- * Typed errors the server maps to its JSON-RPC error codes.
+ * How the engine and the server put a thrown value into words. A model folder's refusals are
+ * ModelLoadError (src/modelFolder/errors.ts).
  */
-
-/** The model folder is missing, corrupt or does not match its manifest. Message names path and reason. */
-export class ModelLoadError extends Error {
-  constructor(
-    /** The file or folder at fault. */
-    readonly path: string,
-    /** Why it could not be used, in a few words. */
-    readonly reason: string,
-  ) {
-    super(`Cannot load model: ${path}: ${reason}`);
-    this.name = 'ModelLoadError';
-  }
-}
 
 /** One line for an unknown thrown value. */
 export function describeError(e: unknown): string {

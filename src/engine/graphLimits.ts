@@ -3,7 +3,7 @@
  * tokens than dllm.json claims would only fail on the first long request, so it fails the load.
  */
 import type * as ort from 'onnxruntime-node';
-import type { ModelManifest } from './model/manifest';
+import type { ModelManifest } from '../modelFolder/manifest';
 
 /** An input's token axis and the most tokens the runtime may feed it. */
 export interface TokenAxis {

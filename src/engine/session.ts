@@ -5,7 +5,8 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { DeviceInfo, DeviceSetting } from '../protocol/protocol';
-import { ModelLoadError, describeError } from './errors';
+import { ModelLoadError } from '../modelFolder/errors';
+import { describeError } from './errors';
 import { TokenAxes, tokenAxisShortfall } from './graphLimits';
 import { PlatformFacts, ProviderName, cpuThreads, currentPlatform, isGpuProvider, providerPlan } from './providers';
 

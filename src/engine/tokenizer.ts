@@ -5,8 +5,9 @@
  */
 import * as fs from 'node:fs';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { ModelLoadError, describeError } from './errors';
-import { jsonSyntaxProblem } from './model/json';
+import { ModelLoadError } from '../modelFolder/errors';
+import { describeError } from './errors';
+import { jsonSyntaxProblem } from '../modelFolder/json';
 import { toWellFormed } from './text';
 
 export interface TextTokenizer {

@@ -9,7 +9,7 @@
  */
 import { prefixShare, splitWindow } from '../protocol/protocol';
 import { isLowSurrogate } from '../protocol/text';
-import { CHUNK_CHARS_PER_TOKEN, MIN_CHUNK_CHARS } from './decoding';
+import { CHUNK_CHARS_PER_TOKEN, MIN_CHUNK_CHARS } from '../protocol/decoding';
 
 export interface TokenWindow {
   prefixIds: number[];

@@ -12,11 +12,10 @@ import * as vscode from 'vscode';
 import { CATALOGUE, convertedBytes, describeEntry, findEntry, weightsFor, type CatalogueEntry } from '../download/catalogue';
 import { DownloadError } from '../download/errors';
 import { hubEndpoint, hubToken, isRepoId } from '../download/hubRoutes';
-import { modelFolderName } from '../download/places';
+import { freeFolder, modelFolderName } from '../download/places';
 import { describeProgress } from '../download/progress';
 import { pull, type PullResult } from '../download/pull';
 import { convertCheckpoint, type ConvertCommandDeps, type ConvertCommandOutcome } from './convertCommand';
-import { freeFolder } from './converterProcess';
 
 export interface AddModelDeps extends ConvertCommandDeps {
   /** The download cache (the extension's global storage): partial files wait here for a resume. */

@@ -5,7 +5,7 @@
  */
 import type { InfillStats } from '../protocol/protocol';
 import type { InlineOutcome } from './activity';
-import type { EngineState } from './engineState';
+import type { EngineState } from '../supervision/engineState';
 import type { CommandOutcome } from './infillCommands';
 import type { PendingView } from './proposals';
 import type { Health } from './statusModel';

@@ -7,7 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { folderName, freeFolder, runConverter, type ConvertOutcome } from './converterProcess';
+import { folderName, freeFolder } from '../download/places';
+import { runConverter, type ConvertOutcome } from '../supervision/converterProcess';
 import { selectModel, type ModelChoiceOutcome, type ModelCommandDeps } from './modelCommands';
 
 export interface ConvertCommandDeps extends ModelCommandDeps {

@@ -7,7 +7,7 @@
  * on Accept, as ONE undoable edit, wherever the user is by then.
  */
 import * as vscode from 'vscode';
-import { cutWindow, windowChars } from '../completion/contextWindow';
+import { infillRequest, modelWindow } from '../completion/infillRequest';
 import { findEnclosingFunction, locateFunctionAt, type FunctionSpan } from '../completion/functionFinder';
 import { docCommentHole, functionBodyHole, holeContext, renderHole, type InfillHole } from '../completion/holes';
 import type { InfillProgressNotification, InfillRequest } from '../protocol/protocol';
@@ -15,7 +15,7 @@ import { toLf } from '../protocol/text';
 import type { Activity } from './activity';
 import type { Config } from './config';
 import { documentLineEnd, documentText, fromLf } from './documentText';
-import { WaitCancelledError, type EngineHost } from './engineHost';
+import { WaitCancelledError, type EngineHost } from '../supervision/engineHost';
 import { errorMessage, type Log } from './log';
 import { progressPreview } from './progressPreview';
 import type { Proposal, Proposals } from './proposals';
@@ -203,7 +203,7 @@ async function runHole(deps: InfillDeps, editor: vscode.TextEditor, command: str
       if (engine.kind !== 'ready') return { command, applied: false, reason: 'the engine stopped while starting' };
       if (token.isCancellationRequested) return cancelled;
       // The request's text: LF line ends, cut to what this model reads.
-      const window = cutWindow(toLf(prefix), toLf(suffix), windowChars(engine.model.maxContextTokens));
+      const window = modelWindow(toLf(prefix), toLf(suffix), engine.model.maxContextTokens);
       let lastReport = 0;
       const onProgress = (p: InfillProgressNotification.Params['value']): void => {
         const now = Date.now();
@@ -215,15 +215,7 @@ async function runHole(deps: InfillDeps, editor: vscode.TextEditor, command: str
       try {
         result = await deps.activity.track('command', () =>
           client.infill(
-            {
-              prefix: window.prefix,
-              suffix: window.suffix,
-              language: document.languageId,
-              maxTokens: settings.maxTokens,
-              stepBudget: settings.stepBudget,
-              sampler: deps.config.sampler,
-              mode: 'command',
-            },
+            infillRequest({ window, language: document.languageId, budget: { maxTokens: settings.maxTokens, stepBudget: settings.stepBudget, sampler: deps.config.sampler }, mode: 'command' }),
             token,
             onProgress,
           ),

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { EngineClientError } from '../client/errors';
 import { cacheKey } from '../completion/cacheKey';
 import { cutWindow, windowChars } from '../completion/contextWindow';
+import { infillRequest } from '../completion/infillRequest';
 import { documentSkipReason } from '../completion/documentGuards';
 import { defaultMaxLines, manualMaxLines, postProcessInline, type IndentStyle, type InlineResult } from '../completion/postprocess';
 import { anchorChars, remainingAfterTyping, type ShownSuggestion } from '../completion/typedThrough';
@@ -18,7 +19,7 @@ import { cancellableSleep } from './cancellableSleep';
 import type { Config } from './config';
 import { isCompletionScheme } from './documentFilter';
 import { documentLineEnd, documentText, fromLf } from './documentText';
-import { WaitCancelledError, type EngineHost } from './engineHost';
+import { WaitCancelledError, type EngineHost } from '../supervision/engineHost';
 import type { SnoozeState } from './inlineGate';
 import { errorMessage, type Log } from './log';
 
@@ -168,7 +169,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     this.sentDocuments.add(uri);
     try {
       result = await this.activity.track('inline', () =>
-        client.infill({ prefix: window.prefix, suffix: window.suffix, language: document.languageId, mode: 'inline', document: uri, ...request }, token),
+        client.infill(infillRequest({ window, language: document.languageId, budget: request, mode: 'inline', document: uri }), token),
       );
     } catch (error) {
       if (token.isCancellationRequested) return { reason: 'cancelled while the model ran' };

@@ -1,7 +1,7 @@
 /**
  * Entry point: wires the parts together and nothing else. Activation is cheap and starts no
  * process: the inference child starts with the first request and is unloaded when idle
- * (engineIdle.ts). A failure to activate is shown to the user, because VS Code itself stays
+ * (src/supervision/engineIdle.ts). A failure to activate is shown to the user, because VS Code itself stays
  * silent about it.
  */
 import * as vscode from 'vscode';
@@ -10,8 +10,8 @@ import type { CommandOutcome, DllmApi } from './api';
 import { registerCommands } from './commands';
 import { Config } from './config';
 import { completionSchemes } from './documentFilter';
-import { EngineHost } from './engineHost';
-import { EngineIdle } from './engineIdle';
+import { EngineHost } from '../supervision/engineHost';
+import { EngineIdle } from '../supervision/engineIdle';
 import { SnoozeState } from './inlineGate';
 import { InlineProvider } from './inlineProvider';
 import { RecentModels } from './modelChoice';

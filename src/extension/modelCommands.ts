@@ -5,11 +5,12 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BUNDLED_MODEL } from '../engine/model/folder';
+import { checkModelFolder } from '../modelFolder/check';
+import { BUNDLED_MODEL } from '../modelFolder/folder';
 import type { Config } from './config';
-import type { EngineHost } from './engineHost';
+import type { EngineHost } from '../supervision/engineHost';
 import type { Log } from './log';
-import { checkModelFolder, describeModel, type RecentModels } from './modelChoice';
+import { describeModel, type RecentModels } from './modelChoice';
 
 export interface ModelCommandDeps {
   host: Pick<EngineHost, 'start' | 'restart' | 'state'>;

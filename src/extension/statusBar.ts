@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { Activity } from './activity';
 import type { Config } from './config';
-import type { EngineHost } from './engineHost';
+import type { EngineHost } from '../supervision/engineHost';
 import type { SnoozeState } from './inlineGate';
 import { describeStatus } from './statusModel';
 

@@ -2,7 +2,7 @@
  * What the status bar says, as a pure function of the extension's state: a small health value,
  * and for each one the text, tooltip and colour. `statusBar.ts` only copies this into VS Code.
  */
-import type { EngineState } from './engineState';
+import type { EngineState } from '../supervision/engineState';
 import { describeModel } from './modelChoice';
 
 export type Health = 'loading' | 'ready' | 'busy' | 'error' | 'snoozed' | 'off' | 'idle';

@@ -13,14 +13,14 @@ import { NotificationType, NotificationType0, RequestType, RequestType0 } from '
 import type { CachedModeInfo, CachedModeParams } from './cachedMode';
 import type { FirstPassDump } from './firstPass';
 import type { LengthChoiceStats } from './lengthChoice';
-import { PREFIX_SHARE, REMASK_MODES, SAMPLER_KINDS, type RemaskMode, type SamplerKind } from '../engine/decoding';
+import { PREFIX_SHARE, REMASK_MODES, SAMPLER_KINDS, type RemaskMode, type SamplerKind } from './decoding';
 
 /** Which hardware the client asks for. `auto` tries the platform's GPU providers, then CPU. */
 export const deviceSettings = ['auto', 'cpu', 'gpu'] as const;
 export type DeviceSetting = (typeof deviceSettings)[number];
 
 /**
- * The sampler family, named by the decoder's contract (src/engine/decoding.json); all share one
+ * The sampler family, named by the decoder's contract (src/protocol/decoding.json); all share one
  * denoising loop, and src/engine/sampler/policies.ts says which rules each kind composes. The
  * settings' `dllm.sampler.kind` enum in package.json lists the same names (a unit test holds them equal).
  */

@@ -10,7 +10,7 @@
  */
 import { Worker, parentPort } from 'node:worker_threads';
 import type { EngineLoadOptions, InfillControl, InfillInput, InfillOutput, InfillProgress, LoadedEngine } from '../engine/api';
-import { ModelLoadError } from '../engine/errors';
+import { ModelLoadError } from '../modelFolder/errors';
 import type { DeviceInfo, ModelInfo } from '../protocol/protocol';
 
 type LoadSettings = Omit<EngineLoadOptions, 'log'>;

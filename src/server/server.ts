@@ -2,11 +2,12 @@
  * The request handlers of the inference server: model loading, infills through the scheduler,
  * status, shutdown. Transport-agnostic (takes a MessageConnection) so tests can run it in-process.
  */
-import * as path from 'path';
-import { ErrorCodes as RpcErrorCodes, ResponseError, type MessageConnection } from 'vscode-jsonrpc';
+import { ErrorCodes as RpcErrorCodes, ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc';
 import type { EngineLoadOptions, InfillInput, InfillProgress, LoadedEngine } from '../engine/api';
-import { ModelLoadError, errorMessage } from '../engine/errors';
-import { findFolderProblem, resolveModelDir } from '../engine/model/folder';
+import { errorMessage } from '../engine/errors';
+import { ModelLoadError } from '../modelFolder/errors';
+import { refusalInFolder } from '../modelFolder/check';
+import { readManifestJson, resolveModelDir } from '../modelFolder/folder';
 import {
   DocumentClosedNotification,
   ErrorCodes,
@@ -47,31 +48,77 @@ export interface RunningServer {
   readonly shutDown: boolean;
 }
 
+/** Wires the handlers to the connection; each request's work is one method of InferenceServer. */
 export function startServer(connection: MessageConnection, deps: ServerDeps): RunningServer {
-  let state: EngineState = { kind: 'idle' };
-  let shutdownReceived = false;
+  const server = new InferenceServer(connection, deps);
+  connection.onRequest(InitializeRequest.type, (raw) => server.initialize(raw));
+  connection.onRequest(InfillRequest.type, (raw, token) => server.infill(raw, token));
+  connection.onNotification(DocumentClosedNotification.type, (raw) => server.documentClosed(raw));
+  connection.onRequest(StatusRequest.type, () => server.status());
+  connection.onRequest(ShutdownRequest.type, () => server.shutdown());
+  connection.onNotification(ExitNotification.type, () => {
+    deps.exit(0, 'exit requested by the client');
+  });
+  connection.onClose(() => {
+    // The client died or closed our stdin: nobody is left to answer to.
+    deps.exit(server.shutDown ? 0 : 1, 'the connection to the client closed (stdin ended)');
+  });
+  return server;
+}
 
-  connection.onRequest(InitializeRequest.type, async (raw) => {
+/** The server's state (the engine's, from idle to shut down) and what each request does with it. */
+class InferenceServer implements RunningServer {
+  private state: EngineState = { kind: 'idle' };
+  private shutdownReceived = false;
+
+  constructor(
+    private readonly connection: MessageConnection,
+    private readonly deps: ServerDeps,
+  ) {}
+
+  get shutDown(): boolean {
+    return this.shutdownReceived;
+  }
+
+  /** Loads the model once; a repeat for the same folder gets the same answer. */
+  async initialize(raw: InitializeRequest.Params): Promise<InitializeRequest.Result> {
     const params = checked(() => validateInitializeParams(raw));
-    const modelDir = resolveModelDir(params.modelDir, deps.bundledModelDir);
-    switch (state.kind) {
+    const modelDir = resolveModelDir(params.modelDir, this.deps.bundledModelDir);
+    const earlier = this.earlierInitialize(modelDir);
+    if (earlier) return earlier;
+    this.state = { kind: 'loading', modelDir };
+    const engine = await this.loadEngine(modelDir, params);
+    if (this.shutdownReceived) {
+      await engine.dispose();
+      throw new ResponseError(RpcErrorCodes.InvalidRequest, 'The server is shutting down.');
+    }
+    return this.becomeReady(engine, params.clientName);
+  }
+
+  /** The answer already given for this folder, or the refusal of a second model, a load under way or a shutdown; undefined when a load may start. */
+  private earlierInitialize(modelDir: string): InitializeRequest.Result | undefined {
+    switch (this.state.kind) {
       case 'ready':
-        if (state.result.model.path === modelDir) return state.result;
+        if (this.state.result.model.path === modelDir) return this.state.result;
         throw new ResponseError(
           RpcErrorCodes.InvalidRequest,
-          `Already initialized with the model in "${state.result.model.path}"; restart the server to load "${modelDir}".`,
+          `Already initialized with the model in "${this.state.result.model.path}"; restart the server to load "${modelDir}".`,
         );
       case 'loading':
-        throw new ResponseError(RpcErrorCodes.InvalidRequest, `The model in "${state.modelDir}" is still loading.`);
+        throw new ResponseError(RpcErrorCodes.InvalidRequest, `The model in "${this.state.modelDir}" is still loading.`);
       case 'shutDown':
         throw new ResponseError(RpcErrorCodes.InvalidRequest, 'The server is shutting down.');
     }
-    state = { kind: 'loading', modelDir };
-    let engine: LoadedEngine;
+    return undefined;
+  }
+
+  /** The engine for `modelDir`; a failure is remembered (later requests explain it) and answered as ModelLoadFailed. */
+  private async loadEngine(modelDir: string, params: InitializeRequest.Params): Promise<LoadedEngine> {
+    const { deps } = this;
     try {
-      const problem = await findFolderProblem(modelDir);
-      if (problem) throw new Error(problem);
-      engine = await deps.loadEngine({
+      // The folder's own problems (no folder, no manifest, not JSON) before the engine loads.
+      readManifestJson(modelDir);
+      return await deps.loadEngine({
         modelDir,
         device: params.device,
         threads: params.threads,
@@ -81,14 +128,15 @@ export function startServer(connection: MessageConnection, deps: ServerDeps): Ru
       });
     } catch (error) {
       const message = `Cannot load the model in "${modelDir}": ${loadFailureReason(error, modelDir)}`;
-      state = { kind: 'failed', message };
+      this.state = { kind: 'failed', message };
       deps.log('error', message);
       throw new ResponseError(ErrorCodes.ModelLoadFailed, message, { path: modelDir });
     }
-    if (shutdownReceived) {
-      await engine.dispose();
-      throw new ResponseError(RpcErrorCodes.InvalidRequest, 'The server is shutting down.');
-    }
+  }
+
+  /** A loaded engine starts serving: its scheduler, its loss ending the process, the log's ready line. */
+  private becomeReady(engine: LoadedEngine, clientName: string | undefined): InitializeRequest.Result {
+    const { deps } = this;
     const result: InitializeRequest.Result = {
       model: engine.model,
       device: engine.device,
@@ -100,7 +148,7 @@ export function startServer(connection: MessageConnection, deps: ServerDeps): Ru
       () => statsOfUnrunInfill(engine.device.provider),
       deps.now,
     );
-    state = { kind: 'ready', engine, scheduler, result };
+    this.state = { kind: 'ready', engine, scheduler, result };
     engine.onLost?.((reason) => {
       deps.log('error', `The engine stopped: ${reason}`);
       deps.exit(1, `the engine stopped (${reason}); the client starts a new process`);
@@ -110,15 +158,16 @@ export function startServer(connection: MessageConnection, deps: ServerDeps): Ru
       'info',
       `Model ${engine.model.name} (${engine.model.contract}) from "${engine.model.path}" ready on ` +
         `${engine.device.provider}${threads} after ${result.startupMs} ms` +
-        (params.clientName ? ` for ${params.clientName}` : ''),
+        (clientName ? ` for ${clientName}` : ''),
     );
     for (const warning of engine.warnings) deps.log('warn', warning);
     return result;
-  });
+  }
 
-  connection.onRequest(InfillRequest.type, async (raw, token) => {
-    if (state.kind !== 'ready') throw notReady(state);
-    const { scheduler } = state;
+  /** One infill through the scheduler, its progress sent when the request asked for it. */
+  async infill(raw: InfillRequest.Params, token: CancellationToken): Promise<InfillRequest.Result> {
+    if (this.state.kind !== 'ready') throw notReady(this.state);
+    const { scheduler } = this.state;
     const params = checked(() => validateInfillParams(raw));
     // The engine cuts the window around the cursor and cleans the text (src/engine/window.ts).
     const input: InfillInput = {
@@ -131,37 +180,38 @@ export function startServer(connection: MessageConnection, deps: ServerDeps): Ru
       document: params.document,
       dumpFirstPass: params.dumpFirstPass,
     };
-    const progressToken = params.progressToken;
-    const onProgress =
-      progressToken === undefined
-        ? undefined
-        : (p: InfillProgress) => {
-            connection.sendNotification(InfillProgressNotification.type, { token: progressToken, value: p }).catch((error) => {
-              deps.log('debug', `Progress notification not sent: ${errorMessage(error)}`);
-            });
-          };
     try {
-      return await scheduler.submit({ input, mode: params.mode, token, onProgress });
+      return await scheduler.submit({ input, mode: params.mode, token, onProgress: this.progressSender(params.progressToken) });
     } catch (error) {
       const message = `Infill failed: ${errorMessage(error)}`;
-      deps.log('error', error instanceof Error && error.stack ? `${message}\n${error.stack}` : message);
+      this.deps.log('error', error instanceof Error && error.stack ? `${message}\n${error.stack}` : message);
       throw new ResponseError(RpcErrorCodes.InternalError, message);
     }
-  });
+  }
 
-  connection.onNotification(DocumentClosedNotification.type, (raw) => {
-    if (state.kind !== 'ready') return;
+  /** Sends `$/progress` for `progressToken`; undefined when the request has none. */
+  private progressSender(progressToken: string | undefined): ((p: InfillProgress) => void) | undefined {
+    if (progressToken === undefined) return undefined;
+    return (p) => {
+      this.connection.sendNotification(InfillProgressNotification.type, { token: progressToken, value: p }).catch((error) => {
+        this.deps.log('debug', `Progress notification not sent: ${errorMessage(error)}`);
+      });
+    };
+  }
+
+  documentClosed(raw: DocumentClosedNotification.Params): void {
+    if (this.state.kind !== 'ready') return;
     try {
-      state.engine.forgetDocument(validateDocumentClosedParams(raw).document);
+      this.state.engine.forgetDocument(validateDocumentClosedParams(raw).document);
     } catch (error) {
       // A notification has no answer: a malformed one is only logged.
-      deps.log('warn', `Ignored ${DocumentClosedNotification.method}: ${errorMessage(error)}`);
+      this.deps.log('warn', `Ignored ${DocumentClosedNotification.method}: ${errorMessage(error)}`);
     }
-  });
+  }
 
-  connection.onRequest(StatusRequest.type, () => {
+  status(): StatusRequest.Result {
     const memory = process.memoryUsage();
-    const scheduler = state.kind === 'ready' ? state.scheduler : undefined;
+    const scheduler = this.state.kind === 'ready' ? this.state.scheduler : undefined;
     const counters = scheduler?.counters ?? { received: 0, completed: 0, cancelled: 0 };
     return {
       rssBytes: memory.rss,
@@ -172,14 +222,15 @@ export function startServer(connection: MessageConnection, deps: ServerDeps): Ru
       inFlight: scheduler?.inFlight ?? 0,
       runningForMs: Math.round(scheduler?.runningForMs ?? 0),
       cancelledForMs: Math.round(scheduler?.cancelledForMs ?? 0),
-      uptimeMs: Math.round(deps.now()),
+      uptimeMs: Math.round(this.deps.now()),
     };
-  });
+  }
 
-  connection.onRequest(ShutdownRequest.type, async () => {
-    shutdownReceived = true;
-    const previous = state;
-    state = { kind: 'shutDown' };
+  /** Stops taking requests, lets the running pass finish, then releases the model. */
+  async shutdown(): Promise<void> {
+    this.shutdownReceived = true;
+    const previous = this.state;
+    this.state = { kind: 'shutDown' };
     if (previous.kind !== 'ready') return;
     // Let the running pass finish before the session is released underneath it.
     previous.scheduler.cancelAll();
@@ -187,32 +238,14 @@ export function startServer(connection: MessageConnection, deps: ServerDeps): Ru
     try {
       await previous.engine.dispose();
     } catch (error) {
-      deps.log('warn', `Releasing the model failed: ${errorMessage(error)}`);
+      this.deps.log('warn', `Releasing the model failed: ${errorMessage(error)}`);
     }
-  });
-
-  connection.onNotification(ExitNotification.type, () => {
-    deps.exit(0, 'exit requested by the client');
-  });
-
-  connection.onClose(() => {
-    // The client died or closed our stdin: nobody is left to answer to.
-    deps.exit(shutdownReceived ? 0 : 1, 'the connection to the client closed (stdin ended)');
-  });
-
-  return {
-    get shutDown() {
-      return shutdownReceived;
-    },
-  };
+  }
 }
 
 /** The engine's reason, with the file at fault named relative to the model folder. */
 function loadFailureReason(error: unknown, modelDir: string): string {
-  if (!(error instanceof ModelLoadError)) return errorMessage(error);
-  const file = path.relative(modelDir, error.path);
-  if (file === '') return error.reason;
-  return file.startsWith('..') || path.isAbsolute(file) ? `${error.path}: ${error.reason}` : `${file}: ${error.reason}`;
+  return error instanceof ModelLoadError ? refusalInFolder(modelDir, error) : errorMessage(error);
 }
 
 /** Runs a validator, turning its complaint into a JSON-RPC InvalidParams error. */

@@ -15,7 +15,7 @@ import type { EngineLoadOptions, LoadedEngine } from '../engine/api';
 import { maxMessageBytes } from '../protocol/messageSize';
 import { ErrorCodes, LogNotification, protocolFdVariable } from '../protocol/protocol';
 import { errorMessage } from '../engine/errors';
-import { bundledModelDir, findPackageRoot } from '../engine/model/folder';
+import { bundledModelDir, findPackageRoot } from '../modelFolder/folder';
 import { FrameGuard, type DroppedMessage } from './frameGuard';
 import { installProcessGuards } from './processGuards';
 import { startServer, type ServerLog } from './server';

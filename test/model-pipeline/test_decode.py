@@ -322,7 +322,7 @@ class SplitModelBatching(unittest.TestCase):
 
 
 class Contract(unittest.TestCase):
-    """decode.py takes every shared name and default from src/engine/decoding.json, the engine's contract."""
+    """decode.py takes every shared name and default from src/protocol/decoding.json, the engine's contract."""
 
     def setUp(self):
         import decode_contract

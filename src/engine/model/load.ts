@@ -5,7 +5,8 @@
 import { cachedRefreshEveryDefault } from '../../protocol/cachedMode';
 import { type DeviceInfo, contextCacheDefaultMiB } from '../../protocol/protocol';
 import type { EngineLoadOptions } from '../api';
-import { ModelLoadError, describeError } from '../errors';
+import { ModelLoadError } from '../../modelFolder/errors';
+import { describeError } from '../errors';
 import { graphTokenAxes } from '../graphLimits';
 import { CACHED_IO, CachedModel, type CachedModelOptions } from '../runners/cached';
 import { FULL_IO, FullModel } from '../runners/full';
@@ -14,7 +15,7 @@ import { OnnxScorer } from '../runners/scorer';
 import { SPLIT_DENOISE_IO, SplitModel, splitContextIO } from '../runners/split';
 import { type OpenOptions, openSessions } from '../session';
 import { type TextTokenizer, loadTokenizer } from '../tokenizer';
-import { type FullManifest, type KvCacheShape, MANIFEST_FILE, type ModelManifest, type SplitManifest, readManifest } from './manifest';
+import { type FullManifest, type KvCacheShape, MANIFEST_FILE, type ModelManifest, type SplitManifest, readManifest } from '../../modelFolder/manifest';
 import { bannedTokens } from './vocabulary';
 
 /** Everything a model folder yields: what the engine runs on. */

@@ -3,8 +3,8 @@
  * commit, and which special tokens a request's sequence starts and ends with.
  */
 import type { TextTokenizer } from '../tokenizer';
-import { LANGUAGE_DIALECTS, LANGUAGE_FALLBACK } from '../decoding';
-import type { ManifestBase } from './manifest';
+import { LANGUAGE_DIALECTS, LANGUAGE_FALLBACK } from '../../protocol/decoding';
+import type { ManifestBase } from '../../modelFolder/manifest';
 
 /** The manifest fields the vocabulary rules read. */
 export type VocabularyManifest = Pick<ManifestBase, 'vocabSize' | 'specialTokens' | 'languageTokens' | 'lengthTokens'>;

@@ -13,8 +13,8 @@
  * fresh canvas keys/values and the cached ones, never from a stale context pass.
  */
 import * as ort from 'onnxruntime-node';
-import type { KvCacheShape } from '../model/manifest';
-export { CACHED_IO } from '../model/cachedGraphNames';
+import type { KvCacheShape } from '../../modelFolder/manifest';
+export { CACHED_IO } from '../../modelFolder/cachedGraphNames';
 import { logitRows } from './full';
 import { CanvasModel, CanvasPass, SequenceLayout, canvasOffset } from './model';
 import { expectDims } from './split';

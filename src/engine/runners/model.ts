@@ -3,7 +3,7 @@
  * A request first `begin`s with its context (split models encode it once there), then runs
  * `forward` once per denoising pass.
  */
-import type { ContextAttention, KvCacheShape } from '../model/manifest';
+import type { ContextAttention, KvCacheShape } from '../../modelFolder/manifest';
 
 /**
  * The document layout of a request: `head · prefix · canvas · (gap) · suffix · tail`, consecutive

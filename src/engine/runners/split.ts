@@ -6,7 +6,7 @@
  * `past_values`); a request encodes its whole context at once, so the past is empty.
  */
 import * as ort from 'onnxruntime-node';
-import type { ContextAttention, KvCacheShape } from '../model/manifest';
+import type { ContextAttention, KvCacheShape } from '../../modelFolder/manifest';
 import { CanvasModel, CanvasPass, ExtendableContext, KvBlock, SequenceLayout, canvasOffset, contextTokens } from './model';
 
 export const SPLIT_CONTEXT_IO = { inputs: ['input_ids', 'position_ids'], outputs: ['keys', 'values'] } as const;

@@ -10,7 +10,7 @@
  * pass, so it never meets this), the leftmost grow and the others stay a single masked position.
  */
 import { Canvas } from '../canvas';
-import type { LengthTokens } from '../model/lengthTokens';
+import type { LengthTokens } from '../../modelFolder/lengthTokens';
 
 /**
  * Masked positions a growing canvas starts with (capped by the request's tokens): DreamOn's

@@ -9,7 +9,7 @@ import type { SamplerKind, SamplerOptions } from '../../protocol/protocol';
 import type { Canvas } from '../canvas';
 import type { Scores } from './scoring';
 import { type WindowRule, wholeCanvas } from './commitWindow';
-import { SAMPLER_DEFAULTS } from '../decoding';
+import { SAMPLER_DEFAULTS } from '../../protocol/decoding';
 
 /** What a policy sees during one pass, after the forward and before any commit. */
 export interface PassState {

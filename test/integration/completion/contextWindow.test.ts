@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { cutWindow, windowChars } from '../../../src/completion/contextWindow';
-import { readManifest } from '../../../src/engine/model/manifest';
+import { readManifest } from '../../../src/modelFolder/manifest';
 import { loadTokenizer } from '../../../src/engine/tokenizer';
 import { windowTokens } from '../../../src/engine/window';
 import { loadTasks, realCodeDataFile } from '../../../bench/lib/tasks';

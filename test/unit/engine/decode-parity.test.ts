@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { InfillInput } from '../../../src/engine/api';
 import { engineFrom } from '../../../src/engine/engine';
-import { parseManifest } from '../../../src/engine/model/manifest';
+import { parseManifest } from '../../../src/modelFolder/manifest';
 import type { CanvasModel, SequenceLayout } from '../../../src/engine/runners/model';
 import { denoise } from '../../../src/engine/sampler/denoise';
 import { buildPolicy, withDefaults } from '../../../src/engine/sampler/policies';

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { InfillInput, InfillProgress, LoadedEngine } from '../../../src/engine/api';
 import { engineFrom } from '../../../src/engine/engine';
-import { parseManifest, readManifest } from '../../../src/engine/model/manifest';
+import { parseManifest, readManifest } from '../../../src/modelFolder/manifest';
 import type { CanvasModel, SequenceLayout } from '../../../src/engine/runners/model';
 import { loadTokenizer, type TextTokenizer } from '../../../src/engine/tokenizer';
 import { maskGlyph } from '../../../src/protocol/protocol';

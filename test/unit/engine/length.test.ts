@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import type { InfillInput } from '../../../src/engine/api';
 import { engineFrom } from '../../../src/engine/engine';
 import { chooseLength, endProbability, lengthMargin, likelyEnd } from '../../../src/engine/length';
-import { parseManifest } from '../../../src/engine/model/manifest';
+import { parseManifest } from '../../../src/modelFolder/manifest';
 import type { CanvasModel, SequenceLayout } from '../../../src/engine/runners/model';
 import type { TextTokenizer } from '../../../src/engine/tokenizer';
 import { TINY_VOCAB, loadTinyTokenizer, tempDir } from './fixtures';

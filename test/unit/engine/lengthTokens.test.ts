@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { InfillInput, LoadedEngine } from '../../../src/engine/api';
 import { engineFrom } from '../../../src/engine/engine';
-import { type ModelManifest, parseManifest } from '../../../src/engine/model/manifest';
+import { type ModelManifest, parseManifest } from '../../../src/modelFolder/manifest';
 import type { CanvasModel, SequenceLayout } from '../../../src/engine/runners/model';
 import { START_LENGTH } from '../../../src/engine/sampler/lengthEdits';
 import { loadTokenizer, type TextTokenizer } from '../../../src/engine/tokenizer';

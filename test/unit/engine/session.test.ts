@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { ModelLoadError } from '../../../src/engine/errors';
+import { ModelLoadError } from '../../../src/modelFolder/errors';
 import { graphTokenAxes } from '../../../src/engine/graphLimits';
 import { FULL_IO } from '../../../src/engine/runners/full';
 import { floatTensor, model, node, TensorType, valueInfo } from '../../../src/engine/runners/onnxProto';

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ModelLoadError } from '../../../src/engine/errors';
+import { ModelLoadError } from '../../../src/modelFolder/errors';
 import { loadTokenizer } from '../../../src/engine/tokenizer';
 import { SPECIALS, TINY_VOCAB, tinyTokenizerSuite } from './fixtures';
 

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import type { EngineState } from '../../../src/extension/engineState';
+import type { EngineState } from '../../../src/supervision/engineState';
 import { describeStatus, healthOf, type StatusInput } from '../../../src/extension/statusModel';
 
 describe('status model', () => {

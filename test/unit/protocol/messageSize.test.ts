@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { windowChars } from '../../../src/completion/contextWindow';
-import { MAX_CONTEXT_TOKENS_LIMIT } from '../../../src/engine/model/limits';
+import { MAX_CONTEXT_TOKENS_LIMIT } from '../../../src/modelFolder/limits';
 import { infillTextChars, infillTextProblem, maxInfillTextChars, maxMessageBytes } from '../../../src/protocol/messageSize';
 import type { InfillRequest } from '../../../src/protocol/protocol';
 

@@ -12,7 +12,7 @@ import {
   StatusRequest,
   type InfillProgressNotification,
 } from '../../../src/protocol/protocol';
-import { ModelLoadError } from '../../../src/engine/errors';
+import { ModelLoadError } from '../../../src/modelFolder/errors';
 import { fakeCompletion } from '../server/fakeEngine';
 import { makeModelDir, openChannel, type Channel } from './inMemoryChannel';
 

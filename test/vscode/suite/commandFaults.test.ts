@@ -9,7 +9,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { CancelSignal } from '../../../src/client/types';
-import { WaitCancelledError } from '../../../src/extension/engineHost';
+import { WaitCancelledError } from '../../../src/supervision/engineHost';
 import {
   fillSelection,
   insertDocComment,

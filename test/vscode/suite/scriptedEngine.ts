@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { CancelSignal, EngineClient } from '../../../src/client/types';
 import { Activity } from '../../../src/extension/activity';
 import type { CommandOutcome, InfillDeps } from '../../../src/extension/infillCommands';
-import type { EngineState } from '../../../src/extension/engineState';
+import type { EngineState } from '../../../src/supervision/engineState';
 import { Proposals } from '../../../src/extension/proposals';
 import type { InfillRequest } from '../../../src/protocol/protocol';
 import { waitFor } from './helpers';

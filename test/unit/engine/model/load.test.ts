@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ModelLoadError } from '../../../../src/engine/errors';
-import { bundledModelDir } from '../../../../src/engine/model/folder';
+import { ModelLoadError } from '../../../../src/modelFolder/errors';
+import { bundledModelDir } from '../../../../src/modelFolder/folder';
 import { type ModelParts, loadParts } from '../../../../src/engine/model/load';
 import { FullModel } from '../../../../src/engine/runners/full';
 import { TensorType, model, valueInfo } from '../../../../src/engine/runners/onnxProto';

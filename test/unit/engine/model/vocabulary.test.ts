@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { parseManifest } from '../../../../src/engine/model/manifest';
+import { parseManifest } from '../../../../src/modelFolder/manifest';
 import { bannedTokens, languageToken, sequenceEnds } from '../../../../src/engine/model/vocabulary';
 import { TINY_VOCAB, tinyTokenizerSuite } from '../fixtures';
 

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { Activity } from '../../../src/extension/activity';
-import { describeMinutes, EngineIdle } from '../../../src/extension/engineIdle';
-import type { EngineState } from '../../../src/extension/engineState';
+import { describeMinutes, EngineIdle } from '../../../src/supervision/engineIdle';
+import type { EngineState } from '../../../src/supervision/engineState';
 import { statsOfUnrunInfill, type InfillRequest } from '../../../src/protocol/protocol';
 
 const ready: EngineState = {

@@ -1,5 +1,5 @@
 /**
- * The decoder's contract (src/engine/decoding.json) is the one place its names and defaults live:
+ * The decoder's contract (src/protocol/decoding.json) is the one place its names and defaults live:
  * the engine, the protocol and the settings take them from it, and the Python decoder
  * (models/train/decode.py, run as `test_decode.py contract`) decodes with the same values.
  */
@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import contract from '../../../src/engine/decoding.json';
+import contract from '../../../src/protocol/decoding.json';
 import {
   CHUNK_CHARS_PER_TOKEN,
   CONTEXT_ATTENTIONS,
@@ -18,7 +18,7 @@ import {
   REMASK_MODES,
   SAMPLER_DEFAULTS,
   SAMPLER_KINDS,
-} from '../../../src/engine/decoding';
+} from '../../../src/protocol/decoding';
 import { languageToken } from '../../../src/engine/model/vocabulary';
 import { buildPolicy, withDefaults } from '../../../src/engine/sampler/policies';
 import { prefixShare, remaskModes, samplerKinds } from '../../../src/protocol/protocol';
@@ -42,7 +42,7 @@ function enginePolicies(): Record<string, { commit: string; remask: string }> {
 const LANGUAGE_TABLE = { typescriptreact: 1, typescript: 2, other: 9 };
 const LANGUAGES = ['typescriptreact', 'javascriptreact', 'cuda-cpp', 'haskell'];
 
-describe('engine/decoding: the decoder contract', () => {
+describe('protocol/decoding: the decoder contract', () => {
   it('says what each section holds', () => {
     assert.ok(contract.$comment.length > 0);
     for (const [key, section] of Object.entries(contract)) {

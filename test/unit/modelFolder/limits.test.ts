@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ModelLoadError } from '../../../../src/engine/errors';
-import { KV_CACHE_LIMITS, MAX_KV_BYTES_PER_TOKEN, MAX_MANIFEST_BYTES, MAX_VOCAB_SIZE_LIMIT } from '../../../../src/engine/model/limits';
-import { readManifest } from '../../../../src/engine/model/manifest';
-import { tempDir } from '../fixtures';
+import { ModelLoadError } from '../../../src/modelFolder/errors';
+import { KV_CACHE_LIMITS, MAX_KV_BYTES_PER_TOKEN, MAX_MANIFEST_BYTES, MAX_VOCAB_SIZE_LIMIT } from '../../../src/modelFolder/limits';
+import { readManifest } from '../../../src/modelFolder/manifest';
+import { tempDir } from '../engine/fixtures';
 
 function splitManifest(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -21,7 +21,7 @@ function splitManifest(overrides: Record<string, unknown> = {}): Record<string, 
   };
 }
 
-describe('engine/model/limits: the sizes a manifest may state', () => {
+describe('modelFolder/limits: the sizes a manifest may state', () => {
   let t: ReturnType<typeof tempDir>;
   beforeEach(() => {
     t = tempDir();
@@ -30,14 +30,15 @@ describe('engine/model/limits: the sizes a manifest may state', () => {
   afterEach(() => t.remove());
 
   /** The reason readManifest refuses `manifest` with, or undefined when it reads it. */
-  function refusal(manifest: Record<string, unknown> | string): string | undefined {
+  /** Why readManifest refuses `manifest`; the refusal is of `where` (the manifest, or the folder for the folder's own problems). */
+  function refusal(manifest: Record<string, unknown> | string, where = path.join(t.dir, 'dllm.json')): string | undefined {
     fs.writeFileSync(path.join(t.dir, 'dllm.json'), typeof manifest === 'string' ? manifest : JSON.stringify(manifest));
     try {
       readManifest(t.dir);
       return undefined;
     } catch (e) {
       assert.ok(e instanceof ModelLoadError, String(e));
-      assert.equal(e.path, path.join(t.dir, 'dllm.json'));
+      assert.equal(e.path, where);
       return e.reason;
     }
   }
@@ -71,6 +72,6 @@ describe('engine/model/limits: the sizes a manifest may state', () => {
   it('refuses a manifest file far larger than any manifest before reading it', () => {
     assert.equal(MAX_MANIFEST_BYTES, 2 ** 20);
     const padded = JSON.stringify(splitManifest()).replace('{', `{${' '.repeat(MAX_MANIFEST_BYTES)}`);
-    assert.equal(refusal(padded), `dllm.json is ${padded.length} bytes, above the limit of 1048576 (not a model manifest?)`);
+    assert.equal(refusal(padded, t.dir), `dllm.json is ${padded.length} bytes, above the limit of 1048576 (not a model manifest?)`);
   });
 });

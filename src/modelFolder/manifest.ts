@@ -6,20 +6,20 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ModelLoadError } from '../errors';
+import { ModelLoadError } from './errors';
+import { readManifestJson } from './folder';
 import { insidePath, isFile } from './insideFolder';
-import { asObject, int, jsonSyntaxProblem, optStr, str, type Fail } from './json';
+import { asObject, int, optStr, str, type Fail } from './json';
 import { optFamily, readLanguageTokens, readPromptEnds, readSpecialTokens, type PromptEnds } from './tokens';
 import { optLengthChoice, type LengthChoice } from './lengthChoice';
 import { optBlockLength } from './blockLength';
 import { optLengthTokens, type LengthTokens } from './lengthTokens';
 import { optTakesSuffix } from './suffix';
-import { CONTEXT_ATTENTIONS, type ContextAttention } from '../decoding';
+import { CONTEXT_ATTENTIONS, type ContextAttention } from '../protocol/decoding';
 import {
   MANIFEST_FILE,
   MAX_CANVAS_TOKENS_LIMIT,
   MAX_CONTEXT_TOKENS_LIMIT,
-  MAX_MANIFEST_BYTES,
   MAX_SUFFIX_GAP_LIMIT,
   MAX_VOCAB_SIZE_LIMIT,
   atMost,
@@ -37,7 +37,7 @@ export interface SpecialTokens {
 
 /**
  * How the split contract's context tokens attend to each other, which fixes the order the context
- * graph takes them in (runners/model.ts `contextTokens`; models/README.md, "Graph contracts"); the
+ * graph takes them in (src/engine/runners/model.ts `contextTokens`; models/README.md, "Graph contracts"); the
  * decoder's contract names them.
  */
 export { CONTEXT_ATTENTIONS, type ContextAttention };
@@ -128,30 +128,7 @@ export type GraphContract = ModelManifest['contract'];
 /** Reads `<modelDir>/dllm.json`, validates it and checks that the files it names exist inside the folder. */
 export function readManifest(modelDir: string): ModelManifest {
   const dir = path.resolve(modelDir);
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(dir);
-  } catch {
-    throw new ModelLoadError(dir, 'model folder does not exist');
-  }
-  if (!stat.isDirectory()) throw new ModelLoadError(dir, 'not a folder');
-  const file = path.join(dir, MANIFEST_FILE);
-  let text: string;
-  try {
-    const bytes = fs.statSync(file).size;
-    if (bytes > MAX_MANIFEST_BYTES) throw new ModelLoadError(file, `${MANIFEST_FILE} is ${bytes} bytes, above the limit of ${MAX_MANIFEST_BYTES} (not a model manifest?)`);
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if (e instanceof ModelLoadError) throw e;
-    throw new ModelLoadError(file, `missing ${MANIFEST_FILE} (not a model folder?)`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new ModelLoadError(file, jsonSyntaxProblem(e, text));
-  }
-  const manifest = parseManifest(json, dir, file);
+  const manifest = parseManifest(readManifestJson(dir), dir);
   for (const f of Object.values(manifest.files)) {
     if (f !== undefined && !isFile(f)) throw new ModelLoadError(f, `missing file named in ${MANIFEST_FILE}`);
   }

@@ -4,12 +4,17 @@
  * load it again, and the idle timer unloads it after them). Never while a request runs. The host
  * starts it again on the next request. No `vscode` import: the unit tests drive it with fakes.
  */
-import type { Activity } from './activity';
 import type { EngineHost } from './engineHost';
+
+/** Requests to the engine under way (the extension's Activity counts them). */
+export interface RequestActivity {
+  readonly inFlight: number;
+  onDidChange(listener: () => void): { dispose(): void };
+}
 
 export interface EngineIdleDeps {
   host: Pick<EngineHost, 'state' | 'unload' | 'onDidChangeState'>;
-  activity: Pick<Activity, 'inFlight' | 'onDidChange'>;
+  activity: RequestActivity;
   /** Minutes without a request before unloading; 0: never. */
   idleMinutes(): number;
   /** Why inline completions will not ask the engine now (snoozed, turned off), or undefined. */

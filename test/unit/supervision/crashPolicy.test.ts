@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { CrashPolicy } from '../../../src/extension/crashPolicy';
+import { CrashPolicy } from '../../../src/supervision/crashPolicy';
 
 describe('CrashPolicy', () => {
   it('restarts with doubling delays and gives up at the fifth crash within three minutes', () => {

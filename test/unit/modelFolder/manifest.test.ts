@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ModelLoadError } from '../../../../src/engine/errors';
-import { MAX_CANVAS_TOKENS_LIMIT, MAX_CONTEXT_TOKENS_LIMIT, type ModelManifest, parseManifest, readManifest } from '../../../../src/engine/model/manifest';
-import { loadTokenizer } from '../../../../src/engine/tokenizer';
-import { tempDir } from '../fixtures';
+import { ModelLoadError } from '../../../src/modelFolder/errors';
+import { MAX_CANVAS_TOKENS_LIMIT, MAX_CONTEXT_TOKENS_LIMIT, type ModelManifest, parseManifest, readManifest } from '../../../src/modelFolder/manifest';
+import { loadTokenizer } from '../../../src/engine/tokenizer';
+import { tempDir } from '../engine/fixtures';
 
 function splitManifest(): Record<string, unknown> {
   return {
@@ -39,7 +39,7 @@ function expectLoadError(fn: () => unknown, where: string, reason: RegExp) {
   });
 }
 
-describe('engine/model/manifest', () => {
+describe('modelFolder/manifest', () => {
   let t: ReturnType<typeof tempDir>;
   beforeEach(() => (t = tempDir()));
   afterEach(() => t.remove());
@@ -215,12 +215,12 @@ describe('engine/model/manifest', () => {
   });
 
   it('folder without dllm.json', () => {
-    expectLoadError(() => readManifest(t.dir), path.join(t.dir, 'dllm.json'), /missing dllm\.json/);
+    expectLoadError(() => readManifest(t.dir), t.dir, /^it has no dllm\.json manifest$/);
   });
 
   it('bad JSON', () => {
     writeModel(t.dir, '{ "format": 1,');
-    expectLoadError(() => readManifest(t.dir), path.join(t.dir, 'dllm.json'), /not valid JSON/);
+    expectLoadError(() => readManifest(t.dir), t.dir, /^dllm\.json is not valid JSON/);
   });
 
   it('unknown contract, unsupported format', () => {
@@ -362,6 +362,6 @@ describe('engine/model/manifest', () => {
 
   it('a manifest that is not JSON fails without quoting its content', () => {
     writeModel(t.dir, 'secret-first-line\n{}');
-    expectLoadError(() => readManifest(t.dir), path.join(t.dir, 'dllm.json'), /^not valid JSON \(at position 0\)$/);
+    expectLoadError(() => readManifest(t.dir), t.dir, /^dllm\.json is not valid JSON \(at position 0\)$/);
   });
 });

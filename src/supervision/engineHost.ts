@@ -6,83 +6,19 @@
  * listeners, its health checks) is disposed with that child; the host lives as long as the
  * extension.
  *
- * No `vscode` import: the extension passes in what it shows the user (EngineHostUi), and the
- * supervision tests drive this class against real child processes.
+ * No `vscode` import: the extension passes in what it shows the user (EngineHostUi, with the rest
+ * of its options in hostOptions.ts), and the supervision tests drive this class against real
+ * child processes.
  */
 import { Emitter, type Event } from 'vscode-jsonrpc';
 import { startEngineClient } from '../client/engineClient';
 import { EngineClientError } from '../client/errors';
-import type { CancelSignal, EngineClient, RequestDeadlines } from '../client/types';
-import { describeError } from '../engine/errors';
-import { ErrorCodes, type DeviceSetting, type LogNotification } from '../protocol/protocol';
-import { CrashPolicy, defaultCrashPolicy, type CrashPolicyOptions } from './crashPolicy';
+import { firstLineOf } from '../client/processExit';
+import type { CancelSignal, EngineClient } from '../client/types';
+import { ErrorCodes } from '../protocol/protocol';
+import { CrashPolicy } from './crashPolicy';
 import type { EngineState } from './engineState';
-
-/** The engine settings a start uses (read afresh for every child). */
-export interface EngineSettings {
-  /** Absolute model folder; empty: the bundled model. */
-  modelPath: string;
-  device: DeviceSetting;
-  /** 0: the engine's choice. */
-  threads: number;
-  /** Memory for documents' cached contexts, MiB; 0: none; absent: the engine's default. */
-  contextCacheMiB?: number;
-  /** Passes between a cached-mode model's context refreshes; 0: exact mode; absent: the engine's default. */
-  cachedRefreshEvery?: number;
-}
-
-/** What the host shows the user; the extension implements it with VS Code's notifications. */
-export interface EngineHostUi {
-  /** The engine runs, but not as asked (e.g. on the CPU although the GPU was asked for). */
-  warn(message: string): void;
-  /** The engine stopped for good; `Restart Engine` tries again. */
-  failed(message: string): void;
-}
-
-export interface HostLog {
-  error(message: string): void;
-  warn(message: string): void;
-  info(message: string): void;
-  debug(message: string): void;
-}
-
-/** How closely the host watches the child. */
-export interface SupervisionOptions {
-  /** A status check this often while the engine is ready (one also follows every missed deadline). */
-  healthIntervalMs: number;
-  /** An infill cancelled this long ago that still runs is stuck in a pass: restart. */
-  stuckAfterCancelMs: number;
-  /** An infill running this long (far past every request deadline) is stuck: restart. */
-  stuckAfterMs: number;
-  /** Starts in a row that never became ready before giving up (a crash counts as one, a hung load too). */
-  maxFailedStarts: number;
-  crashPolicy: CrashPolicyOptions;
-  deadlines?: Partial<RequestDeadlines>;
-}
-
-export const defaultSupervision: SupervisionOptions = {
-  healthIntervalMs: 30_000,
-  stuckAfterCancelMs: 20_000,
-  stuckAfterMs: 120_000,
-  maxFailedStarts: 3,
-  crashPolicy: defaultCrashPolicy,
-};
-
-export interface EngineHostOptions {
-  /** Absolute path of dist/server.js. */
-  serverModule: string;
-  /** Names the client in the server's log (e.g. `vscode 1.100.3`). */
-  clientName: string;
-  settings: () => EngineSettings;
-  log: HostLog;
-  /** Lines from the child (its log notifications, stderr and stdout). */
-  onEngineLog: (entry: LogNotification.Params) => void;
-  ui: EngineHostUi;
-  supervision?: Partial<SupervisionOptions>;
-  /** For tests: Node options and environment of the child. */
-  execArgv?: string[];
-  env?: Record<string, string>;
-}
+import { defaultSupervision, type EngineHostOptions, type SupervisionOptions } from './hostOptions';
 
 /** `ready(cancel)` rejects with this when the wait is cancelled. */
 export class WaitCancelledError extends Error {
@@ -218,7 +154,7 @@ export class EngineHost {
       try {
         await client.stop();
       } catch (error) {
-        this.options.log.warn(`Stopping the engine: ${describeError(error)}`);
+        this.options.log.warn(`Stopping the engine: ${firstLineOf(error)}`);
       }
     }
   }
@@ -256,7 +192,7 @@ export class EngineHost {
         },
       });
     } catch (error) {
-      if (current()) this.onChildLost(`could not start: ${describeError(error)}`);
+      if (current()) this.onChildLost(`could not start: ${firstLineOf(error)}`);
       return;
     }
     if (!current()) {
@@ -310,7 +246,7 @@ export class EngineHost {
         return;
       }
       // No answer in time: the child is killed, and its exit counts as a failed start.
-      this.killChild(client, `it did not finish loading the model in time (${describeError(error)})`);
+      this.killChild(client, `it did not finish loading the model in time (${firstLineOf(error)})`);
     }
   }
 
@@ -346,7 +282,7 @@ export class EngineHost {
     } catch (error) {
       if (generation !== this.generation) return;
       if (error instanceof EngineClientError && (error.kind === 'exited' || error.kind === 'notRunning')) return; // onExit handles it
-      this.killChild(client, `it stopped answering (${describeError(error)})`);
+      this.killChild(client, `it stopped answering (${firstLineOf(error)})`);
     } finally {
       this.probing = false;
     }

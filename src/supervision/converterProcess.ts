@@ -1,11 +1,9 @@
 /**
  * Runs the converter (dist/convert.js) in a child process for the extension, with progress and
- * cancellation over an IPC channel (src/convert/childMessages.ts), and names the folder a converted
- * model goes to. Plain Node: no `vscode` here.
+ * cancellation over an IPC channel (src/convert/childMessages.ts). Plain Node: no `vscode` here.
+ * The folder a converted model goes to is named by src/download/places.ts.
  */
 import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { childEnvironment } from '../client/childEnvironment';
 import type { CancelMessage, ConverterMessage } from '../convert/childMessages';
 import type { WriteProgress } from '../convert/weightsFile';
@@ -55,24 +53,4 @@ export function runConverter(converterModule: string, job: ConvertJob, onProgres
       resolve(outcome ?? { ok: false, cancelled: false, message: `the converter stopped (${exitSignal ?? `exit code ${code}`})${lastLine ? `: ${lastLine}` : ''}` });
     });
   });
-}
-
-
-/**
- * A model folder name from the checkpoint's: a Hugging Face cache snapshot
- * (`models--Org--Name/snapshots/<hash>`) is named after its repository.
- */
-export function folderName(from: string): string {
-  const parts = path.resolve(from).split(path.sep);
-  const repo = parts.find((p) => p.startsWith('models--'));
-  const name = repo ? repo.slice('models--'.length).split('--').pop()! : parts[parts.length - 1] || 'model';
-  return name.replace(/[^A-Za-z0-9._-]+/g, '-');
-}
-
-/** `base`, or `base-2`, `base-3`… : the first that does not exist or is an empty folder. */
-export function freeFolder(base: string): string {
-  for (let n = 1; ; n++) {
-    const candidate = n === 1 ? base : `${base}-${n}`;
-    if (!fs.existsSync(candidate) || (fs.statSync(candidate).isDirectory() && fs.readdirSync(candidate).length === 0)) return candidate;
-  }
 }

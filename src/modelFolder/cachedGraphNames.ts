@@ -1,6 +1,6 @@
 /**
  * The cached mode's graph contract (models/README.md, "Cached mode"): the names the converter
- * writes (src/convert/cachedGraphs.ts) and the engine runs (runners/cached.ts). No imports, so the
+ * writes (src/convert/cachedGraphs.ts) and the engine runs (src/engine/runners/cached.ts). No imports, so the
  * converter takes it without onnxruntime.
  */
 export const CACHED_IO = {

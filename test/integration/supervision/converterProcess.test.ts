@@ -1,12 +1,12 @@
 /**
  * The converter as the extension runs it: dist/convert.js in a child process, with progress and
- * cancellation over its IPC channel (src/extension/converterProcess.ts).
+ * cancellation over its IPC channel (src/supervision/converterProcess.ts).
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { folderName, freeFolder, runConverter } from '../../../src/extension/converterProcess';
+import { runConverter } from '../../../src/supervision/converterProcess';
 import type { WriteProgress } from '../../../src/convert/weightsFile';
 import { DREAM_SPEC, writeTinyCheckpointFolder } from '../../unit/convert/tinyCheckpoint';
 
@@ -52,16 +52,5 @@ describe('converter child process (as the extension runs it)', function () {
     const outcome = await runConverter(converter, { from, to: path.join(dir, 'out'), weights: 'fp32' }, () => abort.abort(), abort.signal);
     assert.ok(!outcome.ok && outcome.cancelled, JSON.stringify(outcome));
     assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('out')), []);
-  });
-
-  it('names a converted model after its checkpoint, or its Hugging Face cache repository, in a free folder', () => {
-    assert.equal(folderName('/data/Dream-Coder-v0-Instruct-7B'), 'Dream-Coder-v0-Instruct-7B');
-    assert.equal(folderName('/h/.cache/huggingface/hub/models--GSAI-ML--LLaDA-8B-Base/snapshots/0123abc'), 'LLaDA-8B-Base');
-    assert.equal(folderName('/data/my model!'), 'my-model-');
-    fs.mkdirSync(path.join(dir, 'm'));
-    assert.equal(freeFolder(path.join(dir, 'm')), path.join(dir, 'm'), 'an empty folder is free');
-    fs.writeFileSync(path.join(dir, 'm', 'x'), '');
-    fs.writeFileSync(path.join(dir, 'm-2'), '');
-    assert.equal(freeFolder(path.join(dir, 'm')), path.join(dir, 'm-3'));
   });
 });

@@ -2,15 +2,16 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BUNDLED_MODEL, bundledModelDir, findFolderProblem, findPackageRoot, resolveModelDir } from '../../../../src/engine/model/folder';
+import { ModelLoadError } from '../../../src/modelFolder/errors';
+import { BUNDLED_MODEL, bundledModelDir, findPackageRoot, readManifestJson, resolveModelDir } from '../../../src/modelFolder/folder';
 
-describe('engine/model/folder', () => {
+describe('modelFolder/folder', () => {
   let dir: string;
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dllm-folder-'))));
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('finds the package root from the bundle and from the sources', () => {
-    const root = path.resolve(__dirname, '../../../..');
+    const root = path.resolve(__dirname, '../../..');
     assert.strictEqual(findPackageRoot(path.join(root, 'dist')), root);
     assert.strictEqual(findPackageRoot(path.join(root, 'src', 'server')), root);
     assert.strictEqual(bundledModelDir(root), path.join(root, 'models', 'dllm-code-tiny'));
@@ -28,17 +29,28 @@ describe('engine/model/folder', () => {
     assert.strictEqual(resolveModelDir('/m/x', '/b'), path.resolve('/m/x'));
   });
 
-  it('names the problem with a folder', async () => {
-    assert.strictEqual(await findFolderProblem(path.join(dir, 'nope')), 'the folder does not exist');
+  it('names the problem with a folder, as a refusal of the folder', () => {
+    const problem = (folder: string): string | undefined => {
+      try {
+        readManifestJson(folder);
+        return undefined;
+      } catch (error) {
+        assert.ok(error instanceof ModelLoadError);
+        assert.strictEqual(error.path, path.resolve(folder));
+        return error.reason;
+      }
+    };
+    assert.strictEqual(problem(path.join(dir, 'nope')), 'the folder does not exist');
     fs.writeFileSync(path.join(dir, 'file'), '');
-    assert.strictEqual(await findFolderProblem(path.join(dir, 'file')), 'it is not a folder');
-    assert.strictEqual(await findFolderProblem(dir), 'it has no dllm.json manifest');
+    assert.strictEqual(problem(path.join(dir, 'file')), 'it is not a folder');
+    assert.strictEqual(problem(dir), 'it has no dllm.json manifest');
     fs.writeFileSync(path.join(dir, 'dllm.json'), '{"name": ');
-    assert.equal(await findFolderProblem(dir), 'dllm.json is not valid JSON (it ends too early)');
+    assert.equal(problem(dir), 'dllm.json is not valid JSON (it ends too early)');
     // The manifest may be a link to any file: none of its text reaches the message.
     fs.writeFileSync(path.join(dir, 'dllm.json'), 'root:x:0:0:root:/root:/bin/bash\n');
-    assert.equal(await findFolderProblem(dir), 'dllm.json is not valid JSON (at position 0)');
+    assert.equal(problem(dir), 'dllm.json is not valid JSON (at position 0)');
     fs.writeFileSync(path.join(dir, 'dllm.json'), '{"name": "ok"}');
-    assert.strictEqual(await findFolderProblem(dir), undefined);
+    assert.strictEqual(problem(dir), undefined);
+    assert.deepStrictEqual(readManifestJson(dir), { name: 'ok' });
   });
 });
