@@ -41,6 +41,5 @@ export function nextNonBlankLines(suffix: string, count: number): string[] {
 export function previousNonBlankLine(prefix: string): string | undefined {
   const lines = prefix.split('\n');
   lines.pop();
-  for (let i = lines.length - 1; i >= 0; i--) if (!isBlank(lines[i])) return lines[i];
-  return undefined;
+  return lines.reverse().find((l) => !isBlank(l));
 }
