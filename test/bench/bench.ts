@@ -134,10 +134,12 @@ async function main(): Promise<void> {
 
     // The same request again and again: the server keeps no result cache, so this is the
     // floor of a model round trip; the extension answers a repeat from its LRU instead.
-    const repeatParams = inlineRequest(inlineContext(doc, offsets[0], windows.short), 32);
+    const [firstOffset] = offsets;
+    if (firstOffset === undefined) throw new Error('the latency document offers no cursor offsets');
+    const repeatParams = inlineRequest(inlineContext(doc, firstOffset, windows.short), 32);
     const repeatMs: number[] = [];
     for (let i = 0; i < reps + 1; i++) repeatMs.push((await timedInfill(client, repeatParams)).ms);
-    const lruHitUs = timeLruHit(inlineContext(doc, offsets[0], windowChars(init.model.maxContextTokens)));
+    const lruHitUs = timeLruHit(inlineContext(doc, firstOffset, windowChars(init.model.maxContextTokens)));
 
     // Samplers side by side on the same tasks, HumanEval then real code.
     const tasks = selectTasks(allTasks, limit);
@@ -163,7 +165,7 @@ async function main(): Promise<void> {
       wallMs,
       startup: { ...startup, rssAtEndMiB: mib(status.rssBytes), heapUsedAtEndMiB: mib(status.heapUsedBytes) },
       latency,
-      repeat: { firstMs: repeatMs[0], repeatsMs: summarize(repeatMs.slice(1)), lruHitUs },
+      repeat: { firstMs: repeatMs[0]!, repeatsMs: summarize(repeatMs.slice(1)), lruHitUs },
       samplers: runs.map((r) => r.summary),
       realCode: realRuns.map((r) => ({ ...r.summary, meanPassesByLanguage: meanPassesByLanguage(r) })),
       typing,
@@ -402,9 +404,9 @@ async function writePlots(outDir: string, r: Report, cells: LatencyCell[], runs:
   const files = [
     await frontier('frontier.png', 'HumanEval-infilling', `${r.run.model.name}, ${r.settings.limit} SingleLine tasks, canvas ${r.settings.samplerCanvas}`, 'pass@1', runs.map((x) => ({ x: x.summary.forwardPasses.mean, y: x.summary.pass1 ?? 0, label: x.summary.config, group: group(x) }))),
   ];
-  for (const language of Object.keys(r.realCode[0]?.byLanguage ?? {})) {
-    const points = r.realCode.map((s, i) => ({ x: s.meanPassesByLanguage[language], y: s.byLanguage[language].editSimilarity, label: s.config, group: group(realRuns[i]) }));
-    const n = r.realCode[0].byLanguage[language].tasks;
+  for (const [language, { tasks: n }] of Object.entries(r.realCode[0]?.byLanguage ?? {})) {
+    // Every configuration ran the same tasks, so each has every language; realCode follows realRuns.
+    const points = r.realCode.map((s, i) => ({ x: s.meanPassesByLanguage[language]!, y: s.byLanguage[language]!.editSimilarity, label: s.config, group: group(realRuns[i]!) }));
     files.push(await frontier(frontierFile(language), `${language}, real code`, `${r.run.model.name}, ${n} tasks, canvas ${r.settings.realCanvas}`, 'edit similarity', points));
   }
   const histCells = cells.filter((c) => c.canvas === 32);

@@ -231,7 +231,7 @@ describe('convert/checkpoint', () => {
     it('a corrupt shard, naming the shard', () => {
       sharded();
       const shard = path.join(dir, 'model-00002-of-00002.safetensors');
-      writeSafetensors(shard, { 'lm_head.weight': head() }, { editHeader: (h) => (h['lm_head.weight'].dtype = 'I64') });
+      writeSafetensors(shard, { 'lm_head.weight': head() }, { editHeader: (h) => (h['lm_head.weight']!.dtype = 'I64') });
       expectRefusal(() => openCheckpoint(dir), shard, /tensor "lm_head\.weight" has unsupported dtype "I64"/);
     });
   });

@@ -75,11 +75,11 @@ function fakeLogits(f: FakeSpec, view: Int32Array, ctx: number): Float32Array {
     const right = j + 1 < n ? view[j + 1]! : 65534;
     const h1 = mix(mix(mix(h0, left), right), fixed ? 0 : masks);
     const base = j * v;
-    out[base + f.table[mix(h0, 1) % t]!] += (mix(h0, 3) % 16) / 2;
-    out[base + f.table[mix(h1, 2) % t]!] += (mix(h1, 4) % 16) / 2;
+    out[base + f.table[mix(h0, 1) % t]!]! += (mix(h0, 3) % 16) / 2;
+    out[base + f.table[mix(h1, 2) % t]!]! += (mix(h1, 4) % 16) / 2;
     const end = f.eos >= 0 && mix(h0, 5) % 4 === 0 ? f.eos : f.pad;
-    out[base + end] += noEnd ? -8 : (j >= endAt ? 4 : 0) + (mix(h1, 6) % 12) / 2;
-    if (f.hotBanned.length > 0) out[base + f.hotBanned[mix(h0, 8) % f.hotBanned.length]!] += 9;
+    out[base + end]! += noEnd ? -8 : (j >= endAt ? 4 : 0) + (mix(h1, 6) % 12) / 2;
+    if (f.hotBanned.length > 0) out[base + f.hotBanned[mix(h0, 8) % f.hotBanned.length]!]! += 9;
   }
   return out;
 }

@@ -256,7 +256,7 @@ describe('engine/sampler: stopping, cancellation, tokens', () => {
     }
     const plain = await run(script, { kind: 'lowConfidence' }, 10);
     assert.deepEqual(plain.result.canvas.middleTokens(), [5, 6, 7, 8], 'the plain loop gets there too, pads first');
-    assert.equal(plain.passes[0]!.committedAfter[4] + plain.passes[0]!.committedAfter[9], 1, 'the plain loop starts with a pad');
+    assert.equal(plain.passes[0]!.committedAfter[4]! + plain.passes[0]!.committedAfter[9]!, 1, 'the plain loop starts with a pad');
   });
 
   it('with endAtFrontier, still finishes within a tight budget', async () => {

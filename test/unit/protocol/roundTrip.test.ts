@@ -195,7 +195,7 @@ describe('protocol round trip (in-memory streams, real framing)', () => {
         [1, 2, 3, 4],
       );
       assert.strictEqual(seen.at(-1)?.text, result.text);
-      assert.ok(seen[0].text.includes('░'), 'masked positions show the mask glyph');
+      assert.ok(seen[0]?.text.includes('░'), 'masked positions show the mask glyph');
     });
 
     it('$/cancelRequest stops the infill between passes with finishReason cancelled', async () => {
@@ -243,7 +243,7 @@ describe('protocol round trip (in-memory streams, real framing)', () => {
       channel.clientToServer.end();
       await new Promise((resolve) => setTimeout(resolve, 20));
       assert.deepStrictEqual(channel.exits.map((e) => e.code), [1]);
-      assert.match(channel.exits[0].reason, /stdin ended/);
+      assert.match(channel.exits[0]!.reason, /stdin ended/);
     });
 
     it("passes the document's URI to the engine, and tells it when the document closes; a malformed notification is only logged", async () => {

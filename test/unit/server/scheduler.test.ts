@@ -164,7 +164,7 @@ describe('InfillScheduler', () => {
     await engine.endPass(); // r199 runs to the end
     const settled = await Promise.all(results);
     assert.strictEqual(settled.filter((r) => r.finishReason !== 'cancelled').length, 1);
-    assert.strictEqual(settled[199].text, 'done r199');
+    assert.strictEqual(settled[199]?.text, 'done r199');
     assert.deepStrictEqual(engine.started, ['r0', 'r199']);
     assert.deepStrictEqual(scheduler.counters, { received: 200, completed: 1, cancelled: 199, failed: 0 });
   });

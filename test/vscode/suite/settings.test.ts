@@ -16,9 +16,9 @@ describe('settings', () => {
     const config = vscode.workspace.getConfiguration();
     const keys = Object.keys(declared);
     assert.ok(keys.includes('dllm.inline.stepBudget'), 'dllm.inline.stepBudget is not declared');
-    for (const key of keys) {
-      assert.ok('default' in declared[key], `${key} has no default`);
-      assert.deepEqual(config.inspect(key)?.defaultValue, declared[key].default, key);
+    for (const [key, setting] of Object.entries(declared)) {
+      assert.ok('default' in setting, `${key} has no default`);
+      assert.deepEqual(config.inspect(key)?.defaultValue, setting.default, key);
     }
   });
 
