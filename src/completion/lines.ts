@@ -25,10 +25,15 @@ export function currentLinePrefix(prefix: string): string {
   return prefix.slice(prefix.lastIndexOf('\n') + 1);
 }
 
+/** The text up to the first `\n` (all of it when there is none). */
+export function firstLine(text: string): string {
+  const end = text.indexOf('\n');
+  return end < 0 ? text : text.slice(0, end);
+}
+
 /** The text of the line the cursor is on, after the cursor (up to the first `\n` of `suffix`). */
 export function currentLineSuffix(suffix: string): string {
-  const end = suffix.indexOf('\n');
-  return end < 0 ? suffix : suffix.slice(0, end);
+  return firstLine(suffix);
 }
 
 /** The first `count` non-blank lines strictly after the cursor's line. */

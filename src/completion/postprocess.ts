@@ -11,6 +11,7 @@ import { countChar, unmatchedCloserIndices } from './brackets';
 import {
   currentLinePrefix,
   currentLineSuffix,
+  firstLine,
   indentWidth,
   isBlank,
   leadingWhitespace,
@@ -63,7 +64,7 @@ export function postProcessInline(input: InlineInput): InlineResult {
 
 /** The cursor has text to its right: one line, without what that text already provides. */
 function singleLine(completion: string, lineSuffix: string): InlineResult {
-  let line = currentLineSuffix(completion);
+  let line = firstLine(completion);
   if (isBlank(line)) return none('the model started a new line but the cursor has text to its right');
   const rest = lineSuffix.trimStart();
 
