@@ -36,7 +36,7 @@ export function installProcessGuards(log: ServerLog): ProcessGuards {
       exiting = true;
     }
     return realExit(code ?? undefined);
-  }) as typeof process.exit;
+  });
 
   const report = (message: string): void => {
     writeStderrLine('error', message);

@@ -281,7 +281,7 @@ function readFull(json: ManifestJson, base: ManifestBase): FullManifest {
 function readShiftedLogits(root: Record<string, unknown>, fail: Fail): boolean {
   if (root.shiftedLogits === undefined) return false;
   if (typeof root.shiftedLogits !== 'boolean') fail('"shiftedLogits" must be true or false');
-  return root.shiftedLogits as boolean;
+  return root.shiftedLogits;
 }
 
 /** `files.<key>` resolved inside the model folder; `requiredBy` names the contract (or its `mode`) that needs a graph file. */
@@ -289,5 +289,5 @@ function filePath(json: ManifestJson, key: string, requiredBy?: GraphContract, m
   const v = json.files[key];
   if (v === undefined) json.fail(`missing required field "files.${key}"${requiredBy ? ` (required by ${mode ?? `the ${requiredBy} contract`})` : ''}`);
   if (typeof v !== 'string' || v.length === 0) json.fail(`"files.${key}" must be a non-empty path`);
-  return insidePath(json.dir, key, v as string, json.fail);
+  return insidePath(json.dir, key, v, json.fail);
 }

@@ -29,16 +29,16 @@ function scriptedClient(answers: Map<string, string | Error>, seen: InfillReques
     documentClosed: () => undefined,
     stop: () => Promise.resolve(),
     kill: () => undefined,
-    infill: async (params) => {
+    infill: (params) => {
       seen.push(params);
       const answer = answers.get(String(n++));
-      if (answer instanceof Error) throw answer;
+      if (answer instanceof Error) return Promise.reject(answer);
       const text = answer ?? '';
-      return {
+      return Promise.resolve({
         text,
         finishReason: 'stop',
         stats: { forwardPasses: 4, tokens: 5, tokensPerForward: 8, remasked: 0, promptTokens: 20, contextEncoded: 20, contextReused: 0, canvasTokens: 32, tokenizeMs: 1, encodeMs: 3, denoiseMs: 12, totalMs: 16, device: 'cpu' },
-      };
+      });
     },
   };
 }

@@ -141,7 +141,7 @@ async function runSamplerCase(c: SamplerCase) {
   const banned = new Uint8Array(c.vocab);
   for (const b of c.banned) banned[b] = 1;
   const result = await denoise(
-    async (canvas) => fakeLogits(c, canvas, c.ctx),
+    (canvas) => Promise.resolve(fakeLogits(c, canvas, c.ctx)),
     {
       canvasLength: c.canvasLength,
       maskId: c.mask,
@@ -208,10 +208,10 @@ class FakeCanvasModel implements CanvasModel {
     readonly vocabSize: number,
     private readonly fake: FakeSpec,
   ) {}
-  async begin(layout: SequenceLayout) {
+  begin(layout: SequenceLayout) {
     this.layouts.push(layout);
     const ctx = mix(fold(0x1234, [...layout.head, ...layout.prefix, ...layout.suffix, ...layout.tail]), layout.head.length + layout.prefix.length);
-    return { encodeMs: 0, forward: async (canvas: Int32Array) => fakeLogits(this.fake, canvas, ctx), release() {} };
+    return Promise.resolve({ encodeMs: 0, forward: (canvas: Int32Array) => Promise.resolve(fakeLogits(this.fake, canvas, ctx)), release() {} });
   }
   async dispose() {}
 }

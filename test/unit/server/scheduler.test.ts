@@ -128,10 +128,10 @@ describe('InfillScheduler', () => {
   it('a failing infill rejects, is counted, and does not block the next one', async () => {
     let calls = 0;
     scheduler = new InfillScheduler(
-      async (i) => {
+      (i) => {
         calls++;
-        if (calls === 1) throw new Error('boom');
-        return { text: i.prefix, finishReason: 'stop', stats: statsOfUnrunInfill('cpu') };
+        if (calls === 1) return Promise.reject(new Error('boom'));
+        return Promise.resolve({ text: i.prefix, finishReason: 'stop', stats: statsOfUnrunInfill('cpu') });
       },
       () => statsOfUnrunInfill('cpu'),
     );
