@@ -10,7 +10,7 @@ const maxUncaughtExceptions = 10;
 
 export interface ProcessGuards {
   /** The only sanctioned way out: logs the reason, then exits. */
-  exit(code: number, reason: string): void;
+  exit: (code: number, reason: string) => void;
 }
 
 /**

@@ -152,7 +152,7 @@ export function readManifest(modelDir: string): ModelManifest {
     throw new ModelLoadError(file, jsonSyntaxProblem(e, text));
   }
   const manifest = parseManifest(json, dir, file);
-  for (const f of Object.values(manifest.files)) {
+  for (const f of Object.values(manifest.files) as (string | undefined)[]) {
     if (f !== undefined && !isFile(f)) throw new ModelLoadError(f, `missing file named in ${MANIFEST_FILE}`);
   }
   return manifest;
@@ -161,7 +161,7 @@ export function readManifest(modelDir: string): ModelManifest {
 /** Bytes on disk of the files a manifest names (graphs, their shared weights, the tokenizer); a missing file counts 0. */
 export function modelFilesBytes(manifest: Pick<ManifestBase, 'files'>): number {
   let bytes = 0;
-  for (const f of Object.values(manifest.files)) if (f !== undefined) bytes += fs.statSync(f, { throwIfNoEntry: false })?.size ?? 0;
+  for (const f of Object.values(manifest.files) as (string | undefined)[]) if (f !== undefined) bytes += fs.statSync(f, { throwIfNoEntry: false })?.size ?? 0;
   return bytes;
 }
 

@@ -258,7 +258,7 @@ describe('engine/decode parity with models/train/decode.py', function () {
       timeout: 170000,
     });
     if (run.status !== 0) throw new Error(`${python} ${pythonScript} parity failed (${run.status ?? run.signal}):\n${run.stderr}`);
-    py = JSON.parse(run.stdout);
+    py = JSON.parse(run.stdout) as typeof py;
   });
 
   it('denoise(): same canvases, forward passes, commits and re-masks for every sampler, budget and canvas length', async () => {

@@ -22,7 +22,7 @@ function bytesToUnicode(): string[] {
       cs.push(256 + n++);
     }
   }
-  const table: string[] = new Array(256);
+  const table = new Array<string>(256);
   bs.forEach((b, i) => (table[b] = String.fromCharCode(cs[i]!)));
   return table;
 }

@@ -250,7 +250,7 @@ describe('engine/sampler: stopping, cancellation, tokens', () => {
       assert.equal(res.canvas.firstEnd(), 4);
       for (const ids of seen) {
         const end = ids.indexOf(PAD);
-        if (end >= 0) assert.ok(ids.slice(0, end).every((t) => t !== MASK), `${kind}: a pad before the frontier in ${ids}`);
+        if (end >= 0) assert.ok(ids.slice(0, end).every((t) => t !== MASK), `${kind}: a pad before the frontier in ${ids.join(',')}`);
       }
       assert.ok(calls.length <= 10);
     }

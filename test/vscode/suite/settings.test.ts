@@ -11,7 +11,7 @@ describe('settings', () => {
 
   it('declares a default for every dllm.* setting, as the extension reads them', () => {
     const ext = vscode.extensions.getExtension('dllm-complete.dllm-complete')!;
-    const sections = ext.packageJSON.contributes.configuration as { properties: Record<string, { default?: unknown }> }[];
+    const sections = (ext.packageJSON as { contributes: { configuration: { properties: Record<string, { default?: unknown }> }[] } }).contributes.configuration;
     const declared = Object.assign({}, ...sections.map((s) => s.properties)) as Record<string, { default?: unknown }>;
     const config = vscode.workspace.getConfiguration();
     const keys = Object.keys(declared);

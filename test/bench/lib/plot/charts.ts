@@ -137,8 +137,8 @@ interface PixelScale {
  */
 export async function renderScatter(text: ChartText, points: readonly ScatterPoint[], options: ScatterOptions = {}): Promise<Buffer> {
   const bare = await runView(scatterSpec(text, points, [], options));
-  const xScale: PixelScale = bare.scale('x');
-  const yScale: PixelScale = bare.scale('y');
+  const xScale = bare.scale('x') as PixelScale; // vega types its scales as any
+  const yScale = bare.scale('y') as PixelScale;
   const dots = mergeCoincident(
     points.map((p) => ({ ...p, x: xScale(p.x), y: yScale(p.y) })),
     mergePixels,

@@ -42,7 +42,7 @@ describe('chart arithmetic', () => {
     assert.deepEqual(histogram([0, 5, 10, 19.9, 30, 31, -1], edges), [2, 2, 1]);
     const values = [103, 117, 250, 411];
     const e = binEdges(values, 8);
-    assert.ok(e[0]! <= 103 && e[e.length - 1]! >= 411, `${e}`);
+    assert.ok(e[0]! <= 103 && e[e.length - 1]! >= 411, e.join(','));
     assert.ok(e.length - 1 <= 8, `${e.length - 1} bins`);
     assert.deepEqual(
       e.slice(0, 3).map((v) => v - e[0]!),
@@ -53,7 +53,7 @@ describe('chart arithmetic', () => {
       values.length,
     );
     const one = binEdges([7, 7], 16);
-    assert.ok(one[0]! <= 7 && one[one.length - 1]! >= 7 && one.length >= 2, `${one}`);
+    assert.ok(one[0]! <= 7 && one[one.length - 1]! >= 7 && one.length >= 2, one.join(','));
     assert.deepEqual(binEdges([], 16), [0, 1]);
   });
 
