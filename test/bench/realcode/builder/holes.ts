@@ -82,6 +82,7 @@ export function findHoles(text: string, language: Language, random: Random): Hol
   return holes;
 }
 
+/** `lines`, `info` and `starts` run in parallel, one entry per line: a line index reads all three. */
 interface FileLines {
   lines: string[];
   info: LineInfo[];
