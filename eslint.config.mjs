@@ -41,6 +41,13 @@ export default tseslint.config(
   // pipeline's Python and its generated work/ folder).
   { ignores: ['dist/', 'out/', 'node_modules/', '.cache/', 'models/**/*.!(mjs)', 'models/train/work/', 'test-results/', '**/*.js'] },
   ...tseslint.configs.recommended,
+  // TypeScript is linted with its types (the program tsconfig.json describes); the .mjs scripts have none.
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.recommendedTypeChecked],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+  },
+  { files: ['**/*.mjs'], extends: [tseslint.configs.disableTypeChecked] },
   {
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
 
   /** The engine's whole denoising over a given first pass, to compare finished completions. */
   const complete = async (pass: CanvasPass): Promise<string> => {
-    const fixed: CanvasModel = { vocabSize: split.vocabSize, begin: async () => pass, dispose: async () => undefined };
+    const fixed: CanvasModel = { vocabSize: split.vocabSize, begin: () => Promise.resolve(pass), dispose: () => Promise.resolve() };
     const engine = engineFrom({ ...parts, model: fixed });
     return (await engine.infill({ prefix: '', suffix: '', language: text.language, maxTokens: canvasLength, stepBudget: settings.stepBudget, sampler: settings.sampler })).text;
   };

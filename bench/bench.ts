@@ -115,10 +115,12 @@ async function main(): Promise<void> {
 
     // The same request again and again: the server keeps no result cache, so this is the
     // floor of a model round trip; the extension answers a repeat from its LRU instead.
-    const repeatParams = inlineRequest(inlineContext(doc, offsets[0], windows.short), 32);
+    const [firstOffset] = offsets;
+    if (firstOffset === undefined) throw new Error('the latency document offers no cursor offsets');
+    const repeatParams = inlineRequest(inlineContext(doc, firstOffset, windows.short), 32);
     const repeatMs: number[] = [];
     for (let i = 0; i < reps + 1; i++) repeatMs.push((await timedInfill(client, repeatParams)).ms);
-    const lruHitUs = timeLruHit(inlineContext(doc, offsets[0], windowChars(init.model.maxContextTokens)));
+    const lruHitUs = timeLruHit(inlineContext(doc, firstOffset, windowChars(init.model.maxContextTokens)));
 
     // Samplers side by side on the same tasks, HumanEval then real code.
     const tasks = selectTasks(allTasks, limit);
@@ -144,7 +146,7 @@ async function main(): Promise<void> {
       wallMs,
       startup: { ...startup, rssAtEndMiB: mib(status.rssBytes), heapUsedAtEndMiB: mib(status.heapUsedBytes) },
       latency,
-      repeat: { firstMs: repeatMs[0], repeatsMs: summarize(repeatMs.slice(1)), lruHitUs },
+      repeat: { firstMs: repeatMs[0]!, repeatsMs: summarize(repeatMs.slice(1)), lruHitUs },
       samplers: runs.map((r) => r.summary),
       realCode: realRuns.map((r) => ({ ...r.summary, meanPassesByLanguage: meanPassesByLanguage(r) })),
       typing,

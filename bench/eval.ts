@@ -85,13 +85,14 @@ async function main(): Promise<void> {
     bar.update(done, `${pass}exact ${s.exactMatch.toFixed(3)} edit sim. ${s.editSimilarity.toFixed(3)}`);
   };
   const started = performance.now();
-  let run: EvalRun;
+  let run: EvalRun | undefined;
   try {
     [run] = await runEval(engine.client, tasks, [config], { maxContextTokens: engine.init.model.maxContextTokens, pool, sandbox, onProgress });
   } finally {
     bar.finish();
     await engine.client.stop();
   }
+  if (run === undefined) throw new Error('the eval returned no run for its one configuration');
   const wallMs = performance.now() - started;
   const { records, summary } = run;
 

@@ -80,9 +80,19 @@ function folderBytes(dir: string): number {
   return fs.readdirSync(dir).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
 }
 
+/** The fields of a split model's dllm.json that this benchmark reads. */
+interface SplitModelJson {
+  name: string;
+  architecture?: string;
+  files: { context: string; denoise: string };
+  kvCache: { layers: number; heads: number; headDim: number };
+  contextAttention?: string;
+  specialTokens: { mask: number };
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const manifest = JSON.parse(fs.readFileSync(path.join(args.model, 'dllm.json'), 'utf8'));
+  const manifest = JSON.parse(fs.readFileSync(path.join(args.model, 'dllm.json'), 'utf8')) as SplitModelJson;
   // The engine's CPU options (src/engine/session.ts): spinning threads would hide the cost of idle cores.
   const options: ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: args.threads,

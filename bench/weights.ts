@@ -95,6 +95,7 @@ async function linearModelOf(dir: string, w: Float32Array, n: number, k: number,
   if (variant.bare) {
     // The same int8 codes B [K, N], x cast to uint8 (not quantized), the int32 product cast to float.
     const [, codes, scales] = g.nodes[0]!.input!;
+    if (codes === undefined || scales === undefined) throw new Error('the linear node has no weight codes and scales inputs');
     g.nodes.length = 0;
     g.initializers.splice(g.initializers.findIndex((t) => t.name === scales), 1);
     const xu = g.op('Cast', ['x'], { to: DataType.UINT8 });

@@ -22,9 +22,9 @@ export async function writePlots(outDir: string, r: BenchReport, cells: LatencyC
   const files = [
     await frontier('frontier.png', 'HumanEval-infilling', `${r.run.model.name}, ${r.settings.limit} SingleLine tasks, canvas ${r.settings.samplerCanvas}`, 'pass@1', runs.map((x) => ({ x: x.summary.forwardPasses.mean, y: x.summary.pass1 ?? 0, label: x.summary.config, group: group(x) }))),
   ];
-  for (const language of Object.keys(r.realCode[0]?.byLanguage ?? {})) {
-    const points = r.realCode.map((s, i) => ({ x: s.meanPassesByLanguage[language], y: s.byLanguage[language].editSimilarity, label: s.config, group: group(realRuns[i]) }));
-    const n = r.realCode[0].byLanguage[language].tasks;
+  for (const [language, { tasks: n }] of Object.entries(r.realCode[0]?.byLanguage ?? {})) {
+    // Every configuration ran the same tasks, so each has every language; realCode follows realRuns.
+    const points = r.realCode.map((s, i) => ({ x: s.meanPassesByLanguage[language]!, y: s.byLanguage[language]!.editSimilarity, label: s.config, group: group(realRuns[i]!) }));
     files.push(await frontier(frontierFile(language), `${language}, real code`, `${r.run.model.name}, ${n} tasks, canvas ${r.settings.realCanvas}`, 'edit similarity', points));
   }
   const histCells = cells.filter((c) => c.canvas === 32);

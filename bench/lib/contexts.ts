@@ -37,7 +37,7 @@ export function cursorOffsets(doc: string, count: number, seed: number, minOffse
   }
   if (candidates.length === 0) throw new Error(`no line to place a cursor on after offset ${minOffset}`);
   const random = mulberry32(seed); // the engine's seeded source: every run places the same cursors
-  return Array.from({ length: count }, () => candidates[Math.floor(random() * candidates.length)]);
+  return Array.from({ length: count }, () => candidates[Math.floor(random() * candidates.length)]!);
 }
 
 /** The window the extension would send for a cursor at `offset`, `maxChars` characters in all. */

@@ -127,15 +127,15 @@ export interface EvalRun {
  * back), so that a slower or busier stretch of the run weighs on every configuration alike.
  */
 export async function runEval(client: EngineClient, tasks: readonly InfillTask[], configs: readonly EvalConfig[], hooks: EvalHooks): Promise<EvalRun[]> {
-  const scored: Promise<TaskRecord>[][] = configs.map(() => []);
+  // One list of records per configuration, in the order of `configs`.
+  const scored = configs.map((config) => ({ config, label: configLabel(config), records: [] as Promise<TaskRecord>[] }));
   let done = 0;
   const finish = (record: TaskRecord) => {
     hooks.onProgress?.(++done, record);
     return record;
   };
   for (const task of tasks) {
-    for (const [c, config] of configs.entries()) {
-      const label = configLabel(config);
+    for (const { config, label, records } of scored) {
       const started = performance.now();
       let result: InfillRequest.Result;
       try {
@@ -143,23 +143,23 @@ export async function runEval(client: EngineClient, tasks: readonly InfillTask[]
       } catch (err) {
         // A dead child would fail every later task the same way: stop the run and say so.
         if (!client.running) throw err;
-        scored[c].push(Promise.resolve(finish(errorRecord(task, label, (err as Error).message, performance.now() - started))));
+        records.push(Promise.resolve(finish(errorRecord(task, label, (err as Error).message, performance.now() - started))));
         continue;
       }
       const latencyMs = performance.now() - started;
       if (!isTested(task)) {
-        scored[c].push(Promise.resolve(finish(taskRecord(task, label, result, latencyMs, { status: 'untested', ms: 0, stderrTail: '' }))));
+        records.push(Promise.resolve(finish(taskRecord(task, label, result, latencyMs, { status: 'untested', ms: 0, stderrTail: '' }))));
         continue;
       }
-      scored[c].push(
+      records.push(
         hooks.pool.run(async () => finish(taskRecord(task, label, result, latencyMs, await runProgram(buildProgram(task, result.text), hooks.sandbox)))),
       );
     }
   }
   return Promise.all(
-    configs.map(async (config, c) => {
-      const records = await Promise.all(scored[c]);
-      return { config, records, summary: summarizeRecords(records, config) };
+    scored.map(async ({ config, records }) => {
+      const settled = await Promise.all(records);
+      return { config, records: settled, summary: summarizeRecords(settled, config) };
     }),
   );
 }

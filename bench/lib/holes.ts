@@ -120,7 +120,8 @@ export const holes: readonly Hole[] = [
 /** The cursor of a hole: 1-based line and column, as VS Code's status bar counts them. */
 export function holeCursor(hole: Hole): { line: number; column: number } {
   const lines = hole.before.split('\n');
-  return { line: lines.length, column: lines[lines.length - 1].length + 1 };
+  const last = lines[lines.length - 1] ?? ''; // split always returns at least one line
+  return { line: lines.length, column: last.length + 1 };
 }
 
 /** How a ghost text is judged against the expected text. */
@@ -131,5 +132,6 @@ export const correctnessRule =
 export function isCorrect(ghost: string | undefined, expected: string): boolean {
   if (ghost === undefined) return false;
   const trim = (s: string) => s.replace(/\s+$/, '');
-  return trim(ghost) === trim(expected) || trim(ghost.split('\n')[0]) === trim(expected.split('\n')[0]);
+  const firstLine = (s: string) => s.split('\n')[0] ?? '';
+  return trim(ghost) === trim(expected) || trim(firstLine(ghost)) === trim(firstLine(expected));
 }

@@ -35,7 +35,7 @@ export function runInfo(init: InitializeRequest.Result): RunInfo {
     node: process.version,
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cores: os.cpus().length,
-    loadAverage: os.loadavg()[0],
+    loadAverage: os.loadavg()[0]!, // the 1-minute figure of the three
     model: init.model,
     device: init.device,
     warnings: init.warnings,

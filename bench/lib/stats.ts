@@ -20,7 +20,8 @@ export function percentile(values: readonly number[], q: number): number {
   const rank = (q / 100) * (sorted.length - 1);
   const lo = Math.floor(rank);
   const hi = Math.ceil(rank);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
+  const [low, high] = [sorted[lo]!, sorted[hi]!]; // 0 ≤ lo ≤ hi < length
+  return low + (high - low) * (rank - lo);
 }
 
 export function mean(values: readonly number[]): number {

@@ -74,8 +74,8 @@ export function parseTasks(text: string, source = '<text>'): InfillTask[] {
   const tasks: InfillTask[] = [];
   const ids = new Set<string>();
   const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
+  for (const [i, raw] of lines.entries()) {
+    const line = raw.trim();
     if (line === '') continue;
     let value: unknown;
     try {
@@ -180,7 +180,7 @@ export function selectTasks(tasks: readonly InfillTask[], perLanguage: number): 
     byLanguage.set(t.language, list);
   });
   const keep = new Set<number>();
-  for (const indices of byLanguage.values()) for (const k of evenlySpaced(indices.length, perLanguage)) keep.add(indices[k]);
+  for (const indices of byLanguage.values()) for (const k of evenlySpaced(indices.length, perLanguage)) keep.add(indices[k]!);
   return tasks.filter((_, i) => keep.has(i));
 }
 

@@ -84,7 +84,7 @@ function driftTable(models: string[], dumps: Map<string, FirstPassDump>): void {
       let top1 = 0;
       let overlap = 0;
       a.topk.forEach((row, j) => {
-        const other = new Map(b.topk[j]!);
+        const other = new Map(b.topk[j]);
         for (const [id, logit] of row) if (other.has(id)) maxDiff = Math.max(maxDiff, Math.abs(logit - other.get(id)!));
         if (row[0]![0] === b.topk[j]![0]![0]) top1++;
         overlap += row.filter(([id]) => other.has(id)).length / row.length;

@@ -60,7 +60,7 @@ function load(spec: ProjectSpec, cacheDir: string): Loaded {
   return { spec, files, texts, sha256: sourceDigests(unpacked), licence: licenceText(spec, unpacked), skipped };
 }
 
-async function main(): Promise<void> {
+function main(): void {
   const { values } = parseArgs({
     options: {
       cache: { type: 'string' },

@@ -85,7 +85,7 @@ const valueOptions = new Set(Object.entries(optionSpecs).filter(([, spec]) => sp
 function joinNegativeValues(argv: string[]): string[] {
   const joined: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
+    const arg = argv[i]!;
     if (arg === '--') return [...joined, ...argv.slice(i)];
     const next = argv[i + 1];
     if (valueOptions.has(arg) && next !== undefined && /^-(?:\d|\.\d|Infinity)/.test(next)) {
@@ -108,7 +108,9 @@ export function parseCommandLine(argv: string[], base = callerDirectory()): CliO
   }
   const { values, positionals } = parsed;
   if (values.help) return 'help';
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'which FILE:LINE:COL?' : `one FILE:LINE:COL expected, got ${positionals.join(' ')}`);
+  const [spec] = positionals;
+  if (spec === undefined) throw new UsageError('which FILE:LINE:COL?');
+  if (positionals.length > 1) throw new UsageError(`one FILE:LINE:COL expected, got ${positionals.join(' ')}`);
   let seed: number | undefined;
   if (values.seed !== undefined) {
     seed = Number(values.seed);
@@ -123,7 +125,7 @@ export function parseCommandLine(argv: string[], base = callerDirectory()): CliO
       throw new UsageError(`--temperature must be a number from 0 to ${engineLimits.temperature}, got "${values.temperature}"`);
     }
   }
-  const target = parseTarget(positionals[0]);
+  const target = parseTarget(spec);
   return {
     target,
     filePath: path.resolve(base, target.file),

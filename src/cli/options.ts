@@ -82,9 +82,9 @@ export function engineChoice(values: { model?: string; device?: string; threads?
   };
 }
 
-/** Runs `main`, printing an error without a stack trace for the usual mistakes. */
-export function runMain(main: () => Promise<void>): void {
-  main().then(
+/** Runs `main` (synchronous or not), printing an error without a stack trace for the usual mistakes. */
+export function runMain(main: () => void | Promise<void>): void {
+  new Promise<void>((resolve) => resolve(main())).then(
     () => process.exit(0),
     (err: unknown) => {
       process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -37,7 +37,7 @@ export function parseTarget(spec: string): Target {
   const match = /^(.+?):(\d+):(\d+)(?:-(\d+):(\d+))?$/.exec(spec);
   if (!match) throw new UsageError(`"${spec}" is not FILE:LINE:COL or FILE:L1:C1-L2:C2`);
   const [, file, line, column, endLine, endColumn] = match;
-  const target: Target = { file, start: { line: Number(line), column: Number(column) } };
+  const target: Target = { file: file!, start: { line: Number(line), column: Number(column) } };
   if (endLine !== undefined) target.end = { line: Number(endLine), column: Number(endColumn) };
   return target;
 }
@@ -67,10 +67,11 @@ export function lineRanges(text: string): { start: number; end: number }[] {
 export function offsetOf(text: string, at: Position, file: string): number {
   const lines = lineRanges(text);
   const where = `${file}:${at.line}:${at.column}`;
-  if (at.line < 1 || at.line > lines.length) {
+  const range = lines[at.line - 1];
+  if (range === undefined) {
     throw new UsageError(`${where}: line ${at.line} is outside the file, which has ${lines.length} line${lines.length === 1 ? '' : 's'}`);
   }
-  const { start, end } = lines[at.line - 1];
+  const { start, end } = range;
   const length = end - start;
   if (at.column < 1 || at.column > length + 1) {
     throw new UsageError(`${where}: column ${at.column} is outside line ${at.line}, which has ${length} character${length === 1 ? '' : 's'} (columns 1 to ${length + 1})`);

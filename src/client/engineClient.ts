@@ -252,6 +252,7 @@ class ChildEngineClient implements EngineClient {
       try {
         sending = send(source.token);
       } catch (error) {
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what send threw, passed on as its rejection would be
         sending = Promise.reject(error);
       }
       sending.then(

@@ -22,7 +22,7 @@ const looksLikeError = /\b(error|exception|fatal|abort(ed)?|segmentation fault)\
  * with severity V(erbose), I(nfo), W(arning), E(rror) or F(atal). The timestamp is dropped: the log has its own.
  */
 const onnxruntimeLine = /^(?:\d{4}-\d{2}-\d{2}[ T][\d:.]+\s+)?(\[([VIWEF]):[\w.-]*:[^\]]*\].*)$/s;
-const onnxruntimeLevels: Record<string, Level> = { V: 'debug', I: 'debug', W: 'warn', E: 'error', F: 'error' };
+const onnxruntimeLevels: Record<'V' | 'I' | 'W' | 'E' | 'F', Level> = { V: 'debug', I: 'debug', W: 'warn', E: 'error', F: 'error' };
 
 /**
  * Terminal escape sequences: CSI (colours, cursor moves), OSC (titles, links) and two-character
@@ -37,9 +37,9 @@ export function stripAnsi(text: string): string {
 export function parseStderrLine(line: string): LogNotification.Params {
   const text = stripAnsi(line);
   const match = tagged.exec(text);
-  if (match) return { level: match[1] as Level, message: capLength(match[2]) };
+  if (match) return { level: match[1] as Level, message: capLength(match[2]!) };
   const native = onnxruntimeLine.exec(text);
-  if (native) return { level: onnxruntimeLevels[native[2]], message: capLength(native[1]) };
+  if (native) return { level: onnxruntimeLevels[native[2] as keyof typeof onnxruntimeLevels], message: capLength(native[1]!) };
   return { level: looksLikeError.test(text) ? 'error' : 'info', message: capLength(text) };
 }
 

@@ -17,7 +17,7 @@ export function unmatchedCloserIndices(text: string): number[] {
   const unmatched: number[] = [];
   let quote: string | undefined;
   for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
+    const ch = text.charAt(i);
     if (quote) {
       if (ch === '\\') i++;
       else if (ch === quote || (ch === '\n' && quote !== '`')) quote = undefined;

@@ -119,8 +119,8 @@ function findPythonFunction(text: string, offset: number, view: View): FunctionS
   const starts: number[] = [];
   for (let m = defLine.exec(text); m && m.index <= offset; m = defLine.exec(text)) starts.push(m.index);
   // Nearest definition first: the innermost one that still contains the offset wins.
-  for (let i = starts.length - 1; i >= 0; i--) {
-    const span = pythonSpanAt(text, starts[i], undefined, view.end);
+  for (const start of starts.reverse()) {
+    const span = pythonSpanAt(text, start, undefined, view.end);
     if (span && offset <= Math.max(span.bodyEnd, lineEndOf(text, span.bodyStart))) return span;
   }
   return undefined;
@@ -240,7 +240,7 @@ function pythonDocstring(
   if (!m) return undefined;
   const contentStart = bodyStart + m[0].length;
   // Searched in the body only: an unclosed docstring must not send the search to the end of the file.
-  const closeInRegion = region.indexOf(m[1], m[0].length);
+  const closeInRegion = region.indexOf(m[1]!, m[0].length);
   if (closeInRegion < 0) return undefined;
   const close = bodyStart + closeInRegion;
   return { contentStart, contentEnd: close, closeEnd: close + 3 };
@@ -366,7 +366,7 @@ function headerBefore(text: string, open: number): number | undefined {
   let start = i + 1;
   // Skip whitespace and whole comment lines directly above the header.
   for (;;) {
-    while (start < open && /\s/.test(text[start])) start++;
+    while (start < open && /\s/.test(text.charAt(start))) start++;
     const rest = text.slice(start, open);
     const comment = /^(?:\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)/.exec(rest);
     if (!comment) break;

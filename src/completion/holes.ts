@@ -131,8 +131,8 @@ function isLineStart(text: string, offset: number): boolean {
 function existingCommentAbove(text: string, headerStart: number): number | undefined {
   const above = text.slice(0, headerStart);
   const block = /(^|\n)([ \t]*\/\*\*[\s\S]*?\*\/[ \t]*\n)$/.exec(above);
-  if (block) return above.length - block[2].length;
+  if (block) return above.length - block[2]!.length;
   const lines = /(^|\n)((?:[ \t]*(?:\/\/\/|#'|---)[^\n]*\n)+)$/.exec(above);
-  if (lines) return above.length - lines[2].length;
+  if (lines) return above.length - lines[2]!.length;
   return undefined;
 }

@@ -25,10 +25,15 @@ export function currentLinePrefix(prefix: string): string {
   return prefix.slice(prefix.lastIndexOf('\n') + 1);
 }
 
+/** The text up to the first `\n` (all of it when there is none). */
+export function firstLine(text: string): string {
+  const end = text.indexOf('\n');
+  return end < 0 ? text : text.slice(0, end);
+}
+
 /** The text of the line the cursor is on, after the cursor (up to the first `\n` of `suffix`). */
 export function currentLineSuffix(suffix: string): string {
-  const end = suffix.indexOf('\n');
-  return end < 0 ? suffix : suffix.slice(0, end);
+  return firstLine(suffix);
 }
 
 /** The first `count` non-blank lines strictly after the cursor's line. */
@@ -41,6 +46,5 @@ export function nextNonBlankLines(suffix: string, count: number): string[] {
 export function previousNonBlankLine(prefix: string): string | undefined {
   const lines = prefix.split('\n');
   lines.pop();
-  for (let i = lines.length - 1; i >= 0; i--) if (!isBlank(lines[i])) return lines[i];
-  return undefined;
+  return lines.reverse().find((l) => !isBlank(l));
 }

@@ -11,6 +11,7 @@ import { countChar, unmatchedCloserIndices } from './brackets';
 import {
   currentLinePrefix,
   currentLineSuffix,
+  firstLine,
   indentWidth,
   isBlank,
   leadingWhitespace,
@@ -63,14 +64,14 @@ export function postProcessInline(input: InlineInput): InlineResult {
 
 /** The cursor has text to its right: one line, without what that text already provides. */
 function singleLine(completion: string, lineSuffix: string): InlineResult {
-  let line = completion.split('\n')[0];
+  let line = firstLine(completion);
   if (isBlank(line)) return none('the model started a new line but the cursor has text to its right');
   const rest = lineSuffix.trimStart();
 
   // A closer that closes beyond the completion while the rest of the line already closes it:
   // everything from there on is the model re-writing the suffix.
   for (const i of unmatchedCloserIndices(line)) {
-    if (rest.startsWith(line[i])) {
+    if (rest.startsWith(line.charAt(i))) {
       line = line.slice(0, i);
       break;
     }
@@ -93,7 +94,7 @@ function dropProvidedTail(text: string, rest: string): string {
   let start = body.length;
   while (start > 0) {
     const i = start - 1;
-    const ch = body[i];
+    const ch = body.charAt(i);
     const droppable =
       unmatched.has(i) || overlapPunctuation.has(ch) || (quotes.has(ch) && countChar(body, ch) % 2 === 1);
     if (!droppable) break;
@@ -138,19 +139,21 @@ function multiLine(input: InlineInput, completion: string): InlineResult {
  * indentation: start the text at the cursor instead of leaving the cursor's line blank.
  */
 function startAtCursor(lines: string[], linePrefix: string): string[] {
-  if (linePrefix === '' || !isBlank(linePrefix) || lines.length < 2 || lines[0] !== '') return lines;
-  if (!lines[1].startsWith(linePrefix) || isBlank(lines[1])) return lines;
-  return [lines[1].slice(linePrefix.length), ...lines.slice(2)];
+  const [first, second] = lines;
+  if (linePrefix === '' || !isBlank(linePrefix) || first !== '' || second === undefined) return lines;
+  if (!second.startsWith(linePrefix) || isBlank(second)) return lines;
+  return [second.slice(linePrefix.length), ...lines.slice(2)];
 }
 
 function lastContentIndex(lines: string[]): number {
-  for (let i = lines.length - 1; i >= 0; i--) if (!isBlank(lines[i])) return i;
-  return 0;
+  let last = 0;
+  for (const [i, line] of lines.entries()) if (!isBlank(line)) last = i;
+  return last;
 }
 
 function dropTrailingBlank(lines: string[]): string[] {
   let end = lines.length;
-  while (end > 0 && isBlank(lines[end - 1])) end--;
+  while (end > 0 && isBlank(lines[end - 1]!)) end--;
   return lines.slice(0, end);
 }
 
@@ -166,12 +169,14 @@ const closerLine = /^\s*[)\]}]+[;,]?\s*$/;
  * closing line at its level; otherwise the block ends at the first line indented less.
  */
 function cutAtBlockEnd(lines: string[], linePrefix: string, maxLines: number): string[] {
-  const cursorLine = linePrefix + lines[0];
+  const [first, ...rest] = lines;
+  if (first === undefined) return lines;
+  const cursorLine = linePrefix + first;
   const base = indentWidth(cursorLine);
   const opens = opensBlock.test(cursorLine) && !commentLine.test(cursorLine);
-  const kept = [lines[0]];
-  for (let i = 1; i < lines.length && kept.length < maxLines; i++) {
-    const line = lines[i];
+  const kept = [first];
+  for (const line of rest) {
+    if (kept.length >= maxLines) break;
     if (isBlank(line)) {
       kept.push(line);
       continue;
@@ -196,7 +201,7 @@ function dropLinesRepeatingSuffix(lines: string[], linePrefix: string, suffix: s
   const full = lines.map((l, i) => (i === 0 ? linePrefix + l : l));
   const firstCandidate = ownsFirst ? 0 : 1;
   const contentIdx: number[] = [];
-  for (let i = firstCandidate; i < full.length; i++) if (!isBlank(full[i])) contentIdx.push(i);
+  for (const [i, line] of full.entries()) if (i >= firstCandidate && !isBlank(line)) contentIdx.push(i);
   const below = nextNonBlankLines(suffix, contentIdx.length).map((l) => l.trimEnd());
   for (let k = Math.min(contentIdx.length, below.length); k >= 1; k--) {
     const tail = contentIdx.slice(contentIdx.length - k).map((i) => full[i]);
@@ -210,8 +215,8 @@ function dropLinesRepeatingSuffix(lines: string[], linePrefix: string, suffix: s
 
 /** Closers at the very end of the suggestion that close beyond it, when the suffix already starts with them. */
 function dropClosersSuffixProvides(lines: string[], suffix: string): string[] {
-  if (lines.length === 0) return lines;
   const last = lines[lines.length - 1];
+  if (last === undefined) return lines;
   if (lines.length > 1 && closerLine.test(last)) {
     // A line of closers stands for a block's end: only the same line, at the same indentation, replaces it.
     const below = nextNonBlankLines(suffix, 1)[0];
@@ -222,15 +227,14 @@ function dropClosersSuffixProvides(lines: string[], suffix: string): string[] {
     return same ? lines.slice(0, -1) : lines;
   }
   const text = lines.join('\n');
-  const unmatched = unmatchedCloserIndices(text);
   const rest = suffix.replace(/^\s+/, '');
   let cut = text.trimEnd().length;
   let provided = '';
-  for (let k = unmatched.length - 1; k >= 0; k--) {
-    const i = unmatched[k];
+  // From the last unmatched closer backwards.
+  for (const i of unmatchedCloserIndices(text).reverse()) {
     // Only a run of closers (with whitespace between) at the very end counts.
     if (text.slice(i + 1, cut).trim() !== '') break;
-    const candidate = text[i] + provided;
+    const candidate = text.charAt(i) + provided;
     if (!rest.replace(/\s+/g, '').startsWith(candidate)) break;
     provided = candidate;
     cut = i;

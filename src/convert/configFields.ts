@@ -20,25 +20,25 @@ export class ConfigFields {
   int(key: string, fallback?: number): number {
     const v = this.value(key, fallback);
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) this.fail(key, v, 'a positive integer');
-    return v as number;
+    return v;
   }
 
   positive(key: string, fallback?: number): number {
     const v = this.value(key, fallback);
     if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) this.fail(key, v, 'a positive number');
-    return v as number;
+    return v;
   }
 
   bool(key: string, fallback?: boolean): boolean {
     const v = this.value(key, fallback);
     if (typeof v !== 'boolean') this.fail(key, v, 'true or false');
-    return v as boolean;
+    return v;
   }
 
   str(key: string, fallback?: string): string {
     const v = this.value(key, fallback);
     if (typeof v !== 'string') this.fail(key, v, 'a string');
-    return v as string;
+    return v;
   }
 
   /**

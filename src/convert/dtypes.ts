@@ -52,7 +52,7 @@ function float16Table(): Float32Array {
 /** Widens fp16 bit patterns to fp32 into `out`; the in-place rule of bfloat16ToFloat32Array holds. */
 export function float16ToFloat32Array(bits: Uint16Array, out: Float32Array = new Float32Array(bits.length)): Float32Array {
   const table = float16Table();
-  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]];
+  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]!]!;
   return out;
 }
 
@@ -64,7 +64,7 @@ export function float16ToFloat32Array(bits: Uint16Array, out: Float32Array = new
  */
 export function bfloat16ToFloat32Array(bits: Uint16Array, out: Float32Array = new Float32Array(bits.length)): Float32Array {
   const words = new Uint32Array(out.buffer, out.byteOffset, out.length);
-  for (let i = 0; i < bits.length; i++) words[i] = bits[i] << 16;
+  for (let i = 0; i < bits.length; i++) words[i] = bits[i]! << 16;
   return out;
 }
 
@@ -75,7 +75,7 @@ export function bfloat16ToFloat32Array(bits: Uint16Array, out: Float32Array = ne
  */
 export function float32ToFloat16Bits(value: number): number {
   scratchF32[0] = value;
-  return f32BitsToF16Bits(scratchU32[0]);
+  return f32BitsToF16Bits(scratchU32[0]!);
 }
 
 function f32BitsToF16Bits(b: number): number {
@@ -104,6 +104,6 @@ function f32BitsToF16Bits(b: number): number {
 /** Narrows fp32 values to fp16 bit patterns (round to nearest even), into `out`. */
 export function float32ToFloat16Array(values: Float32Array, out: Uint16Array = new Uint16Array(values.length)): Uint16Array {
   const words = new Uint32Array(values.buffer, values.byteOffset, values.length);
-  for (let i = 0; i < words.length; i++) out[i] = f32BitsToF16Bits(words[i]);
+  for (let i = 0; i < words.length; i++) out[i] = f32BitsToF16Bits(words[i]!);
   return out;
 }

@@ -20,7 +20,7 @@ export function describeFsError(err: unknown): string {
     case 'EACCES': case 'EPERM': return 'permission denied';
     case 'EISDIR': return 'is a folder, not a file';
     case 'EMFILE': case 'ENFILE': return 'too many open files';
-    default: return err instanceof Error ? err.message.split('\n')[0] : String(err);
+    default: return err instanceof Error ? err.message.split('\n')[0] ?? err.message : String(err);
   }
 }
 

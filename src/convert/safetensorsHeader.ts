@@ -99,9 +99,9 @@ function parseEntry(name: string, raw: unknown, dataStart: number, dataBytes: nu
 /** Refuses two tensors whose bytes share any byte (empty tensors hold none and never overlap). */
 function checkNoOverlap(tensors: ReadonlyMap<string, SafetensorsEntry>, dataStart: number, fail: (p: string) => never): void {
   const sorted = [...tensors.values()].filter((t) => t.byteLength > 0).sort((a, b) => a.offset - b.offset);
-  for (let i = 1; i < sorted.length; i++) {
-    const [prev, cur] = [sorted[i - 1], sorted[i]];
-    if (cur.offset < prev.offset + prev.byteLength) {
+  for (const [i, cur] of sorted.entries()) {
+    const prev = sorted[i - 1];
+    if (prev !== undefined && cur.offset < prev.offset + prev.byteLength) {
       const range = (t: SafetensorsEntry) => `[${t.offset - dataStart}, ${t.offset - dataStart + t.byteLength}]`;
       fail(`tensors ${JSON.stringify(prev.name)} ${range(prev)} and ${JSON.stringify(cur.name)} ${range(cur)} overlap`);
     }

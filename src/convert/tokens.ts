@@ -104,7 +104,7 @@ function readTokenizer(file: string): TokenizerJson {
 
 /** An id from a config value: a non-negative integer, or the first of a list (generation_config's eos). */
 function idIn(value: unknown): number | undefined {
-  const v = Array.isArray(value) ? value[0] : value;
+  const v: unknown = Array.isArray(value) ? value[0] : value;
   return Number.isInteger(v) && (v as number) >= 0 ? (v as number) : undefined;
 }
 

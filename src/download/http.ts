@@ -74,7 +74,7 @@ function request(url: string, headers: Record<string, string>, ctx: HubContext):
 }
 
 /** A cancel and an unreachable host become their DownloadError; other errors keep their code for the retry rule. */
-export function translate(error: unknown, url: string, ctx: Pick<HubContext, 'signal'>): unknown {
+export function translate<E>(error: E, url: string, ctx: Pick<HubContext, 'signal'>): E | DownloadError {
   if (error instanceof DownloadError) return error;
   if (ctx.signal?.aborted || (error as { name?: string })?.name === 'AbortError') return cancelled();
   const code = (error as { code?: unknown })?.code;

@@ -74,7 +74,7 @@ async function createAll<K extends string>(graphs: Record<K, GraphSpec>, provide
     }
     return opened as Record<K, ort.InferenceSession>;
   } catch (e) {
-    await Promise.all(Object.values<ort.InferenceSession | undefined>(opened).map((s) => s?.release()));
+    await Promise.all(Object.values<ort.InferenceSession | undefined>(opened).filter((s) => s !== undefined).map((s) => s.release()));
     throw e;
   }
 }

@@ -77,7 +77,9 @@ export async function addModel(deps: AddModelDeps, args: AddModelArgs = {}): Pro
             progress.report({ increment: percent - reported, message: describeProgress(p) });
             reported = percent;
           },
-        }).finally(() => cancelled.dispose());
+        }).finally(() => {
+          cancelled.dispose();
+        });
       },
     );
   } catch (error) {
@@ -105,7 +107,7 @@ function reportFailure(deps: AddModelDeps, repo: string, error: DownloadError, e
 }
 
 /** The catalogue, a repository id typed in, or a local folder ('local'); undefined when dismissed. */
-async function pickSource(): Promise<string | 'local' | undefined> {
+async function pickSource(): Promise<string | undefined> {
   const items: SourceItem[] = CATALOGUE.map((entry) => ({
     label: `$(cloud-download) ${entry.label}`,
     description: entry.repo,

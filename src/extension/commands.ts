@@ -28,7 +28,7 @@ export interface CommandDeps {
   recentModels: RecentModels;
   proposals: Proposals;
   log: Log;
-  onCommandOutcome(outcome: CommandOutcome): void;
+  onCommandOutcome: (outcome: CommandOutcome) => void;
   /** dist/convert.js, run in a child process by "Convert a Hugging Face Checkpoint…". */
   converterModule: string;
   /** Where converted models go (the extension's global storage). */

@@ -52,7 +52,9 @@ export async function convertCheckpoint(deps: ConvertCommandDeps, args: ConvertA
           reported = percent;
         },
         abort.signal,
-      ).finally(() => cancelled.dispose());
+      ).finally(() => {
+        cancelled.dispose();
+      });
     },
   );
   if (!conversion.ok) {

@@ -33,14 +33,14 @@ export function str(o: Record<string, unknown>, key: string, fail: Fail): string
   const v = o[key];
   if (v === undefined) fail(`missing required field "${key}"`);
   if (typeof v !== 'string' || v.length === 0) fail(`"${key}" must be a non-empty string`);
-  return v as string;
+  return v;
 }
 
 export function optStr(o: Record<string, unknown>, key: string, fail: Fail): string {
   const v = o[key];
   if (v === undefined || v === null) return '';
   if (typeof v !== 'string') fail(`"${key}" must be a string`);
-  return v as string;
+  return v;
 }
 
 export function int(o: Record<string, unknown>, key: string, fail: Fail, min: number, prefix = ''): number {

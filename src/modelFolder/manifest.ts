@@ -129,7 +129,7 @@ export type GraphContract = ModelManifest['contract'];
 export function readManifest(modelDir: string): ModelManifest {
   const dir = path.resolve(modelDir);
   const manifest = parseManifest(readManifestJson(dir), dir);
-  for (const f of Object.values(manifest.files)) {
+  for (const f of Object.values(manifest.files) as (string | undefined)[]) {
     if (f !== undefined && !isFile(f)) throw new ModelLoadError(f, `missing file named in ${MANIFEST_FILE}`);
   }
   return manifest;
@@ -138,7 +138,7 @@ export function readManifest(modelDir: string): ModelManifest {
 /** Bytes on disk of the files a manifest names (graphs, their shared weights, the tokenizer); a missing file counts 0. */
 export function modelFilesBytes(manifest: Pick<ManifestBase, 'files'>): number {
   let bytes = 0;
-  for (const f of Object.values(manifest.files)) if (f !== undefined) bytes += fs.statSync(f, { throwIfNoEntry: false })?.size ?? 0;
+  for (const f of Object.values(manifest.files) as (string | undefined)[]) if (f !== undefined) bytes += fs.statSync(f, { throwIfNoEntry: false })?.size ?? 0;
   return bytes;
 }
 
@@ -258,7 +258,7 @@ function readFull(json: ManifestJson, base: ManifestBase): FullManifest {
 function readShiftedLogits(root: Record<string, unknown>, fail: Fail): boolean {
   if (root.shiftedLogits === undefined) return false;
   if (typeof root.shiftedLogits !== 'boolean') fail('"shiftedLogits" must be true or false');
-  return root.shiftedLogits as boolean;
+  return root.shiftedLogits;
 }
 
 /** `files.<key>` resolved inside the model folder; `requiredBy` names the contract (or its `mode`) that needs a graph file. */
@@ -266,5 +266,5 @@ function filePath(json: ManifestJson, key: string, requiredBy?: GraphContract, m
   const v = json.files[key];
   if (v === undefined) json.fail(`missing required field "files.${key}"${requiredBy ? ` (required by ${mode ?? `the ${requiredBy} contract`})` : ''}`);
   if (typeof v !== 'string' || v.length === 0) json.fail(`"files.${key}" must be a non-empty path`);
-  return insidePath(json.dir, key, v as string, json.fail);
+  return insidePath(json.dir, key, v, json.fail);
 }

@@ -11,5 +11,5 @@ export function optTakesSuffix(root: Record<string, unknown>, fail: Fail): boole
   const v = root.takesSuffix;
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'boolean') fail('"takesSuffix" must be true or false');
-  return v as boolean;
+  return v;
 }

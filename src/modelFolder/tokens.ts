@@ -20,7 +20,7 @@ export function readPromptEnds(root: Record<string, unknown>, fail: Fail): Promp
     const v = root[key];
     if (v === undefined) return true;
     if (typeof v !== 'boolean') fail(`"${key}" must be true or false`);
-    return v as boolean;
+    return v;
   };
   return { bos: flag('bosFirst'), eos: flag('eosLast') };
 }
@@ -30,7 +30,7 @@ export function optFamily(root: Record<string, unknown>, fail: Fail): string | u
   const v = root.family;
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string' || !/^[a-z][a-z0-9-]{0,31}$/.test(v)) fail('"family" must be a short lower-case name such as "dream" or "llada"');
-  return v as string;
+  return v;
 }
 
 export function readSpecialTokens(root: Record<string, unknown>, vocabSize: number, fail: Fail): SpecialTokens {

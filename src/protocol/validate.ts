@@ -76,6 +76,8 @@ function oneOf<T extends string>(obj: Record_, key: string, where: string, allow
 
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
+  // JSON.stringify gives undefined only for a function, a symbol or undefined, which String names.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }

@@ -10,7 +10,7 @@ const maxUncaughtExceptions = 10;
 
 export interface ProcessGuards {
   /** The only sanctioned way out: logs the reason, then exits. */
-  exit(code: number, reason: string): void;
+  exit: (code: number, reason: string) => void;
 }
 
 /**
@@ -36,7 +36,7 @@ export function installProcessGuards(log: ServerLog): ProcessGuards {
       exiting = true;
     }
     return realExit(code ?? undefined);
-  }) as typeof process.exit;
+  });
 
   const report = (message: string): void => {
     writeStderrLine('error', message);

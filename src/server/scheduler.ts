@@ -162,6 +162,7 @@ export class InfillScheduler {
       outcome = this.run(entry.job.input, control);
     } catch (error) {
       // A synchronous throw must not leave the scheduler stuck with a running job.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what run threw, passed on as its rejection would be
       outcome = Promise.reject(error);
     }
     outcome

@@ -33,7 +33,7 @@ export interface ServerDeps {
   /** Ends the process; injected so tests can watch it instead of dying. */
   exit(code: number, reason: string): void;
   /** Milliseconds since the process started (performance.now() in a real process). */
-  now(): number;
+  now: () => number;
 }
 
 type EngineState =

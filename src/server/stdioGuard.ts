@@ -27,7 +27,7 @@ export function takeOverStdout(): Writable {
     },
   });
   // EPIPE and friends: the parent is gone; the writer reports it through the channel.
-  stdout.on('error', (error) => channel.destroy(error));
+  stdout.on('error', (error: Error) => channel.destroy(error));
 
   // Anything else that writes to stdout (a library, a native addon's JS side) lands on stderr.
   stdout.write = ((...args: Parameters<typeof process.stderr.write>) => process.stderr.write(...args)) as typeof stdout.write;

@@ -22,13 +22,15 @@ export function compareCanvas(dump: FirstPassDump, reference: number[][], tolera
   const top1Mismatches: number[] = [];
   const topSetMismatches: number[] = [];
   dump.topk.forEach((pairs, j) => {
-    const row = reference[j];
-    for (const [id, logit] of pairs) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(logit - row[id]));
+    // Rows are as many as positions (checked above); a position's ids are vocabulary ids, inside its row,
+    // and it has at least one, fewer than the row's length.
+    const row = reference[j]!;
+    for (const [id, logit] of pairs) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(logit - row[id]!));
     const sorted = [...row].sort((a, b) => b - a);
     // The product's first id must be (within a tie) the reference's best.
-    if (row[pairs[0][0]] < sorted[0] - tolerance) top1Mismatches.push(j);
-    const twentieth = sorted[pairs.length - 1];
-    if (pairs.some(([id]) => row[id] < twentieth - tolerance)) topSetMismatches.push(j);
+    if (row[pairs[0]![0]]! < sorted[0]! - tolerance) top1Mismatches.push(j);
+    const twentieth = sorted[pairs.length - 1]!;
+    if (pairs.some(([id]) => row[id]! < twentieth - tolerance)) topSetMismatches.push(j);
   });
   return { maxAbsDiff, top1Mismatches, topSetMismatches };
 }
@@ -37,6 +39,8 @@ export function compareCanvas(dump: FirstPassDump, reference: number[][], tolera
 export function offByOne(rows: Record<string, number[]>, dump: FirstPassDump, shiftedNow: boolean): number[][] {
   return dump.topk.map((_, j) => {
     const position = dump.canvasStart + j + (shiftedNow ? 0 : -1);
-    return rows[String(Math.max(0, position))];
+    const row = rows[String(Math.max(0, position))];
+    if (!row) throw new Error(`the reference has no logits for position ${Math.max(0, position)}`);
+    return row;
   });
 }

@@ -94,7 +94,7 @@ describe('converter parity with a PyTorch reference', function () {
         // The first pass sees an all-masked canvas, under the checkpoint's own mask id.
         const config = JSON.parse(fs.readFileSync(path.join(hf, 'config.json'), 'utf8')) as { mask_token_id?: number };
         const canvas = dump.tokens.slice(dump.canvasStart, dump.canvasStart + dump.topk.length);
-        if (config.mask_token_id !== undefined) assert.ok(canvas.every((t) => t === config.mask_token_id), `canvas ${canvas}`);
+        if (config.mask_token_id !== undefined) assert.ok(canvas.every((t) => t === config.mask_token_id), `canvas ${canvas.join(',')}`);
         // A block-causal model sees nothing after the canvas: the product leaves the suffix out.
         if (c.blockCausal) assert.equal(dump.tokens.length, dump.canvasStart + dump.topk.length);
         const r = compareCanvas(dump, reference.canvas, fp32Bound);

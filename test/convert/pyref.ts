@@ -37,8 +37,9 @@ let python: string | undefined;
 /** The environment's python, creating .cache/pyref on first use (about 45 s; instant later). */
 export function pyrefPython(): string {
   if (!python) {
-    const lines = run('bash', [path.join(referenceDir, 'setup.sh')]).trim().split('\n');
-    python = lines[lines.length - 1];
+    // setup.sh prints the python's path last.
+    python = run('bash', [path.join(referenceDir, 'setup.sh')]).trim().split('\n').pop();
+    if (!python) throw new Error('test/reference/setup.sh printed no python path');
   }
   return python;
 }

@@ -21,7 +21,7 @@ export function linkTargets(markdown: string): string[] {
     /<(?:img|a|video|source)\b[^>]*?\b(?:src|href)\s*=\s*["']([^"']+)["']/gi,
   ];
   for (const pattern of patterns) {
-    for (const m of text.matchAll(pattern)) targets.push(m[1]);
+    for (const m of text.matchAll(pattern)) targets.push(m[1]!); // every pattern has one group, the target
   }
   return targets;
 }
@@ -31,7 +31,7 @@ export function headingAnchors(markdown: string): Set<string> {
   const anchors = new Set<string>();
   const seen = new Map<string, number>();
   for (const m of withoutCode(markdown).matchAll(/^ {0,3}#{1,6}[ \t]+(.+?)[ \t#]*$/gm)) {
-    const base = m[1]
+    const base = m[1]!
       .toLowerCase()
       .replace(/[^\p{L}\p{N}\s_-]/gu, '')
       .replace(/\s/g, '-');

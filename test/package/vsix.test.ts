@@ -29,7 +29,7 @@ function bundledModels(): string[] {
 /** The `Path` of each `<Asset>` in extension.vsixmanifest, by asset type. */
 function assets(vsixManifest: string): Map<string, string> {
   const found = new Map<string, string>();
-  for (const m of vsixManifest.matchAll(/<Asset\s+Type="([^"]+)"\s+Path="([^"]+)"/g)) found.set(m[1], m[2]);
+  for (const m of vsixManifest.matchAll(/<Asset\s+Type="([^"]+)"\s+Path="([^"]+)"/g)) found.set(m[1]!, m[2]!);
   return found;
 }
 
@@ -73,6 +73,7 @@ function brokenLinks(entry: string, markdown: string, vsix: VsixContents): strin
 
 for (const target of targets) {
   const [os, arch] = target.split('-');
+  if (os === undefined || arch === undefined) throw new Error(`target "${target}" is not OS-ARCH`);
   const file = path.join(root, `${manifest.name}-${target}-${manifest.version}.vsix`);
 
   describe(`${path.basename(file)}`, function () {

@@ -122,7 +122,8 @@ export function sum(results: readonly LayerResult[]): Tally {
 
 /** The per-layer table printed before the closing line. */
 export function summaryTable(results: readonly LayerResult[]): string[] {
-  const rows = [['layer', 'passed', 'failed', 'skipped', 'time', '']];
+  const header = ['layer', 'passed', 'failed', 'skipped', 'time', ''];
+  const rows = [header];
   for (const r of results) {
     if (!r.tally) {
       rows.push([r.layer.name, '-', '-', '-', '-', 'not run']);
@@ -133,6 +134,7 @@ export function summaryTable(results: readonly LayerResult[]): string[] {
   }
   const total = sum(results);
   rows.push(['total', `${total.passed}`, `${total.failed}`, `${total.skipped}`, `${Math.round(results.reduce((s, r) => s + (r.seconds ?? 0), 0))} s`, '']);
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  return rows.map((row) => row.map((cell, c) => (c === 0 || c === 5 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd());
+  // Every row has the header's six cells.
+  const widths = header.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  return rows.map((row) => row.map((cell, c) => (c === 0 || c === 5 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd());
 }

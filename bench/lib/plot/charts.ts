@@ -137,8 +137,8 @@ interface PixelScale {
  */
 export async function renderScatter(text: ChartText, points: readonly ScatterPoint[], options: ScatterOptions = {}): Promise<Buffer> {
   const bare = await runView(scatterSpec(text, points, [], options));
-  const xScale: PixelScale = bare.scale('x');
-  const yScale: PixelScale = bare.scale('y');
+  const xScale = bare.scale('x') as PixelScale; // vega types its scales as any
+  const yScale = bare.scale('y') as PixelScale;
   const dots = mergeCoincident(
     points.map((p) => ({ ...p, x: xScale(p.x), y: yScale(p.y) })),
     mergePixels,
@@ -146,13 +146,10 @@ export async function renderScatter(text: ChartText, points: readonly ScatterPoi
   const lineHeight = Math.ceil(labelFontSize * 1.25);
   const spots = dots.map((d) => ({ x: d.x, y: d.y, w: textWidth(d.label, labelFontSize), h: lineHeight }));
   const boxes = placeLabels(spots, { width: bare.width(), height: bare.height() }, dotRadius);
-  const labelled = dots.map((d, i) => ({
-    ...d,
-    x: xScale.invert(d.x),
-    y: yScale.invert(d.y),
-    labelX: xScale.invert(boxes[i].x),
-    labelY: yScale.invert(boxes[i].y + boxes[i].h / 2),
-  }));
+  const labelled = dots.map((d, i) => {
+    const box = boxes[i]!; // one box per spot, one spot per dot
+    return { ...d, x: xScale.invert(d.x), y: yScale.invert(d.y), labelX: xScale.invert(box.x), labelY: yScale.invert(box.y + box.h / 2) };
+  });
   const view = await runView(scatterSpec(text, points, labelled, options));
   return svgToPng(await view.toSVG());
 }
@@ -178,7 +175,7 @@ export function histogramSpec(text: ChartText, series: readonly Series[], option
     mark: { type: 'bar', orient: 'vertical' },
     encoding: {
       // Ticks on the bin edges, unless there are so many that they would crowd.
-      x: { field: 'x0', type: 'quantitative', title: text.xLabel, scale: { domain: [edges[0], edges[edges.length - 1]], nice: false, zero: false }, axis: edges.length <= 13 ? { values: edges } : {} },
+      x: { field: 'x0', type: 'quantitative', title: text.xLabel, scale: { domain: [edges[0]!, edges[edges.length - 1]!], nice: false, zero: false }, axis: edges.length <= 13 ? { values: edges } : {} },
       x2: { field: 'x1' },
       y: { field: 'count', type: 'quantitative', stack: null, title: text.yLabel, scale: { domain: [0, top], nice: true }, axis: { tickMinStep: 1, format: 'd' } },
       color: { field: 'series', type: 'nominal', scale: { domain: series.map((s) => s.name), scheme: 'category10' }, legend: { title: null, orient: 'top-right' } },

@@ -25,7 +25,10 @@ export interface Dot extends Point {
 export function paretoFrontier<P extends Point>(points: readonly P[]): P[] {
   const sorted = [...points].sort((a, b) => a.x - b.x || b.y - a.y);
   const front: P[] = [];
-  for (const p of sorted) if (front.length === 0 || p.y > front[front.length - 1].y) front.push(p);
+  for (const p of sorted) {
+    const last = front[front.length - 1];
+    if (last === undefined || p.y > last.y) front.push(p);
+  }
   return front;
 }
 
@@ -35,17 +38,17 @@ export function paretoFrontier<P extends Point>(points: readonly P[]): P[] {
  * its points share one.
  */
 export function mergeCoincident(points: readonly Dot[], tolerance: number): Dot[] {
-  const groups: Dot[][] = [];
+  const groups: Array<{ first: Dot; members: Dot[] }> = [];
   for (const p of points) {
-    const group = groups.find((g) => Math.abs(g[0].x - p.x) <= tolerance && Math.abs(g[0].y - p.y) <= tolerance);
-    if (group) group.push(p);
-    else groups.push([p]);
+    const group = groups.find(({ first }) => Math.abs(first.x - p.x) <= tolerance && Math.abs(first.y - p.y) <= tolerance);
+    if (group) group.members.push(p);
+    else groups.push({ first: p, members: [p] });
   }
-  return groups.map((g) => ({
-    x: g[0].x,
-    y: g[0].y,
-    label: g.map((p) => p.label).join(' = '),
-    group: g.every((p) => p.group === g[0].group) ? g[0].group : null,
+  return groups.map(({ first, members }) => ({
+    x: first.x,
+    y: first.y,
+    label: members.map((p) => p.label).join(' = '),
+    group: members.every((p) => p.group === first.group) ? first.group : null,
   }));
 }
 
@@ -67,11 +70,13 @@ export function binEdges(values: readonly number[], maxBins: number): number[] {
 /** Counts per bin; a value on an inner edge goes to the upper bin, the last bin includes its right edge. */
 export function histogram(values: readonly number[], edges: readonly number[]): number[] {
   const counts = new Array<number>(edges.length - 1).fill(0);
+  // From here `edges` has at least one edge (the array above refuses a negative length).
+  const [first, last] = [edges[0]!, edges[edges.length - 1]!];
   for (const v of values) {
-    if (v < edges[0] || v > edges[edges.length - 1]) continue;
+    if (v < first || v > last) continue;
     let i = 0;
-    while (i < counts.length - 1 && v >= edges[i + 1]) i++;
-    counts[i]++;
+    while (i < counts.length - 1 && v >= edges[i + 1]!) i++;
+    counts[i]!++;
   }
   return counts;
 }
@@ -95,13 +100,16 @@ export interface Series {
  */
 export function groupedBars(series: readonly Series[], edges: readonly number[], gap = 0.06): Bar[] {
   const bars: Bar[] = [];
-  const counts = series.map((s) => histogram(s.values, edges));
+  const counted = series.map((s) => ({ name: s.name, counts: histogram(s.values, edges) }));
   for (let b = 0; b < edges.length - 1; b++) {
-    const slot = (edges[b + 1] - edges[b]) / Math.max(1, series.length);
-    series.forEach((s, i) => {
-      if (counts[i][b] === 0) return;
-      const x0 = edges[b] + i * slot;
-      bars.push({ series: s.name, x0: x0 + (slot * gap) / 2, x1: x0 + slot - (slot * gap) / 2, count: counts[i][b] });
+    // Bin b lies between edges b and b + 1; each series has a count for it.
+    const [lo, hi] = [edges[b]!, edges[b + 1]!];
+    const slot = (hi - lo) / Math.max(1, series.length);
+    counted.forEach(({ name, counts }, i) => {
+      const count = counts[b]!;
+      if (count === 0) return;
+      const x0 = lo + i * slot;
+      bars.push({ series: name, x0: x0 + (slot * gap) / 2, x1: x0 + slot - (slot * gap) / 2, count });
     });
   }
   return bars;

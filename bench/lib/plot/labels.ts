@@ -44,7 +44,7 @@ export function placeLabels(spots: readonly LabelSpot[], area: { width: number; 
   const inside = (b: Box) => b.x >= 0 && b.x + b.w <= area.width && b.y >= 0 && b.y + b.h <= area.height;
   return spots.map((spot) => {
     const options = candidates(spot, radius);
-    const box = options.find((b) => inside(b) && !taken.some((t) => overlaps(b, t))) ?? options.find(inside) ?? options[0];
+    const box = options.find((b) => inside(b) && !taken.some((t) => overlaps(b, t))) ?? options.find(inside) ?? options[0]!;
     taken.push(box);
     return box;
   });

@@ -24,7 +24,7 @@ const resvgOptions: ResvgRenderOptions = {
 /** The compiled vega spec; throws where vega-lite rejects the spec. */
 export function compileSpec(spec: TopLevelSpec): vega.Spec {
   // vega-lite's output type is its own copy of vega's spec type, the same shape.
-  return compile(spec).spec as vega.Spec;
+  return compile(spec).spec;
 }
 
 /** A headless view of the spec, already run, so its scales and sizes can be read. */

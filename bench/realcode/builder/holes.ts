@@ -56,7 +56,11 @@ export function findHoles(text: string, language: Language, random: Random): Hol
   const lines = text.split('\n');
   const info = classifyLines(text, language);
   const starts: number[] = [];
-  for (let i = 0, at = 0; i < lines.length; at += lines[i].length + 1, i++) starts.push(at);
+  let at = 0;
+  for (const line of lines) {
+    starts.push(at);
+    at += line.length + 1;
+  }
   // The licence/comment header: everything before the first line of code.
   const headerEnd = info.findIndex((l) => l.kind === 'code');
   const holes: HolesByKind = { lineRest: [], line: [], lines: [], body: [] };
@@ -64,7 +68,8 @@ export function findHoles(text: string, language: Language, random: Random): Hol
   const file: FileLines = { lines, info, starts, language };
   for (let i = headerEnd; i < lines.length; i++) {
     // A line that opens a multi-line string is not cut: its middle would end inside the string.
-    if (info[i].kind !== 'code' || !info[i].closed) continue;
+    const facts = info[i];
+    if (facts?.kind !== 'code' || !facts.closed) continue;
     const lineRest = lineRestHole(file, i, random);
     if (lineRest) holes.lineRest.push(lineRest);
     const line = lineHole(file, i);
@@ -77,6 +82,7 @@ export function findHoles(text: string, language: Language, random: Random): Hol
   return holes;
 }
 
+/** `lines`, `info` and `starts` run in parallel, one entry per line: a line index reads all three. */
 interface FileLines {
   lines: string[];
   info: LineInfo[];
@@ -107,7 +113,7 @@ function goodLineMiddle(middle: string, min: number, max: number, language: Lang
 const operatorChar = /[/*=!<>&|:+\-?.%^~]/;
 
 function lineRestHole(f: FileLines, i: number, random: Random): Hole | undefined {
-  const line = f.lines[i];
+  const line = f.lines[i]!;
   const indent = leadingWhitespace(line).length;
   // The cursor comes after the indentation and at least one word.
   const word = /^[^\w$]*[\w$]+/.exec(line.slice(indent));
@@ -117,61 +123,64 @@ function lineRestHole(f: FileLines, i: number, random: Random): Hole | undefined
   for (let p = indent + word[0].length; p <= line.length - minChars; p++) {
     // Not inside an identifier, a number or an operator (`=>`, `/*`, `&&`…): a cursor there is
     // rarely where completion is asked for.
-    if (/[\w$]/.test(line[p - 1]) && /[\w$]/.test(line[p])) continue;
-    if (operatorChar.test(line[p - 1]) && operatorChar.test(line[p])) continue;
+    if (/[\w$]/.test(line.charAt(p - 1)) && /[\w$]/.test(line.charAt(p))) continue;
+    if (operatorChar.test(line.charAt(p - 1)) && operatorChar.test(line.charAt(p))) continue;
     if (goodLineMiddle(line.slice(p), minChars, maxChars, f.language)) cuts.push(p);
   }
   if (cuts.length === 0) return undefined;
-  const cut = cuts[Math.floor(random() * cuts.length)];
-  return { kind: 'lineRest', line: i, start: f.starts[i] + cut, end: f.starts[i] + line.length };
+  const cut = cuts[Math.floor(random() * cuts.length)]!;
+  return { kind: 'lineRest', line: i, start: f.starts[i]! + cut, end: f.starts[i]! + line.length };
 }
 
 function lineHole(f: FileLines, i: number): Hole | undefined {
-  const line = f.lines[i];
+  const line = f.lines[i]!;
   const indent = leadingWhitespace(line).length;
   const { minChars, maxChars } = holeLimits.line;
   if (!goodLineMiddle(line.slice(indent), minChars, maxChars, f.language)) return undefined;
-  return { kind: 'line', line: i, start: f.starts[i] + indent, end: f.starts[i] + line.length };
+  return { kind: 'line', line: i, start: f.starts[i]! + indent, end: f.starts[i]! + line.length };
 }
 
 /** The middle from line `first`'s indentation to the end of line `last`, if it is worth asking for. */
 function blockMiddle(f: FileLines, first: number, last: number, maxChars: number): { start: number; end: number } | undefined {
-  const start = f.starts[first] + leadingWhitespace(f.lines[first]).length;
-  const end = f.starts[last] + f.lines[last].length;
-  if (end - start > maxChars || isBlank(f.lines[first]) || isBlank(f.lines[last])) return undefined;
-  if (f.lines[last] !== f.lines[last].trimEnd() || !f.info[last].closed) return undefined;
+  // `first` and `last` are lines of the file (callers keep them below its line count).
+  const firstLine = f.lines[first]!;
+  const lastLine = f.lines[last]!;
+  const start = f.starts[first]! + leadingWhitespace(firstLine).length;
+  const end = f.starts[last]! + lastLine.length;
+  if (end - start > maxChars || isBlank(firstLine) || isBlank(lastLine)) return undefined;
+  if (lastLine !== lastLine.trimEnd() || !f.info[last]!.closed) return undefined;
   let code = 0;
   for (let k = first; k <= last; k++) {
-    if (f.info[k].kind === 'code' && substantive(f.lines[k])) code++;
+    if (f.info[k]!.kind === 'code' && substantive(f.lines[k]!)) code++;
   }
   return code > 0 ? { start, end } : undefined;
 }
 
 function linesHole(f: FileLines, i: number, random: Random): Hole | undefined {
   const { minLines, maxLines, maxChars } = holeLimits.lines;
-  if (!substantive(f.lines[i])) return undefined;
+  if (!substantive(f.lines[i]!)) return undefined;
   const options: Array<{ start: number; end: number }> = [];
   for (let count = minLines; count <= maxLines && i + count - 1 < f.lines.length; count++) {
     const middle = blockMiddle(f, i, i + count - 1, maxChars);
     if (middle) options.push(middle);
   }
   if (options.length === 0) return undefined;
-  const pick = options[Math.floor(random() * options.length)];
+  const pick = options[Math.floor(random() * options.length)]!;
   return { kind: 'lines', line: i, ...pick };
 }
 
 /** The last body line of the block opened on line `i`, or undefined when it is not a block we fill. */
 function blockEnd(lines: readonly string[], info: readonly LineInfo[], i: number, language: Language): number | undefined {
-  const opener = lines[i].trim();
+  const opener = lines[i]!.trim();
   if (notOpener.test(opener) || !openers[language].some((re) => re.test(opener))) return undefined;
   if (usesBraces(language) ? !opener.endsWith('{') || opener === '{' : !opener.endsWith(':')) return undefined;
-  const width = indentWidth(lines[i]);
+  const width = indentWidth(lines[i]!);
   let last: number | undefined;
   for (let j = i + 1; j < lines.length; j++) {
-    if (isBlank(lines[j]) || info[j].continued) continue;
-    if (indentWidth(lines[j]) <= width) {
+    if (isBlank(lines[j]!) || info[j]!.continued) continue;
+    if (indentWidth(lines[j]!) <= width) {
       // A brace block must close where its indentation ends; anything else is misindented code.
-      if (usesBraces(language) && !lines[j].trimStart().startsWith('}')) return undefined;
+      if (usesBraces(language) && !lines[j]!.trimStart().startsWith('}')) return undefined;
       return last;
     }
     last = j;
@@ -183,7 +192,7 @@ function bodyHole(f: FileLines, i: number): Hole | undefined {
   const last = blockEnd(f.lines, f.info, i, f.language);
   const { minLines, maxLines, maxChars } = holeLimits.body;
   if (last === undefined || last - i < minLines || last - i > maxLines) return undefined;
-  if (isBlank(f.lines[i + 1]) || indentWidth(f.lines[i + 1]) <= indentWidth(f.lines[i])) return undefined;
+  if (isBlank(f.lines[i + 1]!) || indentWidth(f.lines[i + 1]!) <= indentWidth(f.lines[i]!)) return undefined;
   const middle = blockMiddle(f, i + 1, last, maxChars);
   return middle && { kind: 'body', line: i + 1, ...middle };
 }

@@ -85,9 +85,10 @@ function scanPython(line: string, start: Mode): Scan {
       break;
     }
     const literal = /^([rRbBuUfF]{0,2})("""|'''|"|')/.exec(line.slice(i));
-    if (literal && (i === 0 || !wordChar.test(line[i - 1]))) {
-      const raw = /r/i.test(literal[1]);
-      const quote = literal[2];
+    if (literal && (i === 0 || !wordChar.test(line.charAt(i - 1)))) {
+      // Both groups always take part in a match (the prefix may be empty).
+      const raw = /r/i.test(literal[1]!);
+      const quote = literal[2]!;
       const end = findClose(line, i + literal[0].length, quote, !raw);
       if (i === first) firstToken = stringLine(line, end < 0 ? -1 : end + quote.length);
       if (end < 0) {
@@ -148,7 +149,7 @@ function scanBraces(line: string, start: Mode, language: Language): Scan {
       close = "'";
     } else if (c === "'" && /^'(\\[^']{1,10}|[^\\'])'/.test(line.slice(i))) {
       close = "'"; // a Rust char literal, not a lifetime
-    } else if (language === 'rust' && c === 'r' && /^r#*"/.test(line.slice(i)) && (i === 0 || !wordChar.test(line[i - 1]))) {
+    } else if (language === 'rust' && c === 'r' && /^r#*"/.test(line.slice(i)) && (i === 0 || !wordChar.test(line.charAt(i - 1)))) {
       const hashes = /^r(#*)"/.exec(line.slice(i))?.[1] ?? '';
       close = `"${hashes}`;
       escapes = false;
@@ -186,7 +187,7 @@ function regexEnd(line: string, from: number): number {
     else if (c === ']') inClass = false;
     else if (c === '/' && !inClass) {
       let j = i + 1;
-      while (j < line.length && /[a-z]/.test(line[j])) j++;
+      while (j < line.length && /[a-z]/.test(line.charAt(j))) j++;
       return j;
     }
   }

@@ -66,7 +66,7 @@ function go(importPath: string, pkg: string, version: string, licence: string, h
   // GOPATH and vendor folders (`…/github.com/x/y/`) and the module cache (`…/github.com/x/y@v1.2.3/`,
   // where an upper-case letter is written `!` + lower case).
   const pattern = importPath.replace(/[A-Z]/g, (c) => `\0${c}`).split('\0').map((part, i) =>
-    i === 0 ? literal(part) : `(${part[0]}|!${part[0].toLowerCase()})${literal(part.slice(1))}`).join('');
+    i === 0 ? literal(part) : `(${part.charAt(0)}|!${part.charAt(0).toLowerCase()})${literal(part.slice(1))}`).join('');
   return debian(pkg, version, {
     name: importPath, language: 'go', licence, homepage, root: `usr/share/gocode/src/${importPath}`, include: /\.go$/,
     paths: [`(^|/)${pattern}[/@]`],

@@ -26,7 +26,7 @@ export function shuffled<T>(items: readonly T[], random: Random): T[] {
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
+    [out[i], out[j]] = [out[j]!, out[i]!]; // 0 ≤ j ≤ i < length
   }
   return out;
 }
@@ -85,7 +85,8 @@ export function drawHoles(files: readonly FileHoles[], options: DrawOptions = de
         const file = leastUsedFile(order.get(project) ?? [], kind, used, options.perFile);
         if (!file) continue;
         const candidates = file.holes[kind];
-        const hole = candidates[Math.floor(seeded(`hole:${file.project}/${file.path}:${kind}`)() * candidates.length)];
+        // leastUsedFile picks only files with a hole of this kind.
+        const hole = candidates[Math.floor(seeded(`hole:${file.project}/${file.path}:${kind}`)() * candidates.length)]!;
         picked.push({ file, hole });
         const kinds = used.get(file);
         if (kinds) kinds.add(kind);

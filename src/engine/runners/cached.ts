@@ -63,7 +63,7 @@ export class CachedModel implements CanvasModel {
     this.documents = refreshEvery > 0 && maxDocumentBytes > 0 ? new LRUCache({ maxSize: maxDocumentBytes, sizeCalculation: (s) => Math.max(1, s.keys.byteLength * 2) }) : undefined;
   }
 
-  async begin(layout: SequenceLayout, document?: string): Promise<CanvasPass> {
+  begin(layout: SequenceLayout, document?: string): Promise<CanvasPass> {
     const n = layout.canvasLength;
     const offset = canvasOffset(layout);
     const sequence = [...layout.head, ...layout.prefix, ...new Array<number>(n).fill(0), ...layout.suffix, ...layout.tail];
@@ -87,7 +87,7 @@ export class CachedModel implements CanvasModel {
       snapshot = { laid: { ...laid, ids: ids.slice() }, ...all, age };
       cached = this.withoutBlock(all, total, start, q);
     };
-    return {
+    return Promise.resolve({
       get encodeMs(): number {
         return encodeMs;
       },
@@ -117,7 +117,7 @@ export class CachedModel implements CanvasModel {
         if (document !== undefined && snapshot) this.documents?.set(document, snapshot);
         cached = undefined;
       },
-    };
+    });
   }
 
   /** A document's earlier keys and values that this request can take, as its first pass's plan. */

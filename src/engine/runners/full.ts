@@ -15,7 +15,7 @@ export class FullModel implements CanvasModel {
     private readonly shiftedLogits: boolean,
   ) {}
 
-  async begin(layout: SequenceLayout): Promise<CanvasPass> {
+  begin(layout: SequenceLayout): Promise<CanvasPass> {
     const n = layout.canvasLength;
     const offset = canvasOffset(layout);
     const sequence = [...layout.head, ...layout.prefix, ...new Array<number>(n).fill(0), ...layout.suffix, ...layout.tail];
@@ -24,7 +24,7 @@ export class FullModel implements CanvasModel {
     const v = this.vocabSize;
     const rows = logitRows(offset, n, this.shiftedLogits);
     const model = this.model;
-    return {
+    return Promise.resolve({
       encodeMs: 0,
       async forward(canvas: Int32Array): Promise<Float32Array> {
         for (let j = 0; j < n; j++) ids[offset + j] = BigInt(canvas[j] ?? 0);
@@ -37,7 +37,7 @@ export class FullModel implements CanvasModel {
         return picked;
       },
       release(): void {},
-    };
+    });
   }
 
   async dispose(): Promise<void> {

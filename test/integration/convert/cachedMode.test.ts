@@ -31,12 +31,13 @@ describe('cached mode of a converted model, through npm run complete', function 
       await convertCheckpoint(memoryCheckpoint(path.join(dir, `hf-${spec.family}`), spec), { to: model, weights: 'fp32', canvas: 16 });
       const file = path.join(dir, `${spec.family}.txt`);
       fs.writeFileSync(file, 'abcdefghijklmnop');
-      const complete = (refreshEvery: number): { dump: FirstPassDump; result: { text: string; stats: { forwardPasses: number } } } => {
+      type Completion = { text: string; stats: { forwardPasses: number } }; // the parts of the CLI's --json answer compared here
+      const complete = (refreshEvery: number): { dump: FirstPassDump; result: Completion } => {
         const out = path.join(dir, `${spec.family}-${refreshEvery}.json`);
         const args = [cli, `${file}:1:9`, '--model', model, '--threads', '1', '--max-tokens', '12', '--steps', '12', '--sampler', 'lowConfidence', '--json', '--refresh-every', String(refreshEvery), '--dump-logits', out];
         const run = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000 });
         assert.equal(run.status, 0, run.stderr);
-        return { dump: JSON.parse(fs.readFileSync(out, 'utf8')) as FirstPassDump, result: JSON.parse(run.stdout) };
+        return { dump: JSON.parse(fs.readFileSync(out, 'utf8')) as FirstPassDump, result: JSON.parse(run.stdout) as Completion };
       };
       const exact = complete(0);
       for (const k of [1, 4]) {

@@ -176,7 +176,7 @@ export class HubServer {
         let chunk = whole.subarray(i, slow ? i + 1024 : whole.length);
         if (corrupt && start === 0 && i === 0) {
           chunk = Buffer.from(chunk);
-          chunk[chunk.length >> 1] ^= 0xff;
+          chunk[chunk.length >> 1]! ^= 0xff;
         }
         if (res.destroyed) return;
         if (!res.write(chunk)) {

@@ -262,7 +262,7 @@ describe('engine (real model)', function () {
 /** Links the model's files into `dir` (paths in a manifest must stay inside its folder); returns their names. */
 function linkFiles(m: ModelManifest, dir: string): Record<string, string> {
   const names: Record<string, string> = {};
-  for (const [key, file] of Object.entries(m.files)) {
+  for (const [key, file] of Object.entries(m.files) as [string, string | undefined][]) {
     if (file === undefined) continue;
     names[key] = path.basename(file);
     fs.symlinkSync(file, path.join(dir, names[key]));
@@ -280,14 +280,14 @@ describe('engine (real model): load failures', function () {
     if (m.contract !== 'split') return;
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dllm-bad-model-'));
     try {
-      const json = JSON.parse(fs.readFileSync(path.join(modelDir, 'dllm.json'), 'utf8'));
+      const json = JSON.parse(fs.readFileSync(path.join(modelDir, 'dllm.json'), 'utf8')) as Record<string, unknown>;
       // The context graph where the denoise graph belongs.
       const files = linkFiles(m, tmp);
       json.files = { ...files, denoise: files.context };
       fs.writeFileSync(path.join(tmp, 'dllm.json'), JSON.stringify(json));
       await assert.rejects(loadEngine({ modelDir: tmp, device: 'cpu' }), (e: unknown) => {
         assert.ok(e instanceof ModelLoadError);
-        assert.equal(e.path, path.join(tmp, files.context));
+        assert.equal(e.path, path.join(tmp, files.context!)); // linkFiles names every file of the manifest
         assert.match(e.reason, /does not match the contract/);
         return true;
       });
@@ -301,7 +301,7 @@ describe('engine (real model): load failures', function () {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dllm-bad-model-'));
     const graph = path.join(tmp, path.basename(m.contract === 'split' ? m.files.context : m.files.model));
     try {
-      const json = JSON.parse(fs.readFileSync(path.join(modelDir, 'dllm.json'), 'utf8'));
+      const json = JSON.parse(fs.readFileSync(path.join(modelDir, 'dllm.json'), 'utf8')) as Record<string, unknown>;
       json.files = linkFiles(m, tmp);
       json.vocabSize = m.vocabSize + 1;
       if (m.contract === 'split') json.kvCache = { ...m.kvCache, layers: m.kvCache.layers + 1 };

@@ -117,7 +117,7 @@ describe('shipped model folder (models/dllm-code-tiny)', function () {
       'const a = 1;\r\nconst b = `${a}`;\r\n',
       '# ünïcödé → λ, 漢字, emoji 🎉\nname = "Zoë"  # trailing spaces   \n',
       '\n\n   \t  mixed indentation\n',
-    ];
+    ] as const;
     for (const s of samples) assert.equal(decode(encode(s)), s);
     // Newlines and indentation are tokens of their own: cutting at a line start keeps the ids.
     const text = samples[0];
@@ -136,28 +136,34 @@ describe('shipped model folder (models/dllm-code-tiny)', function () {
     const kv = await context.run({ input_ids: int64(fx.contextIds), position_ids: int64(fx.contextPositions) });
     const { layers, heads, headDim } = manifest.kvCache;
     const c = fx.contextIds.length;
-    assert.deepEqual(kv.keys.dims, [layers, 1, heads, c, headDim]);
-    assert.deepEqual(kv.values.dims, [layers, 1, heads, c, headDim]);
+    const { keys, values } = kv;
+    assert.ok(keys && values, 'the context graph returns keys and values');
+    assert.deepEqual(keys.dims, [layers, 1, heads, c, headDim]);
+    assert.deepEqual(values.dims, [layers, 1, heads, c, headDim]);
     const out = await denoise.run({
       canvas_ids: int64(fx.canvasIds),
       canvas_position_ids: int64(fx.canvasPositions),
-      keys: kv.keys,
-      values: kv.values,
+      keys,
+      values,
     });
     const n = fx.canvasIds.length;
     const v = manifest.vocabSize;
+    assert.ok(out.logits, 'the denoise graph returns logits');
     assert.deepEqual(out.logits.dims, [1, n, v]);
     const logits = out.logits.data as Float32Array;
     for (let i = 0; i < n; i++) {
       const row = logits.subarray(i * v, (i + 1) * v);
-      fx.firstLogits[i].forEach((want, j) => assert.ok(Math.abs(row[j] - want) <= LOGIT_TOLERANCE, `pos ${i} id ${j}`));
-      fx.top5[i].forEach((id, j) =>
-        assert.ok(Math.abs(row[id] - fx.top5Logits[i][j]) <= LOGIT_TOLERANCE, `pos ${i} top id ${id}`),
+      const [firstLogits, top5, top5Logits] = [fx.firstLogits[i], fx.top5[i], fx.top5Logits[i]];
+      assert.ok(firstLogits && top5 && top5Logits, `the fixture has logits for position ${i}`);
+      // Rows hold v values and the fixture's ids are below v.
+      firstLogits.forEach((want, j) => assert.ok(Math.abs(row[j]! - want) <= LOGIT_TOLERANCE, `pos ${i} id ${j}`));
+      top5.forEach((id, j) =>
+        assert.ok(Math.abs(row[id]! - top5Logits[j]!) <= LOGIT_TOLERANCE, `pos ${i} top id ${id}`),
       );
       let best = 0;
-      for (let j = 1; j < v; j++) if (row[j] > row[best]) best = j;
+      for (let j = 1; j < v; j++) if (row[j]! > row[best]!) best = j;
       // A near-tie may flip under float error; otherwise the winner must be PyTorch's.
-      if (fx.top5Logits[i][0] - fx.top5Logits[i][1] > LOGIT_TOLERANCE) assert.equal(best, fx.argmax[i], `pos ${i}`);
+      if (top5Logits[0]! - top5Logits[1]! > LOGIT_TOLERANCE) assert.equal(best, fx.argmax[i], `pos ${i}`);
     }
   });
 });

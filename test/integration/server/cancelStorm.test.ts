@@ -31,7 +31,7 @@ describe('the inference child with the bundled model: cancel storm', function ()
     const results = await Promise.all(Array.from({ length: 200 }, (_, i) => h.client.infill(typing(i))));
     const after = await h.client.status();
 
-    assertWellFormed(results[199], typing(199));
+    assertWellFormed(results[199]!, typing(199)); // one result per request
     assert.deepStrictEqual(
       results.slice(0, 199).filter((r) => r.finishReason !== 'cancelled').map((_, i) => i),
       [],
@@ -53,7 +53,7 @@ describe('the inference child with the bundled model: cancel storm', function ()
     const results = await Promise.all(pending);
     const after = await h.client.status();
 
-    assertWellFormed(results[199], typing(199));
+    assertWellFormed(results[199]!, typing(199)); // one result per request
     assert.strictEqual(after.received - before.received, 200);
     assert.strictEqual(after.completed + after.cancelled - before.completed - before.cancelled, 200, 'every request was answered');
     // Each burst supersedes the one before; a request completes only if no newer one came in time.

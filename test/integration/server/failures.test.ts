@@ -11,7 +11,7 @@ import { modelUnderTest, infillParams, requireBuildAndModel, serverModule, start
 function modelCopy(replace: (dir: string, manifest: { files: Record<string, string> }) => void): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dllm-bad-model-'));
   for (const name of fs.readdirSync(modelUnderTest)) fs.symlinkSync(path.join(modelUnderTest, name), path.join(dir, name));
-  const manifest = JSON.parse(fs.readFileSync(path.join(modelUnderTest, 'dllm.json'), 'utf8'));
+  const manifest = JSON.parse(fs.readFileSync(path.join(modelUnderTest, 'dllm.json'), 'utf8')) as { files: Record<string, string> };
   replace(dir, manifest);
   return dir;
 }

@@ -29,12 +29,12 @@ function startRaw(): RawChild {
   const messages: Message[] = [];
   new StreamMessageReader(child.stdio[3] as Readable).listen((m) => messages.push(m));
   const stderr: string[] = [];
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => stderr.push(s));
-  child.stdout!.resume();
+  child.stderr.setEncoding('utf8').on('data', (s: string) => stderr.push(s));
+  child.stdout.resume();
   // The child may stop reading (and exit) while a large write is under way.
-  child.stdin!.on('error', () => undefined);
+  child.stdin.on('error', () => undefined);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, stdin: child.stdin!, messages, stderr, exited };
+  return { child, stdin: child.stdin, messages, stderr, exited };
 }
 
 function frame(body: string | Buffer): Buffer {

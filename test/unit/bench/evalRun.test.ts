@@ -29,16 +29,16 @@ function scriptedClient(answers: Map<string, string | Error>, seen: InfillReques
     documentClosed: () => undefined,
     stop: () => Promise.resolve(),
     kill: () => undefined,
-    infill: async (params) => {
+    infill: (params) => {
       seen.push(params);
       const answer = answers.get(String(n++));
-      if (answer instanceof Error) throw answer;
+      if (answer instanceof Error) return Promise.reject(answer);
       const text = answer ?? '';
-      return {
+      return Promise.resolve({
         text,
         finishReason: 'stop',
         stats: { forwardPasses: 4, tokens: 5, tokensPerForward: 8, remasked: 0, promptTokens: 20, contextEncoded: 20, contextReused: 0, canvasTokens: 32, tokenizeMs: 1, encodeMs: 3, denoiseMs: 12, totalMs: 16, device: 'cpu' },
-      };
+      });
     },
   };
 }
@@ -52,9 +52,11 @@ describe('runEval', function () {
     const client = scriptedClient(new Map<string, string | Error>([['0', '    y = x + 1\n'], ['1', '    y = x - 1\n'], ['2', new Error('canvas too long')]]), seen);
     const config = { sampler: { kind: 'saber' as const, seed: 0 }, canvas: 32, steps: 16 };
     const progress: number[] = [];
-    const [{ records, summary }] = await runEval(client, tasks, [config], { maxContextTokens: 448, pool: new Pool(2), sandbox: await detectSandbox(), onProgress: (done) => progress.push(done) });
+    const [run] = await runEval(client, tasks, [config], { maxContextTokens: 448, pool: new Pool(2), sandbox: await detectSandbox(), onProgress: (done) => progress.push(done) });
+    assert.ok(run, 'one run per configuration');
+    const { records, summary } = run;
 
-    assert.deepEqual(seen[0], infillParams(tasks[0], config, 448));
+    assert.deepEqual(seen[0], infillParams(tasks[0]!, config, 448));
     assert.equal(seen[0].mode, 'command');
     assert.equal(seen[0].maxTokens, 32);
     assert.equal(seen[0].stepBudget, 16);
@@ -64,7 +66,7 @@ describe('runEval', function () {
       ['b', 'failed', false],
       ['c', 'error', false],
     ]);
-    assert.match(records[2].detail ?? '', /canvas too long/);
+    assert.match(records[2]?.detail ?? '', /canvas too long/);
     assert.equal(summary.pass1, 1 / 3);
     assert.equal(summary.errors, 1);
     assert.equal(summary.config, 'saber S=16');
@@ -76,7 +78,9 @@ describe('runEval', function () {
     const seen: InfillRequest.Params[] = [];
     const client = scriptedClient(new Map<string, string | Error>([['0', 'a + b\n'], ['1', 'a - b'], ['2', new Error('boom')], ['3', '    y = x + 1\n']]), seen);
     const config = { sampler: { kind: 'saber' as const }, canvas: 32, steps: 32 };
-    const [{ records, summary }] = await runEval(client, tasks, [config], { maxContextTokens: 448, pool: new Pool(1), sandbox: await detectSandbox() });
+    const [run] = await runEval(client, tasks, [config], { maxContextTokens: 448, pool: new Pool(1), sandbox: await detectSandbox() });
+    assert.ok(run, 'one run per configuration');
+    const { records, summary } = run;
 
     assert.deepEqual(seen.map((p) => p.language), ['typescript', 'typescript', 'go', 'python']);
     assert.deepEqual(records.map((r) => [r.task_id, r.status, r.tested, r.exactMatch, r.editSimilarity]), [
@@ -92,7 +96,7 @@ describe('runEval', function () {
     assert.deepEqual(summary.byLanguage.typescript, { tasks: 2, tested: 0, pass1: null, passedBlank: 0, exactMatch: 0.5, editSimilarity: 0.9 });
     assert.deepEqual(Object.keys(summary.byLanguage), ['go', 'python', 'typescript']);
     assert.deepEqual(Object.keys(summary.byHole), ['line', 'lineRest']);
-    assert.equal(summary.byHole.line.tasks, 2);
+    assert.equal(summary.byHole.line?.tasks, 2);
   });
 
   it('sends the context window a command infill of the extension would send: LF text, sized from the model', () => {

@@ -24,10 +24,10 @@ describe('npm run complete: statistics', () => {
   });
 
   it('names a full canvas and a cancelled run, in the singular where it is one', () => {
-    assert.match(statsLines(result('x', 'length', { tokens: 1, forwardPasses: 1, tokensPerForward: 1, canvasTokens: 1 }))[0], /^finish length \(canvas full\) · completion 1 token · 1 forward pass$/);
+    assert.match(statsLines(result('x', 'length', { tokens: 1, forwardPasses: 1, tokensPerForward: 1, canvasTokens: 1 }))[0]!, /^finish length \(canvas full\) · completion 1 token · 1 forward pass$/);
     const cancelled = result('', 'cancelled', { tokens: 0, forwardPasses: 2, tokensPerForward: 0, canvasTokens: 32 });
     assert.strictEqual(completionSummary(cancelled), 'empty completion: cancelled before any token was decided');
-    assert.match(statsLines(cancelled)[1], /^canvas 0\/32 positions decided/);
+    assert.match(statsLines(cancelled)[1]!, /^canvas 0\/32 positions decided/);
   });
 
   it('ends with where the time went', () => {

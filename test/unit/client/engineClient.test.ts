@@ -178,8 +178,8 @@ describe('engine client (real child process, fake engine)', function () {
     await s.client.initialize({ device: 'cpu', modelDir });
     await s.client.stop();
     assert.strictEqual(s.exits.length, 1);
-    assert.strictEqual(s.exits[0].expected, true);
-    assert.strictEqual(s.exits[0].signal, 'SIGKILL');
+    assert.strictEqual(s.exits[0]?.expected, true);
+    assert.strictEqual(s.exits[0]?.signal, 'SIGKILL');
     assert.ok(s.logs.some((l) => l.level === 'warn' && /did not shut down cleanly/.test(l.message)));
   });
 

@@ -76,13 +76,14 @@ describe('native log lines and long lines', () => {
     assert.ok((splitter as unknown as { partial: string }).partial.length <= 101, 'partial text must stay bounded');
     splitter.push('\r\nnext\n');
     assert.strictEqual(lines.length, 2);
-    assert.ok(lines[0].length <= 100);
-    const kept = lines[0].indexOf(' … [');
-    assert.strictEqual(kept + Number(/\[(\d+) more/.exec(lines[0])?.[1]), 1_000_000);
+    const [first] = lines;
+    assert.ok(first !== undefined && first.length <= 100);
+    const kept = first.indexOf(' … [');
+    assert.strictEqual(kept + Number(/\[(\d+) more/.exec(first)?.[1]), 1_000_000);
     assert.strictEqual(lines[1], 'next');
 
     splitter.push('b'.repeat(300));
     splitter.flush();
-    assert.match(lines[2], /^b+ … \[\d+ more characters cut\]$/);
+    assert.match(lines[2]!, /^b+ … \[\d+ more characters cut\]$/);
   });
 });

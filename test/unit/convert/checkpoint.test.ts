@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { openCheckpoint } from '../../../src/convert/checkpoint';
 import { ConvertError } from '../../../src/convert/errors';
 import { MAX_JSON_BYTES } from '../../../src/convert/files';
-import { bf16, expectRefusal, type TestTensor, writeCheckpointFolder, writeSafetensors } from './writeSafetensors';
+import { bf16, editEntry, expectRefusal, type TestTensor, writeCheckpointFolder, writeSafetensors } from './writeSafetensors';
 
 function openFds(): number {
   return fs.readdirSync('/proc/self/fd').length;
@@ -231,7 +231,7 @@ describe('convert/checkpoint', () => {
     it('a corrupt shard, naming the shard', () => {
       sharded();
       const shard = path.join(dir, 'model-00002-of-00002.safetensors');
-      writeSafetensors(shard, { 'lm_head.weight': head() }, { editHeader: (h) => (h['lm_head.weight'].dtype = 'I64') });
+      writeSafetensors(shard, { 'lm_head.weight': head() }, editEntry('lm_head.weight', (t) => (t.dtype = 'I64')));
       expectRefusal(() => openCheckpoint(dir), shard, /tensor "lm_head\.weight" has unsupported dtype "I64"/);
     });
   });

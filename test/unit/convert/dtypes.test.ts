@@ -9,7 +9,7 @@ import {
 
 /** The float32 whose bits are `bits`. */
 function f32(bits: number): number {
-  return new Float32Array(new Uint32Array([bits]).buffer)[0];
+  return new Float32Array(new Uint32Array([bits]).buffer)[0]!;
 }
 
 describe('convert/dtypes', () => {
@@ -34,7 +34,7 @@ describe('convert/dtypes', () => {
       const back = float32ToFloat16Array(widened);
       for (let b = 0; b < 65536; b++) {
         const isNaN = (b & 0x7c00) === 0x7c00 && (b & 0x3ff) !== 0;
-        if (isNaN) assert.ok(Number.isNaN(widened[b]) && (back[b] & 0x7c00) === 0x7c00 && (back[b] & 0x3ff) !== 0, `NaN 0x${b.toString(16)}`);
+        if (isNaN) assert.ok(Number.isNaN(widened[b]) && (back[b]! & 0x7c00) === 0x7c00 && (back[b]! & 0x3ff) !== 0, `NaN 0x${b.toString(16)}`);
         else assert.equal(back[b], b, `0x${b.toString(16)}`);
       }
     });

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConvertError } from '../../../src/convert/errors';
 import { MAX_HEADER_BYTES, SafetensorsFile } from '../../../src/convert/safetensors';
-import { bf16, expectRefusal, f16, type TestTensor, writeSafetensors, type WriteOptions } from './writeSafetensors';
+import { bf16, editEntry, expectRefusal, f16, type TestTensor, writeSafetensors, type WriteOptions } from './writeSafetensors';
 
 /** Open file descriptors of this process (Linux), to catch leaks. */
 function openFds(): number {
@@ -198,45 +198,45 @@ describe('convert/safetensors', () => {
     });
 
     it('an unknown dtype, and a known one the converter does not read, naming the tensor and the supported ones', () => {
-      refuses({ editHeader: (h) => (h.b.dtype = 'Q4_K') }, /tensor "b" has unknown dtype "Q4_K" \(the converter reads F32, F16, BF16\)/);
+      refuses(editEntry('b', (t) => (t.dtype = 'Q4_K')), /tensor "b" has unknown dtype "Q4_K" \(the converter reads F32, F16, BF16\)/);
       const tensors: Record<string, TestTensor> = { 'model.w': { dtype: 'F8_E4M3', shape: [8], data: new Uint8Array(8) } };
       refuses({}, /tensor "model.w" has unsupported dtype "F8_E4M3" \(the converter reads F32, F16, BF16\)/, tensors);
       refuses({}, /tensor "ids" has unsupported dtype "I64"/, { ids: { dtype: 'I64', shape: [1], data: new BigInt64Array(1) } });
-      refuses({ editHeader: (h) => delete h.a.dtype }, /tensor "a" has no string "dtype"/);
+      refuses(editEntry('a', (t) => delete t.dtype), /tensor "a" has no string "dtype"/);
       refuses({ editHeader: (h) => (h.a = 'F32' as unknown as Record<string, unknown>) }, /tensor "a" is not an object/);
     });
 
     it('a negative, fractional or non-numeric dimension', () => {
-      refuses({ editHeader: (h) => (h.a.shape = [-2]) }, /tensor "a" has dimension -2 in its shape/);
-      refuses({ editHeader: (h) => (h.a.shape = [1.5]) }, /tensor "a" has dimension 1.5/);
-      refuses({ editHeader: (h) => (h.a.shape = ['2']) }, /tensor "a" has dimension "2"/);
-      refuses({ editHeader: (h) => (h.a.shape = 2) }, /tensor "a" has no "shape" array/);
+      refuses(editEntry('a', (t) => (t.shape = [-2])), /tensor "a" has dimension -2 in its shape/);
+      refuses(editEntry('a', (t) => (t.shape = [1.5])), /tensor "a" has dimension 1.5/);
+      refuses(editEntry('a', (t) => (t.shape = ['2'])), /tensor "a" has dimension "2"/);
+      refuses(editEntry('a', (t) => (t.shape = 2)), /tensor "a" has no "shape" array/);
     });
 
     it('offsets that are not a pair of whole numbers, or end before they begin', () => {
-      refuses({ editHeader: (h) => (h.a.data_offsets = [0, 7.5]) }, /tensor "a" has data_offsets \[0,7.5\] that are not whole numbers/);
-      refuses({ editHeader: (h) => (h.a.data_offsets = [-8, 0]) }, /not whole numbers/);
-      refuses({ editHeader: (h) => (h.a.data_offsets = [0, 2 ** 60]) }, /not whole numbers/);
-      refuses({ editHeader: (h) => (h.a.data_offsets = [0]) }, /no "data_offsets" pair/);
-      refuses({ editHeader: (h) => (h.b.data_offsets = [16, 8]) }, /tensor "b" has data_offsets \[16, 8\] that end before they begin/);
+      refuses(editEntry('a', (t) => (t.data_offsets = [0, 7.5])), /tensor "a" has data_offsets \[0,7.5\] that are not whole numbers/);
+      refuses(editEntry('a', (t) => (t.data_offsets = [-8, 0])), /not whole numbers/);
+      refuses(editEntry('a', (t) => (t.data_offsets = [0, 2 ** 60])), /not whole numbers/);
+      refuses(editEntry('a', (t) => (t.data_offsets = [0])), /no "data_offsets" pair/);
+      refuses(editEntry('b', (t) => (t.data_offsets = [16, 8])), /tensor "b" has data_offsets \[16, 8\] that end before they begin/);
     });
 
     it('offsets that do not match shape × dtype size', () => {
-      refuses({ editHeader: (h) => (h.b.shape = [3]) }, /tensor "b" has 8 bytes of data, but shape \[3\] of F32 needs 12/);
-      refuses({ editHeader: (h) => (h.b.dtype = 'F16') }, /tensor "b" has 8 bytes of data, but shape \[2\] of F16 needs 4/);
-      refuses({ editHeader: (h) => (h.b.shape = [2 ** 40, 2 ** 40]) }, /needs more than 2\^53/);
+      refuses(editEntry('b', (t) => (t.shape = [3])), /tensor "b" has 8 bytes of data, but shape \[3\] of F32 needs 12/);
+      refuses(editEntry('b', (t) => (t.dtype = 'F16')), /tensor "b" has 8 bytes of data, but shape \[2\] of F16 needs 4/);
+      refuses(editEntry('b', (t) => (t.shape = [2 ** 40, 2 ** 40])), /needs more than 2\^53/);
     });
 
     it('offsets that overlap another tensor\'s', () => {
-      refuses({ editHeader: (h) => (h.b.data_offsets = [4, 12]) }, /tensors "a" \[0, 8\] and "b" \[4, 12\] overlap/);
+      refuses(editEntry('b', (t) => (t.data_offsets = [4, 12])), /tensors "a" \[0, 8\] and "b" \[4, 12\] overlap/);
       // Empty tensors hold no bytes, so they overlap nothing.
-      const file = write({ ...twoF32(), e: { dtype: 'F32', shape: [0] } }, { editHeader: (h) => (h.e.data_offsets = [4, 4]) });
+      const file = write({ ...twoF32(), e: { dtype: 'F32', shape: [0] } }, editEntry('e', (t) => (t.data_offsets = [4, 4])));
       withFile(file, (st) => assert.equal(st.readFloat32('e').length, 0));
     });
 
     it('data shorter than the header promises (truncated download)', () => {
       refuses({ truncateBy: 1 }, /tensor "b" ends at data byte 16, but the file holds only 15 bytes of data: the file is truncated/);
-      refuses({ editHeader: (h) => (h.b.data_offsets = [8, 24]) }, /ends at data byte 24/);
+      refuses(editEntry('b', (t) => (t.data_offsets = [8, 24])), /ends at data byte 24/);
     });
 
     it('a file cut while it is open, when the tensor is read', () => {

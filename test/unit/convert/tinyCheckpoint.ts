@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Checkpoint, JsonObject } from '../../../src/convert/checkpoint';
+import type { Checkpoint } from '../../../src/convert/checkpoint';
 import { convertCheckpoint } from '../../../src/convert/convert';
 import type { TensorInfo } from '../../../src/convert/tensors';
 import { mulberry32 } from '../../../src/engine/sampler/random';
@@ -165,9 +165,9 @@ export function memoryCheckpoint(dir: string, spec: TinySpec, options: MemoryChe
   for (const [name, values] of weights) tensors.set(name, { name, dtype: 'F32', shape: shapes.get(name) ?? [values.length] });
   return {
     dir,
-    config: (options.config ?? configFor(spec)) as JsonObject,
-    generationConfig: options.generationConfig as JsonObject | undefined,
-    tokenizerConfig: options.tokenizerConfig as JsonObject | undefined,
+    config: options.config ?? configFor(spec),
+    generationConfig: options.generationConfig,
+    tokenizerConfig: options.tokenizerConfig,
     tokenizerPath,
     tensors,
     weightFiles: [],

@@ -109,6 +109,17 @@ export function writeCheckpointFolder(dir: string, checkpoint: TestCheckpoint): 
   }
 }
 
+/** Options that change tensor `name`'s entry in the header before it is written; the tensor must be in the file. */
+export function editEntry(name: string, edit: (entry: Record<string, unknown>) => void): WriteOptions {
+  return {
+    editHeader: (header) => {
+      const entry = header[name];
+      if (!entry) throw new Error(`the test file has no tensor "${name}" to edit`);
+      edit(entry);
+    },
+  };
+}
+
 /** Asserts a one-line ConvertError that starts with `file` (the path it names) and matches `reason`. */
 export function expectRefusal(fn: () => unknown, file: string, reason: RegExp): void {
   assert.throws(fn, (e: unknown) => {

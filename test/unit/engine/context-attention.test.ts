@@ -143,14 +143,10 @@ describe('engine: context order and positions', () => {
     let seed = 12345;
     const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
     const ids = (n: number) => Array.from({ length: n }, () => 10 + rand(1000));
-    const cases = Array.from({ length: 40 }, (_, i) => ({
-      head: ids(rand(3)),
-      prefix: ids(rand(12)),
-      suffix: ids(rand(12)),
-      tail: ids(rand(2)),
-      canvasLength: 1 + rand(16),
-      attention: (i % 2 === 0 ? 'bidirectional' : 'causalSuffixFirst') as ContextAttention,
-    }));
+    const cases = Array.from({ length: 40 }, (_, i) => {
+      const attention: ContextAttention = i % 2 === 0 ? 'bidirectional' : 'causalSuffixFirst';
+      return { head: ids(rand(3)), prefix: ids(rand(12)), suffix: ids(rand(12)), tail: ids(rand(2)), canvasLength: 1 + rand(16), attention };
+    });
     const script = [
       'import json, sys',
       `sys.path.insert(0, ${JSON.stringify(path.join(repoRoot, 'models', 'train'))})`,

@@ -12,7 +12,7 @@ class ChainModel implements ExtendableContext {
   readonly kv = { layers: 2, heads: 1, headDim: 2 };
   readonly encoded: number[] = [];
 
-  async extend(ids: readonly number[], positions: readonly number[], past: KvBlock): Promise<KvBlock> {
+  extend(ids: readonly number[], positions: readonly number[], past: KvBlock): Promise<KvBlock> {
     const { layers, headDim } = this.kv;
     const n = ids.length;
     const keys = new Float32Array(layers * n * headDim);
@@ -26,7 +26,7 @@ class ChainModel implements ExtendableContext {
       }
     }
     this.encoded.push(n);
-    return { keys, values, tokens: n };
+    return Promise.resolve({ keys, values, tokens: n });
   }
 
   beginWith(): never {

@@ -75,11 +75,11 @@ function fakeLogits(f: FakeSpec, view: Int32Array, ctx: number): Float32Array {
     const right = j + 1 < n ? view[j + 1]! : 65534;
     const h1 = mix(mix(mix(h0, left), right), fixed ? 0 : masks);
     const base = j * v;
-    out[base + f.table[mix(h0, 1) % t]!] += (mix(h0, 3) % 16) / 2;
-    out[base + f.table[mix(h1, 2) % t]!] += (mix(h1, 4) % 16) / 2;
+    out[base + f.table[mix(h0, 1) % t]!]! += (mix(h0, 3) % 16) / 2;
+    out[base + f.table[mix(h1, 2) % t]!]! += (mix(h1, 4) % 16) / 2;
     const end = f.eos >= 0 && mix(h0, 5) % 4 === 0 ? f.eos : f.pad;
-    out[base + end] += noEnd ? -8 : (j >= endAt ? 4 : 0) + (mix(h1, 6) % 12) / 2;
-    if (f.hotBanned.length > 0) out[base + f.hotBanned[mix(h0, 8) % f.hotBanned.length]!] += 9;
+    out[base + end]! += noEnd ? -8 : (j >= endAt ? 4 : 0) + (mix(h1, 6) % 12) / 2;
+    if (f.hotBanned.length > 0) out[base + f.hotBanned[mix(h0, 8) % f.hotBanned.length]!]! += 9;
   }
   return out;
 }
@@ -141,7 +141,7 @@ async function runSamplerCase(c: SamplerCase) {
   const banned = new Uint8Array(c.vocab);
   for (const b of c.banned) banned[b] = 1;
   const result = await denoise(
-    async (canvas) => fakeLogits(c, canvas, c.ctx),
+    (canvas) => Promise.resolve(fakeLogits(c, canvas, c.ctx)),
     {
       canvasLength: c.canvasLength,
       maskId: c.mask,
@@ -208,10 +208,10 @@ class FakeCanvasModel implements CanvasModel {
     readonly vocabSize: number,
     private readonly fake: FakeSpec,
   ) {}
-  async begin(layout: SequenceLayout) {
+  begin(layout: SequenceLayout) {
     this.layouts.push(layout);
     const ctx = mix(fold(0x1234, [...layout.head, ...layout.prefix, ...layout.suffix, ...layout.tail]), layout.head.length + layout.prefix.length);
-    return { encodeMs: 0, forward: async (canvas: Int32Array) => fakeLogits(this.fake, canvas, ctx), release() {} };
+    return Promise.resolve({ encodeMs: 0, forward: (canvas: Int32Array) => Promise.resolve(fakeLogits(this.fake, canvas, ctx)), release() {} });
   }
   async dispose() {}
 }
@@ -258,7 +258,7 @@ describe('engine/decode parity with models/train/decode.py', function () {
       timeout: 170000,
     });
     if (run.status !== 0) throw new Error(`${python} ${pythonScript} parity failed (${run.status ?? run.signal}):\n${run.stderr}`);
-    py = JSON.parse(run.stdout);
+    py = JSON.parse(run.stdout) as typeof py;
   });
 
   it('denoise(): same canvases, forward passes, commits and re-masks for every sampler, budget and canvas length', async () => {

@@ -22,7 +22,7 @@ function bytesToUnicode(): string[] {
       cs.push(256 + n++);
     }
   }
-  const table: string[] = new Array(256);
+  const table = new Array<string>(256);
   bs.forEach((b, i) => (table[b] = String.fromCharCode(cs[i]!)));
   return table;
 }
@@ -109,14 +109,14 @@ export interface Script {
 /** A fake model following the script; records each canvas it was given. */
 export function scriptedForward(script: Script): { forward: ForwardFn; calls: Int32Array[] } {
   const calls: Int32Array[] = [];
-  const forward: ForwardFn = async (canvas) => {
+  const forward: ForwardFn = (canvas) => {
     const pass = calls.length;
     calls.push(Int32Array.from(canvas));
     const n = canvas.length;
     const v = script.vocabSize;
     const logits = new Float32Array(n * v);
     for (let j = 0; j < n; j++) logits[j * v + script.target[j]!] = logitFor(script.prob(j, pass, canvas), script.allowed);
-    return logits;
+    return Promise.resolve(logits);
   };
   return { forward, calls };
 }

@@ -22,11 +22,11 @@ class EndingModel implements CanvasModel {
     private readonly junk: number,
     readonly vocabSize = TINY_VOCAB,
   ) {}
-  async begin(layout: SequenceLayout) {
+  begin(layout: SequenceLayout) {
     this.layouts.push({ ...layout });
-    return {
+    return Promise.resolve({
       encodeMs: 0,
-      forward: async (canvas: Int32Array) => {
+      forward: (canvas: Int32Array) => {
         this.passes++;
         const v = this.vocabSize;
         const logits = new Float32Array(canvas.length * v);
@@ -34,10 +34,10 @@ class EndingModel implements CanvasModel {
           const token = this.middle[j] ?? (j === this.middle.length ? EOS : this.junk);
           logits[j * v + token] = 12 - j * 0.05;
         }
-        return logits;
+        return Promise.resolve(logits);
       },
       release: () => {},
-    };
+    });
   }
   async dispose() {}
 }

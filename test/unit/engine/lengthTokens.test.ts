@@ -43,11 +43,11 @@ class ScriptedModel implements CanvasModel {
   layouts: SequenceLayout[] = [];
   canvases: Int32Array[] = [];
   constructor(private readonly rule: Rule) {}
-  async begin(layout: SequenceLayout) {
+  begin(layout: SequenceLayout) {
     this.layouts.push(layout);
-    return {
+    return Promise.resolve({
       encodeMs: 0,
-      forward: async (canvas: Int32Array) => {
+      forward: (canvas: Int32Array) => {
         assert.equal(canvas.length, layout.canvasLength, 'each canvas goes to a pass begun with its length');
         const pass = this.canvases.push(Int32Array.from(canvas)) - 1;
         const logits = new Float32Array(canvas.length * VOCAB);
@@ -55,10 +55,10 @@ class ScriptedModel implements CanvasModel {
           logits[j * VOCAB + token] = logitFor(p, VOCAB - 6);
           if (second !== undefined) logits[j * VOCAB + second] = logitFor(p, VOCAB - 6) - 1;
         });
-        return logits;
+        return Promise.resolve(logits);
       },
       release: () => {},
-    };
+    });
   }
   async dispose() {}
 }

@@ -250,13 +250,13 @@ describe('engine/sampler: stopping, cancellation, tokens', () => {
       assert.equal(res.canvas.firstEnd(), 4);
       for (const ids of seen) {
         const end = ids.indexOf(PAD);
-        if (end >= 0) assert.ok(ids.slice(0, end).every((t) => t !== MASK), `${kind}: a pad before the frontier in ${ids}`);
+        if (end >= 0) assert.ok(ids.slice(0, end).every((t) => t !== MASK), `${kind}: a pad before the frontier in ${ids.join(',')}`);
       }
       assert.ok(calls.length <= 10);
     }
     const plain = await run(script, { kind: 'lowConfidence' }, 10);
     assert.deepEqual(plain.result.canvas.middleTokens(), [5, 6, 7, 8], 'the plain loop gets there too, pads first');
-    assert.equal(plain.passes[0]!.committedAfter[4] + plain.passes[0]!.committedAfter[9], 1, 'the plain loop starts with a pad');
+    assert.equal(plain.passes[0]!.committedAfter[4]! + plain.passes[0]!.committedAfter[9]!, 1, 'the plain loop starts with a pad');
   });
 
   it('with endAtFrontier, still finishes within a tight budget', async () => {
@@ -286,13 +286,13 @@ describe('engine/sampler: stopping, cancellation, tokens', () => {
 
   it('never commits the mask token, even when the model prefers it', async () => {
     const n = 6;
-    const forward = async (canvas: Int32Array) => {
+    const forward = (canvas: Int32Array) => {
       const logits = new Float32Array(canvas.length * V);
       for (let j = 0; j < canvas.length; j++) {
         logits[j * V + MASK] = 50;
         logits[j * V + 4] = 2;
       }
-      return logits;
+      return Promise.resolve(logits);
     };
     const res = await denoise(forward, setup(n), buildPolicy(withDefaults({ kind: 'saber' }), 100));
     assert.ok(res.canvas.isDone());
@@ -301,10 +301,10 @@ describe('engine/sampler: stopping, cancellation, tokens', () => {
 
   it('a seeded temperature > 0 run is reproducible (golden)', async () => {
     // Flat-ish logits so the draw, not the argmax, decides.
-    const forward = async (canvas: Int32Array) => {
+    const forward = (canvas: Int32Array) => {
       const logits = new Float32Array(canvas.length * V);
       for (let j = 0; j < canvas.length; j++) for (let t = 0; t < V; t++) logits[j * V + t] = ((t * 7 + j * 3) % 5) * 0.3;
-      return logits;
+      return Promise.resolve(logits);
     };
     const sample = async (seed: number) => {
       const policy = buildPolicy(withDefaults({ kind: 'saber', temperature: 1, seed }), 100);

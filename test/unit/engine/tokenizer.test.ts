@@ -19,7 +19,7 @@ describe('engine/tokenizer', () => {
 
   it('encodes the spelling of a special token in source text as plain text', () => {
     const ids = tiny.tokenizer.encode('x = "<pad>" + "<mask>"');
-    assert.ok(!ids.some((id) => tiny.tokenizer.specialIds.has(id)), `special ids in ${ids}`);
+    assert.ok(!ids.some((id) => tiny.tokenizer.specialIds.has(id)), `special ids in ${ids.join(',')}`);
     assert.equal(tiny.tokenizer.decode(ids), 'x = "<pad>" + "<mask>"');
   });
 

@@ -18,11 +18,11 @@ describe('Activity', () => {
     const activity = new Activity();
     const seen: number[] = [];
     activity.onDidChange(() => seen.push(activity.inFlight));
-    await activity.track('inline', async () => result('stop', 7));
+    await activity.track('inline', () => Promise.resolve(result('stop', 7)));
     assert.equal(activity.lastStats?.forwardPasses, 7);
-    await activity.track('inline', async () => result('cancelled', 2));
+    await activity.track('inline', () => Promise.resolve(result('cancelled', 2)));
     assert.equal(activity.lastStats?.forwardPasses, 7, 'a cancelled result does not replace the stats');
-    await activity.track('command', async () => result('length', 40));
+    await activity.track('command', () => Promise.resolve(result('length', 40)));
     assert.equal(activity.lastMode, 'command');
     assert.deepEqual([activity.inlineRequests, activity.commandRequests], [2, 1]);
     assert.deepEqual(seen, [1, 0, 1, 0, 1, 0]);
@@ -38,7 +38,7 @@ describe('Activity', () => {
     const activity = new Activity();
     let changes = 0;
     activity.onDidChange(() => changes++);
-    await activity.track('inline', async () => result('stop', 12));
+    await activity.track('inline', () => Promise.resolve(result('stop', 12)));
     activity.recordInline({ id: 1, reason: 'the model left the middle empty', empty: true, ms: 90 });
     assert.equal(activity.nothingShown, 'the model left the middle empty');
     activity.recordInline({ id: 2, reason: 'superseded while debouncing', ms: 1 });
@@ -47,7 +47,7 @@ describe('Activity', () => {
     assert.equal(activity.nothingShown, undefined);
     activity.recordEmptyCommand('the model left the hole empty (9 passes)');
     assert.equal(activity.nothingShown, 'the model left the hole empty (9 passes)');
-    await activity.track('command', async () => result('stop', 9));
+    await activity.track('command', () => Promise.resolve(result('stop', 9)));
     assert.equal(activity.nothingShown, undefined, 'a new answer starts clean');
     assert.ok(changes >= 6, 'the status bar hears of each change');
   });

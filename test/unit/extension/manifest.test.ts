@@ -71,6 +71,6 @@ describe('package.json contributions', () => {
 
   it('runs where the code is (a workspace extension), and dllm.inline.enabled can be set per language', () => {
     assert.deepEqual(pkg.extensionKind, ['workspace']);
-    assert.equal(settings['dllm.inline.enabled'].scope, 'language-overridable');
+    assert.equal(settings['dllm.inline.enabled']?.scope, 'language-overridable');
   });
 });

@@ -6,9 +6,10 @@ export function memoryStore(): KeyValueStore & { data: Map<string, unknown> } {
   return {
     data,
     get: <T>(key: string) => data.get(key) as T | undefined,
-    update: async (key: string, value: unknown) => {
+    update: (key: string, value: unknown) => {
       if (value === undefined) data.delete(key);
       else data.set(key, value);
+      return Promise.resolve();
     },
   };
 }

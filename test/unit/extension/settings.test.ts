@@ -37,6 +37,7 @@ describe('settings', () => {
     it('declares every enum with the same values and a description each', () => {
       for (const [key, values] of Object.entries(enumValues)) {
         const p = schema[`dllm.${key}`];
+        assert.ok(p, `dllm.${key} is declared`);
         assert.deepEqual(p.enum, [...values], `dllm.${key} enum`);
         assert.equal(p.enumDescriptions?.length, values.length, `dllm.${key} enumDescriptions`);
       }
@@ -50,7 +51,7 @@ describe('settings', () => {
       }
       // In a remote window the User tab lists only application, window, resource and
       // language-overridable settings; machine(-overridable) ones appear in the Remote tab alone.
-      for (const key of [...engineRestartKeys, 'idleUnloadMinutes']) assert.equal(schema[`dllm.${key}`].scope, 'window', key);
+      for (const key of [...engineRestartKeys, 'idleUnloadMinutes']) assert.equal(schema[`dllm.${key}`]?.scope, 'window', key);
     });
 
     it('groups the settings in sections: Inline, Commands, Sampler (advanced), Engine', () => {
@@ -58,8 +59,9 @@ describe('settings', () => {
       assert.deepEqual(sections.map((s) => s.title), ['Inline', 'Commands', 'Sampler (advanced)', 'Engine']);
       const prefixes = ['dllm.inline.', 'dllm.command.', 'dllm.sampler.'];
       sections.forEach((section, i) => {
+        const prefix = prefixes[i];
         for (const key of Object.keys(section.properties)) {
-          if (i < prefixes.length) assert.ok(key.startsWith(prefixes[i]), `${key} is in ${section.title}`);
+          if (prefix !== undefined) assert.ok(key.startsWith(prefix), `${key} is in ${section.title}`);
           else assert.ok(!prefixes.some((p) => key.startsWith(p)), `${key} is in ${section.title}`);
         }
       });
@@ -68,8 +70,8 @@ describe('settings', () => {
     it('reads the package.json defaults without problems', () => {
       const { settings, problems } = readSettings(reader());
       assert.deepEqual(problems, []);
-      assert.equal(settings.sampler.kind, schema['dllm.sampler.kind'].default);
-      assert.equal(settings.inline.debounceMs, schema['dllm.inline.debounceMs'].default);
+      assert.equal(settings.sampler.kind, schema['dllm.sampler.kind']?.default);
+      assert.equal(settings.inline.debounceMs, schema['dllm.inline.debounceMs']?.default);
       assert.equal(settings.engine.modelPath, '');
       assert.equal(settings.inline.languages.markdown, false);
       assert.equal(settings.engine.contextCacheMiB, contextCacheDefaultMiB, "the setting's default is the server's");
@@ -93,14 +95,14 @@ describe('settings', () => {
       assert.equal(settings.inline.stepBudget, 8);
       assert.equal(settings.engine.threads, 0);
       assert.equal(problems.length, 2);
-      assert.match(problems[0], /dllm\.inline\.debounceMs/);
+      assert.match(problems[0]!, /dllm\.inline\.debounceMs/);
     });
 
     it('falls back to the default for wrong types and unknown enum values', () => {
       const { settings, problems } = readSettings(
         reader({ 'sampler.threshold': 'high', 'sampler.kind': 'beam', device: 'tpu', 'inline.enabled': 'yes' }),
       );
-      assert.equal(settings.sampler.threshold, schema['dllm.sampler.threshold'].default);
+      assert.equal(settings.sampler.threshold, schema['dllm.sampler.threshold']?.default);
       assert.equal(settings.sampler.kind, 'saber');
       assert.equal(settings.engine.device, 'auto');
       assert.equal(settings.inline.enabled, true);

@@ -99,9 +99,7 @@ describe('protocol round trip (in-memory streams, real framing)', () => {
 
   describe('when the engine fails to load', () => {
     it('reports the engine reason with the path, and the server stays up', async () => {
-      channel = openChannel({}, async () => {
-        throw new Error('denoise.onnx: protobuf parsing failed');
-      });
+      channel = openChannel({}, () => Promise.reject(new Error('denoise.onnx: protobuf parsing failed')));
       const error = await rejectsWith(channel.client.sendRequest(InitializeRequest.type, { device: 'cpu' }), ErrorCodes.ModelLoadFailed, /protobuf parsing failed/);
       assert.ok(error.message.includes(channel.modelDir), error.message);
       assert.ok(channel.logs.some((l) => l.level === 'error' && l.message.includes('protobuf parsing failed')), 'the failure is logged');
@@ -110,9 +108,7 @@ describe('protocol round trip (in-memory streams, real framing)', () => {
     });
 
     it("names the model's file at fault relative to the folder", async () => {
-      channel = openChannel({}, async (options) => {
-        throw new ModelLoadError(path.join(options.modelDir, 'denoise.onnx'), 'file is truncated');
-      });
+      channel = openChannel({}, (options) => Promise.reject(new ModelLoadError(path.join(options.modelDir, 'denoise.onnx'), 'file is truncated')));
       const error = await rejectsWith(channel.client.sendRequest(InitializeRequest.type, { device: 'cpu' }), ErrorCodes.ModelLoadFailed, /denoise\.onnx: file is truncated$/);
       assert.strictEqual(error.message, `Cannot load the model in "${channel.modelDir}": denoise.onnx: file is truncated`);
     });
@@ -195,7 +191,7 @@ describe('protocol round trip (in-memory streams, real framing)', () => {
         [1, 2, 3, 4],
       );
       assert.strictEqual(seen.at(-1)?.text, result.text);
-      assert.ok(seen[0].text.includes('░'), 'masked positions show the mask glyph');
+      assert.ok(seen[0]?.text.includes('░'), 'masked positions show the mask glyph');
     });
 
     it('$/cancelRequest stops the infill between passes with finishReason cancelled', async () => {
@@ -243,7 +239,7 @@ describe('protocol round trip (in-memory streams, real framing)', () => {
       channel.clientToServer.end();
       await new Promise((resolve) => setTimeout(resolve, 20));
       assert.deepStrictEqual(channel.exits.map((e) => e.code), [1]);
-      assert.match(channel.exits[0].reason, /stdin ended/);
+      assert.match(channel.exits[0]!.reason, /stdin ended/);
     });
 
     it("passes the document's URI to the engine, and tells it when the document closes; a malformed notification is only logged", async () => {

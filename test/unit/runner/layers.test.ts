@@ -55,15 +55,15 @@ describe('npm test: counting each layer', () => {
 
   it('ends with one closing line and a table none of whose lines looks like it', () => {
     const results: LayerResult[] = [
-      { layer: layers[0], tally: { passed: 1, failed: 0, skipped: 0 }, exitCode: 0, seconds: 9.6 },
-      { layer: layers[2], tally: { passed: 300, failed: 2, skipped: 1 }, exitCode: 1, seconds: 30 },
-      { layer: layers[3] },
+      { layer: layers[0]!, tally: { passed: 1, failed: 0, skipped: 0 }, exitCode: 0, seconds: 9.6 },
+      { layer: layers[2]!, tally: { passed: 300, failed: 2, skipped: 1 }, exitCode: 1, seconds: 30 },
+      { layer: layers[3]! },
     ];
     const table = summaryTable(results);
-    assert.match(table[0], /^layer\s+passed\s+failed\s+skipped\s+time$/);
-    assert.match(table[2], /^unit\s+300\s+2\s+1\s+30 s\s+FAILED \(exit 1\)$/);
-    assert.match(table[3], /^integration\s+-\s+-\s+-\s+-\s+not run$/);
-    assert.match(table[4], /^total\s+301\s+2\s+1\s+40 s$/);
+    assert.match(table[0]!, /^layer\s+passed\s+failed\s+skipped\s+time$/);
+    assert.match(table[2]!, /^unit\s+300\s+2\s+1\s+30 s\s+FAILED \(exit 1\)$/);
+    assert.match(table[3]!, /^integration\s+-\s+-\s+-\s+-\s+not run$/);
+    assert.match(table[4]!, /^total\s+301\s+2\s+1\s+40 s$/);
     assert.ok(table.every((line) => !closing.test(line)));
     assert.strictEqual(closingLine({ passed: 301, failed: 2, skipped: 1 }), '301 passed, 2 failed, 1 skipped');
     assert.strictEqual(closingLine({ passed: 5, failed: 0, skipped: 0 }), '5 passed, 0 failed');

@@ -108,8 +108,9 @@ export function createFakeEngine(modelDir: string, options: FakeEngineOptions = 
     get disposed() {
       return disposed;
     },
-    async dispose() {
+    dispose() {
       disposed = true;
+      return Promise.resolve();
     },
   };
 }
@@ -121,9 +122,9 @@ export function fakeLoader(options: FakeEngineOptions = {}): {
 } {
   let last: FakeEngine | undefined;
   return {
-    load: async (o) => {
+    load: (o) => {
       last = createFakeEngine(o.modelDir, options, o);
-      return last;
+      return Promise.resolve(last);
     },
     get last() {
       return last;

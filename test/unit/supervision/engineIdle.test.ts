@@ -22,9 +22,10 @@ class FakeHost {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };
   };
-  async unload(why: string): Promise<void> {
+  unload(why: string): Promise<void> {
     this.unloads.push(why);
     this.set({ kind: 'stopped', unloaded: why });
+    return Promise.resolve();
   }
   set(state: EngineState): void {
     this.state = state;

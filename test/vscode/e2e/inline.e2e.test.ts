@@ -44,7 +44,7 @@ describe('inline ghost text (e2e)', function () {
   function assertAccepted({ typed, ghost, saved }: { typed: string; ghost: string; saved: string }): void {
     assert.ok(saved.startsWith(typed), `typed text is not in the file:\n${saved}`);
     assert.ok(saved.length > typed.length, 'Tab did not change the document');
-    const firstGhostLine = ghost.split('\n')[0].trim();
+    const firstGhostLine = (ghost.split('\n')[0] ?? '').trim();
     assert.ok(saved.includes(firstGhostLine), `file lacks the accepted ghost text "${firstGhostLine}":\n${saved}`);
     console.log(`      accepted ${JSON.stringify(saved.slice(typed.length))}`);
   }
@@ -123,7 +123,8 @@ describe('inline ghost text (e2e)', function () {
     }
     assert.ok(latencies.length >= Math.ceil(prompts.length / 2), `ghost text in only ${latencies.length} of ${prompts.length} tries`);
     const sorted = [...latencies].sort((a, b) => a - b);
-    const pct = (p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+    // `sorted` is not empty (asserted above), so the index is inside it.
+    const pct = (p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
     const line = `ghost text after typing stops: p50 ${pct(50)} ms, p95 ${pct(95)} ms over ${latencies.length} tries, ${misses} without ghost text (${latencies.join(', ')} ms; includes the debounce)`;
     console.log(`      ${line}`);
     fs.writeFileSync(path.join(resultsDir, 'e2e-ghost-latency.txt'), `${line}\n`);

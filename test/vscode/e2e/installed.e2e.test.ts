@@ -23,7 +23,7 @@ describe('installed .vsix (e2e)', function () {
   before(function () {
     if (!vsix) this.skip(); // only when a package was built: npm run test:vscode-server
     extensionsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dllm-installed-'));
-    installVsix(vsix!, extensionsDir);
+    installVsix(vsix, extensionsDir);
     const [folder] = fs.readdirSync(extensionsDir).filter((f) => f.startsWith('dllm-complete.dllm-complete-'));
     assert.ok(folder, 'the extension folder is missing after install');
     files = filesUnder(path.join(extensionsDir, folder));

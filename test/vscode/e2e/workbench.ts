@@ -92,9 +92,19 @@ export interface StatusBarItem {
   icons: string[];
 }
 
+/** The parts of a DOM element read in the page (this project compiles without the DOM library). */
+interface PageElement {
+  id: string;
+  textContent: string | null;
+  classList: Iterable<string>;
+  getAttribute(name: string): string | null;
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): Iterable<PageElement>;
+}
+
 /** The status bar entries as rendered. */
 export async function statusBarItems(page: Page): Promise<StatusBarItem[]> {
-  return page.locator('.statusbar-item').evaluateAll((els) =>
+  return page.locator('.statusbar-item').evaluateAll((els: PageElement[]) =>
     els.map((el) => ({
       id: el.id,
       text: (el.textContent ?? '').trim(),

@@ -19,7 +19,7 @@ describe('activation', () => {
 
   it('registers every command it contributes', async () => {
     const ext = vscode.extensions.getExtension(extensionId)!;
-    const contributed = (ext.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command);
+    const contributed = (ext.packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands.map((c) => c.command);
     assert.ok(contributed.length > 0);
     const registered = new Set(await vscode.commands.getCommands(true));
     assert.deepEqual(

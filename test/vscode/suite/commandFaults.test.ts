@@ -83,9 +83,9 @@ for (const eol of ['\n', '\r\n']) {
       });
 
       it('changes the function under the cursor and nothing else', async () => {
-        provider = symbolProvider(async () => undefined);
+        provider = symbolProvider(() => Promise.resolve());
         const editor = await openEditor('python', source, cursorInB + (eol === '\r\n' ? 5 : 0));
-        const outcome = await acceptWhenProposed(run(depsAnswering(async () => 'Returns two.'), editor), editor.document, proposals);
+        const outcome = await acceptWhenProposed(run(depsAnswering(() => Promise.resolve('Returns two.')), editor), editor.document, proposals);
         assert.ok(outcome.applied, `not applied: ${!outcome.applied && outcome.reason}`);
         const lines = editor.document.getText().split(eol);
         assert.deepEqual(lines.slice(0, 5), ['def a():', '    return 1', '', '', 'def b():'], 'a line outside b changed');
@@ -99,9 +99,9 @@ for (const eol of ['\n', '\r\n']) {
         const editor = await openEditor('python', source, cursorInB + (eol === '\r\n' ? 5 : 0));
         let asked = false;
         const outcome = await run(
-          depsAnswering(async () => {
+          depsAnswering(() => {
             asked = true;
-            return '    return 3';
+            return Promise.resolve('    return 3');
           }),
           editor,
         );
@@ -144,7 +144,7 @@ describe('a command under faults', () => {
   it('Cancel while the engine starts ends the wait at once', async () => {
     await vscode.commands.executeCommand('notifications.clearAll');
     const editor = await editorWithHole();
-    const deps = depsAnswering(async () => 'w * h');
+    const deps = depsAnswering(() => Promise.resolve('w * h'));
     let waited: CancelSignal | undefined;
     deps.host = {
       readyClient: undefined,

@@ -22,7 +22,7 @@ async function proposeFill(answer: string): Promise<{ editor: vscode.TextEditor;
   const editor = await openEditor('python', text);
   const start = editor.document.positionAt(text.indexOf(placeholder));
   editor.selection = new vscode.Selection(start, start.translate(0, placeholder.length));
-  const running = fillSelection(depsAnswering(proposals, async () => answer), editor);
+  const running = fillSelection(depsAnswering(proposals, () => Promise.resolve(answer)), editor);
   await waitFor('the proposal', () => proposals.current);
   return { editor, running };
 }

@@ -60,7 +60,7 @@ export function depsAnswering(proposals: Proposals, answer: Answer): InfillDeps 
     },
   } as Partial<EngineClient> as EngineClient;
   return {
-    host: { readyClient: client, ready: async () => undefined, state: readyState },
+    host: { readyClient: client, ready: () => Promise.resolve(), state: readyState },
     config: {
       command: { maxTokens: 32, stepBudget: 8 },
       sampler: { kind: 'saber' },

@@ -11,14 +11,14 @@ describe('settings', () => {
 
   it('declares a default for every dllm.* setting, as the extension reads them', () => {
     const ext = vscode.extensions.getExtension('dllm-complete.dllm-complete')!;
-    const sections = ext.packageJSON.contributes.configuration as { properties: Record<string, { default?: unknown }> }[];
+    const sections = (ext.packageJSON as { contributes: { configuration: { properties: Record<string, { default?: unknown }> }[] } }).contributes.configuration;
     const declared = Object.assign({}, ...sections.map((s) => s.properties)) as Record<string, { default?: unknown }>;
     const config = vscode.workspace.getConfiguration();
     const keys = Object.keys(declared);
     assert.ok(keys.includes('dllm.inline.stepBudget'), 'dllm.inline.stepBudget is not declared');
-    for (const key of keys) {
-      assert.ok('default' in declared[key], `${key} has no default`);
-      assert.deepEqual(config.inspect(key)?.defaultValue, declared[key].default, key);
+    for (const [key, setting] of Object.entries(declared)) {
+      assert.ok('default' in setting, `${key} has no default`);
+      assert.deepEqual(config.inspect(key)?.defaultValue, setting.default, key);
     }
   });
 

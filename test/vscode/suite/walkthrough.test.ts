@@ -31,7 +31,7 @@ function extension(): vscode.Extension<unknown> {
 }
 
 function gettingStarted(): Walkthrough {
-  const contributes = extension().packageJSON.contributes as Contributes;
+  const { contributes } = extension().packageJSON as { contributes: Contributes };
   const walkthrough = contributes.walkthroughs.find((w) => w.id === 'gettingStarted');
   assert.ok(walkthrough, 'no walkthrough "gettingStarted" in package.json');
   return walkthrough;
@@ -58,7 +58,7 @@ describe('walkthrough', () => {
   });
 
   it('its buttons and completion events name commands and settings that exist', async () => {
-    const contributes = extension().packageJSON.contributes as Contributes;
+    const { contributes } = extension().packageJSON as { contributes: Contributes };
     const ours = new Set(contributes.commands.map((c) => c.command));
     const settings = new Set(contributes.configuration.flatMap((section) => Object.keys(section.properties)));
     // VS Code's own commands exist without our activation; ours are checked against package.json,
@@ -84,7 +84,7 @@ describe('walkthrough', () => {
     // after opening without telling the extension host, which sees the name when the tab closes.
     // And the workbench registers an extension's walkthroughs a few seconds after the extension
     // starts, so until then this opens another one: ask again until ours is shown.
-    const expected = `Walkthrough: ${extension().packageJSON.displayName as string}`;
+    const expected = `Walkthrough: ${(extension().packageJSON as { displayName: string }).displayName}`;
     const seen = new Set<string>();
     const started = Date.now();
     await closeAllEditors();

@@ -21,7 +21,8 @@ function colourCounts(png: Buffer): Map<string, number> {
   const counts = new Map<string, number>();
   const px = image.pixels;
   for (let i = 0; i < px.length; i += 4) {
-    const key = `#${[px[i], px[i + 1], px[i + 2]].map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+    // RGBA: four bytes a pixel.
+    const key = `#${[px[i]!, px[i + 1]!, px[i + 2]!].map((v) => v.toString(16).padStart(2, '0')).join('')}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return counts;
@@ -41,7 +42,7 @@ const points = [
 
 describe('plot rendering', () => {
   it('compiles both chart specs to vega with their marks', () => {
-    const scatter = compileSpec(scatterSpec(text, points, [{ ...points[0], labelX: 33, labelY: 0.4 }]));
+    const scatter = compileSpec(scatterSpec(text, points, [{ ...points[0]!, labelX: 33, labelY: 0.4 }]));
     assert.ok(JSON.stringify(scatter.marks).includes('"line"'), 'frontier line');
     assert.ok(JSON.stringify(scatter.marks).includes('"text"'), 'labels');
     const hist = compileSpec(histogramSpec({ title: 'Latency', xLabel: 'ms', yLabel: 'requests' }, [{ name: 'short', values: [100, 120, 150] }]));

@@ -42,10 +42,10 @@ describe('chart arithmetic', () => {
     assert.deepEqual(histogram([0, 5, 10, 19.9, 30, 31, -1], edges), [2, 2, 1]);
     const values = [103, 117, 250, 411];
     const e = binEdges(values, 8);
-    assert.ok(e[0] <= 103 && e[e.length - 1] >= 411, `${e}`);
+    assert.ok(e[0]! <= 103 && e[e.length - 1]! >= 411, e.join(','));
     assert.ok(e.length - 1 <= 8, `${e.length - 1} bins`);
     assert.deepEqual(
-      e.slice(0, 3).map((v) => v - e[0]),
+      e.slice(0, 3).map((v) => v - e[0]!),
       [0, 50, 100],
     );
     assert.equal(
@@ -53,7 +53,7 @@ describe('chart arithmetic', () => {
       values.length,
     );
     const one = binEdges([7, 7], 16);
-    assert.ok(one[0] <= 7 && one[one.length - 1] >= 7 && one.length >= 2, `${one}`);
+    assert.ok(one[0]! <= 7 && one[one.length - 1]! >= 7 && one.length >= 2, one.join(','));
     assert.deepEqual(binEdges([], 16), [0, 1]);
   });
 
@@ -72,6 +72,7 @@ describe('chart arithmetic', () => {
       { series: 'long', x0: 15, x1: 20, count: 1 },
     ]);
     const gapped = groupedBars([{ name: 'a', values: [1] }], [0, 10]);
-    assert.ok(gapped[0].x0 > 0 && gapped[0].x1 < 10);
+    const [bar] = gapped;
+    assert.ok(bar && bar.x0 > 0 && bar.x1 < 10);
   });
 });

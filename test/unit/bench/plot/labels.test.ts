@@ -17,6 +17,6 @@ describe('chart labels', () => {
       assert.ok(!dots.some((d) => overlap(b, d)), `label ${i} clear of the dots`);
       assert.ok(!boxes.some((o, j) => j !== i && overlap(b, o)), `label ${i} clear of the others`);
     });
-    assert.ok(boxes[2].x + boxes[2].w <= spots[2].x, 'a dot at the right edge gets its label on the left');
+    assert.ok(boxes[2]!.x + boxes[2]!.w <= spots[2]!.x, 'a dot at the right edge gets its label on the left');
   });
 });

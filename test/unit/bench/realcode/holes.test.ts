@@ -41,7 +41,7 @@ describe('real-code benchmark: holes', () => {
     ] as const) {
       for (const kind of ['lineRest', 'line', 'lines'] as const) {
         for (const h of holes[kind]) {
-          assert.equal(info[h.line].kind, 'code', `${kind} at line ${h.line + 1}: ${at(text, h)}`);
+          assert.equal(info[h.line]?.kind, 'code', `${kind} at line ${h.line + 1}: ${at(text, h)}`);
           assert.match(at(text, h), /[\w$'"`]/);
         }
       }

@@ -15,17 +15,17 @@ describe('real-code benchmark: lines', () => {
   it('skips regular expressions, line comments and template literals (TypeScript)', () => {
     const info = classifyLines(typescript, 'typescript');
     assert.deepEqual(info.slice(0, 4).map((l) => l.kind), ['comment', 'comment', 'comment', 'code']);
-    assert.equal(info[9].kind, 'code');
-    assert.ok(info[9].closed, 'the quotes inside the regex open no string');
-    assert.equal(info[18].closed, false, 'the template literal is still open');
-    assert.equal(info[19].continued, true);
+    assert.equal(info[9]?.kind, 'code');
+    assert.ok(info[9]?.closed, 'the quotes inside the regex open no string');
+    assert.equal(info[18]?.closed, false, 'the template literal is still open');
+    assert.equal(info[19]?.continued, true);
   });
 
   it('knows a Rust lifetime from a char literal, and reads raw strings', () => {
     const rust = ["fn f<'a>(s: &'a str) -> char {", "    let c = '{';", '    let r = r#"a "quoted', 'b"#;', '    c', '}'].join('\n');
     const info = classifyLines(rust, 'rust');
-    assert.ok(info[0].closed && info[1].closed);
-    assert.equal(info[2].closed, false);
-    assert.ok(info[3].continued && info[3].closed);
+    assert.ok(info[0]?.closed && info[1]?.closed);
+    assert.equal(info[2]?.closed, false);
+    assert.ok(info[3]?.continued && info[3].closed);
   });
 });

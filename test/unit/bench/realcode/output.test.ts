@@ -9,7 +9,7 @@ describe('real-code benchmark: output', () => {
   const text = lines.join('\n') + '\n';
   const lineNo = 200;
   const start = text.indexOf(`line_${lineNo} `);
-  const hole: Hole = { kind: 'line', line: lineNo, start, end: start + lines[lineNo].length };
+  const hole: Hole = { kind: 'line', line: lineNo, start, end: start + lines[lineNo]!.length };
   const task = makeTask(text, hole, { language: 'python', project: 'demo', path: 'demo/core.py' });
 
   it('keeps an exact window of the file around the hole, cut on line boundaries', () => {

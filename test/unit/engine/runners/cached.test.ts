@@ -82,8 +82,9 @@ describe('engine/runners/cached: the cached mode of a converted model', function
     const dir = await convertedTiny(tmp, LLADA_SPEC);
     const earlier = path.join(tmp, 'earlier');
     fs.cpSync(dir, earlier, { recursive: true });
-    const manifest = JSON.parse(fs.readFileSync(path.join(earlier, 'dllm.json'), 'utf8'));
+    const manifest = JSON.parse(fs.readFileSync(path.join(earlier, 'dllm.json'), 'utf8')) as { files: Record<string, string> };
     const { cached, ...files } = manifest.files;
+    assert.ok(cached, 'the converted folder has a cached-mode graph');
     fs.renameSync(path.join(earlier, cached), path.join(earlier, 'context.onnx'));
     fs.copyFileSync(path.join(earlier, 'context.onnx'), path.join(earlier, 'denoise.onnx'));
     manifest.files = { ...files, context: 'context.onnx', denoise: 'denoise.onnx' };

@@ -68,7 +68,7 @@ describe('engine/runners/cachedReuse: a document’s next request in the cached 
           });
           return (out.keys as ort.Tensor).data as Float32Array;
         };
-        const theta = JSON.parse(fs.readFileSync(path.join(dir, 'dllm.json'), 'utf8')).ropeTheta as number;
+        const { ropeTheta: theta } = JSON.parse(fs.readFileSync(path.join(dir, 'dllm.json'), 'utf8')) as { ropeTheta: number };
         assert.equal(theta, spec.ropeTheta);
         const at0 = await keysAt(0);
         for (const delta of [5, 300]) {
