@@ -17,22 +17,29 @@ const mayImport = {
   server: ['protocol', 'modelFolder', 'engine'],
   convert: ['modelFolder'],
   download: ['modelFolder', 'convert'],
-  supervision: ['protocol', 'client', 'convert'],
+  supervision: ['protocol', 'client'],
   extension: ['protocol', 'completion', 'modelFolder', 'client', 'supervision', 'download'],
   cli: ['protocol', 'completion', 'modelFolder', 'client', 'convert', 'download'],
+};
+
+/** Folders a folder may import types from but no code: the table's "(types only)". */
+const mayImportTypes = {
+  supervision: ['convert'],
 };
 
 /** One config per src folder: the folders it may not import (by relative path), vscode and onnxruntime where they do not belong. */
 function layerRules() {
   const folders = Object.keys(mayImport);
   return folders.map((folder) => {
+    const typesOnly = mayImportTypes[folder] ?? [];
     const refused = folders.filter((other) => other !== folder && !mayImport[folder].includes(other));
     const paths = [...(folder === 'extension' ? [] : [noVscode]), ...(folder === 'engine' ? [] : [noOnnx])];
     const patterns = refused.map((other) => ({
       group: [`**/${other}`, `**/${other}/**`],
-      message: `src/${folder}/ may not import src/${other}/: see the layer table in src/README.md.`,
+      allowTypeImports: typesOnly.includes(other),
+      message: `src/${folder}/ may not import ${typesOnly.includes(other) ? 'code from ' : ''}src/${other}/: see the layer table in src/README.md.`,
     }));
-    return { files: [`src/${folder}/**/*.ts`], rules: { 'no-restricted-imports': ['error', { paths, patterns }] } };
+    return { files: [`src/${folder}/**/*.ts`], rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths, patterns }] } };
   });
 }
 
@@ -64,6 +71,6 @@ export default tseslint.config(
     },
   },
   // A src folder missing from the table still keeps vscode and onnxruntime out.
-  { files: ['src/**/*.ts'], rules: { 'no-restricted-imports': ['error', { paths: [noVscode, noOnnx] }] } },
+  { files: ['src/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths: [noVscode, noOnnx] }] } },
   ...layerRules(),
 );

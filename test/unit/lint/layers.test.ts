@@ -11,15 +11,26 @@ import tseslint from 'typescript-eslint';
 
 const root = path.join(__dirname, '../../..');
 
+interface Row {
+  /** Folders it may import code and types from. */
+  allowed: string[];
+  /** Folders it may import types from but no code: "`name` (types only…)". */
+  typesOnly: string[];
+}
+
 /** The "Layers" table of src/README.md: each folder with the folders it may import. */
-function layerTable(): Map<string, string[]> {
+function layerTable(): Map<string, Row> {
   const readme = fs.readFileSync(path.join(root, 'src/README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('## Layers'));
-  const table = new Map<string, string[]>();
+  const table = new Map<string, Row>();
   for (const line of section.split('\n')) {
     const row = /^\| `(\w+)` \| (.*) \|$/.exec(line);
     if (row?.[1] === undefined || row[2] === undefined) continue;
-    table.set(row[1], [...row[2].matchAll(/`(\w+)`/g)].map((m) => m[1] ?? ''));
+    const named = [...row[2].matchAll(/`(\w+)`( \(types only)?/g)];
+    table.set(row[1], {
+      allowed: named.filter((m) => m[2] === undefined).map((m) => m[1] ?? ''),
+      typesOnly: named.filter((m) => m[2] !== undefined).map((m) => m[1] ?? ''),
+    });
   }
   return table;
 }
@@ -31,21 +42,21 @@ describe('layers: src/README.md and eslint.config.mjs', function () {
   const eslint = new ESLint({ cwd: root, overrideConfig: { files: ['**/*.ts'], ...tseslint.configs.disableTypeChecked } });
 
   /** Which of `specs`, imported from `file`, the lint rules refuse. */
-  async function refused(file: string, specs: string[]): Promise<Set<string>> {
-    const code = specs.map((s) => `import '${s}';`).join('\n');
+  async function refused(file: string, specs: string[], asTypes = false): Promise<Set<string>> {
+    const code = specs.map((s) => (asTypes ? `import type { T } from '${s}';` : `import '${s}';`)).join('\n');
     const [result] = await eslint.lintText(`${code}\n`, { filePath: path.join(root, file) });
     assert.ok(result);
-    const lines = result.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.line);
+    const lines = result.messages.filter((m) => m.ruleId === '@typescript-eslint/no-restricted-imports').map((m) => m.line);
     return new Set(lines.map((line) => specs[line - 1] ?? ''));
   }
 
   it('the table names every src folder', () => {
     const folders = fs.readdirSync(path.join(root, 'src'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
     assert.deepEqual([...table.keys()].sort(), folders.sort());
-    for (const allowed of table.values()) for (const other of allowed) assert.ok(table.has(other), `${other} is not a src folder`);
+    for (const { allowed, typesOnly } of table.values()) for (const other of [...allowed, ...typesOnly]) assert.ok(table.has(other), `${other} is not a src folder`);
   });
 
-  for (const [folder, allowed] of table) {
+  for (const [folder, { allowed, typesOnly }] of table) {
     it(`${folder}: refuses exactly the folders the table leaves out`, async () => {
       for (const [file, up] of [[`src/${folder}/layerCheck.ts`, '../'], [`src/${folder}/sub/layerCheck.ts`, '../../']] as const) {
         const others = [...table.keys()].filter((other) => other !== folder);
@@ -56,6 +67,9 @@ describe('layers: src/README.md and eslint.config.mjs', function () {
           ...(folder === 'engine' ? [] : ['onnxruntime-node']),
         ];
         assert.deepEqual([...(await refused(file, specs))].sort(), expected.sort(), file);
+        const typeSpecs = others.map((other) => `${up}${other}/x`);
+        const typesExpected = others.filter((other) => !allowed.includes(other) && !typesOnly.includes(other)).map((other) => `${up}${other}/x`);
+        assert.deepEqual([...(await refused(file, typeSpecs, true))].sort(), typesExpected.sort(), `${file}, types`);
       }
     });
   }
