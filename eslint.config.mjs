@@ -9,17 +9,18 @@ const noOnnx = { name: 'onnxruntime-node', message: 'Only src/engine/ loads onnx
  * here. A folder always imports its own files; every other src folder is refused by path.
  */
 const mayImport = {
-  protocol: [],
-  completion: ['protocol'],
-  modelFolder: ['protocol'],
-  client: ['protocol'],
-  engine: ['protocol', 'modelFolder'],
-  server: ['protocol', 'modelFolder', 'engine'],
-  convert: ['modelFolder'],
-  download: ['modelFolder', 'convert'],
-  supervision: ['protocol', 'client'],
-  extension: ['protocol', 'completion', 'modelFolder', 'client', 'supervision', 'download'],
-  cli: ['protocol', 'completion', 'modelFolder', 'client', 'convert', 'download'],
+  base: [],
+  protocol: ['base'],
+  completion: ['base', 'protocol'],
+  modelFolder: ['base', 'protocol'],
+  client: ['base', 'protocol'],
+  engine: ['base', 'protocol', 'modelFolder'],
+  server: ['base', 'protocol', 'modelFolder', 'engine'],
+  convert: ['base', 'modelFolder'],
+  download: ['base', 'modelFolder', 'convert'],
+  supervision: ['base', 'protocol', 'client'],
+  extension: ['base', 'protocol', 'completion', 'modelFolder', 'client', 'supervision', 'download'],
+  cli: ['base', 'protocol', 'completion', 'modelFolder', 'client', 'convert', 'download'],
 };
 
 /** Folders a folder may import types from but no code: the table's "(types only)". */

@@ -4,6 +4,7 @@
  * goes to stderr, the result's one line to stdout; a refusal is one line `convert: <why>` with
  * exit code 1 (2 for a usage mistake), and Ctrl-C cancels, leaving nothing at MODEL_DIR (130).
  */
+import { errorMessage } from '../base/errorText';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CancelMessage, ConverterMessage } from '../convert/childMessages';
@@ -121,7 +122,7 @@ async function run(argv: string[], controller: AbortController, toParent: ((mess
     console.log(`converted ${from} → ${result.dir} (${result.family} family, ${result.storage} weights, ${gib(result.weightsBytes)})`);
     return 0;
   } catch (error) {
-    if (toParent) toParent({ type: 'failed', message: error instanceof Error ? error.message : String(error), cancelled: error instanceof ConvertError && error.message === CANCELLED });
+    if (toParent) toParent({ type: 'failed', message: errorMessage(error), cancelled: error instanceof ConvertError && error.message === CANCELLED });
     if (error instanceof ConvertError && error.message === CANCELLED) {
       process.stderr.write(`convert: cancelled; nothing was written to the destination\n`);
       return 130;

@@ -1,4 +1,5 @@
 /** Command-line option checks shared by `npm run complete`, `npm run convert`, eval and bench (on top of node:util parseArgs). */
+import { errorMessage } from '../base/errorText';
 import * as path from 'path';
 import type { ParseArgsConfig } from 'util';
 import { maxCachedRefreshEvery } from '../protocol/cachedMode';
@@ -87,7 +88,7 @@ export function runMain(main: () => void | Promise<void>): void {
   new Promise<void>((resolve) => resolve(main())).then(
     () => process.exit(0),
     (err: unknown) => {
-      process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`error: ${errorMessage(err)}\n`);
       process.exit(1);
     },
   );

@@ -31,7 +31,8 @@ import { infillTextProblem } from '../protocol/messageSize';
 import { childEnvironment } from './childEnvironment';
 import { EngineClientError, toClientError } from './errors';
 import { FailSafeMessageWriter } from './messageWriter';
-import { describeExit, exitsWithin, messageOf, type ExitInfo } from './processExit';
+import { errorMessage } from '../base/errorText';
+import { describeExit, exitsWithin, type ExitInfo } from './processExit';
 import { LineSplitter, parseStderrLine } from './stderrLines';
 import type { CancelSignal, EngineClient, EngineClientOptions, RequestDeadlines, StartEngineClient } from './types';
 
@@ -189,7 +190,7 @@ class ChildEngineClient implements EngineClient {
       // A closed connection throws here rather than rejecting.
       void this.connection.sendNotification(DocumentClosedNotification.type, { document });
     } catch (error) {
-      this.log({ level: 'debug', message: `${DocumentClosedNotification.method} not sent: ${messageOf(error)}` });
+      this.log({ level: 'debug', message: `${DocumentClosedNotification.method} not sent: ${errorMessage(error)}` });
     }
   }
 
@@ -211,7 +212,7 @@ class ChildEngineClient implements EngineClient {
         await this.request(ShutdownRequest.method, this.deadlines.shutdown, (token) => this.connection.sendRequest(ShutdownRequest.type, token));
         await this.connection.sendNotification(ExitNotification.type);
       } catch (error) {
-        this.log({ level: 'warn', message: `The inference process did not shut down cleanly (${messageOf(error)}); stopping it.` });
+        this.log({ level: 'warn', message: `The inference process did not shut down cleanly (${errorMessage(error)}); stopping it.` });
       }
     }
     const graceMs = this.options.stopGraceMs ?? defaultStopGraceMs;

@@ -1,6 +1,7 @@
 /** The one error type the engine client rejects with (`kind` says what went wrong), and how others become it. */
 import { ErrorCodes as RpcErrorCodes, ResponseError } from 'vscode-jsonrpc';
-import { describeExit, messageOf, type ExitInfo } from './processExit';
+import { errorMessage } from '../base/errorText';
+import { describeExit, type ExitInfo } from './processExit';
 import type { EngineClientErrorKind } from './types';
 
 export class EngineClientError extends Error {
@@ -28,5 +29,5 @@ export function toClientError(error: unknown, method: string, exitInfo: ExitInfo
     }
     return new EngineClientError('server', error.message, error.code, error.data);
   }
-  return new EngineClientError('server', `${method} failed: ${messageOf(error)}`);
+  return new EngineClientError('server', `${method} failed: ${errorMessage(error)}`);
 }

@@ -6,16 +6,6 @@ export function describeExit(info: ExitInfo): string {
   return info.signal ? `the inference process was killed by ${info.signal}` : `the inference process exited with code ${info.code}`;
 }
 
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** The first line of a thrown value's message: how the supervisor logs a failure of the client. */
-export function firstLineOf(error: unknown): string {
-  const message = messageOf(error);
-  return message.split('\n')[0] ?? message;
-}
-
 /** True if `exited` settles within `ms`; the timer never outlives the wait. */
 export async function exitsWithin(exited: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;

@@ -3,6 +3,7 @@
  * there, a size cap on every file read whole (JSON), and system errors turned into one line that
  * names the file. Checkpoints come from the network, so nothing here trusts a size or a parse.
  */
+import { firstLineOf } from '../base/errorText';
 import * as fs from 'node:fs';
 import { ConvertError } from './errors';
 
@@ -20,7 +21,7 @@ export function describeFsError(err: unknown): string {
     case 'EACCES': case 'EPERM': return 'permission denied';
     case 'EISDIR': return 'is a folder, not a file';
     case 'EMFILE': case 'ENFILE': return 'too many open files';
-    default: return err instanceof Error ? err.message.split('\n')[0] ?? err.message : String(err);
+    default: return firstLineOf(err);
   }
 }
 

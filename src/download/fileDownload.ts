@@ -5,6 +5,7 @@
  * verified against the sha256 the Hub lists (a file kept in git: its git blob id), and only then
  * renamed to its name. A file under its own name is therefore always complete and verified.
  */
+import { errorMessage } from '../base/errorText';
 import { createHash, type Hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -143,6 +144,6 @@ function verify(sibling: Sibling, partial: string, hash: Hash | undefined): void
 
 function asDownloadError(error: unknown, file: string, tries?: number): DownloadError {
   if (error instanceof DownloadError) return tries === undefined ? error : new DownloadError(error.kind, `${error.message} (after ${tries} tries)`);
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = errorMessage(error);
   return new DownloadError('network', `the download of ${file} broke off${tries === undefined ? '' : ` ${tries} times`} (${reason}); a new pull resumes it`);
 }

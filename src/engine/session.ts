@@ -6,7 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import type { DeviceInfo, DeviceSetting } from '../protocol/protocol';
 import { ModelLoadError } from '../modelFolder/errors';
-import { describeError } from './errors';
+import { firstLineOf } from '../base/errorText';
 import { TokenAxes, tokenAxisShortfall } from './graphLimits';
 import { PlatformFacts, ProviderName, cpuThreads, currentPlatform, isGpuProvider, providerPlan } from './providers';
 
@@ -56,7 +56,7 @@ export async function openSessions<K extends string>(graphs: Record<K, GraphSpec
       return { sessions, device, warnings };
     } catch (e) {
       if (e instanceof ModelLoadError || !isGpuProvider(provider)) throw e;
-      const why = `${provider} failed to start: ${describeError(e)}`;
+      const why = `${provider} failed to start: ${firstLineOf(e)}`;
       failures.push(why);
       options.log?.(`execution provider ${why}`);
     }
@@ -103,7 +103,7 @@ async function createOne(spec: GraphSpec, provider: ProviderName, threads: numbe
     session = await ort.InferenceSession.create(spec.file, options);
   } catch (e) {
     // On CPU a failure means the file itself is bad; on a GPU provider it may be the provider.
-    if (provider === 'cpu') throw new ModelLoadError(spec.file, `onnxruntime cannot open the graph: ${describeError(e)}`);
+    if (provider === 'cpu') throw new ModelLoadError(spec.file, `onnxruntime cannot open the graph: ${firstLineOf(e)}`);
     throw e;
   }
   const problem =

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelLoadError } from '../modelFolder/errors';
-import { describeError } from './errors';
+import { firstLineOf } from '../base/errorText';
 import { jsonSyntaxProblem } from '../modelFolder/json';
 import { toWellFormed } from './text';
 
@@ -35,7 +35,7 @@ export function loadTokenizer(file: string): TextTokenizer {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ModelLoadError(file, `unreadable tokenizer: ${describeError(e)}`);
+    throw new ModelLoadError(file, `unreadable tokenizer: ${firstLineOf(e)}`);
   }
   let json: unknown;
   try {
@@ -49,7 +49,7 @@ export function loadTokenizer(file: string): TextTokenizer {
     // clean_up_tokenization_spaces would rewrite code (" ." → "."): off.
     tokenizer = new Tokenizer(json as object, { clean_up_tokenization_spaces: false });
   } catch (e) {
-    throw new ModelLoadError(file, `not a Hugging Face tokenizer.json: ${describeError(e)}`);
+    throw new ModelLoadError(file, `not a Hugging Face tokenizer.json: ${firstLineOf(e)}`);
   }
   const added = ((json as { added_tokens?: AddedTokenJson[] }).added_tokens ?? []).filter((t) => t.special);
   return new HfTokenizer(tokenizer, added);

@@ -21,7 +21,8 @@ import { isCompletionScheme } from './documentFilter';
 import { documentLineEnd, documentText, fromLf } from './documentText';
 import { WaitCancelledError, type EngineHost } from '../supervision/engineHost';
 import type { SnoozeState } from './inlineGate';
-import { errorMessage, type Log } from './log';
+import { errorMessage } from '../base/errorText';
+import type { Log } from './log';
 
 /** `empty`: the model (or the cache of its answer) answered, and nothing of it was left to show. */
 type Answer = { text: string; source: NonNullable<InlineOutcome['source']> } | { reason: string; empty?: boolean };

@@ -17,6 +17,3 @@ export function logEngine(log: Log, entry: LogNotification.Params): void {
   log[entry.level](`[engine] ${capLength(entry.message)}`);
 }
 
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -7,7 +7,8 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { errorMessage, type Log } from './log';
+import { errorMessage } from '../base/errorText';
+import type { Log } from './log';
 import { followChanges, withProposal, type Span } from './proposalSpan';
 
 export const proposalScheme = 'dllm-proposal';

@@ -3,6 +3,7 @@
  * folder's own problems turned into a reason a user can act on. Free of onnxruntime, so the
  * server's main thread and the extension host can use it without loading the engine.
  */
+import { errorMessage } from '../base/errorText';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelLoadError } from './errors';
@@ -64,7 +65,7 @@ export function readManifestJson(modelDir: string): unknown {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     if (error instanceof ModelLoadError) throw error;
-    fail((error as NodeJS.ErrnoException).code === 'ENOENT' ? `it has no ${MANIFEST_FILE} manifest` : `${MANIFEST_FILE} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+    fail((error as NodeJS.ErrnoException).code === 'ENOENT' ? `it has no ${MANIFEST_FILE} manifest` : `${MANIFEST_FILE} cannot be read: ${errorMessage(error)}`);
   }
   try {
     return JSON.parse(text) as unknown;

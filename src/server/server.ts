@@ -4,7 +4,7 @@
  */
 import { ErrorCodes as RpcErrorCodes, ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc';
 import type { EngineLoadOptions, InfillInput, InfillProgress, LoadedEngine } from '../engine/api';
-import { errorMessage } from '../engine/errors';
+import { errorMessage } from '../base/errorText';
 import { ModelLoadError } from '../modelFolder/errors';
 import { refusalInFolder } from '../modelFolder/check';
 import { readManifestJson, resolveModelDir } from '../modelFolder/folder';

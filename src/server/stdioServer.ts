@@ -14,7 +14,7 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type
 import type { EngineLoadOptions, LoadedEngine } from '../engine/api';
 import { maxMessageBytes } from '../protocol/messageSize';
 import { ErrorCodes, LogNotification, protocolFdVariable } from '../protocol/protocol';
-import { errorMessage } from '../engine/errors';
+import { errorMessage } from '../base/errorText';
 import { bundledModelDir, findPackageRoot } from '../modelFolder/folder';
 import { FrameGuard, type DroppedMessage } from './frameGuard';
 import { installProcessGuards } from './processGuards';

@@ -13,7 +13,7 @@
 import { Emitter, type Event } from 'vscode-jsonrpc';
 import { startEngineClient } from '../client/engineClient';
 import { EngineClientError } from '../client/errors';
-import { firstLineOf } from '../client/processExit';
+import { firstLineOf } from '../base/errorText';
 import type { CancelSignal, EngineClient } from '../client/types';
 import { ErrorCodes } from '../protocol/protocol';
 import { CrashPolicy } from './crashPolicy';

@@ -6,7 +6,7 @@ import { cachedRefreshEveryDefault } from '../../protocol/cachedMode';
 import { type DeviceInfo, contextCacheDefaultMiB } from '../../protocol/protocol';
 import type { EngineLoadOptions } from '../api';
 import { ModelLoadError } from '../../modelFolder/errors';
-import { describeError } from '../errors';
+import { firstLineOf } from '../../base/errorText';
 import { graphTokenAxes } from '../graphLimits';
 import { CACHED_IO, CachedModel, type CachedModelOptions } from '../runners/cached';
 import { FULL_IO, FullModel } from '../runners/full';
@@ -50,7 +50,7 @@ export async function loadParts(options: EngineLoadOptions): Promise<ModelParts>
     scorer = await OnnxScorer.create(bannedTokens(manifest, tokenizer), 1);
   } catch (e) {
     // Not fatal: scoring in JavaScript gives the same answers, a little slower.
-    options.log?.(`scoring graph unavailable, scoring in JavaScript: ${describeError(e)}`);
+    options.log?.(`scoring graph unavailable, scoring in JavaScript: ${firstLineOf(e)}`);
   }
   return { manifest, tokenizer, ...opened, scorer };
 }
