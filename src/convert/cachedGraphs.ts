@@ -23,12 +23,12 @@ import { expectedTensors } from './families/family';
 import { GraphBuilder } from './graph';
 import { DataType, GraphParts, valueInfoProto } from './onnx';
 import { canvasBlockMask } from './attentionMask';
-import { CACHED_IO } from '../modelFolder/cachedGraphNames';
+import { GRAPHS } from '../modelFolder/graphs';
 import { LayerKv, decoderLayer, embedTokens, lmHead, rotaryTables } from './transformer';
 import { WeightStorage, WeightsLayout } from './weightsFile';
 
-const [INPUT, POSITIONS, PAST_KEYS, PAST_VALUES, LOGIT_ROWS] = CACHED_IO.inputs;
-const [LOGITS, KEYS, VALUES] = CACHED_IO.outputs;
+const { ids: INPUT, positions: POSITIONS, pastKeys: PAST_KEYS, pastValues: PAST_VALUES, logitRows: LOGIT_ROWS } = GRAPHS.cached.inputs;
+const { logits: LOGITS, keys: KEYS, values: VALUES } = GRAPHS.cached.outputs;
 
 export function buildCachedGraph(plan: FamilyPlan, storage: WeightStorage, layout: WeightsLayout, metadata?: Record<string, string>): GraphParts {
   const g = new GraphBuilder(layout, storage, expectedTensors(plan));

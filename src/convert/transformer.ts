@@ -17,14 +17,15 @@
  * layer exists once.
  */
 import type { FamilyPlan, LayerWeights, ModelShape } from './families/family';
+import { GRAPHS } from '../modelFolder/graphs';
 import { expectedTensors } from './families/family';
 import { blockCausalMask } from './attentionMask';
 import { GraphBuilder } from './graph';
 import { DataType, GraphParts, valueInfoProto } from './onnx';
 import { WeightStorage, WeightsLayout } from './weightsFile';
 
-export const INPUT_NAME = 'input_ids';
-export const OUTPUT_NAME = 'logits';
+export const INPUT_NAME = GRAPHS.full.inputs.ids;
+export const OUTPUT_NAME = GRAPHS.full.outputs.logits;
 /** The symbolic sequence length. */
 const L = 'L';
 

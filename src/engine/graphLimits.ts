@@ -16,7 +16,7 @@ export interface TokenAxis {
 export type TokenAxes = Readonly<Record<string, TokenAxis>>;
 
 /**
- * Token axes of every graph a manifest can name (runners/*: FULL_IO, SPLIT_DENOISE_IO,
+ * Token axes of every graph a manifest can name (modelFolder/graphs.ts: FULL_IO, SPLIT_DENOISE_IO,
  * splitContextIO, CACHED_IO). The engine fits head and tail tokens inside maxContextTokens (engine.ts `budget`).
  */
 export function graphTokenAxes(m: Pick<ModelManifest, 'maxContextTokens' | 'maxCanvasTokens'>): { context: TokenAxes; denoise: TokenAxes; full: TokenAxes; cached: TokenAxes } {

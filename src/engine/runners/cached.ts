@@ -14,10 +14,13 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { KvCacheShape } from '../../modelFolder/manifest';
-export { CACHED_IO } from '../../modelFolder/cachedGraphNames';
+import { GRAPHS } from '../../modelFolder/graphs';
+export { CACHED_IO } from '../../modelFolder/graphs';
 import { logitRows } from './full';
 import { CanvasModel, CanvasPass, SequenceLayout, canvasOffset } from './model';
 import { expectDims } from './split';
+
+const { inputs: IN, outputs: OUT } = GRAPHS.cached;
 import { LaidOut, Move, alignSequences, joinPositions, rotateKeys, slicePositions, uncovered } from './cachedReuse';
 import { LRUCache } from 'lru-cache';
 
@@ -182,18 +185,18 @@ export class CachedModel implements CanvasModel {
   /** One run of the graph: the `rows` logits [rows × V] and the run's own keys and values. */
   private async run(ids: BigInt64Array, positions: BigInt64Array, past: Kv, rows: BigInt64Array): Promise<{ logits: Float32Array; present: Kv }> {
     const out = await this.graph.run({
-      input_ids: new ort.Tensor('int64', ids, [1, ids.length]),
-      position_ids: new ort.Tensor('int64', positions, [1, positions.length]),
-      past_keys: past.keys,
-      past_values: past.values,
-      logit_rows: new ort.Tensor('int64', rows, [rows.length]),
+      [IN.ids]: new ort.Tensor('int64', ids, [1, ids.length]),
+      [IN.positions]: new ort.Tensor('int64', positions, [1, positions.length]),
+      [IN.pastKeys]: past.keys,
+      [IN.pastValues]: past.values,
+      [IN.logitRows]: new ort.Tensor('int64', rows, [rows.length]),
     });
-    const logits = out.logits as ort.Tensor;
-    expectDims(logits, [1, rows.length, this.vocabSize], 'cached graph "logits"');
-    const present = { keys: out.keys as ort.Tensor, values: out.values as ort.Tensor };
+    const logits = out[OUT.logits] as ort.Tensor;
+    expectDims(logits, [1, rows.length, this.vocabSize], `cached graph "${OUT.logits}"`);
+    const present = { keys: out[OUT.keys] as ort.Tensor, values: out[OUT.values] as ort.Tensor };
     const dims = [this.kv.layers, 1, this.kv.heads, ids.length, this.kv.headDim];
-    expectDims(present.keys, dims, 'cached graph "keys"');
-    expectDims(present.values, dims, 'cached graph "values"');
+    expectDims(present.keys, dims, `cached graph "${OUT.keys}"`);
+    expectDims(present.values, dims, `cached graph "${OUT.values}"`);
     return { logits: logits.data as Float32Array, present };
   }
 

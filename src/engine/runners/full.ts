@@ -3,10 +3,12 @@
  * With `shiftedLogits` (Dream family) the token at position i is predicted by logits[i − 1].
  */
 import * as ort from 'onnxruntime-node';
+import { FULL_IO, GRAPHS } from '../../modelFolder/graphs';
 import { CanvasModel, CanvasPass, SequenceLayout, canvasOffset } from './model';
 import { expectDims } from './split';
 
-export const FULL_IO = { inputs: ['input_ids'], outputs: ['logits'] } as const;
+export { FULL_IO };
+const { inputs: IN, outputs: OUT } = GRAPHS.full;
 
 export class FullModel implements CanvasModel {
   constructor(
@@ -28,9 +30,9 @@ export class FullModel implements CanvasModel {
       encodeMs: 0,
       async forward(canvas: Int32Array): Promise<Float32Array> {
         for (let j = 0; j < n; j++) ids[offset + j] = BigInt(canvas[j] ?? 0);
-        const out = await model.run({ input_ids: new ort.Tensor('int64', ids, [1, total]) });
-        const logits = out.logits as ort.Tensor;
-        expectDims(logits, [1, total, v], 'model graph "logits"');
+        const out = await model.run({ [IN.ids]: new ort.Tensor('int64', ids, [1, total]) });
+        const logits = out[OUT.logits] as ort.Tensor;
+        expectDims(logits, [1, total, v], `model graph "${OUT.logits}"`);
         const all = logits.data as Float32Array;
         const picked = new Float32Array(n * v);
         for (let j = 0; j < n; j++) picked.set(all.subarray(rows[j]! * v, (rows[j]! + 1) * v), j * v);

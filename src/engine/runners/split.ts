@@ -7,14 +7,16 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { ContextAttention, KvCacheShape } from '../../modelFolder/manifest';
+import { GRAPHS, SPLIT_CAUSAL_CONTEXT_IO, type GraphIO, SPLIT_CONTEXT_IO, SPLIT_DENOISE_IO } from '../../modelFolder/graphs';
 import { CanvasModel, CanvasPass, ExtendableContext, KvBlock, SequenceLayout, canvasOffset, contextTokens } from './model';
 
-export const SPLIT_CONTEXT_IO = { inputs: ['input_ids', 'position_ids'], outputs: ['keys', 'values'] } as const;
-export const SPLIT_CAUSAL_CONTEXT_IO = { inputs: ['input_ids', 'position_ids', 'past_keys', 'past_values'], outputs: ['keys', 'values'] } as const;
-export const SPLIT_DENOISE_IO = { inputs: ['canvas_ids', 'canvas_position_ids', 'keys', 'values'], outputs: ['logits'] } as const;
+export { SPLIT_CAUSAL_CONTEXT_IO, SPLIT_CONTEXT_IO, SPLIT_DENOISE_IO };
+// The causal context graph's roles include every one of the bidirectional graph's, under the same names.
+const CONTEXT = GRAPHS.splitCausalContext;
+const DENOISE = GRAPHS.splitDenoise;
 
 /** The context graph's inputs and outputs for a manifest's `contextAttention`. */
-export function splitContextIO(attention: ContextAttention): typeof SPLIT_CONTEXT_IO | typeof SPLIT_CAUSAL_CONTEXT_IO {
+export function splitContextIO(attention: ContextAttention): GraphIO {
   return attention === 'causalSuffixFirst' ? SPLIT_CAUSAL_CONTEXT_IO : SPLIT_CONTEXT_IO;
 }
 
@@ -47,17 +49,17 @@ export class SplitModel implements CanvasModel, ExtendableContext {
     if (past !== undefined && !causal) throw new Error('past keys/values need a causalSuffixFirst context');
     // No tokens: an empty cache, no context pass.
     if (ids.length === 0) return { keys: this.emptyKv(), values: this.emptyKv() };
-    const feeds: Record<string, ort.Tensor> = { input_ids: int64Tensor(ids), position_ids: int64Tensor(positions) };
+    const feeds: Record<string, ort.Tensor> = { [CONTEXT.inputs.ids]: int64Tensor(ids), [CONTEXT.inputs.positions]: int64Tensor(positions) };
     if (causal) {
-      feeds.past_keys = past?.keys ?? this.emptyKv();
-      feeds.past_values = past?.values ?? this.emptyKv();
+      feeds[CONTEXT.inputs.pastKeys] = past?.keys ?? this.emptyKv();
+      feeds[CONTEXT.inputs.pastValues] = past?.values ?? this.emptyKv();
     }
     const out = await this.context.run(feeds);
-    const keys = out.keys as ort.Tensor;
-    const values = out.values as ort.Tensor;
+    const keys = out[CONTEXT.outputs.keys] as ort.Tensor;
+    const values = out[CONTEXT.outputs.values] as ort.Tensor;
     const dims = [this.kv.layers, 1, this.kv.heads, ids.length, this.kv.headDim];
-    expectDims(keys, dims, 'context graph "keys"');
-    expectDims(values, dims, 'context graph "values"');
+    expectDims(keys, dims, `context graph "${CONTEXT.outputs.keys}"`);
+    expectDims(values, dims, `context graph "${CONTEXT.outputs.values}"`);
     return { keys, values };
   }
 
@@ -89,13 +91,13 @@ export class SplitModel implements CanvasModel, ExtendableContext {
       async forward(canvas: Int32Array): Promise<Float32Array> {
         for (let j = 0; j < n; j++) canvasIds[j] = BigInt(canvas[j] ?? 0);
         const out = await denoise.run({
-          canvas_ids: new ort.Tensor('int64', canvasIds, [1, n]),
-          canvas_position_ids: canvasPositions,
-          keys,
-          values,
+          [DENOISE.inputs.canvas]: new ort.Tensor('int64', canvasIds, [1, n]),
+          [DENOISE.inputs.canvasPositions]: canvasPositions,
+          [DENOISE.inputs.keys]: keys,
+          [DENOISE.inputs.values]: values,
         });
-        const logits = out.logits as ort.Tensor;
-        expectDims(logits, [1, n, v], 'denoise graph "logits"');
+        const logits = out[DENOISE.outputs.logits] as ort.Tensor;
+        expectDims(logits, [1, n, v], `denoise graph "${DENOISE.outputs.logits}"`);
         return logits.data as Float32Array;
       },
       release(): void {
