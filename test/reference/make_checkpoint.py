@@ -15,8 +15,7 @@ import torch
 from safetensors.torch import save_file
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import families  # noqa: E402
+import families
 
 # Qwen2's pre-tokenizer split, verbatim: the product must read the real one.
 QWEN_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"

@@ -8,18 +8,17 @@ Run: .cache/pyref/bin/python -m unittest test/reference/test_reference.py
 """
 import json
 import os
-import sys
 import tempfile
 import unittest
 
 import torch
 from safetensors import safe_open
 
+import families
+import make_checkpoint
+import reference
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import families  # noqa: E402
-import make_checkpoint  # noqa: E402
-import reference  # noqa: E402
 
 IDS = [5, 17, 42, 99, 120, 7, 64, 33, 250, 3]
 
