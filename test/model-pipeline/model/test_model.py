@@ -21,7 +21,8 @@ import torch
 from dllm_train.data.encoded import Shard, Vocab
 from dllm_train.data.examples import CANVAS, CONTEXT_LM, MAX_SUFFIX_GAP, ExampleBuilder, pack_rows
 from dllm_train.model.layout import request_layout
-from dllm_train.model.model import DiffusionLM, ModelConfig, TrainingMask, allowed_pairs
+from dllm_train.model.model import DiffusionLM, ModelConfig
+from dllm_train.model.training_mask import TrainingMask, allowed_pairs
 from pipeline_fixtures import CODE, TOKENIZER, WithDataDir, tiny_model, write_data_dir
 
 def _has_flex() -> bool:

@@ -24,9 +24,10 @@ import torch.nn.functional as F
 
 from dllm_train.data.encoded import Shard
 from dllm_train.data.examples import ExampleBuilder, pack_rows
-from dllm_train.model.model import TrainingMask, example_spans, plain_attention
+from dllm_train.model.model import plain_attention
+from dllm_train.model.training_mask import TrainingMask, example_spans
 from dllm_train.paths import CONFIGS, module_command, module_env
-from dllm_train.training import train
+from dllm_train.training.trainer import Trainer, cpu_has_bf16, cpu_threads, use_bf16
 from dllm_train.training.config import TrainConfig
 from dllm_train.training.optim import newton_schulz
 from pipeline_fixtures import WithDataDir, tiny_model, write_data_dir
@@ -113,7 +114,7 @@ class CpuTraining(WithDataDir):
         import torch._dynamo
         model = tiny_model("causalSuffixFirst")
         args = types.SimpleNamespace(precision="fp32", compile="off", attention="sdpa")
-        trainer = train.Trainer(model, TrainConfig(), args, torch.device("cpu"), lambda m: None)
+        trainer = Trainer(model, TrainConfig(), args, torch.device("cpu"), lambda m: None)
         batches = [self.packed(True, seed=s, rows=2, row_len=256) for s in (12, 13)]
         trainer.choose_backend(batches[0])
         torch._dynamo.reset()
@@ -158,15 +159,15 @@ class CpuTraining(WithDataDir):
 
     def test_precision_falls_back_where_it_must(self):
         cpu = torch.device("cpu")
-        self.assertFalse(train.use_bf16("fp32", cpu))
+        self.assertFalse(use_bf16("fp32", cpu))
         if not HAVE_SDPA:
-            self.assertFalse(train.use_bf16("bf16", cpu))  # torch 1.13: the CPU trains in fp32 as before
+            self.assertFalse(use_bf16("bf16", cpu))  # torch 1.13: the CPU trains in fp32 as before
         else:
-            self.assertEqual(train.use_bf16("bf16", cpu), train.cpu_has_bf16())
-        self.assertEqual(train.cpu_threads(3), 3)
-        self.assertGreaterEqual(train.cpu_threads(0), 1)
+            self.assertEqual(use_bf16("bf16", cpu), cpu_has_bf16())
+        self.assertEqual(cpu_threads(3), 3)
+        self.assertGreaterEqual(cpu_threads(0), 1)
 
-    @unittest.skipUnless(HAVE_SDPA and train.cpu_has_bf16(), "needs torch >= 2 and a CPU with native bf16")
+    @unittest.skipUnless(HAVE_SDPA and cpu_has_bf16(), "needs torch >= 2 and a CPU with native bf16")
     def test_bf16_step_keeps_fp32_weights_and_loss(self):
         t = self.packed(True, seed=8, rows=2, row_len=256)
         tc = TrainConfig(optimizer="muon")
@@ -175,7 +176,7 @@ class CpuTraining(WithDataDir):
         for precision in ("fp32", "bf16"):
             model = tiny_model("causalSuffixFirst").train()
             args = types.SimpleNamespace(precision=precision, compile="off", attention="sdpa")
-            trainer = train.Trainer(model, tc, args, torch.device("cpu"), log.append)
+            trainer = Trainer(model, tc, args, torch.device("cpu"), log.append)
             trainer.choose_backend(t)
             self.assertEqual(trainer.backend, "sdpa")
             self.assertTrue(trainer.split)

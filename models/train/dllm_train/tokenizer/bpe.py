@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""Byte-level BPE tokenizer: trainer, encoder/decoder and Hugging Face `tokenizer.json` writer.
+"""Byte-level BPE tokenizer: the vocabulary's layout, the encoder/decoder, and the command line.
+
+Learning the merges and writing `tokenizer.json` is learn.py; the cases check_tokenizer.mjs compares
+against the JavaScript tokenizer are cases.py.
 
 Layout of the vocabulary (ids):
   0..4     <|mask|> <|pad|> <|bos|> <|eos|> <|file_sep|>
@@ -14,20 +17,15 @@ reference; see check_tokenizer.mjs) keeps boundaries stable for fill-in-the-midd
 newline, and matching restarts after every newline, so tokenising a file cut at line boundaries piece by
 piece gives exactly the ids of tokenising it whole.
 
-Usage:
-  python3 bpe.py train [--corpus work/corpus/train.jsonl] [--vocab 4096] [--sample-mb 20] [--out work/tokenizer]
-  python3 bpe.py encode --tokenizer work/tokenizer/tokenizer.json "some text"
+Usage (from models/train):
+  python3 -m dllm_train.tokenizer.bpe train [--corpus work/corpus/train.jsonl] [--vocab 4096] [--sample-mb 20] [--out work/tokenizer]
+  python3 -m dllm_train.tokenizer.bpe encode --tokenizer work/tokenizer/tokenizer.json "some text"
 """
 from __future__ import annotations
 
 import argparse
-import hashlib
-import heapq
 import json
 import os
-import sys
-import time
-from collections import Counter
 
 import regex
 
@@ -79,7 +77,7 @@ def pretokenize(text: str) -> list[str]:
     return PRETOKENIZE_RE.findall(text)
 
 
-# ------------------------------------------------------------------------------------------ training
+# ------------------------------------------------------------------------------------------ encoder
 
 def merge_pair(seq: list[int], a: int, b: int, z: int) -> list[int]:
     """`seq` with every non-overlapping (a, b), left to right, replaced by z."""
@@ -94,76 +92,6 @@ def merge_pair(seq: list[int], a: int, b: int, z: int) -> list[int]:
             i += 1
     return out
 
-
-def train(pretoken_counts: Counter, vocab_size: int, log_every: int = 500) -> list[tuple[int, int]]:
-    """Learn merges over byte ids (0..255); returns the list of merged id pairs in rank order.
-    New symbol k (k = 0, 1, ...) gets byte-space id 256 + k."""
-    n_merges = vocab_size - N_SPECIAL - 256
-    words: list[list[int]] = []
-    counts: list[int] = []
-    for tok, c in pretoken_counts.items():
-        b = tok.encode("utf-8")
-        if len(b) >= 2:
-            words.append(list(b))
-            counts.append(c)
-    pair_counts: dict[tuple[int, int], int] = {}
-    where: dict[tuple[int, int], set[int]] = {}
-    for wi, w in enumerate(words):
-        c = counts[wi]
-        for p in zip(w, w[1:]):
-            pair_counts[p] = pair_counts.get(p, 0) + c
-            s = where.get(p)
-            if s is None:
-                where[p] = {wi}
-            else:
-                s.add(wi)
-    heap = [(-c, p) for p, c in pair_counts.items()]
-    heapq.heapify(heap)
-    merges: list[tuple[int, int]] = []
-    t0 = time.time()
-    while len(merges) < n_merges and heap:
-        negc, pair = heapq.heappop(heap)
-        cur = pair_counts.get(pair, 0)
-        if cur != -negc:
-            continue  # stale entry; the current count has its own entry
-        if cur < 1:
-            break
-        a, b = pair
-        z = 256 + len(merges)
-        merges.append(pair)
-        changed: set[tuple[int, int]] = set()
-        for wi in where.pop(pair, ()):
-            w = words[wi]
-            c = counts[wi]
-            # remove old pairs
-            for p in zip(w, w[1:]):
-                pair_counts[p] -= c
-                changed.add(p)
-            # merge
-            out = merge_pair(w, a, b, z)
-            words[wi] = out
-            for p in zip(out, out[1:]):
-                pair_counts[p] = pair_counts.get(p, 0) + c
-                changed.add(p)
-                s = where.get(p)
-                if s is None:
-                    where[p] = {wi}
-                else:
-                    s.add(wi)
-        pair_counts.pop(pair, None)
-        changed.discard(pair)
-        for p in changed:
-            c = pair_counts.get(p, 0)
-            if c > 0:
-                heapq.heappush(heap, (-c, p))
-            else:
-                pair_counts.pop(p, None)
-        if log_every and len(merges) % log_every == 0:
-            print(f"[bpe] {len(merges)}/{n_merges} merges, last count {cur}, {time.time() - t0:.1f}s", file=sys.stderr)
-    return merges
-
-
-# ------------------------------------------------------------------------------------------ encoder
 
 class Tokenizer:
     """Python encoder equivalent to @huggingface/tokenizers on our tokenizer.json."""
@@ -246,60 +174,6 @@ class Tokenizer:
         return sorted(i for t, i in self.vocab.items() if t in (BYTE_CHARS[10], BYTE_CHARS[13] + BYTE_CHARS[10]))
 
 
-# ------------------------------------------------------------------------------------------ writer
-
-def build_vocab(merges: list[tuple[int, int]]) -> tuple[dict[str, int], list[tuple[str, str]]]:
-    specials = special_tokens()
-    vocab = {s: i for i, s in enumerate(specials)}
-    sym: list[str] = [BYTE_CHARS[b] for b in range(256)]
-    for b in range(256):
-        vocab[sym[b]] = BYTE_OFFSET + b
-    merge_strs = []
-    for k, (a, b) in enumerate(merges):
-        s = sym[a] + sym[b]
-        sym.append(s)
-        assert s not in vocab, s
-        vocab[s] = BYTE_OFFSET + 256 + k
-        merge_strs.append((sym[a], sym[b]))
-    return vocab, merge_strs
-
-
-def tokenizer_json(vocab: dict[str, int], merges: list[tuple[str, str]]) -> dict:
-    specials = special_tokens()
-    return {
-        "version": "1.0",
-        "truncation": None,
-        "padding": None,
-        "added_tokens": [
-            {"id": i, "content": s, "single_word": False, "lstrip": False, "rstrip": False,
-             "normalized": False, "special": True}
-            for i, s in enumerate(specials)
-        ],
-        "normalizer": None,
-        "pre_tokenizer": {
-            "type": "Sequence",
-            "pretokenizers": [
-                {"type": "Split", "pattern": {"Regex": PRETOKENIZE_PATTERN}, "behavior": "Isolated", "invert": False},
-                {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False},
-            ],
-        },
-        "post_processor": None,
-        "decoder": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False},
-        "model": {
-            "type": "BPE",
-            "dropout": None,
-            "unk_token": None,
-            "continuing_subword_prefix": None,
-            "end_of_word_suffix": None,
-            "fuse_unk": False,
-            "byte_fallback": False,
-            "ignore_merges": False,
-            "vocab": vocab,
-            "merges": [[a, b] for a, b in merges],
-        },
-    }
-
-
 def special_tokens_json() -> dict:
     specials = special_tokens()
     ids = {s: i for i, s in enumerate(specials)}
@@ -311,113 +185,7 @@ def special_tokens_json() -> dict:
     }
 
 
-def write_tokenizer(out_dir: str, merges: list[tuple[int, int]], extra_meta: dict | None = None) -> str:
-    os.makedirs(out_dir, exist_ok=True)
-    vocab, merge_strs = build_vocab(merges)
-    path = os.path.join(out_dir, "tokenizer.json")
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(tokenizer_json(vocab, merge_strs), f, ensure_ascii=False)
-    with open(os.path.join(out_dir, "special_tokens.json"), "w") as f:
-        json.dump(special_tokens_json(), f, indent=1)
-    # runtime note: the JS library's decode() applies clean_up_tokenization (" ." → ".") unless told not to
-    with open(os.path.join(out_dir, "tokenizer_config.json"), "w") as f:
-        json.dump({"clean_up_tokenization_spaces": False, "model_max_length": 1 << 20}, f, indent=1)
-    if extra_meta is not None:
-        with open(os.path.join(out_dir, "train_meta.json"), "w") as f:
-            json.dump(extra_meta, f, indent=1)
-    return path
-
-
-# ------------------------------------------------------------------------------------------ checks
-
-EDGE_CASES = [
-    "", " ", "\n", "\r", "\r\n", "\n\n\n", "\r\r\n\n\r", "a\rb", "x = 1\r\ny = 2\r\n", "\t\tindented\ttabs\t\n",
-    " " * 1000, "\t" * 100, " \t" * 300 + "x", "    for i in range(10):\n        pass\n",
-    "if (a) {\n\treturn b;\n}\r\n", "héllo wörld naïve café", "日本語のテキスト 中文 한국어", "مرحبا بالعالم",
-    "emoji 🙂🚀👨‍👩‍👧‍👦 flags 🇫🇷 skin 👍🏽", "e\u0301 combining a\u0308", "x² y³ ¼ Ⅻ １２３ ٣٤٥", "1234567890 3.14159 0xDEADBEEF 1e-10",
-    "nbsp\u00a0here\u2028ls\u2029ps\u0085nel\ufeffbom\u200bzwsp", "\x0c form feed \x0b vtab \x1c\x1d\x1e\x1f\x00\x01\x7f",
-    "literal <|mask|> and <|eos|><|pad|> specials <|lang:python|> <|notspecial|>", "<|", "|>", "a<|bos|>",
-    "s = 'it\\'s' + \"q\\\"x\" # comment  \n", "=== ---- **** ///// <<<>>> !== ?? ?. => -> :: ...", "_private __dunder__ _1 a_b_c",
-    "ﬁ ligature ß ǅ İstanbul", "\ud7ff\ue000\uffff\U0001F600\U0010FFFD", "tab\tafter\t\t\tmany", "trailing spaces   \n  \n",
-    "    " * 40 + "deep", "a" * 5000, "\u0600\u0601 format chars \u00ad soft hyphen",
-]
-
-
-def fuzz_cases(count: int = 200, seed: int = 1234) -> list[str]:
-    """Deterministic random strings mixing ASCII code, whitespace/newline variants and random code points."""
-    import random
-    rng = random.Random(seed)
-    pool = list("abcXYZ_019 \t\t\n\r(){}[]<>|=+-*/#'\".,;:!?@$%^&~`\\") + ["\r\n", "    ", "<|", "|>", "<|pad|>"]
-    out = []
-    for _ in range(count):
-        parts = []
-        for _ in range(rng.randint(1, 60)):
-            r = rng.random()
-            if r < 0.7:
-                parts.append(rng.choice(pool))
-            elif r < 0.85:
-                parts.append(chr(rng.randint(0x80, 0x2FFF)))
-            elif r < 0.95:
-                cp = rng.randint(0x3000, 0xFFFD)
-                parts.append(chr(cp) if not 0xD800 <= cp <= 0xDFFF else "x")
-            else:
-                parts.append(chr(rng.randint(0x10000, 0x10FFFF)))
-        out.append("".join(parts))
-    return out
-
-
-def write_cases(tok_path: str, corpus: str, n: int, out: str) -> None:
-    tok = Tokenizer.from_file(tok_path)
-    texts = list(EDGE_CASES) + fuzz_cases()
-    with open(corpus, encoding="utf-8") as f:
-        lines = f.readlines()
-    step = max(1, len(lines) // max(1, n))
-    texts += [json.loads(line)["text"] for line in lines[::step][:n]]
-    t0 = time.time()
-    ids = [tok.encode(t) for t in texts]
-    dt = time.time() - t0
-    tok.cache.clear()
-    t0 = time.time()
-    for t in texts:
-        tok.encode(t)
-    dt_cold = time.time() - t0
-    # fill-in-the-middle stability: cut at two line boundaries, encode pieces separately
-    fim_bad = 0
-    fim_n = 0
-    for k, t in enumerate(texts):
-        starts = [0] + [i + 1 for i, ch in enumerate(t) if ch == "\n"]
-        if len(starts) < 3:
-            continue
-        h = int(hashlib.md5(t.encode()).hexdigest(), 16)
-        a = starts[h % len(starts)]
-        b = starts[(h // 7919) % len(starts)]
-        a, b = min(a, b), max(a, b)
-        pieces = tok.encode(t[:a]) + tok.encode(t[a:b]) + tok.encode(t[b:])
-        fim_n += 1
-        if pieces != ids[k]:
-            fim_bad += 1
-        if tok.decode(ids[k]) != t:
-            raise SystemExit(f"python decode(encode(x)) != x for case {k}")
-    with open(out, "w", encoding="utf-8") as f:
-        json.dump({"texts": texts, "ids": ids, "python_seconds": dt_cold, "python_chars": sum(map(len, texts)),
-                   "fim_checked": fim_n, "fim_mismatch": fim_bad}, f, ensure_ascii=False)
-    print(f"[cases] {len(texts)} texts, python {sum(map(len, texts)) / dt_cold / 1e6:.2f} MB/s (cold cache), "
-          f"FIM line-cut mismatches {fim_bad}/{fim_n}", file=sys.stderr)
-
-
 # ------------------------------------------------------------------------------------------ CLI
-
-def sample_texts(corpus: str, sample_bytes: float):
-    """Deterministic sample (by path hash) of about sample_bytes of the corpus."""
-    total = os.path.getsize(corpus)
-    frac = min(1.0, sample_bytes / max(1, total))
-    with open(corpus, encoding="utf-8") as f:
-        for line in f:
-            d = json.loads(line)
-            h = hashlib.blake2b(d["path"].encode(), digest_size=8).digest()
-            if int.from_bytes(h, "big") / 2 ** 64 < frac:
-                yield d["text"]
-
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -447,6 +215,7 @@ def main():
         args.out = args.out or os.path.join(work, "tokenizer")
 
     if args.cmd == "cases":
+        from dllm_train.tokenizer.cases import write_cases
         write_cases(args.tokenizer, args.corpus, args.n, args.out)
         return
 
@@ -457,23 +226,8 @@ def main():
         print([tok.id_to_token[i] for i in ids])
         return
 
-    t0 = time.time()
-    counts: Counter = Counter()
-    nbytes = 0
-    for text in sample_texts(args.corpus, args.sample_mb * 1e6):
-        counts.update(PRETOKENIZE_RE.findall(text))
-        nbytes += len(text)
-    print(f"[bpe] {nbytes / 1e6:.1f} MB sample, {len(counts)} distinct pre-tokens ({time.time() - t0:.1f}s)", file=sys.stderr)
-    merges = train(counts, args.vocab)
-    if len(merges) < args.vocab - N_SPECIAL - 256:
-        print(f"[bpe] only {len(merges)} merges possible (small corpus); vocab = {N_SPECIAL + 256 + len(merges)}",
-              file=sys.stderr)
-    path = write_tokenizer(args.out, merges, {
-        "sample_chars": nbytes, "distinct_pretokens": len(counts), "merges": len(merges),
-        "vocab_size": N_SPECIAL + 256 + len(merges), "seconds": round(time.time() - t0, 1),
-        "pattern": PRETOKENIZE_PATTERN,
-    })
-    print(f"[bpe] wrote {path} ({time.time() - t0:.1f}s)", file=sys.stderr)
+    from dllm_train.tokenizer.learn import train_tokenizer
+    train_tokenizer(args.corpus, args.vocab, args.sample_mb, args.out)
 
 
 if __name__ == "__main__":

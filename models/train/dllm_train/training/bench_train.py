@@ -24,7 +24,8 @@ from dllm_train.data.examples import pack_rows
 from dllm_train.model.model import DiffusionLM, ModelConfig
 from dllm_train.paths import SHIPPED_MODEL, WORK
 from dllm_train.training.config import load_config
-from dllm_train.training.train import Trainer, cpu_threads, make_builder, pick_device
+from dllm_train.training.batches import make_builder
+from dllm_train.training.trainer import Trainer, cpu_threads, pick_device
 
 
 def main() -> None:
