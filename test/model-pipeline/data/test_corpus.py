@@ -8,7 +8,8 @@ import sys
 import tempfile
 import unittest
 
-from dllm_train.data import corpus
+from dllm_train import paths
+from dllm_train.data import corpus, decontamination, filters, licences, sources
 
 ENTRY_POINT = "sort_even_odd"
 
@@ -135,9 +136,9 @@ class FakeSitePackages(unittest.TestCase):
                      json.dumps({"projects": [{"name": "x", "paths": ["(unclosed"], "sha256": ["00"]}]})):
             write(bad, text)
             with self.assertRaises(SystemExit):
-                corpus.heldout_projects(bad)
+                decontamination.heldout_projects(bad)
         with self.assertRaises(SystemExit):
-            corpus.heldout_projects(os.path.join(self.tmp.name, "missing.json"))
+            decontamination.heldout_projects(os.path.join(self.tmp.name, "missing.json"))
 
     def test_parallel_equals_serial(self):
         a = self.build("p1", "--procs", "1")
@@ -159,22 +160,22 @@ class FakeSitePackages(unittest.TestCase):
 
     def test_names_file_required(self):
         with self.assertRaises(SystemExit):
-            corpus.humaneval_names(os.path.join(self.tmp.name, "missing.txt"))
-        old = corpus.HUMANEVAL_DIR
+            decontamination.humaneval_names(os.path.join(self.tmp.name, "missing.txt"))
+        old = decontamination.HUMANEVAL_DIR
         try:
-            corpus.HUMANEVAL_DIR = os.path.join(self.tmp.name, "no-eval-here")
+            decontamination.HUMANEVAL_DIR = os.path.join(self.tmp.name, "no-eval-here")
             with self.assertRaises(SystemExit):
-                corpus.humaneval_names(None)
+                decontamination.humaneval_names(None)
         finally:
-            corpus.HUMANEVAL_DIR = old
+            decontamination.HUMANEVAL_DIR = old
 
     def test_defines_any_matches_the_regex(self):
         names = ["add", "fib"]
-        pat = corpus.humaneval_pattern(names)
+        pat = decontamination.humaneval_pattern(names)
         for text in ["def add(x):", "    def add (self, y):", "\tasync def fib(n):", "x = 1\ndef fib(\n",
                      "def addition(x):", "undef add(x)", "# def add(x)", "print(add(1))", "async  def  add(",
                      "class A:\n  async def add(self):", "def add", "y = 2\n  x def add(", "a\n\ndef\tfib\t(1)"]:
-            self.assertEqual(bool(pat.search(text)), corpus.defines_any(text, frozenset(names)), text)
+            self.assertEqual(bool(pat.search(text)), decontamination.defines_any(text, frozenset(names)), text)
 
 
 class LineEnds(unittest.TestCase):
@@ -201,18 +202,18 @@ class LineEnds(unittest.TestCase):
         self.assertFalse([name for name, text in texts.items() if "\r" in text])
 
     def test_to_lf(self):
-        self.assertEqual(corpus.to_lf("a\r\nb\rc\nd\r\r\n"), "a\nb\nc\nd\n\n")
+        self.assertEqual(filters.to_lf("a\r\nb\rc\nd\r\r\n"), "a\nb\nc\nd\n\n")
 
 
 class RealCodeBenchmark(unittest.TestCase):
     """The committed benchmark and its exclusion list agree, so the default build keeps it out."""
 
     def test_every_task_comes_from_a_listed_project(self):
-        heldout = corpus.heldout_projects()
-        self.assertEqual(heldout.file, os.path.abspath(corpus.HELDOUT_FILE))
-        with open(corpus.HELDOUT_FILE, encoding="utf-8") as f:
+        heldout = decontamination.heldout_projects()
+        self.assertEqual(heldout.file, os.path.abspath(decontamination.HELDOUT_FILE))
+        with open(decontamination.HELDOUT_FILE, encoding="utf-8") as f:
             projects = {p["name"]: p for p in json.load(f)["projects"]}
-        with gzip.open(os.path.join(os.path.dirname(corpus.HELDOUT_FILE), "tasks.jsonl.gz"), "rt",
+        with gzip.open(os.path.join(os.path.dirname(decontamination.HELDOUT_FILE), "tasks.jsonl.gz"), "rt",
                        encoding="utf-8") as f:
             tasks = [json.loads(line) for line in f if line.strip()]
         self.assertGreaterEqual({t["language"] for t in tasks}, {"python", "javascript", "typescript"})
@@ -226,30 +227,30 @@ class RealCodeBenchmark(unittest.TestCase):
 class Helpers(unittest.TestCase):
     def test_npm_format_copies(self):
         files = ["a.js", "a.cjs", "a.mjs", "a.d.ts", "a.d.cts", "b.cjs", "b.mjs", "c.cjs", "d.ts", "d.js", "e.d.mts"]
-        self.assertEqual(corpus.npm_files(files), ["a.js", "a.d.ts", "b.mjs", "c.cjs", "d.ts", "e.d.mts"])
+        self.assertEqual(sources.npm_files(files), ["a.js", "a.d.ts", "b.mjs", "c.cjs", "d.ts", "e.d.mts"])
 
     def test_npm_prefers_src(self):
         with tempfile.TemporaryDirectory() as t:
             write(os.path.join(t, "src", "index.ts"), "export const a = 1;\n")
-            self.assertEqual(corpus.npm_dirs(t, ["dist", "lib", "src", "examples"], ["package.json"]),
+            self.assertEqual(sources.npm_dirs(t, ["dist", "lib", "src", "examples"], ["package.json"]),
                              ["src", "examples"])
-            self.assertEqual(corpus.npm_dirs(t, ["cjs", "esm", "types"], []), ["esm", "types"])
+            self.assertEqual(sources.npm_dirs(t, ["cjs", "esm", "types"], []), ["esm", "types"])
 
     def test_debian_copyright(self):
         text = ("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\n"
                 "Files: *\nCopyright: someone\nLicense: MIT or Apache-2.0\n\n"
                 "Files: src/tables/*\n ./extra.rs\nLicense: Unicode\n\n"
                 "Files: debian/*\nLicense: GPL-2+\n")
-        paras = corpus.DebianCopyrightLicences.parse_copyright(text)
+        paras = licences.DebianCopyrightLicences.parse_copyright(text)
         self.assertEqual(paras, [(["*"], "MIT or Apache-2.0"), (["src/tables/*", "extra.rs"], "Unicode"),
                                  (["debian/*"], "GPL-2+")])
-        self.assertIsNone(corpus.DebianCopyrightLicences.parse_copyright("Files: *\nLicense: MIT\n"))
+        self.assertIsNone(licences.DebianCopyrightLicences.parse_copyright("Files: *\nLicense: MIT\n"))
 
     def test_own_sources_never_corpus(self):
-        self.assertTrue(corpus.is_own(os.path.join(corpus.REPO, "src", "extension.ts")))
-        self.assertTrue(corpus.is_own(os.path.join(corpus.REPO, "test", "unit", "x.test.ts")))
-        self.assertFalse(corpus.is_own(os.path.join(corpus.REPO, "node_modules", "zod", "index.js")))
-        self.assertFalse(corpus.is_own(os.path.join(corpus.NPM_CORPUS, "zod", "src", "index.ts")))
+        self.assertTrue(filters.is_own(os.path.join(paths.REPO, "src", "extension.ts")))
+        self.assertTrue(filters.is_own(os.path.join(paths.REPO, "test", "unit", "x.test.ts")))
+        self.assertFalse(filters.is_own(os.path.join(paths.REPO, "node_modules", "zod", "index.js")))
+        self.assertFalse(filters.is_own(os.path.join(sources.NPM_CORPUS, "zod", "src", "index.ts")))
 
 
 if __name__ == "__main__":

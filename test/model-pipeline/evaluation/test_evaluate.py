@@ -13,10 +13,11 @@ EVAL_DIR = os.path.join(REPO, "eval", "humaneval-infilling")
 DEFAULTS = """
 import json, sys
 sys.argv = ["x"]
-from dllm_train.data import corpus
+from dllm_train.data import decontamination
 from dllm_train.evaluation import evaluate
 from dllm_train.gpu_run import run
-print(json.dumps({"corpus": corpus.HUMANEVAL_DIR, "evaluate": evaluate.HUMANEVAL_DIR, "run": run.HUMANEVAL_DIR}))
+print(json.dumps({"corpus": decontamination.HUMANEVAL_DIR, "evaluate": evaluate.HUMANEVAL_DIR,
+                  "run": run.HUMANEVAL_DIR}))
 """
 
 

@@ -31,7 +31,8 @@ from collections import Counter
 
 import numpy as np
 
-from dllm_train.paths import REPO, WORK
+from dllm_train.data.decontamination import HUMANEVAL_NAMES
+from dllm_train.paths import HUMANEVAL_DIR, REPO, WORK
 
 SHIPPED_TOKENIZER = os.path.join(REPO, "models", "dllm-code-tiny", "tokenizer.json")
 SPLITS = ("train", "val")
@@ -294,7 +295,7 @@ def build_local(args) -> dict:
     os.makedirs(args.out, exist_ok=True)
     names_file = args.humaneval_names
     if names_file is None:
-        default = os.path.join(corpus.HUMANEVAL_DIR, corpus.HUMANEVAL_NAMES)
+        default = os.path.join(HUMANEVAL_DIR, HUMANEVAL_NAMES)
         names_file = default if os.path.isfile(default) else None
     plan = [("other", ["--langs", OTHER_LANGS], args.other_mb, args.max_other_mb),
             ("python-fallback", ["--langs", "python"], args.python_mb, args.max_python_mb)]
@@ -335,7 +336,7 @@ def build_local(args) -> dict:
             raise SystemExit(f"shards: {archive} is {mb:.2f} MB > {limit_mb} MB; lower the corpus target")
     if names_file:
         # the GPU build reads the entry points from the bundle (--humaneval-names)
-        shutil.copyfile(names_file, os.path.join(args.out, corpus.HUMANEVAL_NAMES))
+        shutil.copyfile(names_file, os.path.join(args.out, HUMANEVAL_NAMES))
     old = {}
     mpath = os.path.join(args.out, "shards.json")
     if os.path.isfile(mpath):
