@@ -1,6 +1,6 @@
 """heldout.py scores every checkpoint on the same masked real tokens, and scores what it says.
 
-    /usr/bin/python3 -m unittest discover -s ../../test/model-pipeline -p 'test_heldout.py'
+    cd models/train && /usr/bin/python3 -m unittest discover -s ../../test/model-pipeline -p 'test_heldout.py'
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The suffix gap: layout.request_layout's positions with a gap, and what export.py promises in the
 manifest (maxSuffixGap, maxContextTokens) from the checkpoint's recorded train config.
 
-    /usr/bin/python3 -m unittest discover -s test/model-pipeline -p 'test_*.py'
+    cd models/train && /usr/bin/python3 -m unittest discover -s ../../test/model-pipeline -p 'test_export.py'
 """
 from __future__ import annotations
 

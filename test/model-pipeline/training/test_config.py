@@ -1,6 +1,6 @@
-"""models/train/config.py: defaults, the shipped configs, a file round trip, unknown keys refused.
+"""dllm_train.training.config: defaults, the shipped configs, a file round trip, unknown keys refused.
 
-    /usr/bin/python3 -m unittest discover -s test/model-pipeline -p 'test_*.py'
+    cd models/train && /usr/bin/python3 -m unittest discover -s ../../test/model-pipeline -p 'test_config.py'
 """
 from __future__ import annotations
 

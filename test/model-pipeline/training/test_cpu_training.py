@@ -5,7 +5,7 @@ closely, bf16 loosely); Muon's Newton-Schulz iteration in bf16 against fp32; a b
 training step keeps fp32 weights and an fp32 loss; and the fallbacks on a torch without fused
 attention (Debian's 1.13: fp32, plain attention).
 
-    /usr/bin/python3 -m unittest discover -s test/model-pipeline -p 'test_*.py'
+    cd models/train && /usr/bin/python3 -m unittest discover -s ../../test/model-pipeline -p 'test_cpu_training.py'
 """
 from __future__ import annotations
 
