@@ -9,7 +9,6 @@ Usage: make_checkpoint.py --family dream|dream-qwen2|llada|sdar|fast-dllm-v2 --o
 import argparse
 import json
 import os
-import sys
 
 import torch
 from safetensors.torch import save_file

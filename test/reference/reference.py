@@ -95,7 +95,8 @@ def dream_logits(folder, config, ids, mask=None):
 
 
 def block_causal_mask(n, block):
-    """SDAR's inference mask as an additive float mask [1, 1, n, n]: blocks from position 0, each seeing itself and earlier ones."""
+    """SDAR's inference mask as an additive float mask [1, 1, n, n]: blocks from position 0, each seeing
+    itself and earlier ones."""
     blocks = (n + block - 1) // block
     allowed = torch.tril(torch.ones(blocks, blocks)).repeat_interleave(block, 0).repeat_interleave(block, 1)[:n, :n]
     return torch.zeros(n, n).masked_fill(allowed == 0, float("-inf"))[None, None]

@@ -23,8 +23,10 @@ Reproducing the figures of models/README.md, "Drift on a trained checkpoint" (py
 setup.sh; on a shared machine run each step under nice -n 19). The held-out files depend on the
 corpus at the time (models/train/dllm_train/data/corpus.py was one with seed 0); the loss and speed on the load.
   python test/reference/train_tiny.py --minutes 15 --out .cache/tiny-trained/hf
-  npm run convert -- --from .cache/tiny-trained/hf --to .cache/tiny-trained/fp32 --family dream --weights fp32 --context 512 --canvas 32
-  npm run convert -- --from .cache/tiny-trained/hf --to .cache/tiny-trained/int8 --family dream --weights int8 --context 512 --canvas 32
+  npm run convert -- --from .cache/tiny-trained/hf --to .cache/tiny-trained/fp32 --family dream --weights fp32 \
+      --context 512 --canvas 32
+  npm run convert -- --from .cache/tiny-trained/hf --to .cache/tiny-trained/int8 --family dream --weights int8 \
+      --context 512 --canvas 32
   npm run bench:cached -- --model .cache/tiny-trained/fp32 --reference .cache/tiny-trained/int8 \
       --context 512 --canvas 32 --passes 12 --every 1,2,4,8,12,16 [--text models/train/dllm_train/data/corpus.py]
   npm run eval -- --model .cache/tiny-trained/fp32 --limit 40 --refresh-every K --out .cache/tiny-trained/eval-kK \

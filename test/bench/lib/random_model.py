@@ -24,10 +24,10 @@ import time
 import torch
 
 from dllm_train.model.model import DiffusionLM, ModelConfig
-from dllm_train.paths import REPO as ROOT, module_command, module_env
+from dllm_train.paths import REPO, module_command, module_env
 from dllm_train.tokenizer.bpe import special_tokens_json
 
-TOKENIZER = os.path.join(ROOT, "models", "dllm-code-tiny", "tokenizer.json")
+TOKENIZER = os.path.join(REPO, "models", "dllm-code-tiny", "tokenizer.json")
 VOCAB = 4096
 SUFFIX_GAP = 64
 

@@ -9,21 +9,17 @@ values; the fused attention backends must equal the plain one.
 """
 from __future__ import annotations
 
-import json
-import os
-import sys
-import tempfile
 import unittest
 
 import numpy as np
 import torch
 
-from dllm_train.data.encoded import Shard, Vocab
+from dllm_train.data.encoded import Shard
 from dllm_train.data.examples import CANVAS, CONTEXT_LM, MAX_SUFFIX_GAP, ExampleBuilder, pack_rows
 from dllm_train.model.layout import request_layout
-from dllm_train.model.model import DiffusionLM, ModelConfig
 from dllm_train.model.training_mask import TrainingMask, allowed_pairs
-from pipeline_fixtures import CODE, TOKENIZER, WithDataDir, tiny_model, write_data_dir
+from pipeline_fixtures import WithDataDir, tiny_model
+
 
 def _has_flex() -> bool:
     try:

@@ -27,9 +27,9 @@ from dllm_train.data.examples import ExampleBuilder, pack_rows
 from dllm_train.model.model import plain_attention
 from dllm_train.model.training_mask import TrainingMask, example_spans
 from dllm_train.paths import CONFIGS, module_command, module_env
-from dllm_train.training.trainer import Trainer, cpu_has_bf16, cpu_threads, use_bf16
 from dllm_train.training.config import TrainConfig
 from dllm_train.training.optim import newton_schulz
+from dllm_train.training.trainer import Trainer, cpu_has_bf16, cpu_threads, use_bf16
 from pipeline_fixtures import WithDataDir, tiny_model, write_data_dir
 
 HAVE_SDPA = hasattr(F, "scaled_dot_product_attention")

@@ -71,9 +71,9 @@ def heldout_projects(heldout_file: str | None = None) -> Heldout:
             data = json.load(fh)
     except FileNotFoundError:
         raise SystemExit(f"corpus: {path}: no such file; it lists the real-code benchmark's projects, which must "
-                         "stay out of the corpus (--heldout FILE)")
+                         "stay out of the corpus (--heldout FILE)") from None
     except json.JSONDecodeError as e:
-        raise SystemExit(f"corpus: {path}: not JSON ({e.msg}, line {e.lineno})")
+        raise SystemExit(f"corpus: {path}: not JSON ({e.msg}, line {e.lineno})") from None
     patterns, digests, names = [], set(), []
     for i, p in enumerate(data.get("projects", [])):
         if not p.get("paths") or not p.get("sha256"):
@@ -82,7 +82,7 @@ def heldout_projects(heldout_file: str | None = None) -> Heldout:
             try:
                 re.compile(rx)
             except re.error as e:
-                raise SystemExit(f"corpus: {path}: projects[{i}].paths: {rx!r}: {e}")
+                raise SystemExit(f"corpus: {path}: projects[{i}].paths: {rx!r}: {e}") from None
             patterns.append(f"(?:{rx})")
         digests.update(h.lower() for h in p["sha256"])
         names.append(p.get("name", f"projects[{i}]"))

@@ -26,6 +26,7 @@ import numpy as np
 
 from dllm_train.paths import WORK
 from dllm_train.tokenizer import bpe
+
 _tok: bpe.Tokenizer | None = None
 
 

@@ -90,7 +90,7 @@ def verify(data_dir: str, check_ids: bool = True) -> dict:
         if split not in SPLITS:
             raise ShardError(f"{data_dir}: unknown split {split!r}")
         files = {k: os.path.join(data_dir, v) for k, v in split_files(split).items()}
-        for k, p in files.items():
+        for p in files.values():
             if not os.path.isfile(p):
                 raise ShardError(f"{data_dir}: {os.path.basename(p)} is missing")
         tbytes = os.path.getsize(files["tokens"])
@@ -307,7 +307,7 @@ def build_local(args) -> dict:
         work = os.path.join(args.work, name)
         archive = os.path.join(args.out, f"{name}.tar.xz")
         t0 = time.time()
-        for attempt in range(2):
+        for _ in range(2):
             copts = ["--out", os.path.join(work, "corpus"), "--target-mb", f"{target_mb:.1f}", "--procs", str(args.procs)]
             copts += extra + (["--humaneval-names", names_file] if names_file else [])
             print(f"[shards] {name}: corpus.py {' '.join(copts)}", file=sys.stderr)
@@ -391,7 +391,7 @@ def main(argv=None):
         else:
             res = build_local(args)
     except ShardError as e:
-        raise SystemExit(f"shards: {e}")
+        raise SystemExit(f"shards: {e}") from None
     print(json.dumps(res, indent=1))
 
 

@@ -215,8 +215,8 @@ def language_of(path: str, head: str) -> str | None:
     if lang is None and ext == "" and SHEBANG_SH.match(head):
         return "shellscript"
     if lang == "c" and ext == ".h":
-        if re.search(r"^\s*(template\s*<|namespace\s+\w+\s*\{|class\s+\w+[^;]*\{|#include\s*<(iostream|vector|string|memory|map)>)|std::",
-                     head, re.M):
+        if re.search(r"^\s*(template\s*<|namespace\s+\w+\s*\{|class\s+\w+[^;]*\{"
+                     r"|#include\s*<(iostream|vector|string|memory|map)>)|std::", head, re.M):
             return "cpp"
     return lang
 

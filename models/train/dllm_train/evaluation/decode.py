@@ -32,7 +32,6 @@ import json
 import math
 import os
 import re
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np

@@ -27,7 +27,6 @@ import io
 import json
 import os
 import shutil
-import sys
 
 import numpy as np
 import onnx

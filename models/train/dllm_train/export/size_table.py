@@ -41,6 +41,7 @@ def model_config(d: int, layers: int, head_dim: int, vocab: int, context_attenti
 def export_random(config: dict, storage: str, out: str) -> None:
     """A random-weight model through export.py's graphs and storage, with a real manifest and tokenizer."""
     import torch
+
     from dllm_train.export.export import export_graphs, write_manifest
     from dllm_train.model.model import DiffusionLM, ModelConfig
     from dllm_train.tokenizer.bpe import special_tokens_json

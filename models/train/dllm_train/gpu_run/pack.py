@@ -21,7 +21,8 @@ def tracked_bytes() -> int:
     """What the working tree sends with every call (tracked and untracked-not-ignored files)."""
     out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
                          capture_output=True, check=True).stdout.split(b"\0")
-    return sum(os.path.getsize(os.path.join(REPO, p.decode())) for p in out if p and os.path.isfile(os.path.join(REPO, p.decode())))
+    paths = [os.path.join(REPO, p.decode()) for p in out if p]
+    return sum(os.path.getsize(p) for p in paths if os.path.isfile(p))
 
 
 def cmd_pack(args) -> None:
@@ -29,7 +30,7 @@ def cmd_pack(args) -> None:
     try:
         load_config(args.config)  # a bad key fails here, not on the GPU machine
     except ConfigError as e:
-        raise SystemExit(f"pack: {e}")
+        raise SystemExit(f"pack: {e}") from None
     b = args.bundle
     os.makedirs(b, exist_ok=True)
     for sub in ("tokenizer", "eval"):

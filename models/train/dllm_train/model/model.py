@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass
-
 from typing import TYPE_CHECKING
 
 import torch
@@ -48,7 +47,7 @@ class ModelConfig:
     context_attention: str = "bidirectional"
 
     @staticmethod
-    def from_dict(d: dict) -> "ModelConfig":
+    def from_dict(d: dict) -> ModelConfig:
         known = {k: d[k] for k in ModelConfig.__dataclass_fields__ if k in d}
         return ModelConfig(**known)
 
@@ -199,7 +198,7 @@ class DiffusionLM(nn.Module):
         return self.cfg.context_attention == "causalSuffixFirst"
 
     # ---- training: packed rows of several examples at once ---------------------------------
-    def forward_train(self, ids: torch.Tensor, pos: torch.Tensor, mask: "TrainingMask") -> torch.Tensor:
+    def forward_train(self, ids: torch.Tensor, pos: torch.Tensor, mask: TrainingMask) -> torch.Tensor:
         """ids, pos [B,T] int64 -> logits [B,T,V] at every position (the loss ignores what it
         does not need: fixed shapes, no data-dependent indexing)."""
         cos, sin = rotary_cos_sin(pos, self.cfg.head_dim, self.cfg.rope_theta)

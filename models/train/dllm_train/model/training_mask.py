@@ -100,7 +100,8 @@ def example_spans(example: torch.Tensor, segment: torch.Tensor, causal: bool) ->
     [1,1,L,L] within the run). A token sees keys of its own example only, so attention within each
     run is the whole row's attention: for a row of several examples it skips the tiles that the
     row's mask would spend on pairs of different examples. Data-dependent (host-side lengths): CPU
-    training, left eager inside a compiled step (_split_attention_active). None if an example is not one contiguous run (then the row mask)."""
+    training, left eager inside a compiled step (_split_attention_active). None if an example is not one
+    contiguous run (then the row mask)."""
     ex = example.cpu()
     rows = []
     for r in range(ex.shape[0]):

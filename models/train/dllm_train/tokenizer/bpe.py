@@ -18,7 +18,8 @@ newline, and matching restarts after every newline, so tokenising a file cut at 
 piece gives exactly the ids of tokenising it whole.
 
 Usage (from models/train):
-  python3 -m dllm_train.tokenizer.bpe train [--corpus work/corpus/train.jsonl] [--vocab 4096] [--sample-mb 20] [--out work/tokenizer]
+  python3 -m dllm_train.tokenizer.bpe train [--corpus work/corpus/train.jsonl] [--vocab 4096] [--sample-mb 20]
+                                            [--out work/tokenizer]
   python3 -m dllm_train.tokenizer.bpe encode --tokenizer work/tokenizer/tokenizer.json "some text"
 """
 from __future__ import annotations
@@ -106,7 +107,7 @@ class Tokenizer:
         self.special_re = regex.compile("|".join(regex.escape(s) for s in sorted(specials, key=len, reverse=True)))
 
     @classmethod
-    def from_file(cls, path: str) -> "Tokenizer":
+    def from_file(cls, path: str) -> Tokenizer:
         tj = json.load(open(path, encoding="utf-8"))
         merges = [tuple(m) if isinstance(m, list) else tuple(m.split(" ", 1)) for m in tj["model"]["merges"]]
         specials = [t["content"] for t in tj["added_tokens"]]

@@ -12,8 +12,16 @@ import sys
 import time
 from collections import Counter
 
-from dllm_train.tokenizer.bpe import (BYTE_CHARS, BYTE_OFFSET, N_SPECIAL, PRETOKENIZE_PATTERN, PRETOKENIZE_RE,
-                                      merge_pair, special_tokens, special_tokens_json)
+from dllm_train.tokenizer.bpe import (
+    BYTE_CHARS,
+    BYTE_OFFSET,
+    N_SPECIAL,
+    PRETOKENIZE_PATTERN,
+    PRETOKENIZE_RE,
+    merge_pair,
+    special_tokens,
+    special_tokens_json,
+)
 
 
 def train(pretoken_counts: Counter, vocab_size: int, log_every: int = 500) -> list[tuple[int, int]]:

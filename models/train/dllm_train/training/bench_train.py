@@ -14,7 +14,6 @@ import json
 import os
 import sys
 import time
-import types
 
 import numpy as np
 import torch
@@ -23,8 +22,8 @@ from dllm_train.data.encoded import Vocab
 from dllm_train.data.examples import pack_rows
 from dllm_train.model.model import DiffusionLM, ModelConfig
 from dllm_train.paths import SHIPPED_MODEL, WORK
-from dllm_train.training.config import load_config
 from dllm_train.training.batches import make_builder
+from dllm_train.training.config import load_config
 from dllm_train.training.trainer import Trainer, cpu_threads, pick_device
 
 
