@@ -259,7 +259,7 @@ def make_sdar(out, seed, d):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").strip().splitlines()[0])
     ap.add_argument("--family", required=True, choices=["dream", "dream-qwen2", "llada", "sdar", "fast-dllm-v2"])
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=0)

@@ -140,7 +140,7 @@ def save_trained(model, folder, layers):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").strip().splitlines()[0])
     ap.add_argument("--minutes", type=float, default=12.0, help="wall-clock training budget")
     ap.add_argument("--out", default=os.path.join(REPO, ".cache", "tiny-trained", "hf"))
     ap.add_argument("--seed", type=int, default=0)
@@ -211,6 +211,7 @@ def main():
     p = sum(r[1] for r in recent) / max(1, len(recent))
     val_w, val_p = evaluate(model, val, mask_id)
     save_trained(model, args.out, DIMS["layers"])
+    assert first is not None, "at least one step ran"
     print(f"done: {step} steps, {tokens} tokens in {minutes:.1f} min ({tokens / (minutes * 60):.0f} tokens/s)")
     print(f"train loss: first step {first[0]:.3f} (masked CE {first[1]:.3f}), last 20 steps {w:.3f} (masked CE {p:.3f})")
     print(f"validation loss: initial {val0_w:.3f} (masked CE {val0_p:.3f}), final {val_w:.3f} (masked CE {val_p:.3f})")

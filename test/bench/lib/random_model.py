@@ -61,7 +61,7 @@ def set_max_context(folder: str, max_context: int) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("out_dir")
     ap.add_argument("--config", required=True, help='a training config; its "model" section sets the shape')
     ap.add_argument("--max-context", type=int, action="append", required=True,

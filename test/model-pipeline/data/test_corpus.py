@@ -147,7 +147,8 @@ class FakeSitePackages(unittest.TestCase):
                     open(os.path.join(self.tmp.name, "p3", name), "rb") as f3:
                 self.assertEqual(f1.read(), f3.read())
         for k in corpus.TIMING_KEYS:
-            a.pop(k), b.pop(k)
+            a.pop(k)
+            b.pop(k)
         a["sources"] = b["sources"] = None
         self.assertEqual(a, b)
 

@@ -160,8 +160,8 @@ class ExportManifest(unittest.TestCase):
     def tearDownClass(cls):
         cls.tmp.cleanup()
 
-    def export(self, run: str, context_attention: str, train: dict | None, *args: str,
-               check: bool = True) -> dict | subprocess.CompletedProcess:
+    def run_export(self, run: str, context_attention: str, train: dict | None, *args: str) -> subprocess.CompletedProcess:
+        """export.py on a tiny checkpoint in the folder `run` (with a run.json of `train` beside it)."""
         folder = os.path.join(self.tmp.name, run)
         os.makedirs(folder, exist_ok=True)
         checkpoint = os.path.join(folder, "weights.pt")
@@ -170,13 +170,15 @@ class ExportManifest(unittest.TestCase):
             with open(os.path.join(folder, "run.json"), "w") as f:
                 json.dump(run_json(ck["model_config"], train), f)
         out = os.path.join(folder, "model")
-        res = subprocess.run(module_command(sys.executable, "export.export", "--checkpoint", checkpoint, "--out", out,
-                                            "--tokenizer-dir", self.tok_dir, "--no-verify-cases", *args),
-                             env=module_env(), capture_output=True, text=True)
-        if not check:
-            return res
+        return subprocess.run(module_command(sys.executable, "export.export", "--checkpoint", checkpoint, "--out", out,
+                                             "--tokenizer-dir", self.tok_dir, "--no-verify-cases", *args),
+                              env=module_env(), capture_output=True, text=True)
+
+    def export(self, run: str, context_attention: str, train: dict | None, *args: str) -> dict:
+        """run_export, which must succeed; the manifest it wrote."""
+        res = self.run_export(run, context_attention, train, *args)
         self.assertEqual(res.returncode, 0, res.stderr)
-        with open(os.path.join(out, "dllm.json")) as f:
+        with open(os.path.join(self.tmp.name, run, "model", "dllm.json")) as f:
             return json.load(f)
 
     def test_trained_with_gaps(self):
@@ -199,14 +201,14 @@ class ExportManifest(unittest.TestCase):
         self.assertEqual((m["maxSuffixGap"], m["maxContextTokens"]), (0, 700))
         m = self.export("fixture", "causalSuffixFirst", None, "--max-suffix-gap", "64")
         self.assertEqual((m["maxSuffixGap"], m["maxContextTokens"]), (64, 448))
-        res = self.export("negative", "causalSuffixFirst", None, "--max-suffix-gap", "-1", check=False)
+        res = self.run_export("negative", "causalSuffixFirst", None, "--max-suffix-gap", "-1")
         self.assertNotEqual(res.returncode, 0)
 
     def test_bidirectional_has_no_gap(self):
         m = self.export("bidir", "bidirectional", self.train)
         self.assertNotIn("maxSuffixGap", m)
         self.assertEqual(m["maxContextTokens"], 2048 - 64)
-        res = self.export("bidir-gap", "bidirectional", None, "--max-suffix-gap", "8", check=False)
+        res = self.run_export("bidir-gap", "bidirectional", None, "--max-suffix-gap", "8")
         self.assertNotEqual(res.returncode, 0)
         self.assertIn("causalSuffixFirst", res.stderr)
 

@@ -28,7 +28,7 @@ from dllm_train.model.model import plain_attention
 from dllm_train.model.training_mask import TrainingMask, example_spans
 from dllm_train.paths import CONFIGS, module_command, module_env
 from dllm_train.training.config import TrainConfig
-from dllm_train.training.optim import newton_schulz
+from dllm_train.training.optim import Muon, newton_schulz
 from dllm_train.training.trainer import Trainer, cpu_has_bf16, cpu_threads, use_bf16
 from pipeline_fixtures import WithDataDir, tiny_model, write_data_dir
 
@@ -103,7 +103,7 @@ class CpuTraining(WithDataDir):
         q, k, v = (torch.randn(2, 2, 256, 16, dtype=torch.bfloat16, requires_grad=True) for _ in range(3))
         with profile() as prof:
             mask.attend(q, k, v).float().sum().backward()
-        names = {e.name for e in prof.events()}
+        names = {e.name for e in prof.events() or []}
         self.assertIn("aten::_scaled_dot_product_flash_attention_for_cpu", names)
         self.assertNotIn("aten::_scaled_dot_product_attention_math", names)
 
@@ -136,6 +136,7 @@ class CpuTraining(WithDataDir):
     def test_example_spans_follow_the_packing(self):
         t = self.packed(True, seed=11)
         spans = example_spans(t["example"], t["segment"], True)
+        assert spans is not None
         for r, runs in enumerate(spans):
             self.assertEqual(sum(n for n, _ in runs), t["ids"].shape[1])
             self.assertEqual(len(runs), len(np.unique(t["example"][r].numpy())))
@@ -181,7 +182,9 @@ class CpuTraining(WithDataDir):
             self.assertEqual(trainer.backend, "sdpa")
             self.assertTrue(trainer.split)
             self.assertEqual(trainer.amp, precision == "bf16")
-            self.assertEqual(trainer.optimizers[0].ns_bf16, precision == "bf16")
+            muon = trainer.optimizers[0]
+            assert isinstance(muon, Muon)
+            self.assertEqual(muon.ns_bf16, precision == "bf16")
             with torch.no_grad():
                 loss, _ = trainer.loss_fn(t, trainer.mask(t))
             self.assertEqual(loss.dtype, torch.float32)

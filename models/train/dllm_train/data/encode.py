@@ -36,6 +36,7 @@ def _init(path: str) -> None:
 
 
 def _encode_batch(batch: list[tuple[str, str]]) -> list[tuple[str, int, np.ndarray]]:
+    assert _tok is not None, "the pool's initializer (_init) loads the tokenizer"
     return [(lang, len(text), np.asarray(_tok.encode(text), dtype=np.uint16)) for lang, text in batch]
 
 

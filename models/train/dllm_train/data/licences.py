@@ -9,12 +9,19 @@ import json
 import os
 import re
 from collections import defaultdict
+from typing import Protocol
 
 PERMISSIVE = re.compile(
     r"\b(MIT|BSD|Apache|ISC|0BSD|Zlib|PSF|Python Software Foundation|Python-2\.0|HPND|Unlicense|CC0|"
     r"public[ -]domain|BlueOak|X11|Expat|PostgreSQL|libpng|LLVM|Boost|BSL-1\.0|WTFPL|Historical Permission)",
     re.I)
 COPYLEFT = re.compile(r"GPL|General Public|MPL|Mozilla Public|EPL|Eclipse Public|CDDL|Artistic|EUPL|OSL", re.I)
+
+
+class LicenceResolver(Protocol):
+    """What a source's licence resolver answers: a file's licence text or SPDX id, None if unknown."""
+
+    def licence(self, path: str) -> str | None: ...
 
 
 def is_permissive(lic: str | None) -> bool:

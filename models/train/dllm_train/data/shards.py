@@ -28,6 +28,7 @@ import tarfile
 import tempfile
 import time
 from collections import Counter
+from typing import IO
 
 import numpy as np
 
@@ -169,6 +170,13 @@ def pack(data_dir: str, out: str, preset: int = 9) -> dict:
             "preset": preset, "splits": splits}
 
 
+def _member(tar: tarfile.TarFile, member: str | tarfile.TarInfo, archive: str) -> IO[bytes]:
+    f = tar.extractfile(member)
+    if f is None:
+        raise ShardError(f"{archive}: {member if isinstance(member, str) else member.name} is not a regular file")
+    return f
+
+
 def unpack(archive: str, out_dir: str) -> dict:
     """Extract a packed data dir into out_dir (regular files with the expected names only), then verify."""
     os.makedirs(out_dir, exist_ok=True)
@@ -177,7 +185,7 @@ def unpack(archive: str, out_dir: str) -> dict:
         names = [m.name for m in members]
         if "meta.json" not in names:
             raise ShardError(f"{archive}: no meta.json")
-        meta = json.load(tar.extractfile("meta.json"))
+        meta = json.load(_member(tar, "meta.json", archive))
         allowed = set(member_names(meta))
         for m in members:
             if m.name not in allowed or not m.isfile():
@@ -186,7 +194,7 @@ def unpack(archive: str, out_dir: str) -> dict:
             raise ShardError(f"{archive}: members {sorted(names)} are not {sorted(allowed)}")
         for m in members:
             dst = os.path.join(out_dir, m.name)
-            with tar.extractfile(m) as src, open(dst + ".tmp", "wb") as f:
+            with _member(tar, m, archive) as src, open(dst + ".tmp", "wb") as f:
                 shutil.copyfileobj(src, f, 1 << 22)
             if os.path.getsize(dst + ".tmp") != m.size:
                 raise ShardError(f"{archive}: {m.name} is truncated")

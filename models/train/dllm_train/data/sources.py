@@ -15,6 +15,7 @@ from dllm_train.data.licences import (
     DebianCopyrightLicences,
     DpkgLicences,
     Fixed,
+    LicenceResolver,
     NodeModulesLicences,
     SitePackagesLicences,
 )
@@ -41,7 +42,7 @@ SKIP_DIRS = {"__pycache__", ".git", ".hg", ".svn", "site-packages", "dist-packag
 class Source(NamedTuple):
     root: str
     name: str
-    resolver: object
+    resolver: LicenceResolver
     kind: str  # stdlib | site | npm | include | pyenv | gocode | cargo
     follow: bool = False  # descend into symlinked directories (--roots: a site-packages assembled from links)
 

@@ -103,7 +103,8 @@ def table(models: dict[str, DiffusionLM], batch: list[Probe], mask_id: int, seed
     count, middle = len(batch), len(batch[0].middle)
     first = np.zeros((count, middle), dtype=bool)
     first[:, 0] = True
-    cases = [(f"{t:g}", masks(count, middle, t, seed), None) for t in RATES]
+    cases: list[tuple[str, np.ndarray, np.ndarray | None]] = [(f"{t:g}", masks(count, middle, t, seed), None)
+                                                              for t in RATES]
     cases.append(("1, first token", masks(count, middle, 1.0, seed), first))
     for label, m, counted in cases:
         cells = []
@@ -123,7 +124,7 @@ def run_name(path: str) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("checkpoints", nargs="+")
     ap.add_argument("--data", default=os.path.join(WORK, "data"))
     ap.add_argument("--windows", type=int, default=150)

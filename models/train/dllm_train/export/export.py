@@ -77,7 +77,8 @@ def onnx_export(module: nn.Module, args: tuple, **kw) -> onnx.ModelProto:
         kw["dynamo"] = False
     buf = io.BytesIO()
     with torch.no_grad():
-        torch.onnx.export(module, args, buf, opset_version=OPSET, do_constant_folding=True, **kw)
+        torch.onnx.export(module, args, buf,  # pyright: ignore[reportArgumentType] (a file object is accepted)
+                          opset_version=OPSET, do_constant_folding=True, **kw)
     return onnx.load_from_string(buf.getvalue())
 
 

@@ -100,7 +100,7 @@ def write_round_trip_cases(folder: str, model: DiffusionLM, out: str) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("folder", nargs="?", help="exported model folder (dllm.json, graphs, weights)")
     ap.add_argument("--model", help="the same, as an option")
     ap.add_argument("--out", required=True, help="checkpoint to write ({'model', 'model_config'}, as export.py reads)")

@@ -138,7 +138,9 @@ def _rewrite(model: onnx.ModelProto, index: _Index, params: dict[str, np.ndarray
             return add("Cast", [param], f"{param}/fp32", to=TensorProto.FLOAT)
         scale = param + SCALE_SUFFIX
         uses.add(scale)
-        shape, blocks = params[param].shape, encode(params[param], storage)[1].shape
+        scales = encode(params[param], storage)[1]
+        assert scales is not None, "int8 storage has scales"
+        shape, blocks = params[param].shape, scales.shape
         keep.append(numpy_helper.from_array(np.array(blocks[:2] + (-1,), np.int64), f"{param}/blocks"))
         keep.append(numpy_helper.from_array(np.array(shape, np.int64), f"{param}/shape"))
         q = add("Reshape", [add("Cast", [param], f"{param}/cast", to=TensorProto.FLOAT), f"{param}/blocks"], f"{param}/q")
@@ -237,7 +239,8 @@ def read_parameters(folder: str, graph_files: list[str]) -> tuple[dict[str, np.n
     """The fp32 parameters of a folder written by `pack` (state_dict names), and its storage;
     None for a folder whose graphs carry no parameter map."""
     tensors: dict[str, np.ndarray] = {}
-    mapping, storage = None, None
+    mapping: dict[str, str] | None = None
+    storage = ""
     for f in graph_files:
         model = onnx.load(os.path.join(folder, f))  # external data resolved next to the graph
         props = {p.key: p.value for p in model.metadata_props}

@@ -79,7 +79,7 @@ def bench(folder: str, reps: int, context: int, threads: int) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("--widths", default="256,320,384,448,512")
     ap.add_argument("--layers", default="6,8,10,12")
     ap.add_argument("--only", default="", help="comma-separated DxL pairs instead of the grid, e.g. 384x8,320x10")

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import torch
 import torch.nn as nn
@@ -171,7 +172,8 @@ class DiffusionLM(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.embed = nn.Embedding(cfg.vocab_size, cfg.d_model)
-        self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.n_layers)])
+        # An nn.ModuleList (its blocks are registered), typed as the sequence of Blocks it is.
+        self.blocks = cast(Sequence[Block], nn.ModuleList([Block(cfg) for _ in range(cfg.n_layers)]))
         self.final_norm = RMSNorm(cfg.d_model, cfg.norm_eps)
         self.reset_parameters()
 
@@ -222,6 +224,8 @@ class DiffusionLM(nn.Module):
         """
         if past_keys is not None and not self.causal_context:
             raise ValueError("past keys/values need a causal context")
+        if (past_keys is None) != (past_values is None):
+            raise ValueError("past keys and past values come together")
         mask = context_mask(ids.shape[1], 0 if past_keys is None else past_keys.shape[3], self.causal_context,
                             key_valid, ids.device)
         cos, sin = rotary_cos_sin(pos, self.cfg.head_dim, self.cfg.rope_theta)
@@ -233,7 +237,7 @@ class DiffusionLM(nn.Module):
             values.append(v)
             if i + 1 == len(self.blocks):
                 break  # the canvas reads only the last layer's K/V, never its output
-            if past_keys is not None:
+            if past_keys is not None and past_values is not None:
                 k = torch.cat([past_keys[i], k], dim=2)
                 v = torch.cat([past_values[i], v], dim=2)
             x = x + blk.attn.attend(q, k, v, mask)

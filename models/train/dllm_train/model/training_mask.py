@@ -95,7 +95,8 @@ class TrainingMask:
         return plain_attention(q, k, v, self.additive, 1.0 / math.sqrt(q.shape[-1]))
 
 
-def example_spans(example: torch.Tensor, segment: torch.Tensor, causal: bool) -> list[list[tuple[int, torch.Tensor]]]:
+def example_spans(example: torch.Tensor, segment: torch.Tensor,
+                  causal: bool) -> list[list[tuple[int, torch.Tensor]]] | None:
     """Per row, its runs of one example (padding is a run of its own) as (length, bool mask
     [1,1,L,L] within the run). A token sees keys of its own example only, so attention within each
     run is the whole row's attention: for a row of several examples it skips the tiles that the
@@ -139,7 +140,7 @@ def _split_attention_active(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -
 
 
 if hasattr(torch, "compiler") and hasattr(torch.compiler, "disable"):
-    _split_attention_active = torch.compiler.disable(_split_attention_active)
+    _split_attention_active = torch.compiler.disable(_split_attention_active)  # pyright: ignore[reportAssignmentType]
 
 
 def _flex_attention():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import asdict, dataclass, field, fields, replace
+from typing import cast
 
 from dllm_train.model.model import ModelConfig
 
@@ -63,7 +64,7 @@ class TrainConfig:
 
     def __post_init__(self):
         # JSON has no tuples: pairs come in as lists.
-        self.example_lens = [tuple(x) for x in self.example_lens]
+        self.example_lens = cast(list[tuple[int, float]], [tuple(x) for x in self.example_lens])
 
     @classmethod
     def from_dict(cls, d: dict, source: str = "train config") -> TrainConfig:

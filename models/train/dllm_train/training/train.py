@@ -122,7 +122,7 @@ def build_model(args, tc: TrainConfig, model_cfg: dict, model_overrides: dict, v
         at.total_steps = args.max_steps or recorded
         log(f"resumed {last_path} at step {at.step}/{at.total_steps}, {at.tokens_seen:,} tokens"
             + (f" (schedule changed from {recorded} steps by --max-steps)" if at.total_steps != recorded else ""))
-    elif init_state is not None:
+    elif init_state is not None and init_ck is not None:
         model.load_state_dict(init_state)
         log(f"warm start from {args.init_from} (step {init_ck.get('step')}, {init_ck.get('tokens_seen')} tokens)")
     return model, mcfg, model_cfg, at, resume_state
