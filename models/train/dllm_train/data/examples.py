@@ -268,6 +268,7 @@ class ExampleBuilder:
             pos[sl], targets[sl], segment[sl] = canvas_pos, target, j + 1
         return Example(ids, pos, targets, kind, weight, segment)
 
+
 def empty_rows(rows: int, row_len: int, pad_id: int) -> dict[str, np.ndarray]:
     """A batch [rows, row_len] of padding: no example, no loss."""
     shape = (rows, row_len)

@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
 """Pre-tokenized training data as compressed archives: check, pack, unpack and merge data dirs.
 
-A data dir is what encode.py writes: {split}.tokens.u16 (uint16 ids, documents concatenated),
+A data dir is what data.encode writes: {split}.tokens.u16 (uint16 ids, documents concatenated),
 {split}.docs.i64 (int64 document start offsets, ndocs+1, last = token count), {split}.lang.u8 (uint8
 index into meta["languages"] per document) and meta.json.
 
-  python3 shards.py verify DIR
-  python3 shards.py pack DIR OUT.tar.xz [--preset 9]
-  python3 shards.py unpack ARCHIVE DIR
-  python3 shards.py merge DIR|ARCHIVE ... --out DIR
-  python3 shards.py build-local [--out work/bundle/shards]   # the JS/TS/other and Python fallback shards
+  python3 -m dllm_train.data.shards verify DIR
+  python3 -m dllm_train.data.shards pack DIR OUT.tar.xz [--preset 9]
+  python3 -m dllm_train.data.shards unpack ARCHIVE DIR
+  python3 -m dllm_train.data.shards merge DIR|ARCHIVE ... --out DIR
+  python3 -m dllm_train.data.shards build-local [--out work/bundle/shards]   # the carried shards (local_shards.py)
 
 Archives are plain .tar.xz (stdlib tarfile + lzma; `tar -xJf` reads them too), byte-identical for
 identical inputs (fixed member order, zero mtimes and owners). The xz stream uses LZMA2 with lp=1/pb=1
@@ -23,7 +23,6 @@ import json
 import lzma
 import os
 import shutil
-import sys
 import tarfile
 import tempfile
 import time
@@ -32,15 +31,15 @@ from typing import IO
 
 import numpy as np
 
-from dllm_train.data.decontamination import HUMANEVAL_NAMES
-from dllm_train.paths import HUMANEVAL_DIR, REPO, WORK
+from dllm_train.paths import REPO, WORK
 
 SHIPPED_TOKENIZER = os.path.join(REPO, "models", "dllm-code-tiny", "tokenizer.json")
 SPLITS = ("train", "val")
 DTYPES = {"tokens": "uint16", "docs": "int64", "lang": "uint8"}
+
+
 # keys that must be equal in data dirs that are merged
 SAME_KEYS = ("vocab_size", "special_tokens", "languages", "language_token_ids", "newline_token_ids")
-OTHER_LANGS = "javascript,typescript,c,cpp,go,rust,shellscript"
 
 
 class ShardError(ValueError):
@@ -70,8 +69,6 @@ def read_meta(data_dir: str) -> dict:
     except ValueError as e:
         raise ShardError(f"{path}: not JSON ({e})") from None
 
-
-# ---------------------------------------------------------------- verify
 
 def verify(data_dir: str, check_ids: bool = True) -> dict:
     """Check a data dir against its meta.json; returns {split: {tokens, docs}}. Raises ShardError."""
@@ -137,8 +134,6 @@ def verify(data_dir: str, check_ids: bool = True) -> dict:
     return out
 
 
-# ---------------------------------------------------------------- pack / unpack
-
 def xz_filters(preset: int) -> list[dict]:
     return [{"id": lzma.FILTER_LZMA2, "preset": preset, "lc": 3, "lp": 1, "pb": 1}]
 
@@ -201,8 +196,6 @@ def unpack(archive: str, out_dir: str) -> dict:
             os.replace(dst + ".tmp", dst)
     return verify(out_dir)
 
-
-# ---------------------------------------------------------------- merge
 
 def merge(inputs: list[str], out_dir: str) -> dict:
     """Concatenate the documents of several data dirs (or packed archives) into one data dir."""
@@ -285,8 +278,6 @@ def merge(inputs: list[str], out_dir: str) -> dict:
         return verify(out_dir)
 
 
-# ---------------------------------------------------------------- build-local
-
 def sha256(path: str) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -294,69 +285,6 @@ def sha256(path: str) -> str:
             h.update(block)
     return h.hexdigest()
 
-
-def build_local(args) -> dict:
-    """The two shards built from what is on this machine, with the shipped tokenizer:
-    other.tar.xz (every language but Python: npm corpus, node_modules, /usr/include, Go, Rust, shell) and
-    python-fallback.tar.xz (Python stdlib + permissive site-packages)."""
-    from dllm_train.data import corpus, encode
-    os.makedirs(args.out, exist_ok=True)
-    names_file = args.humaneval_names
-    if names_file is None:
-        default = os.path.join(HUMANEVAL_DIR, HUMANEVAL_NAMES)
-        names_file = default if os.path.isfile(default) else None
-    plan = [("other", ["--langs", OTHER_LANGS], args.other_mb, args.max_other_mb),
-            ("python-fallback", ["--langs", "python"], args.python_mb, args.max_python_mb)]
-    manifest = {"tokenizer": os.path.relpath(args.tokenizer, REPO), "tokenizer_sha256": sha256(args.tokenizer),
-                "shards": {}}
-    for name, extra, target_mb, limit_mb in plan:
-        if args.only and name not in args.only.split(","):
-            continue
-        work = os.path.join(args.work, name)
-        archive = os.path.join(args.out, f"{name}.tar.xz")
-        t0 = time.time()
-        for _ in range(2):
-            copts = ["--out", os.path.join(work, "corpus"), "--target-mb", f"{target_mb:.1f}", "--procs", str(args.procs)]
-            copts += extra + (["--humaneval-names", names_file] if names_file else [])
-            print(f"[shards] {name}: corpus.py {' '.join(copts)}", file=sys.stderr)
-            corpus.build(corpus.parse_args(copts))
-            print(f"[shards] {name}: encode.py", file=sys.stderr)
-            encode.main(["--corpus", os.path.join(work, "corpus"), "--tokenizer", args.tokenizer,
-                         "--out", os.path.join(work, "data"), "--procs", str(args.procs)])
-            info = pack(os.path.join(work, "data"), archive, args.preset)
-            if info["bytes_out"] <= limit_mb * 1e6:
-                break
-            # once more with the target scaled to the limit (3% margin)
-            target_mb *= 0.97 * limit_mb * 1e6 / info["bytes_out"]
-            print(f"[shards] {name}: {info['bytes_out'] / 1e6:.2f} MB > {limit_mb} MB, target -> {target_mb:.1f} MB",
-                  file=sys.stderr)
-        meta = read_meta(os.path.join(work, "data"))
-        info.update({"sha256": sha256(archive), "build_seconds": round(time.time() - t0, 1),
-                     "corpus_target_mb": target_mb,
-                     "tokens_per_language": {s: {l: c["tokens"] for l, c in v["per_language"].items()}
-                                             for s, v in meta["splits"].items()}})
-        manifest["shards"][name] = info
-        mb = info["bytes_out"] / 1e6
-        print(f"[shards] {name}: {archive} {mb:.2f} MB ({info['bytes_in'] / 1e6:.1f} MB raw, {info['seconds']} s xz)",
-              file=sys.stderr)
-        if mb > limit_mb:
-            os.remove(archive)
-            raise SystemExit(f"shards: {archive} is {mb:.2f} MB > {limit_mb} MB; lower the corpus target")
-    if names_file:
-        # the GPU build reads the entry points from the bundle (--humaneval-names)
-        shutil.copyfile(names_file, os.path.join(args.out, HUMANEVAL_NAMES))
-    old = {}
-    mpath = os.path.join(args.out, "shards.json")
-    if os.path.isfile(mpath):
-        with open(mpath) as f:
-            old = json.load(f).get("shards", {})
-    manifest["shards"] = {**old, **manifest["shards"]}
-    with open(mpath, "w") as f:
-        json.dump(manifest, f, indent=1)
-    return manifest
-
-
-# ---------------------------------------------------------------- CLI
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -397,6 +325,7 @@ def main(argv=None):
         elif args.cmd == "merge":
             res = merge(args.inputs, args.out)
         else:
+            from dllm_train.data.local_shards import build_local
             res = build_local(args)
     except ShardError as e:
         raise SystemExit(f"shards: {e}") from None
