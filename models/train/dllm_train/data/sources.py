@@ -25,7 +25,6 @@ from dllm_train.paths import REPO, WORK
 NPM_CORPUS = os.path.join(WORK, "npm-corpus", "node_modules")
 GOCODE, CARGO = "/usr/share/gocode/src", "/usr/share/cargo/registry"
 
-
 # language label = VS Code language id
 EXT_LANG = {
     ".py": "python",  # .pyi stubs are left out: the eval fills in function bodies
