@@ -1,12 +1,12 @@
 """Randomly initialised model folders of a training config's shape, for speed benchmarks before a
 trained model of that shape exists.
 
-    /usr/bin/python3 bench/lib/random_model.py OUT_DIR --config models/train/configs/gpu.json \
+    PYTHONPATH=models/train /usr/bin/python3 bench/lib/random_model.py OUT_DIR --config models/train/configs/gpu.json \
         --max-context 448 [--max-context 1536 ...] [--storage fp16] [--seed 0]
 
 Builds a DiffusionLM of the config's "model" section (vocabulary of the bundled tokenizer,
 models/dllm-code-tiny/tokenizer.json, and its special tokens), exports it once with
-models/train/export.py (a causalSuffixFirst model with maxSuffixGap 64) and writes one
+dllm_train.export.export (a causalSuffixFirst model with maxSuffixGap 64) and writes one
 self-contained model folder per --max-context, OUT_DIR/ctx<N>/, copies of that export differing
 only in the manifest's maxContextTokens. The weights are random: timings only, never quality.
 """
@@ -23,13 +23,11 @@ import time
 
 import torch
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-TRAIN = os.path.join(ROOT, "models", "train")
-sys.path.insert(0, TRAIN)
-from bpe import special_tokens_json  # noqa: E402
-from model import DiffusionLM, ModelConfig  # noqa: E402
+from dllm_train.model.model import DiffusionLM, ModelConfig
+from dllm_train.paths import REPO, module_command, module_env
+from dllm_train.tokenizer.bpe import special_tokens_json
 
-TOKENIZER = os.path.join(ROOT, "models", "dllm-code-tiny", "tokenizer.json")
+TOKENIZER = os.path.join(REPO, "models", "dllm-code-tiny", "tokenizer.json")
 VOCAB = 4096
 SUFFIX_GAP = 64
 
@@ -63,7 +61,7 @@ def set_max_context(folder: str, max_context: int) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("out_dir")
     ap.add_argument("--config", required=True, help='a training config; its "model" section sets the shape')
     ap.add_argument("--max-context", type=int, action="append", required=True,
@@ -85,7 +83,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         checkpoint = os.path.join(tmp, "random.pt")
         cfg = random_checkpoint(section, args.seed, checkpoint)
-        cmd = [sys.executable, os.path.join(TRAIN, "export.py"), "--checkpoint", checkpoint, "--out", folders[0],
+        cmd = [*module_command(sys.executable, "export.export"), "--checkpoint", checkpoint, "--out", folders[0],
                "--tokenizer-dir", tokenizer_dir(os.path.join(tmp, "tokenizer")), "--no-verify-cases",
                "--name", f"random-{cfg.d_model}x{cfg.n_layers}",
                "--description", "Random weights of a training config's shape, for speed benchmarks only.",
@@ -94,7 +92,7 @@ def main() -> None:
             cmd += ["--max-suffix-gap", str(SUFFIX_GAP)]
         if args.storage:
             cmd += ["--storage", args.storage]
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(cmd, env=module_env(), check=True, stdout=subprocess.DEVNULL)
     for folder, n in zip(folders[1:], contexts[1:]):
         shutil.copytree(folders[0], folder)  # plain files: the folders stand alone
         set_max_context(folder, n)

@@ -29,7 +29,7 @@ export interface TypingText {
 
 /** Typed into: the start of `pack_rows` in the training pipeline's batch builder, a long Python file. */
 export function typingText(characters: number): TypingText {
-  const file = path.join(repoRoot, 'models', 'train', 'data.py');
+  const file = path.join(repoRoot, 'models', 'train', 'dllm_train', 'data', 'examples.py');
   const text = fs.readFileSync(file, 'utf8');
   const cursor = text.indexOf('def pack_rows(');
   if (cursor < 0) throw new Error(`${file} no longer has "def pack_rows(": choose another place to type`);
@@ -202,7 +202,7 @@ export function randomModels(contexts: readonly number[]): { dirs: string[] } | 
   const script = path.join(repoRoot, 'bench', 'lib', 'random_model.py');
   const config = path.join(repoRoot, 'models', 'train', 'configs', 'gpu.json');
   const args = [script, randomModelsDir, '--config', config, ...contexts.flatMap((c) => ['--max-context', String(c)])];
-  const run = spawnSync(python, args, { encoding: 'utf8' });
+  const run = spawnSync(python, args, { encoding: 'utf8', env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'models', 'train') } });
   if (run.status !== 0) throw new Error(`${script} failed:\n${run.stderr}`);
   return { dirs: contexts.map((c) => path.join(randomModelsDir, `ctx${c}`)) };
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install the npm packages pinned in corpus-npm.txt (name@version per line, `#` comments, an optional
 # `# before: YYYY-MM-DD` line that pins their dependencies to what the registry had on that day) into a
-# folder outside the project's node_modules, as JS/TS for corpus.py. No install scripts run.
-# Usage: ./corpus_npm.sh [PREFIX]   (default work/npm-corpus; corpus.py reads work/npm-corpus/node_modules)
+# folder outside the project's node_modules, as JS/TS for the corpus builder (dllm_train.data.corpus). No install scripts run.
+# Usage: ./corpus_npm.sh [PREFIX]   (default work/npm-corpus; the corpus builder reads work/npm-corpus/node_modules)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 list="$here/corpus-npm.txt"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The staged GPU run (run.py) end to end on a CPU at tiny scale, through the same stages and code
+# The staged GPU run (dllm_train/gpu_run/run.py) end to end on a CPU at tiny scale, through the same stages and code
 # paths as on the GPU machine (with the CPU fallbacks): shards -> bundle -> start (verify, build a
 # Python corpus from a site-packages folder, merge, launch training detached) -> poll (insurance
 # chunks) -> finish (evaluation, final chunks) -> join -> export -> onnxruntime-node vs PyTorch
@@ -22,43 +22,44 @@ step "unit tests"
 "$py" -m unittest discover -s "$repo/test/model-pipeline" -p 'test_*.py'
 
 step "carried shards (tiny)"
-"$py" corpus.py --tiny --work "$tmp/local" > "$tmp/corpus.log"
-"$py" encode.py --work "$tmp/local" --tokenizer "$tokenizer" 2> "$tmp/encode.log"
+"$py" -m dllm_train.data.corpus --tiny --work "$tmp/local" > "$tmp/corpus.log"
+"$py" -m dllm_train.data.encode --work "$tmp/local" --tokenizer "$tokenizer" 2> "$tmp/encode.log"
 mkdir -p "$tmp/bundle/shards"
-"$py" shards.py pack "$tmp/local/data" "$tmp/bundle/shards/python-fallback.tar.xz"
+"$py" -m dllm_train.data.shards pack "$tmp/local/data" "$tmp/bundle/shards/python-fallback.tar.xz"
 
 step "pack"
-"$py" run.py pack --bundle "$tmp/bundle" --config configs/smoke.json > "$tmp/pack.log"
+"$py" -m dllm_train.gpu_run.run pack --bundle "$tmp/bundle" --config configs/smoke.json > "$tmp/pack.log"
 
 # A site-packages folder for the on-machine Python build: this pipeline's own (MIT) sources as one
 # package with its metadata, so the test needs nothing installed beyond what .ci/run installs.
 site="$tmp/site"
 mkdir -p "$site/dllm_train" "$site/dllm_train-0.1.dist-info"
-cp "$here"/*.py "$site/dllm_train/"
+cp -r "$here/dllm_train/." "$site/dllm_train/"
+find "$site" -name __pycache__ -prune -exec rm -rf {} +
 printf 'Metadata-Version: 2.1\nName: dllm-train\nVersion: 0.1\nLicense: MIT\n' > "$site/dllm_train-0.1.dist-info/METADATA"
 echo dllm_train > "$site/dllm_train-0.1.dist-info/top_level.txt"
 
 step "start (GPU machine stage 1)"
-"$py" run.py start --bundle "$tmp/bundle" --out "$tmp/out1" --train-minutes 1.5 --roots "$site" \
+"$py" -m dllm_train.gpu_run.run start --bundle "$tmp/bundle" --out "$tmp/out1" --train-minutes 1.5 --roots "$site" \
   --python-mb 0 --procs 2 --settle-s 60 --train-args --device cpu --max-steps 10
 step "poll (stage 2)"
-"$py" run.py poll --bundle "$tmp/bundle" --out "$tmp/out2" --wait 2
+"$py" -m dllm_train.gpu_run.run poll --bundle "$tmp/bundle" --out "$tmp/out2" --wait 2
 step "finish (stage 3)"
-"$py" run.py finish --bundle "$tmp/bundle" --out "$tmp/out3" --wait 90 --subsets SingleLine --limit 3 \
+"$py" -m dllm_train.gpu_run.run finish --bundle "$tmp/bundle" --out "$tmp/out3" --wait 90 --subsets SingleLine --limit 3 \
   --eval-args --device cpu --procs 2
 ls "$tmp/out3"
 test -s "$tmp/run/eval.json"
 
 step "join"
-"$py" run.py join "$tmp/out2" --name insurance --out "$tmp/gpu/insurance.pt"
-"$py" run.py join "$tmp/out3" --out "$tmp/gpu/final.pt"
+"$py" -m dllm_train.gpu_run.run join "$tmp/out2" --name insurance --out "$tmp/gpu/insurance.pt"
+"$py" -m dllm_train.gpu_run.run join "$tmp/out3" --out "$tmp/gpu/final.pt"
 
 step "export + onnxruntime-node vs PyTorch"
-"$py" run.py export --weights "$tmp/gpu/final.pt" --out "$tmp/model" --verify-dir "$tmp/verify" 2> "$tmp/export.log"
+"$py" -m dllm_train.gpu_run.run export --weights "$tmp/gpu/final.pt" --out "$tmp/model" --verify-dir "$tmp/verify" 2> "$tmp/export.log"
 
 step "warm start: PyTorch weights back from the exported folder"
-"$py" import_weights.py "$tmp/model" --out "$tmp/rt.pt" --verify-dir "$tmp/verify-rt" 2> "$tmp/import.log"
-node verify_onnx.mjs "$tmp/model" "$tmp/verify-rt/cases.json" 1e-4 > "$tmp/verify-rt.log"
+"$py" -m dllm_train.export.import_weights "$tmp/model" --out "$tmp/rt.pt" --verify-dir "$tmp/verify-rt" 2> "$tmp/import.log"
+node dllm_train/export/verify_onnx.mjs "$tmp/model" "$tmp/verify-rt/cases.json" 1e-4 > "$tmp/verify-rt.log"
 tail -n 2 "$tmp/verify-rt.log"
 
 step "npm run eval on the exported folder"

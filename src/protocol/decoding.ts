@@ -1,7 +1,7 @@
 /**
  * The decoder's contract (decoding.json), typed: sampler kinds and their option defaults, the
  * window's split and chunking, the canvas switches, language fallbacks and context orders. The
- * Python port that evaluates checkpoints (models/train/decode_contract.py) reads the same file, so
+ * Python port that evaluates checkpoints (models/train/dllm_train/evaluation/decode_contract.py) reads the same file, so
  * every TypeScript module takes these values from here and never restates them. No imports but the
  * JSON: the protocol, the extension and the engine all may use it.
  */

@@ -9,14 +9,12 @@ Usage: make_checkpoint.py --family dream|dream-qwen2|llada|sdar|fast-dllm-v2 --o
 import argparse
 import json
 import os
-import sys
 
 import torch
 from safetensors.torch import save_file
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import families  # noqa: E402
+import families
 
 # Qwen2's pre-tokenizer split, verbatim: the product must read the real one.
 QWEN_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"
@@ -261,7 +259,7 @@ def make_sdar(out, seed, d):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").strip().splitlines()[0])
     ap.add_argument("--family", required=True, choices=["dream", "dream-qwen2", "llada", "sdar", "fast-dllm-v2"])
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=0)

@@ -61,14 +61,14 @@ def bidirectional_qwen2(folder, config, attn_implementation="eager"):
         intermediate_size=config["intermediate_size"], num_hidden_layers=config["num_hidden_layers"],
         num_attention_heads=config["num_attention_heads"], num_key_value_heads=config["num_key_value_heads"],
         hidden_act=config.get("hidden_act", "silu"), max_position_embeddings=config["max_position_embeddings"],
-        rms_norm_eps=config["rms_norm_eps"], rope_theta=config["rope_theta"],
+        rms_norm_eps=config["rms_norm_eps"], rope_theta=config["rope_theta"],  # pyright: ignore[reportCallIssue]
         tie_word_embeddings=bool(config.get("tie_word_embeddings", False)), use_sliding_window=False,
-        attention_dropout=0.0, attn_implementation=attn_implementation,
+        attention_dropout=0.0, attn_implementation=attn_implementation,  # pyright: ignore[reportCallIssue]
     )
     theta = (getattr(q, "rope_parameters", None) or {}).get("rope_theta", getattr(q, "rope_theta", None))
     if theta != config["rope_theta"]:
         raise SystemExit(f"reference: Qwen2Config took rope_theta {theta}, the checkpoint says {config['rope_theta']}")
-    model = Qwen2ForCausalLM(q).to(torch.float32)
+    model = Qwen2ForCausalLM(q).to(torch.float32)  # pyright: ignore[reportArgumentType]
     weights = read_weights(folder)
     missing, unexpected = model.load_state_dict(weights, strict=False)
     allowed_missing = {"lm_head.weight"} if q.tie_word_embeddings else set()
@@ -80,7 +80,7 @@ def bidirectional_qwen2(folder, config, attn_implementation="eager"):
     # as the prepared per-layer-type mapping, so no causal mask is ever built).
     for module in model.modules():
         if hasattr(module, "is_causal"):
-            module.is_causal = False
+            module.is_causal = False  # pyright: ignore[reportArgumentType] (a flag, not a submodule)
     return model
 
 
@@ -95,7 +95,8 @@ def dream_logits(folder, config, ids, mask=None):
 
 
 def block_causal_mask(n, block):
-    """SDAR's inference mask as an additive float mask [1, 1, n, n]: blocks from position 0, each seeing itself and earlier ones."""
+    """SDAR's inference mask as an additive float mask [1, 1, n, n]: blocks from position 0, each seeing
+    itself and earlier ones."""
     blocks = (n + block - 1) // block
     allowed = torch.tril(torch.ones(blocks, blocks)).repeat_interleave(block, 0).repeat_interleave(block, 1)[:n, :n]
     return torch.zeros(n, n).masked_fill(allowed == 0, float("-inf"))[None, None]
@@ -111,13 +112,14 @@ def sdar_logits(folder, config, ids):
         num_attention_heads=config["num_attention_heads"], num_key_value_heads=config["num_key_value_heads"],
         head_dim=config["head_dim"], hidden_act=config.get("hidden_act", "silu"),
         max_position_embeddings=config["max_position_embeddings"], rms_norm_eps=config["rms_norm_eps"],
-        rope_theta=config["rope_theta"], tie_word_embeddings=bool(config.get("tie_word_embeddings", False)),
-        attention_bias=False, use_sliding_window=False, attention_dropout=0.0, attn_implementation="eager",
+        rope_theta=config["rope_theta"], tie_word_embeddings=bool(config.get("tie_word_embeddings", False)),  # pyright: ignore[reportCallIssue]
+        attention_bias=False, use_sliding_window=False, attention_dropout=0.0,
+        attn_implementation="eager",  # pyright: ignore[reportCallIssue]
     )
     theta = (getattr(q, "rope_parameters", None) or {}).get("rope_theta", getattr(q, "rope_theta", None))
     if theta != config["rope_theta"]:
         raise SystemExit(f"reference: Qwen3Config took rope_theta {theta}, the checkpoint says {config['rope_theta']}")
-    model = Qwen3ForCausalLM(q).to(torch.float32).eval()
+    model = Qwen3ForCausalLM(q).to(torch.float32).eval()  # pyright: ignore[reportArgumentType]
     missing, unexpected = model.load_state_dict(read_weights(folder), strict=False)
     allowed_missing = {"lm_head.weight"} if q.tie_word_embeddings else set()
     if set(missing) - allowed_missing or unexpected:
@@ -126,7 +128,7 @@ def sdar_logits(folder, config, ids):
         model.tie_weights()
     for module in model.modules():
         if hasattr(module, "is_causal"):
-            module.is_causal = False
+            module.is_causal = False  # pyright: ignore[reportArgumentType] (a flag, not a submodule)
     mask = block_causal_mask(len(ids), config["block_size"])
     with torch.no_grad():
         out = model(input_ids=torch.tensor([ids]), attention_mask={"full_attention": mask}, use_cache=False)

@@ -8,18 +8,17 @@ Run: .cache/pyref/bin/python -m unittest test/reference/test_reference.py
 """
 import json
 import os
-import sys
 import tempfile
 import unittest
 
 import torch
 from safetensors import safe_open
 
+import families
+import make_checkpoint
+import reference
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import families  # noqa: E402
-import make_checkpoint  # noqa: E402
-import reference  # noqa: E402
 
 IDS = [5, 17, 42, 99, 120, 7, 64, 33, 250, 3]
 
@@ -99,8 +98,10 @@ class Checkpoints(unittest.TestCase):
         cfg = LlamaConfig(vocab_size=c["vocab_size"], hidden_size=c["d_model"], intermediate_size=c["mlp_hidden_size"],
                           num_hidden_layers=c["n_layers"], num_attention_heads=c["n_heads"],
                           num_key_value_heads=c["n_kv_heads"], rms_norm_eps=c["rms_norm_eps"],
-                          rope_theta=c["rope_theta"], max_position_embeddings=c["max_sequence_length"],
-                          tie_word_embeddings=False, attn_implementation="eager")
+                          rope_theta=c["rope_theta"],  # pyright: ignore[reportCallIssue]
+                          max_position_embeddings=c["max_sequence_length"],
+                          tie_word_embeddings=False,
+                          attn_implementation="eager")  # pyright: ignore[reportCallIssue]
         llama = LlamaForCausalLM(cfg).eval()
         renamed = {"model.embed_tokens.weight": w["model.transformer.wte.weight"],
                    "model.norm.weight": w["model.transformer.ln_f.weight"],
@@ -115,7 +116,7 @@ class Checkpoints(unittest.TestCase):
         llama.load_state_dict(renamed, strict=True)
         for m in llama.modules():
             if hasattr(m, "is_causal"):
-                m.is_causal = False
+                m.is_causal = False  # pyright: ignore[reportArgumentType] (a flag, not a submodule)
         n = len(IDS)
         with torch.no_grad():
             want = llama(input_ids=torch.tensor([IDS]),

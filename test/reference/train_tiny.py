@@ -21,12 +21,14 @@ Usage: train_tiny.py [--minutes 12] [--out .cache/tiny-trained/hf] [--seed 0]
 
 Reproducing the figures of models/README.md, "Drift on a trained checkpoint" (python: the venv of
 setup.sh; on a shared machine run each step under nice -n 19). The held-out files depend on the
-corpus at the time (models/train/corpus.py was one with seed 0); the loss and speed on the load.
+corpus at the time (models/train/dllm_train/data/corpus.py was one with seed 0); the loss and speed on the load.
   python test/reference/train_tiny.py --minutes 15 --out .cache/tiny-trained/hf
-  npm run convert -- --from .cache/tiny-trained/hf --to .cache/tiny-trained/fp32 --family dream --weights fp32 --context 512 --canvas 32
-  npm run convert -- --from .cache/tiny-trained/hf --to .cache/tiny-trained/int8 --family dream --weights int8 --context 512 --canvas 32
+  npm run convert -- --from .cache/tiny-trained/hf --to .cache/tiny-trained/fp32 --family dream --weights fp32 \
+      --context 512 --canvas 32
+  npm run convert -- --from .cache/tiny-trained/hf --to .cache/tiny-trained/int8 --family dream --weights int8 \
+      --context 512 --canvas 32
   npm run bench:cached -- --model .cache/tiny-trained/fp32 --reference .cache/tiny-trained/int8 \
-      --context 512 --canvas 32 --passes 12 --every 1,2,4,8,12,16 [--text models/train/corpus.py]
+      --context 512 --canvas 32 --passes 12 --every 1,2,4,8,12,16 [--text models/train/dllm_train/data/corpus.py]
   npm run eval -- --model .cache/tiny-trained/fp32 --limit 40 --refresh-every K --out .cache/tiny-trained/eval-kK \
       [--sampler lowConfidence]           # K = 0 (exact), 4, 12, 32; then compare results.jsonl's
                                           # "completion" of each task with K = 0's
@@ -37,17 +39,15 @@ import json
 import math
 import os
 import random
-import sys
 import time
 
 import torch
 import torch.nn.functional as F
 from safetensors.torch import save_file
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import families  # noqa: E402
-import make_checkpoint  # noqa: E402
-import reference  # noqa: E402
+import families
+import make_checkpoint
+import reference
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 CORPUS = ["src/**/*.ts", "test/**/*.ts", "models/train/**/*.py"]
@@ -140,7 +140,7 @@ def save_trained(model, folder, layers):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").strip().splitlines()[0])
     ap.add_argument("--minutes", type=float, default=12.0, help="wall-clock training budget")
     ap.add_argument("--out", default=os.path.join(REPO, ".cache", "tiny-trained", "hf"))
     ap.add_argument("--seed", type=int, default=0)
@@ -211,6 +211,7 @@ def main():
     p = sum(r[1] for r in recent) / max(1, len(recent))
     val_w, val_p = evaluate(model, val, mask_id)
     save_trained(model, args.out, DIMS["layers"])
+    assert first is not None, "at least one step ran"
     print(f"done: {step} steps, {tokens} tokens in {minutes:.1f} min ({tokens / (minutes * 60):.0f} tokens/s)")
     print(f"train loss: first step {first[0]:.3f} (masked CE {first[1]:.3f}), last 20 steps {w:.3f} (masked CE {p:.3f})")
     print(f"validation loss: initial {val0_w:.3f} (masked CE {val0_p:.3f}), final {val_w:.3f} (masked CE {val_p:.3f})")

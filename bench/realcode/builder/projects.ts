@@ -1,6 +1,6 @@
 /**
  * The projects the real-code benchmark is cut from, pinned to exact releases. Each is absent from
- * everything the training corpus reads (models/train/corpus.py), and its `paths` keep it absent
+ * everything the training corpus reads (models/train/dllm_train/data/corpus.py), and its `paths` keep it absent
  * wherever it might be installed later. Permissive licences only.
  */
 import type { Language } from './language';

@@ -80,7 +80,7 @@ export function suffixStart(layout: SequenceLayout): number {
  * - `bidirectional`: head, prefix, suffix, tail;
  * - `causalSuffixFirst`: head, suffix, tail, prefix. Each token attends only to those before it,
  *   so typing, which appends to the prefix, only appends context tokens.
- * The Python twin is models/train/layout.py `request_layout`; the two must agree exactly.
+ * The Python twin is models/train/dllm_train/model/layout.py `request_layout`; the two must agree exactly.
  */
 export function contextTokens(layout: SequenceLayout, attention: ContextAttention = 'bidirectional'): { ids: number[]; positions: number[] } {
   const { head, prefix, suffix, tail } = layout;

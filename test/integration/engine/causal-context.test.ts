@@ -1,6 +1,6 @@
 /**
  * The engine with a `causalSuffixFirst` split model: a tiny random one, exported at test time by
- * models/train/export.py (causal_fixture.py), checked against its PyTorch reference: the context
+ * models/train/dllm_train/export/export.py (causal_fixture.py), checked against its PyTorch reference: the context
  * order and positions, the context keys and values, and the logits of the first denoise pass; then
  * loaded by the real inference child. Skipped, with a message, when /usr/bin/python3 has no torch.
  */
@@ -19,6 +19,8 @@ import { assertWellFormed, infillParams, serverModule, startHarness, type Harnes
 
 const PYTHON = '/usr/bin/python3';
 const FIXTURE_SCRIPT = path.join(__dirname, 'causal_fixture.py');
+/** models/train: the fixture imports the pipeline's package (dllm_train) from there. */
+const TRAIN_DIR = path.join(__dirname, '..', '..', '..', 'models', 'train');
 
 /** The requests PyTorch computes the reference for; canvas = maxTokens. */
 const REQUESTS: InfillInput[] = [
@@ -68,13 +70,13 @@ describe('engine with a causalSuffixFirst model (tiny, random, exported at test 
 
   before(function () {
     if (!hasTorch()) {
-      console.warn(`      ${PYTHON} has no torch: skipping the causal-context model test (it exports a model with models/train/export.py)`);
+      console.warn(`      ${PYTHON} has no torch: skipping the causal-context model test (it exports a model with dllm_train.export.export)`);
       this.skip();
     }
     this.timeout(180_000);
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'dllm-causal-model-'));
     const requests = [...REQUESTS.map((r) => ({ prefix: r.prefix, suffix: r.suffix, language: r.language, canvas: r.maxTokens })), GAP_REQUEST];
-    const run = spawnSync(PYTHON, [FIXTURE_SCRIPT, work, JSON.stringify(requests)], { encoding: 'utf8' });
+    const run = spawnSync(PYTHON, [FIXTURE_SCRIPT, work, JSON.stringify(requests)], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: TRAIN_DIR } });
     assert.equal(run.status, 0, `${FIXTURE_SCRIPT} failed:\n${run.stderr}`);
     modelDir = path.join(work, 'model');
     expected = (JSON.parse(fs.readFileSync(path.join(work, 'expected.json'), 'utf8')) as { cases: ExpectedCase[] }).cases;
@@ -175,7 +177,7 @@ describe('engine with a causalSuffixFirst model (tiny, random, exported at test 
     const { bos, eos, mask } = parts.manifest.specialTokens;
     const head = [bos!, parts.manifest.languageTokens!.python!];
     // A real file, long enough to fill the window, typed into near its end.
-    const source = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'models', 'train', 'data.py'), 'utf8');
+    const source = fs.readFileSync(path.join(TRAIN_DIR, 'dllm_train', 'data', 'examples.py'), 'utf8');
     const cursor = source.indexOf('def pack_rows');
     const typed = 'def count_rows(batch: dict) -> int:\n    return len(batch["ids"])\n\n\n';
     let previous = '';

@@ -1,8 +1,8 @@
 """A tiny random causalSuffixFirst model folder and its PyTorch reference, for causal-context.test.ts.
 
-    /usr/bin/python3 causal_fixture.py WORK_DIR REQUESTS_JSON
+    PYTHONPATH=models/train /usr/bin/python3 causal_fixture.py WORK_DIR REQUESTS_JSON
 
-Writes WORK_DIR/model (exported by models/train/export.py, fp32 so that onnxruntime must match
+Writes WORK_DIR/model (exported by dllm_train.export.export, fp32 so that onnxruntime must match
 PyTorch to float rounding; its manifest allows a suffix gap of up to 64) and WORK_DIR/expected.json:
 for each request ({prefix, suffix, language, canvas, and optionally gap: unused positions between
 the canvas and the suffix, 0 if absent}), the context in the model's order with document
@@ -21,14 +21,12 @@ import sys
 import numpy as np
 import torch
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-TRAIN = os.path.join(ROOT, "models", "train")
-sys.path.insert(0, TRAIN)
-from bpe import Tokenizer, special_tokens_json  # noqa: E402
-from layout import request_layout  # noqa: E402
-from model import DiffusionLM, ModelConfig  # noqa: E402
+from dllm_train.model.layout import request_layout
+from dllm_train.model.model import DiffusionLM, ModelConfig
+from dllm_train.paths import REPO, module_command, module_env
+from dllm_train.tokenizer.bpe import Tokenizer, special_tokens_json
 
-TOKENIZER = os.path.join(ROOT, "models", "dllm-code-tiny", "tokenizer.json")
+TOKENIZER = os.path.join(REPO, "models", "dllm-code-tiny", "tokenizer.json")
 
 
 def b64(t: torch.Tensor) -> str:
@@ -51,10 +49,10 @@ def main() -> None:
         f.write(json.dumps(special))
     checkpoint = os.path.join(work, "model.pt")
     torch.save({"model": model.state_dict(), "model_config": cfg.to_dict()}, checkpoint)
-    subprocess.run([sys.executable, os.path.join(TRAIN, "export.py"), "--checkpoint", checkpoint,
-                    "--out", os.path.join(work, "model"), "--tokenizer-dir", tok_dir, "--storage", "fp32",
-                    "--name", "causal-test", "--no-verify-cases", "--max-suffix-gap", "64"],
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(module_command(sys.executable, "export.export", "--checkpoint", checkpoint,
+                                  "--out", os.path.join(work, "model"), "--tokenizer-dir", tok_dir, "--storage", "fp32",
+                                  "--name", "causal-test", "--no-verify-cases", "--max-suffix-gap", "64"),
+                   env=module_env(), check=True, stdout=subprocess.DEVNULL)
 
     tok = Tokenizer.from_file(os.path.join(tok_dir, "tokenizer.json"))
     langs = special["languageTokens"]

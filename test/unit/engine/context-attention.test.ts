@@ -1,6 +1,6 @@
 /**
  * The split contract's `contextAttention`: the manifest field, the order of the context tokens
- * (golden cases from models/train/layout.py), and the context graph's inputs checked at load.
+ * (golden cases from models/train/dllm_train/model/layout.py), and the context graph's inputs checked at load.
  */
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -99,7 +99,7 @@ interface LayoutCase {
 }
 
 /**
- * Printed by models/train/layout.py `request_layout(head, prefix, suffix, tail, canvas_len,
+ * Printed by models/train/dllm_train/model/layout.py `request_layout(head, prefix, suffix, tail, canvas_len,
  * attention)` (context_ids, context_pos, canvas_pos).
  */
 const GOLDEN: LayoutCase[] = [
@@ -137,7 +137,7 @@ describe('engine: context order and positions', () => {
     assert.deepEqual(contextTokens(g), contextTokens(g, 'bidirectional'));
   });
 
-  it('agrees with models/train/layout.py on random layouts', function () {
+  it('agrees with models/train/dllm_train/model/layout.py on random layouts', function () {
     const python = '/usr/bin/python3';
     if (!fs.existsSync(python)) this.skip();
     let seed = 12345;
@@ -149,15 +149,14 @@ describe('engine: context order and positions', () => {
     });
     const script = [
       'import json, sys',
-      `sys.path.insert(0, ${JSON.stringify(path.join(repoRoot, 'models', 'train'))})`,
-      'from layout import request_layout',
+      'from dllm_train.model.layout import request_layout',
       'out = []',
       'for c in json.loads(sys.stdin.read()):',
       '    l = request_layout(c["head"], c["prefix"], c["suffix"], c["tail"], c["canvasLength"], c["attention"])',
       '    out.append({"ids": l.context_ids, "positions": l.context_pos, "canvas": l.canvas_pos})',
       'print(json.dumps(out))',
     ].join('\n');
-    const want = JSON.parse(execFileSync(python, ['-c', script], { input: JSON.stringify(cases), encoding: 'utf8' })) as { ids: number[]; positions: number[]; canvas: number[] }[];
+    const want = JSON.parse(execFileSync(python, ['-c', script], { cwd: path.join(repoRoot, 'models', 'train'), input: JSON.stringify(cases), encoding: 'utf8' })) as { ids: number[]; positions: number[]; canvas: number[] }[];
     cases.forEach((c, i) => {
       assert.deepEqual(contextTokens(c, c.attention), { ids: want[i]!.ids, positions: want[i]!.positions }, JSON.stringify(c));
       assert.deepEqual(canvasPositions(c), want[i]!.canvas);

@@ -1,8 +1,8 @@
 /**
- * models/train/decode.py against the engine: the same scripted fake model run through the
+ * models/train/dllm_train/evaluation/decode.py against the engine: the same scripted fake model run through the
  * engine's `denoise()` and `Engine.infill`, and through the Python port, must give identical
  * canvases, texts, forward-pass and re-mask counts; windowing with the real tokenizer must give
- * the same ids. The Python side is test/model-pipeline/test_decode.py (`parity` mode), which
+ * the same ids. The Python side is test/model-pipeline/evaluation/test_decode.py (`parity` mode), which
  * holds the twin of FakeModel below.
  */
 import * as assert from 'node:assert/strict';
@@ -22,7 +22,7 @@ import type { SamplerOptions } from '../../../src/protocol/protocol';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const modelDir = path.join(root, 'models', 'dllm-code-tiny');
-const pythonScript = path.join(root, 'test', 'model-pipeline', 'test_decode.py');
+const pythonScript = path.join(root, 'test', 'model-pipeline', 'evaluation', 'test_decode.py');
 const python = process.env.PYTHON ?? '/usr/bin/python3';
 
 /** 32-bit hash step (the Python twin multiplies and masks). */
@@ -236,7 +236,7 @@ function windowCases(): WindowCase[] {
   return cases;
 }
 
-describe('engine/decode parity with models/train/decode.py', function () {
+describe('engine/decode parity with models/train/dllm_train/evaluation/decode.py', function () {
   this.timeout(180000);
   let tokenizer: TextTokenizer;
   const sampler = samplerCases();
@@ -253,6 +253,7 @@ describe('engine/decode parity with models/train/decode.py', function () {
     fake = { seed: 77, table: [...words, ...bytes, 300, 1000, 2000, 4095], hotBanned: [0, 2, 5, 13, 20] };
     const run = spawnSync(python, [pythonScript, 'parity'], {
       input: JSON.stringify({ sampler, engine, window: windows, fake }),
+      env: { ...process.env, PYTHONPATH: path.join(root, 'models', 'train') },
       encoding: 'utf8',
       maxBuffer: 1 << 28,
       timeout: 170000,

@@ -1,7 +1,7 @@
 /**
  * The decoder's contract (src/protocol/decoding.json) is the one place its names and defaults live:
  * the engine, the protocol and the settings take them from it, and the Python decoder
- * (models/train/decode.py, run as `test_decode.py contract`) decodes with the same values.
+ * (models/train/dllm_train/evaluation/decode.py, run as `test_decode.py contract`) decodes with the same values.
  */
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -95,7 +95,11 @@ describe('protocol/decoding: the decoder contract', () => {
   it('is what the Python decoder decodes with', function () {
     this.timeout(60000);
     if (!fs.existsSync(python)) this.skip();
-    const run = spawnSync(python, [path.join(root, 'test', 'model-pipeline', 'test_decode.py'), 'contract'], { encoding: 'utf8', timeout: 55000 });
+    const run = spawnSync(python, [path.join(root, 'test', 'model-pipeline', 'evaluation', 'test_decode.py'), 'contract'], {
+      encoding: 'utf8',
+      timeout: 55000,
+      env: { ...process.env, PYTHONPATH: path.join(root, 'models', 'train') },
+    });
     if (run.status !== 0) throw new Error(`test_decode.py contract failed (${run.status ?? run.signal}):\n${run.stderr}`);
     const py = JSON.parse(run.stdout) as Record<string, unknown>;
     assert.deepEqual(py, {

@@ -1,0 +1,1 @@
+"""Export: checkpoint -> model folder (export, quantize), folder -> checkpoint (import_weights), latency by size."""

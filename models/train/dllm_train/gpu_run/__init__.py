@@ -1,0 +1,1 @@
+"""The GPU run: the lease's stages (run), planned in RUN.md."""

@@ -1,0 +1,1 @@
+"""Tests of dllm_train.data (models/train/dllm_train/data)."""

@@ -1,0 +1,1 @@
+"""Tests of dllm_train.evaluation (models/train/dllm_train/evaluation)."""

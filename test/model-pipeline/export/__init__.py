@@ -1,0 +1,1 @@
+"""Tests of dllm_train.export (models/train/dllm_train/export)."""

@@ -1,0 +1,1 @@
+"""Tests of dllm_train.model (models/train/dllm_train/model)."""

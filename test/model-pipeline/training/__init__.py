@@ -1,0 +1,1 @@
+"""Tests of dllm_train.training (models/train/dllm_train/training)."""
