@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { GRAPHS } from '../src/modelFolder/graphs';
 
 interface Args {
   model: string;
@@ -106,16 +107,18 @@ async function main() {
   const { layers, heads, headDim } = manifest.kvCache;
   const causal = manifest.contextAttention === 'causalSuffixFirst';
   const emptyPast = () => new ort.Tensor('float32', new Float32Array(0), [layers, 1, heads, 0, headDim]);
+  const { inputs: ctx, outputs: kvOut } = GRAPHS.splitCausalContext;
+  const den = GRAPHS.splitDenoise.inputs;
   const contextFeeds = (c: number) => ({
-    input_ids: int64(randomIds(c)),
-    position_ids: int64(range(0, c)),
-    ...(causal ? { past_keys: emptyPast(), past_values: emptyPast() } : {}),
+    [ctx.ids]: int64(randomIds(c)),
+    [ctx.positions]: int64(range(0, c)),
+    ...(causal ? { [ctx.pastKeys]: emptyPast(), [ctx.pastValues]: emptyPast() } : {}),
   });
   const denoiseFeeds = (kv: ort.InferenceSession.OnnxValueMapType, c: number, n: number) => ({
-    canvas_ids: int64(new Array<number>(n).fill(manifest.specialTokens.mask)),
-    canvas_position_ids: int64(range(c, n)),
-    keys: kv.keys!,
-    values: kv.values!,
+    [den.canvas]: int64(new Array<number>(n).fill(manifest.specialTokens.mask)),
+    [den.canvasPositions]: int64(range(c, n)),
+    [den.keys]: kv[kvOut.keys]!,
+    [den.values]: kv[kvOut.values]!,
   });
 
   const bytes = folderBytes(args.model);

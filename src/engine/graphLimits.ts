@@ -4,6 +4,7 @@
  */
 import type * as ort from 'onnxruntime-node';
 import type { ModelManifest } from '../modelFolder/manifest';
+import { GRAPHS } from '../modelFolder/graphs';
 
 /** An input's token axis and the most tokens the runtime may feed it. */
 export interface TokenAxis {
@@ -16,7 +17,7 @@ export interface TokenAxis {
 export type TokenAxes = Readonly<Record<string, TokenAxis>>;
 
 /**
- * Token axes of every graph a manifest can name (modelFolder/graphs.ts: FULL_IO, SPLIT_DENOISE_IO,
+ * Token axes of every graph a manifest can name, by the names of modelFolder/graphs.json (FULL_IO, SPLIT_DENOISE_IO,
  * splitContextIO, CACHED_IO). The engine fits head and tail tokens inside maxContextTokens (engine.ts `budget`).
  */
 export function graphTokenAxes(m: Pick<ModelManifest, 'maxContextTokens' | 'maxCanvasTokens'>): { context: TokenAxes; denoise: TokenAxes; full: TokenAxes; cached: TokenAxes } {
@@ -26,12 +27,13 @@ export function graphTokenAxes(m: Pick<ModelManifest, 'maxContextTokens' | 'maxC
   const cache: TokenAxis = { ...context, axis: 3 };
   const total = m.maxContextTokens + m.maxCanvasTokens;
   const sequence: TokenAxis = { axis: 1, tokens: total, claim: `maxContextTokens + maxCanvasTokens = ${total}` };
+  const { splitCausalContext: ctx, splitDenoise: den, full, cached } = GRAPHS;
   return {
-    context: { input_ids: context, position_ids: context },
-    denoise: { canvas_ids: canvas, canvas_position_ids: canvas, keys: cache, values: cache },
-    full: { input_ids: sequence },
+    context: { [ctx.inputs.ids]: context, [ctx.inputs.positions]: context },
+    denoise: { [den.inputs.canvas]: canvas, [den.inputs.canvasPositions]: canvas, [den.inputs.keys]: cache, [den.inputs.values]: cache },
+    full: { [full.inputs.ids]: sequence },
     // A refresh runs the whole sequence; a denoising pass the canvas against the rest's keys and values.
-    cached: { input_ids: sequence, position_ids: sequence, past_keys: cache, past_values: cache },
+    cached: { [cached.inputs.ids]: sequence, [cached.inputs.positions]: sequence, [cached.inputs.pastKeys]: cache, [cached.inputs.pastValues]: cache },
   };
 }
 

@@ -12,7 +12,8 @@
 //
 //   node verify_onnx.mjs ../dllm-code-tiny work/verify/cases.json [tolerance]
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -31,6 +32,10 @@ if (!modelDir || !casesPath) {
   process.exit(2);
 }
 const tolerance = Number(tolArg ?? 1e-3);
+// The graphs' tensor names by role, from the product's contract (src/modelFolder/graphs.json).
+const GRAPHS = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../../../src/modelFolder/graphs.json'), 'utf8'));
+const CTX = GRAPHS.splitCausalContext; // the bidirectional context graph's roles are a subset, under the same names
+const DEN = GRAPHS.splitDenoise;
 const manifest = JSON.parse(readFileSync(join(modelDir, 'dllm.json'), 'utf8'));
 const storage = manifest.architecture?.storage ?? 'fp32';
 const limits = DRIFT_LIMITS[storage];
@@ -48,9 +53,10 @@ const floats = (b64) => new Float32Array(new Uint8Array(Buffer.from(b64, 'base64
 const emptyPast = () => new ort.Tensor('float32', new Float32Array(0), [layers, 1, heads, 0, headDim]);
 
 async function encode(ids, pos, past) {
-  const feeds = { input_ids: int64(ids), position_ids: int64(pos) };
-  if (causal) Object.assign(feeds, { past_keys: past?.keys ?? emptyPast(), past_values: past?.values ?? emptyPast() });
-  return context.run(feeds);
+  const feeds = { [CTX.inputs.ids]: int64(ids), [CTX.inputs.positions]: int64(pos) };
+  if (causal) Object.assign(feeds, { [CTX.inputs.pastKeys]: past?.keys ?? emptyPast(), [CTX.inputs.pastValues]: past?.values ?? emptyPast() });
+  const out = await context.run(feeds);
+  return { keys: out[CTX.outputs.keys], values: out[CTX.outputs.values] };
 }
 
 /** [L,1,H,A,D] ++ [L,1,H,B,D] along the token axis. */
@@ -78,13 +84,14 @@ const argmax = (row) => row.reduce((best, x, j) => (x > row[best] ? j : best), 0
 
 async function logitsFor(c, kv) {
   const out = await denoise.run({
-    canvas_ids: int64(c.canvasIds),
-    canvas_position_ids: int64(c.canvasPositions),
-    keys: kv.keys,
-    values: kv.values,
+    [DEN.inputs.canvas]: int64(c.canvasIds),
+    [DEN.inputs.canvasPositions]: int64(c.canvasPositions),
+    [DEN.inputs.keys]: kv.keys,
+    [DEN.inputs.values]: kv.values,
   });
-  if (out.logits.data.length !== c.N * vocab) throw new Error(`C=${c.C} N=${c.N}: logits [${out.logits.dims}]`);
-  return out.logits.data;
+  const logits = out[DEN.outputs.logits];
+  if (logits.data.length !== c.N * vocab) throw new Error(`C=${c.C} N=${c.N}: logits [${logits.dims}]`);
+  return logits.data;
 }
 
 let worst = 0;
