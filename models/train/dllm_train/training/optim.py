@@ -5,7 +5,7 @@ with AdamW for the rest (embedding/LM head, norms). Muon follows the momentum wi
 approximately orthogonalised update (Newton-Schulz iteration, as in the modded-nanogpt speed runs).
 
 The schedule is warmup / stable / decay in steps. Its length is set once the run has measured its
-own throughput (train.py), so the decay ends when the time does.
+own throughput (loop.py, measure_throughput), so the decay ends when the time does.
 """
 from __future__ import annotations
 
