@@ -19,7 +19,8 @@ const mayImport = {
   convert: ['base', 'modelFolder'],
   download: ['base', 'modelFolder', 'convert'],
   supervision: ['base', 'protocol', 'client'],
-  extension: ['base', 'protocol', 'completion', 'modelFolder', 'client', 'supervision', 'download'],
+  editor: ['base', 'protocol', 'modelFolder', 'client', 'supervision'],
+  extension: ['base', 'protocol', 'completion', 'modelFolder', 'client', 'supervision', 'download', 'editor'],
   cli: ['base', 'protocol', 'completion', 'modelFolder', 'client', 'convert', 'download'],
 };
 

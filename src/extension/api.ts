@@ -4,11 +4,11 @@
  * Types only, no `vscode` import, so tests can import it freely.
  */
 import type { InfillStats } from '../protocol/protocol';
-import type { InlineOutcome } from './activity';
+import type { InlineOutcome } from '../editor/activity';
 import type { EngineState } from '../supervision/engineState';
 import type { CommandOutcome } from './infillCommands';
 import type { PendingView } from './proposals';
-import type { Health } from './statusModel';
+import type { Health } from '../editor/statusModel';
 
 export type { CommandOutcome, EngineState, Health, InlineOutcome, PendingView };
 

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { DeviceSetting } from '../protocol/protocol';
 import type { Log } from './log';
-import { engineRestartKeys, isLanguageEnabled, readSettings, trustedValue, type Settings } from './settings';
+import { engineRestartKeys, isLanguageEnabled, readSettings, trustedValue, type Settings } from '../editor/settings';
 
 export const section = 'dllm';
 

@@ -12,15 +12,15 @@ import { findEnclosingFunction, locateFunctionAt, type FunctionSpan } from '../c
 import { docCommentHole, functionBodyHole, holeContext, renderHole, type InfillHole } from '../completion/holes';
 import type { InfillProgressNotification, InfillRequest } from '../protocol/protocol';
 import { toLf } from '../protocol/text';
-import type { Activity } from './activity';
+import type { Activity } from '../editor/activity';
 import type { Config } from './config';
 import { documentLineEnd, documentText, fromLf } from './documentText';
 import { WaitCancelledError, type EngineHost } from '../supervision/engineHost';
 import { errorMessage } from '../base/errorText';
 import type { Log } from './log';
-import { progressPreview } from './progressPreview';
+import { progressPreview } from '../editor/progressPreview';
 import type { Proposal, Proposals } from './proposals';
-import { RepeatCounter } from './repeatCounter';
+import { RepeatCounter } from '../editor/repeatCounter';
 
 /** How a command infill ended (also kept for the test API). */
 export type CommandOutcome =

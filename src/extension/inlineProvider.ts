@@ -14,13 +14,13 @@ import { documentSkipReason } from '../completion/documentGuards';
 import { defaultMaxLines, manualMaxLines, postProcessInline, type IndentStyle, type InlineResult } from '../completion/postprocess';
 import { anchorChars, remainingAfterTyping, type ShownSuggestion } from '../completion/typedThrough';
 import { toLf } from '../protocol/text';
-import type { Activity, InlineOutcome } from './activity';
-import { cancellableSleep } from './cancellableSleep';
+import type { Activity, InlineOutcome } from '../editor/activity';
+import { cancellableSleep } from '../editor/cancellableSleep';
 import type { Config } from './config';
-import { isCompletionScheme } from './documentFilter';
+import { isCompletionScheme } from '../editor/documentFilter';
 import { documentLineEnd, documentText, fromLf } from './documentText';
 import { WaitCancelledError, type EngineHost } from '../supervision/engineHost';
-import type { SnoozeState } from './inlineGate';
+import type { SnoozeState } from '../editor/inlineGate';
 import { errorMessage } from '../base/errorText';
 import type { Log } from './log';
 

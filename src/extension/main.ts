@@ -5,21 +5,21 @@
  * silent about it.
  */
 import * as vscode from 'vscode';
-import { Activity } from './activity';
+import { Activity } from '../editor/activity';
 import type { CommandOutcome, DllmApi } from './api';
 import { registerCommands } from './commands';
 import { Config } from './config';
-import { completionSchemes } from './documentFilter';
+import { completionSchemes } from '../editor/documentFilter';
 import { EngineHost } from '../supervision/engineHost';
 import { EngineIdle } from '../supervision/engineIdle';
-import { SnoozeState } from './inlineGate';
+import { SnoozeState } from '../editor/inlineGate';
 import { InlineProvider } from './inlineProvider';
-import { RecentModels } from './modelChoice';
+import { RecentModels } from '../editor/modelChoice';
 import { errorMessage } from '../base/errorText';
 import { createLog, logEngine } from './log';
 import { Proposals } from './proposals';
 import { StatusBar } from './statusBar';
-import { healthOf } from './statusModel';
+import { healthOf } from '../editor/statusModel';
 
 let host: EngineHost | undefined;
 

@@ -10,7 +10,7 @@ import { BUNDLED_MODEL } from '../modelFolder/folder';
 import type { Config } from './config';
 import type { EngineHost } from '../supervision/engineHost';
 import type { Log } from './log';
-import { describeModel, type RecentModels } from './modelChoice';
+import { describeModel, type RecentModels } from '../editor/modelChoice';
 
 export interface ModelCommandDeps {
   host: Pick<EngineHost, 'start' | 'restart' | 'state'>;

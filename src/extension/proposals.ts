@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { errorMessage } from '../base/errorText';
 import type { Log } from './log';
-import { followChanges, withProposal, type Span } from './proposalSpan';
+import { followChanges, withProposal, type Span } from '../editor/proposalSpan';
 
 export const proposalScheme = 'dllm-proposal';
 /** Context key for the Accept / Discard title buttons and keys. */

@@ -3,11 +3,11 @@
  * Short inline requests do not flash "busy": only requests running longer than `busyDelayMs` do.
  */
 import * as vscode from 'vscode';
-import type { Activity } from './activity';
+import type { Activity } from '../editor/activity';
 import type { Config } from './config';
 import type { EngineHost } from '../supervision/engineHost';
-import type { SnoozeState } from './inlineGate';
-import { describeStatus } from './statusModel';
+import type { SnoozeState } from '../editor/inlineGate';
+import { describeStatus } from '../editor/statusModel';
 
 const busyDelayMs = 300;
 

@@ -23,7 +23,7 @@ import { languageToken } from '../../../src/engine/model/vocabulary';
 import { buildPolicy, withDefaults } from '../../../src/engine/sampler/policies';
 import { prefixShare, remaskModes, samplerKinds } from '../../../src/protocol/protocol';
 import { InvalidParamsError, validateInfillParams } from '../../../src/protocol/validate';
-import { contributedSettings } from '../extension/contributedSettings';
+import { contributedSettings } from '../editor/contributedSettings';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const python = process.env.PYTHON ?? '/usr/bin/python3';

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { Activity } from '../../../src/extension/activity';
+import { Activity } from '../../../src/editor/activity';
 import { describeMinutes, EngineIdle } from '../../../src/supervision/engineIdle';
 import type { EngineState } from '../../../src/supervision/engineState';
 import { statsOfUnrunInfill, type InfillRequest } from '../../../src/protocol/protocol';

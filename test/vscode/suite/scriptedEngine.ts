@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { CancelSignal, EngineClient } from '../../../src/client/types';
-import { Activity } from '../../../src/extension/activity';
+import { Activity } from '../../../src/editor/activity';
 import type { CommandOutcome, InfillDeps } from '../../../src/extension/infillCommands';
 import type { EngineState } from '../../../src/supervision/engineState';
 import { Proposals } from '../../../src/extension/proposals';

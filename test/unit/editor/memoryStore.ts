@@ -1,4 +1,4 @@
-import type { KeyValueStore } from '../../../src/extension/inlineGate';
+import type { KeyValueStore } from '../../../src/editor/inlineGate';
 
 /** The extension's global state, in memory. */
 export function memoryStore(): KeyValueStore & { data: Map<string, unknown> } {

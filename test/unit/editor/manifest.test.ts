@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { engineRestartKeys } from '../../../src/extension/settings';
+import { engineRestartKeys } from '../../../src/editor/settings';
 import { contributedSettings } from './contributedSettings';
 
 const root = path.join(__dirname, '../../..');

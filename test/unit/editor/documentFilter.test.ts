@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { isCompletionScheme } from '../../../src/extension/documentFilter';
+import { isCompletionScheme } from '../../../src/editor/documentFilter';
 
 describe('isCompletionScheme', () => {
   it('accepts editors and refuses panels and inputs', () => {

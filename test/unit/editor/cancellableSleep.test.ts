@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { cancellableSleep } from '../../../src/extension/cancellableSleep';
+import { cancellableSleep } from '../../../src/editor/cancellableSleep';
 
 /** A minimal cancellation source with VS Code's token shape. */
 function tokenSource() {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { progressPreview, undecided } from '../../../src/extension/progressPreview';
+import { progressPreview, undecided } from '../../../src/editor/progressPreview';
 import { maskGlyph } from '../../../src/protocol/protocol';
 
 describe('progressPreview', () => {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { EngineState } from '../../../src/supervision/engineState';
-import { describeStatus, healthOf, type StatusInput } from '../../../src/extension/statusModel';
+import { describeStatus, healthOf, type StatusInput } from '../../../src/editor/statusModel';
 
 describe('status model', () => {
   const ready: EngineState = {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { describeModel, formatBytes, RecentModels } from '../../../src/extension/modelChoice';
+import { describeModel, formatBytes, RecentModels } from '../../../src/editor/modelChoice';
 import { memoryStore } from './memoryStore';
 
 describe('model choice', () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { SnoozeState } from '../../../src/extension/inlineGate';
+import { SnoozeState } from '../../../src/editor/inlineGate';
 import { memoryStore } from './memoryStore';
 
 describe('SnoozeState', () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { followChanges, withProposal } from '../../../src/extension/proposalSpan';
+import { followChanges, withProposal } from '../../../src/editor/proposalSpan';
 
 describe('proposalSpan', () => {
   const span = { start: 10, end: 20 };

@@ -11,7 +11,7 @@ import {
   readSettings,
   trustedValue,
   type SettingReader,
-} from '../../../src/extension/settings';
+} from '../../../src/editor/settings';
 import { contributedSettings, settingsSections } from './contributedSettings';
 
 const schema = contributedSettings();

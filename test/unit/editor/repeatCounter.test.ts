@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { ordinal, RepeatCounter } from '../../../src/extension/repeatCounter';
+import { ordinal, RepeatCounter } from '../../../src/editor/repeatCounter';
 
 describe('RepeatCounter', () => {
   it('never labels the same message twice the same way', () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { Activity } from '../../../src/extension/activity';
+import { Activity } from '../../../src/editor/activity';
 import type { InfillRequest } from '../../../src/protocol/protocol';
 
 function result(finishReason: InfillRequest.Result['finishReason'], forwardPasses: number): InfillRequest.Result {
