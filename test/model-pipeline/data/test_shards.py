@@ -10,6 +10,7 @@ import unittest
 import numpy as np
 
 from dllm_train.data import encode, shards
+from dllm_train.jsonfile import read_json
 from dllm_train.paths import REPO
 from dllm_train.tokenizer import bpe
 
@@ -45,11 +46,6 @@ def make_data_dir(d: str, docs: dict, vocab_size: int = 4096) -> None:
 def read_bytes(path: str) -> bytes:
     with open(path, "rb") as f:
         return f.read()
-
-
-def read_json(path: str):
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
 
 
 def write_json(path: str, obj) -> None:

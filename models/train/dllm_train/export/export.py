@@ -36,6 +36,7 @@ import torch.nn as nn
 from dllm_train.contracts import graph_names
 from dllm_train.data.examples import MAX_SUFFIX_GAP
 from dllm_train.export.quantize import STORAGES, WEIGHTS_FILE, pack, rounded
+from dllm_train.jsonfile import read_json
 from dllm_train.model.layout import MAX_CANVAS, TRAINED_SEQUENCE, request_layout
 from dllm_train.model.model import DiffusionLM, load_model
 from dllm_train.paths import PACKAGE_DIR, REPO, WORK
@@ -316,7 +317,7 @@ def main() -> None:
         args.max_context = trained_max_context(train, args.max_suffix_gap, args.max_canvas)
     if args.max_context < 1:
         ap.error(f"--max-context {args.max_context}: must be at least 1")
-    special = json.load(open(os.path.join(args.tokenizer_dir, "special_tokens.json")))
+    special = read_json(os.path.join(args.tokenizer_dir, "special_tokens.json"))
     tok = Tokenizer.from_file(os.path.join(args.tokenizer_dir, "tokenizer.json"))
     os.makedirs(args.out, exist_ok=True)
     for old in ("context.onnx", "denoise.onnx", WEIGHTS_FILE):

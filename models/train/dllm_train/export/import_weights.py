@@ -27,6 +27,7 @@ import torch
 from onnx import TensorProto, numpy_helper
 
 from dllm_train.export.quantize import read_parameters
+from dllm_train.jsonfile import read_json
 from dllm_train.model.model import DiffusionLM, ModelConfig
 
 
@@ -72,7 +73,7 @@ def structural_parameters(folder: str, manifest: dict) -> tuple[dict[str, np.nda
 
 def import_folder(folder: str) -> tuple[DiffusionLM, dict]:
     """The model of an exported folder, and facts about the import."""
-    manifest = json.load(open(os.path.join(folder, "dllm.json")))
+    manifest = read_json(os.path.join(folder, "dllm.json"))
     files = manifest["files"]
     config = config_from_manifest(manifest)
     found = read_parameters(folder, [files["context"], files["denoise"]])
@@ -93,7 +94,7 @@ def write_round_trip_cases(folder: str, model: DiffusionLM, out: str) -> None:
     """Reference cases (export.py's) computed by the imported model, for the folder's own graphs."""
     from dllm_train.export.export import write_verify_cases
     from dllm_train.tokenizer.bpe import Tokenizer
-    manifest = json.load(open(os.path.join(folder, "dllm.json")))
+    manifest = read_json(os.path.join(folder, "dllm.json"))
     special = {**manifest["specialTokens"], "languageTokens": manifest["languageTokens"]}
     tok = Tokenizer.from_file(os.path.join(folder, manifest["files"]["tokenizer"]))
     write_verify_cases(out, model, model, tok, special, manifest["maxContextTokens"])

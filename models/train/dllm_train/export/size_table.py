@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 
+from dllm_train.jsonfile import read_json
 from dllm_train.paths import REPO, WORK, module_command, module_env
 
 SHIPPED_TOKENIZER = os.path.join(REPO, "models", "dllm-code-tiny", "tokenizer.json")
@@ -116,7 +117,7 @@ def main() -> None:
         grid = [(d, n) for d in map(int, args.widths.split(",")) for n in map(int, args.layers.split(","))]
     for d, n in grid:
         manifest = os.path.join(folder(d, n), "dllm.json")
-        arch = json.load(open(manifest))["architecture"] if os.path.exists(manifest) else {}
+        arch = read_json(manifest)["architecture"] if os.path.exists(manifest) else {}
         if arch.get("storage") != storage or any(arch.get(k) != v for k, v in config(d, n).items()):
             subprocess.run(["nice", "-n", "10", *module_command(sys.executable, "export.size_table"), "--export", str(d),
                             str(n), "--work", args.work, "--storage", storage, "--head-dim", str(args.head_dim),

@@ -12,17 +12,10 @@ import time
 
 from dllm_train.data.shards import sha256
 from dllm_train.gpu_run.shell import PY, say, sh
+from dllm_train.jsonfile import read_json_if_any
 from dllm_train.paths import module_command
 
 CHUNK = 15 * 1024 * 1024  # under the 16 MiB a returned file may have
-
-
-def read_json(path: str) -> dict | None:
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
 
 
 def tail(run_dir: str, n: int) -> None:
@@ -47,7 +40,7 @@ def wait_for(run_dir: str, seconds: float) -> dict | None:
     end = time.time() + seconds
     while time.time() < end and training_alive(run_dir):
         time.sleep(5)
-    return read_json(os.path.join(run_dir, "run", "status.json"))
+    return read_json_if_any(os.path.join(run_dir, "run", "status.json"))
 
 
 def send_weights(run_dir: str, out: str, name: str) -> None:

@@ -12,13 +12,14 @@ import sys
 import time
 
 from dllm_train.data.shards import sha256
-from dllm_train.gpu_run.collect import read_json, tail
+from dllm_train.gpu_run.collect import tail
 from dllm_train.gpu_run.shell import PY, say, sh
+from dllm_train.jsonfile import read_json, read_json_if_any
 from dllm_train.paths import TRAIN_DIR, module_command, module_env
 
 
 def verify_bundle(b: str, run_dir: str) -> None:
-    manifest = json.load(open(os.path.join(b, "MANIFEST.json")))
+    manifest = read_json(os.path.join(b, "MANIFEST.json"))
     bad = [f for f, m in manifest.items()
            if not os.path.exists(os.path.join(b, f)) or sha256(os.path.join(b, f)) != m["sha256"]]
     if bad:
@@ -70,7 +71,7 @@ def cmd_start(args) -> None:
     if os.path.exists(data):
         shutil.rmtree(data)
     sh([*module_command(PY, "data.shards"), "merge", *chosen, "--out", data], run_dir, check=True)
-    say(run_dir, "training data: " + json.dumps(json.load(open(os.path.join(data, "meta.json")))["splits"]
+    say(run_dir, "training data: " + json.dumps(read_json(os.path.join(data, "meta.json"))["splits"]
                                                 .get("train", {}).get("per_language", {})))
     launch_training(args, run_dir, data)
 
@@ -94,7 +95,7 @@ def launch_training(args, run_dir: str, data: str) -> None:
     deadline = time.time() + args.settle_s
     status_path = os.path.join(run_dir, "run", "status.json")
     while time.time() < deadline and proc.poll() is None:
-        st = read_json(status_path)
+        st = read_json_if_any(status_path)
         if st and st.get("total_steps"):
             break
         time.sleep(2)

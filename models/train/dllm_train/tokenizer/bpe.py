@@ -25,11 +25,11 @@ Usage (from models/train):
 from __future__ import annotations
 
 import argparse
-import json
 import os
 
 import regex
 
+from dllm_train.jsonfile import read_json
 from dllm_train.paths import WORK
 
 # word (optionally one leading space) | digits ≤3 | punctuation run (optionally one leading space)
@@ -108,7 +108,7 @@ class Tokenizer:
 
     @classmethod
     def from_file(cls, path: str) -> Tokenizer:
-        tj = json.load(open(path, encoding="utf-8"))
+        tj = read_json(path)
         merges = [tuple(m) if isinstance(m, list) else tuple(m.split(" ", 1)) for m in tj["model"]["merges"]]
         specials = [t["content"] for t in tj["added_tokens"]]
         return cls(tj["model"]["vocab"], merges, specials)
