@@ -4,9 +4,9 @@
  * goes to stderr, the result's one line to stdout; a refusal is one line `convert: <why>` with
  * exit code 1 (2 for a usage mistake), and Ctrl-C cancels, leaving nothing at MODEL_DIR (130).
  */
-import { errorMessage } from '../base/errorText';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { errorMessage } from '../base/errorText';
 import type { CancelMessage, ConverterMessage } from '../convert/childMessages';
 import { ConvertError } from '../convert/errors';
 import { FAMILY_IDS } from '../convert/families';

@@ -1,7 +1,7 @@
 /** Command-line option checks shared by `npm run complete`, `npm run convert`, eval and bench (on top of node:util parseArgs). */
-import { errorMessage } from '../base/errorText';
 import * as path from 'path';
 import type { ParseArgsConfig } from 'util';
+import { errorMessage } from '../base/errorText';
 import { maxCachedRefreshEvery } from '../protocol/cachedMode';
 import { deviceSettings, requestLimits, type DeviceSetting } from '../protocol/protocol';
 

@@ -3,8 +3,8 @@
  * there, a size cap on every file read whole (JSON), and system errors turned into one line that
  * names the file. Checkpoints come from the network, so nothing here trusts a size or a parse.
  */
-import { firstLineOf } from '../base/errorText';
 import * as fs from 'node:fs';
+import { firstLineOf } from '../base/errorText';
 import { ConvertError } from './errors';
 
 /** The largest JSON file read whole (config, tokenizer config, shard index): real ones are < 1 MiB. */

@@ -5,13 +5,13 @@
  * verified against the sha256 the Hub lists (a file kept in git: its git blob id), and only then
  * renamed to its name. A file under its own name is therefore always complete and verified.
  */
-import { errorMessage } from '../base/errorText';
 import { createHash, type Hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
+import { errorMessage } from '../base/errorText';
 import { DownloadError, diskFull } from './errors';
 import { hubGet, translate, type HubContext } from './http';
 import { resolveUrl, siblingSize, type Sibling } from './hubRoutes';

@@ -3,9 +3,9 @@
  * folder's own problems turned into a reason a user can act on. Free of onnxruntime, so the
  * server's main thread and the extension host can use it without loading the engine.
  */
-import { errorMessage } from '../base/errorText';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { errorMessage } from '../base/errorText';
 import { ModelLoadError } from './errors';
 import { jsonSyntaxProblem } from './json';
 import { MANIFEST_FILE, MAX_MANIFEST_BYTES } from './limits';

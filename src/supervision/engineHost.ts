@@ -11,9 +11,9 @@
  * child processes.
  */
 import { Emitter, type Event } from 'vscode-jsonrpc';
+import { firstLineOf } from '../base/errorText';
 import { startEngineClient } from '../client/engineClient';
 import { EngineClientError } from '../client/errors';
-import { firstLineOf } from '../base/errorText';
 import type { CancelSignal, EngineClient } from '../client/types';
 import { ErrorCodes } from '../protocol/protocol';
 import { CrashPolicy } from './crashPolicy';

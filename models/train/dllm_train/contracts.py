@@ -5,10 +5,11 @@ comments and are left out. The GPU machine gets the whole working tree, so both 
 """
 from __future__ import annotations
 
-import json
 import os
+from functools import cache
 from typing import Any
 
+from dllm_train.jsonfile import read_json
 from dllm_train.paths import REPO
 
 DECODING_FILE = os.path.join(REPO, "src", "protocol", "decoding.json")
@@ -23,10 +24,20 @@ def _without_comments(value: Any) -> Any:
 
 def read(path: str) -> dict[str, Any]:
     """A contract file as a dict, its comments left out."""
-    with open(path, encoding="utf-8") as f:
-        return _without_comments(json.load(f))
+    return _without_comments(read_json(path))
+
+
+@cache
+def decoding() -> dict[str, Any]:
+    """src/protocol/decoding.json, read once per process."""
+    return read(DECODING_FILE)
+
+
+@cache
+def _graphs() -> dict[str, Any]:
+    return read(GRAPHS_FILE)
 
 
 def graph_names(graph: str, side: str) -> list[str]:
     """A graph's input or output names in order (`graph_names("splitDenoise", "inputs")`)."""
-    return list(read(GRAPHS_FILE)[graph][side].values())
+    return list(_graphs()[graph][side].values())

@@ -7,9 +7,9 @@ Keys that start with `$` are the file's comments and are left out.
 """
 from __future__ import annotations
 
-from dllm_train.contracts import DECODING_FILE, read
+from dllm_train.contracts import decoding
 
-CONTRACT = read(DECODING_FILE)
+CONTRACT = decoding()
 
 # The sampler kinds a request may name, in order; the first is the default where none is named.
 SAMPLER_KINDS: tuple[str, ...] = tuple(CONTRACT["samplers"])

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dllm_train.contracts import DECODING_FILE, read
+from dllm_train.contracts import decoding
 
 # The context orders a split model may have, the default first (src/protocol/decoding.json).
-CONTEXT_ATTENTION: tuple[str, ...] = tuple(read(DECODING_FILE)["contextAttentions"])
+CONTEXT_ATTENTION: tuple[str, ...] = tuple(decoding()["contextAttentions"])
 # What a manifest promises by default: training sequences of up to 512 positions with the canvas
 # inside, so no more context than leaves room for the largest canvas.
 TRAINED_SEQUENCE = 512
